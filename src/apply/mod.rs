@@ -1,0 +1,151 @@
+//! Step 3 of the pipeline and the hand-over to git: show the ChangeSet (`--dry-run`) or write it
+//! all-or-nothing and commit it on a new branch.
+
+pub mod diff;
+pub mod fault;
+mod guard;
+mod writer;
+
+use std::fs;
+use std::path::Path;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::git::{self, Preflight, Target};
+use crate::paths::to_slash;
+use crate::plan::{ChangeSet, FileChange};
+
+pub use writer::{apply, Applied};
+
+/// What became of a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The change set was empty.
+    NothingToDo,
+    /// `--dry-run`: the diff was printed.
+    Shown,
+    /// `--no-commit`: the files were written.
+    Written,
+    /// The files were written and committed on this branch.
+    Committed { branch: String },
+}
+
+/// Whether the change may be the repository's first commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// The repository must have a commit to branch from.
+    Required,
+    /// A repository without commits gets the change as its first commit (`init`).
+    MayBeEmpty,
+}
+
+/// Shows, or writes and commits, `change` in the repository at `root`.
+pub fn finish(
+    ctx: &mut Context,
+    root: &Path,
+    change: &ChangeSet,
+    history: History,
+) -> Result<Outcome> {
+    if change.is_empty() {
+        ctx.shell
+            .status(&format!("Nothing to do: {}: already in place.", change.summary))?;
+        return Ok(Outcome::NothingToDo);
+    }
+    guard::check(root, change)?;
+    if ctx.options.dry_run {
+        diff::show(ctx.shell, change)?;
+        return Ok(Outcome::Shown);
+    }
+    let touched = change.touched_paths();
+    if ctx.options.no_commit {
+        let _lock = match git::open(root) {
+            Ok(repo) => {
+                git::preflight(&repo, &Preflight::default())?;
+                Some(git::Lock::acquire(repo.path())?)
+            }
+            Err(_) => None,
+        };
+        apply(root, change)?;
+        report(ctx, change, None)?;
+        return Ok(Outcome::Written);
+    }
+    let repo = git::open(root)?;
+    let _lock = git::Lock::acquire(repo.path())?;
+    let unborn = git::is_unborn(&repo) && history == History::MayBeEmpty;
+    let target = match (&ctx.options.branch, unborn) {
+        (Some(name), true) => Target::Unborn(name.clone()),
+        (None, true) => Target::Unborn(git::head_branch(&repo).unwrap_or_else(|| "main".into())),
+        (Some(name), false) => Target::NewBranch(name.clone()),
+        (None, false) => Target::NewBranch(change.branch.clone()),
+    };
+    git::preflight(
+        &repo,
+        &Preflight {
+            touched: &touched,
+            branch: Some(target.name()),
+            allow_unborn: history == History::MayBeEmpty,
+        },
+    )?;
+    let commit = git::build_commit(&repo, change)?;
+    fault::point("create the branch")?;
+    git::create_branch(&repo, &target, commit)?;
+    let applied = match apply(root, change) {
+        Ok(applied) => applied,
+        Err(e) => {
+            git::delete_branch(&repo, &target);
+            return Err(e);
+        }
+    };
+    let index_path = repo.path().join("index");
+    let index_before = fs::read(&index_path).ok();
+    if let Err(e) = git::check_out(&repo, &target, &touched) {
+        applied.rollback();
+        match index_before {
+            Some(bytes) => {
+                let _ = fs::write(&index_path, bytes);
+            }
+            None => {
+                let _ = fs::remove_file(&index_path);
+            }
+        }
+        if let Some(head) = git::head_branch(&repo) {
+            if head == target.name() && matches!(target, Target::NewBranch(_)) {
+                let _ = repo.set_head("HEAD@{1}");
+            }
+        }
+        git::delete_branch(&repo, &target);
+        return Err(e);
+    }
+    report(ctx, change, Some(target.name()))?;
+    Ok(Outcome::Committed {
+        branch: target.name().to_string(),
+    })
+}
+
+/// Tells the user what was written and where it was committed, then the change's notes.
+fn report(ctx: &mut Context, change: &ChangeSet, branch: Option<&str>) -> Result<()> {
+    match branch {
+        Some(branch) => ctx.shell.status(&format!(
+            "Committed on branch {branch}: {}",
+            change.summary
+        ))?,
+        None => ctx
+            .shell
+            .status(&format!("Wrote (not committed): {}", change.summary))?,
+    }
+    for file in &change.changes {
+        let line = match file {
+            FileChange::Create { path, .. } => format!("  A {}", to_slash(path)),
+            FileChange::Edit { path, .. } => format!("  M {}", to_slash(path)),
+            FileChange::Move { from, to, .. } => {
+                format!("  R {} -> {}", to_slash(from), to_slash(to))
+            }
+            FileChange::Delete { path, .. } => format!("  D {}", to_slash(path)),
+        };
+        ctx.shell.status(&line)?;
+    }
+    for note in &change.notes {
+        ctx.shell.status(note)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! The command line as clap sees it. Commands turn these into plain options before calling the
+//! core, which never sees clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser};
+
+use crate::commands::Command;
+
+/// Manage several Flux-managed clusters from one Git repository: shared definitions live once,
+/// cluster decisions live under clusters/<cluster>.
+#[derive(Debug, Parser)]
+#[command(name = "fluxfleet", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted anywhere on the line, by every command.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Run as if fluxfleet was started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Never prompt: use the default or fail naming the missing flag.
+    #[arg(long, global = true)]
+    pub yes: bool,
+
+    /// Print the change as a unified diff and write nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Write the files but make no branch and no commit.
+    #[arg(long, global = true)]
+    pub no_commit: bool,
+
+    /// Name of the branch to create for the change.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub branch: Option<String>,
+}

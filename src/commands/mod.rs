@@ -1,0 +1,63 @@
+//! One file per subcommand: its clap arguments and a `run` that turns them into plain options
+//! and calls the core.
+
+use clap::Subcommand;
+
+use crate::context::Context;
+use crate::error::Result;
+
+pub mod add_app;
+pub mod add_cluster;
+pub mod add_ns;
+pub mod add_overlay;
+pub mod check;
+pub mod demote;
+pub mod init;
+pub mod make_common;
+pub mod promote;
+pub mod status;
+pub mod where_;
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the layout for a set of clusters; `git init` if DIR is not a repository.
+    Init(init::InitArgs),
+    /// Add a cluster entrypoint, optionally copying another cluster's lists.
+    AddCluster(add_cluster::AddClusterArgs),
+    /// Add an app base from templates, referenced by the named clusters.
+    AddApp(add_app::AddAppArgs),
+    /// Add a namespace in its own directory or in a namespace set.
+    AddNs(add_ns::AddNsArgs),
+    /// Add (or update) a cluster's overlay of an app and reference it instead of the base.
+    AddOverlay(add_overlay::AddOverlayArgs),
+    /// Reference an app or namespace from more clusters.
+    Promote(promote::PromoteArgs),
+    /// Remove an app's or namespace's reference from clusters; never touches the definition.
+    Demote(demote::DemoteArgs),
+    /// Move an app or namespace into the common set every cluster imports.
+    MakeCommon(make_common::MakeCommonArgs),
+    /// Show what runs where, and through which reference.
+    Status(status::StatusArgs),
+    /// Show every file:line that brings an app or namespace into a cluster.
+    Where(where_::WhereArgs),
+    /// Check the layout's rules and that every reference resolves.
+    Check(check::CheckArgs),
+}
+
+/// Runs one subcommand.
+pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
+    match command {
+        Command::Init(args) => init::run(args, ctx),
+        Command::AddCluster(args) => add_cluster::run(args, ctx),
+        Command::AddApp(args) => add_app::run(args, ctx),
+        Command::AddNs(args) => add_ns::run(args, ctx),
+        Command::AddOverlay(args) => add_overlay::run(args, ctx),
+        Command::Promote(args) => promote::run(args, ctx),
+        Command::Demote(args) => demote::run(args, ctx),
+        Command::MakeCommon(args) => make_common::run(args, ctx),
+        Command::Status(args) => status::run(args, ctx),
+        Command::Where(args) => where_::run(args, ctx),
+        Command::Check(args) => check::run(args, ctx),
+    }
+}

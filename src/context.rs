@@ -1,0 +1,133 @@
+//! What every command runs with: the global options, the output handle, the prompter, and the
+//! directory it was started in.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, IoContext, Result};
+use crate::interactive::{missing_flag, Prompter};
+use crate::output::Shell;
+
+/// The global options of DESIGN.md, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct GlobalOptions {
+    /// Print the diff and write nothing.
+    pub dry_run: bool,
+    /// Write files, no git.
+    pub no_commit: bool,
+    /// The branch to create instead of the planned one.
+    pub branch: Option<String>,
+    /// Never prompt.
+    pub yes: bool,
+}
+
+/// A command's session.
+pub struct Context<'a> {
+    pub options: GlobalOptions,
+    pub shell: &'a mut Shell,
+    pub prompter: &'a mut dyn Prompter,
+    /// The directory given with `-C`, or the current directory.
+    pub start: Option<PathBuf>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(global: GlobalArgs, shell: &'a mut Shell, prompter: &'a mut dyn Prompter) -> Self {
+        Context {
+            options: GlobalOptions {
+                dry_run: global.dry_run,
+                no_commit: global.no_commit,
+                branch: global.branch,
+                yes: global.yes,
+            },
+            shell,
+            prompter,
+            start: global.dir,
+        }
+    }
+
+    /// The directory the command runs in: `-C DIR` or the current directory.
+    pub fn start_dir(&self) -> Result<PathBuf> {
+        let cwd = std::env::current_dir().at(".")?;
+        let dir = match &self.start {
+            Some(dir) => cwd.join(dir),
+            None => cwd,
+        };
+        if !dir.is_dir() {
+            return Err(Error::refused(format!(
+                "{}: no such directory (given with -C)",
+                dir.display()
+            )));
+        }
+        Ok(dir)
+    }
+
+    /// The root of the fleet repository containing the start directory.
+    pub fn repo_root(&self) -> Result<PathBuf> {
+        let start = self.start_dir()?;
+        crate::git::work_dir(&start)
+    }
+
+    /// `given`, or else the answer to `prompt`, or else an error naming `flag`.
+    pub fn value_or_ask(
+        &mut self,
+        given: Option<String>,
+        flag: &str,
+        prompt: &str,
+        default: Option<&str>,
+    ) -> Result<String> {
+        match given {
+            Some(value) => Ok(value),
+            None if self.prompter.interactive() => self.prompter.input(prompt, default),
+            None => Err(missing_flag(flag, prompt)),
+        }
+    }
+
+    /// `given`, or else a multi-selection among `items`, or else an error naming `flag`.
+    pub fn list_or_ask(
+        &mut self,
+        given: Option<String>,
+        flag: &str,
+        prompt: &str,
+        items: &[String],
+    ) -> Result<String> {
+        match given {
+            Some(value) => Ok(value),
+            None if self.prompter.interactive() && !items.is_empty() => {
+                let checked = vec![false; items.len()];
+                let picked = self.prompter.multi_select(prompt, items, &checked)?;
+                Ok(picked
+                    .iter()
+                    .map(|&i| items[i].as_str())
+                    .collect::<Vec<_>>()
+                    .join(","))
+            }
+            None => Err(missing_flag(flag, prompt)),
+        }
+    }
+
+    /// `given`, or else a selection among `items`, or else an error naming `flag`.
+    pub fn choice_or_ask(
+        &mut self,
+        given: Option<String>,
+        flag: &str,
+        prompt: &str,
+        items: &[String],
+    ) -> Result<String> {
+        match given {
+            Some(value) => Ok(value),
+            None if self.prompter.interactive() && !items.is_empty() => {
+                let picked = self.prompter.select(prompt, items, 0)?;
+                Ok(items[picked].clone())
+            }
+            None => Err(missing_flag(flag, prompt)),
+        }
+    }
+}
+
+/// Shows `path` relative to `root` when it is inside it.
+pub fn display_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

@@ -1,0 +1,153 @@
+//! Every prompt fluxfleet asks, in one place. Each prompt has a flag; with `--yes` or without a
+//! terminal nothing is asked and a missing value fails naming the flag.
+
+use std::io::IsTerminal;
+
+use crate::error::{Error, Result};
+
+/// Asks the user for values the command line left out.
+pub trait Prompter {
+    /// False when nothing may be asked (`--yes`, no terminal): callers fail naming the flag.
+    fn interactive(&self) -> bool {
+        true
+    }
+    /// A line of text, with an optional default.
+    fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String>;
+    /// One of `items`; returns its index.
+    fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize>;
+    /// Any of `items`; returns their indices.
+    fn multi_select(&mut self, prompt: &str, items: &[String], checked: &[bool])
+        -> Result<Vec<usize>>;
+}
+
+/// The prompter for this session: dialoguer on a terminal, none with `--yes` or without one.
+pub fn for_session(yes: bool) -> Box<dyn Prompter> {
+    if !yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        Box::new(Terminal)
+    } else {
+        Box::new(NoPrompts)
+    }
+}
+
+/// The error for a value that was neither given nor asked for.
+pub fn missing_flag(flag: &str, what: &str) -> Error {
+    Error::Usage(format!(
+        "missing {flag}: {what} (nothing is asked with --yes or without a terminal)"
+    ))
+}
+
+/// Never prompts: every question fails with [`Error::Usage`] naming the flag to pass.
+pub struct NoPrompts;
+
+impl Prompter for NoPrompts {
+    fn interactive(&self) -> bool {
+        false
+    }
+    fn input(&mut self, prompt: &str, _default: Option<&str>) -> Result<String> {
+        Err(Error::Usage(format!("cannot ask {prompt:?}: no terminal")))
+    }
+    fn select(&mut self, prompt: &str, _items: &[String], _default: usize) -> Result<usize> {
+        Err(Error::Usage(format!("cannot ask {prompt:?}: no terminal")))
+    }
+    fn multi_select(&mut self, prompt: &str, _: &[String], _: &[bool]) -> Result<Vec<usize>> {
+        Err(Error::Usage(format!("cannot ask {prompt:?}: no terminal")))
+    }
+}
+
+/// Prompts on the terminal with dialoguer.
+pub struct Terminal;
+
+fn prompt_error(e: dialoguer::Error) -> Error {
+    Error::refused(format!("prompt failed: {e}"))
+}
+
+impl Prompter for Terminal {
+    fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String> {
+        let mut input = dialoguer::Input::<String>::new().with_prompt(prompt);
+        if let Some(default) = default {
+            input = input.default(default.to_string());
+        }
+        input.interact_text().map_err(prompt_error)
+    }
+
+    fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
+        dialoguer::Select::new()
+            .with_prompt(prompt)
+            .items(items)
+            .default(default)
+            .interact()
+            .map_err(prompt_error)
+    }
+
+    fn multi_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        checked: &[bool],
+    ) -> Result<Vec<usize>> {
+        dialoguer::MultiSelect::new()
+            .with_prompt(prompt)
+            .items(items)
+            .defaults(checked)
+            .interact()
+            .map_err(prompt_error)
+    }
+}
+
+/// Answers prompts from a script, for tests of the interactive path.
+#[derive(Debug, Default)]
+pub struct Scripted {
+    answers: std::collections::VecDeque<String>,
+    /// The prompts asked so far, in order.
+    pub asked: Vec<String>,
+}
+
+impl Scripted {
+    /// Answers in order; a selection is answered by the item's text, a multi-selection by
+    /// comma-separated item texts.
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(answers: I) -> Self {
+        Scripted {
+            answers: answers.into_iter().map(Into::into).collect(),
+            asked: Vec::new(),
+        }
+    }
+
+    fn next(&mut self, prompt: &str) -> Result<String> {
+        self.asked.push(prompt.to_string());
+        self.answers
+            .pop_front()
+            .ok_or_else(|| Error::Usage(format!("no scripted answer for {prompt:?}")))
+    }
+}
+
+impl Prompter for Scripted {
+    fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String> {
+        let answer = self.next(prompt)?;
+        Ok(match (answer.is_empty(), default) {
+            (true, Some(default)) => default.to_string(),
+            _ => answer,
+        })
+    }
+
+    fn select(&mut self, prompt: &str, items: &[String], _default: usize) -> Result<usize> {
+        let answer = self.next(prompt)?;
+        items
+            .iter()
+            .position(|i| *i == answer)
+            .ok_or_else(|| Error::Usage(format!("{answer:?} is not one of {items:?}")))
+    }
+
+    fn multi_select(&mut self, prompt: &str, items: &[String], _: &[bool]) -> Result<Vec<usize>> {
+        let answer = self.next(prompt)?;
+        answer
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                items
+                    .iter()
+                    .position(|i| i == a)
+                    .ok_or_else(|| Error::Usage(format!("{a:?} is not one of {items:?}")))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,31 @@
+//! fluxfleet scaffolds and edits a Git repository from which several Flux-managed clusters pull
+//! their desired state.
+//!
+//! Every mutating command runs the same pipeline: [`fleet`] reads the repository into a
+//! snapshot, a command in [`commands`] plans a [`plan::ChangeSet`], [`apply`] shows it as a diff
+//! or writes it all-or-nothing, and [`git`] commits it on a new branch. [`yaml`] makes every edit
+//! of a user's file minimal and comment-preserving; [`render`] turns the templates into new files.
+
+pub mod apply;
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod error;
+pub mod fleet;
+pub mod git;
+pub mod interactive;
+pub mod names;
+pub mod output;
+pub mod paths;
+pub mod plan;
+pub mod render;
+pub mod yaml;
+
+pub use error::{Error, Result};
+
+/// Runs one parsed command line, writing data to `shell`'s stdout and status to its stderr.
+pub fn run(cli: cli::Cli, shell: &mut output::Shell) -> Result<()> {
+    let mut prompter = interactive::for_session(cli.global.yes);
+    let mut ctx = context::Context::new(cli.global, shell, prompter.as_mut());
+    commands::run(cli.command, &mut ctx)
+}

@@ -1,0 +1,137 @@
+//! References as kustomization lists write them, and repository-relative paths.
+//!
+//! A reference is resolved relative to the directory of the file that holds it. References are
+//! compared after normalising (`./`, trailing `/`, `a/../b`), so that the same directory written
+//! two ways is recognised as one.
+
+use std::path::{Component, Path, PathBuf};
+
+/// True for a reference kustomize fetches from elsewhere (a URL or a `github.com/...` path).
+pub fn is_remote(reference: &str) -> bool {
+    reference.contains("://")
+        || reference.contains("?ref=")
+        || reference.starts_with("github.com/")
+        || reference.starts_with("git@")
+}
+
+/// Normalises a reference as written: drops `.` segments and a trailing `/`, folds `a/../b`
+/// to `b`. Leading `..` segments are kept. Remote references are returned unchanged.
+pub fn normalize(reference: &str) -> String {
+    let reference = reference.trim();
+    if is_remote(reference) {
+        return reference.to_string();
+    }
+    let absolute = reference.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in reference.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+/// Resolves `reference`, written in a file inside repository directory `dir`, to a
+/// repository-relative path. `None` for remote references and for paths that leave the
+/// repository.
+pub fn resolve(dir: &Path, reference: &str) -> Option<PathBuf> {
+    if is_remote(reference) || reference.trim().starts_with('/') {
+        return None;
+    }
+    let joined = format!("{}/{}", to_slash(dir), reference.trim());
+    let normal = normalize(&joined);
+    if normal == ".." || normal.starts_with("../") {
+        return None;
+    }
+    Some(if normal == "." {
+        PathBuf::new()
+    } else {
+        PathBuf::from(normal)
+    })
+}
+
+/// The reference a file in repository directory `from` writes to reach repository path `to`,
+/// in the seed's style: `../../../apps/podinfo/base`, or `./name` for a child.
+pub fn reference_between(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = normal_components(from);
+    let to: Vec<_> = normal_components(to);
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let ups = from.len() - common;
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), ups).collect();
+    parts.extend(to[common..].iter().cloned());
+    match (ups, parts.is_empty()) {
+        (_, true) => ".".to_string(),
+        (0, false) => format!("./{}", parts.join("/")),
+        _ => parts.join("/"),
+    }
+}
+
+/// A repository-relative path written with `/`, as git and messages show it.
+pub fn to_slash(path: &Path) -> String {
+    normal_components(path).join("/")
+}
+
+fn normal_components(path: &Path) -> Vec<String> {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_spellings_of_one_directory() {
+        for spelling in ["../x/base", "../x/base/", ".././x/./base", "../x/y/../base"] {
+            assert_eq!(normalize(spelling), "../x/base", "{spelling}");
+        }
+        assert_eq!(normalize("./"), ".");
+        assert_eq!(normalize("a/.."), ".");
+        assert_eq!(normalize("../../a"), "../../a");
+    }
+
+    #[test]
+    fn resolves_relative_to_the_holding_directory() {
+        let dir = Path::new("clusters/dev/apps");
+        assert_eq!(
+            resolve(dir, "../../../apps/podinfo/overlays/dev"),
+            Some(PathBuf::from("apps/podinfo/overlays/dev"))
+        );
+        assert_eq!(resolve(dir, "../../../../etc"), None);
+        assert_eq!(resolve(dir, "github.com/org/repo//x?ref=v1"), None);
+        assert_eq!(
+            resolve(Path::new("clusters/dev"), "./flux-system"),
+            Some(PathBuf::from("clusters/dev/flux-system"))
+        );
+    }
+
+    #[test]
+    fn writes_references_in_the_seed_style() {
+        assert_eq!(
+            reference_between(Path::new("clusters/dev/apps"), Path::new("apps/podinfo/base")),
+            "../../../apps/podinfo/base"
+        );
+        assert_eq!(
+            reference_between(Path::new("apps/common"), Path::new("apps/foo-app/base")),
+            "../foo-app/base"
+        );
+        assert_eq!(
+            reference_between(Path::new("clusters/dev"), Path::new("clusters/dev/flux-system")),
+            "./flux-system"
+        );
+    }
+}

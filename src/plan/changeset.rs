@@ -1,0 +1,221 @@
+//! The planned change: file creations, edits, moves and deletions, plus the commit message and
+//! branch name that tell its story.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::paths::to_slash;
+
+/// One planned change to one file. Paths are relative to the repository root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileChange {
+    /// A new file; refused at apply time if the path exists.
+    Create { path: PathBuf, content: String },
+    /// An existing file whose text was `old` when the fleet was read.
+    Edit {
+        path: PathBuf,
+        old: String,
+        new: String,
+    },
+    /// A file moved (a git rename), its text `old` before and `new` after.
+    Move {
+        from: PathBuf,
+        to: PathBuf,
+        old: String,
+        new: String,
+    },
+    /// An existing file removed; `old` is its text when the fleet was read.
+    Delete { path: PathBuf, old: String },
+}
+
+impl FileChange {
+    /// Every path this change writes or removes.
+    pub fn paths(&self) -> Vec<&Path> {
+        match self {
+            FileChange::Create { path, .. }
+            | FileChange::Edit { path, .. }
+            | FileChange::Delete { path, .. } => vec![path],
+            FileChange::Move { from, to, .. } => vec![from, to],
+        }
+    }
+
+    /// The path and text before the change, if the file existed.
+    pub fn before(&self) -> Option<(&Path, &str)> {
+        match self {
+            FileChange::Create { .. } => None,
+            FileChange::Edit { path, old, .. } | FileChange::Delete { path, old } => {
+                Some((path, old))
+            }
+            FileChange::Move { from, old, .. } => Some((from, old)),
+        }
+    }
+
+    /// The path and text after the change, if the file still exists.
+    pub fn after(&self) -> Option<(&Path, &str)> {
+        match self {
+            FileChange::Delete { .. } => None,
+            FileChange::Create { path, content } => Some((path, content)),
+            FileChange::Edit { path, new, .. } => Some((path, new)),
+            FileChange::Move { to, new, .. } => Some((to, new)),
+        }
+    }
+
+    /// True when applying this change would leave the file as it is.
+    pub fn is_noop(&self) -> bool {
+        matches!(self, FileChange::Edit { old, new, .. } if old == new)
+    }
+}
+
+/// Everything a command will do, resolved before the first write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// The file changes, in the order they are shown and applied.
+    pub changes: Vec<FileChange>,
+    /// First line of the commit message: what moved where.
+    pub summary: String,
+    /// The rest of the commit message, before the generated list of files.
+    pub body: String,
+    /// The default name of the branch to create.
+    pub branch: String,
+    /// What the user should know or do next, printed after success.
+    pub notes: Vec<String>,
+}
+
+impl ChangeSet {
+    /// An empty change with its story.
+    pub fn new(summary: impl Into<String>, branch: impl Into<String>) -> Self {
+        ChangeSet {
+            summary: summary.into(),
+            branch: branch.into(),
+            ..ChangeSet::default()
+        }
+    }
+
+    /// Adds a change, dropping edits that change nothing and refusing two changes to one path.
+    pub fn push(&mut self, change: FileChange) -> Result<()> {
+        if change.is_noop() {
+            return Ok(());
+        }
+        for path in change.paths() {
+            if self.touches(path) {
+                return Err(Error::refused(format!(
+                    "internal: {} is changed twice in one plan",
+                    to_slash(path)
+                )));
+            }
+        }
+        self.changes.push(change);
+        Ok(())
+    }
+
+    /// Adds a new file.
+    pub fn create(&mut self, path: impl Into<PathBuf>, content: impl Into<String>) -> Result<()> {
+        self.push(FileChange::Create {
+            path: path.into(),
+            content: content.into(),
+        })
+    }
+
+    /// Adds an edit of a file whose text was `old`.
+    pub fn edit(&mut self, path: impl Into<PathBuf>, old: String, new: String) -> Result<()> {
+        self.push(FileChange::Edit {
+            path: path.into(),
+            old,
+            new,
+        })
+    }
+
+    /// True when some change writes or removes `path`.
+    pub fn touches(&self, path: &Path) -> bool {
+        self.changes.iter().any(|c| c.paths().contains(&path))
+    }
+
+    /// The planned text of `path`, if this change set creates, edits or moves a file there.
+    pub fn text_after(&self, path: &Path) -> Option<&str> {
+        self.changes
+            .iter()
+            .filter_map(FileChange::after)
+            .find(|(p, _)| *p == path)
+            .map(|(_, text)| text)
+    }
+
+    /// True when applying the change set would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.changes.iter().all(FileChange::is_noop)
+    }
+
+    /// Every path written or removed, sorted and without duplicates.
+    pub fn touched_paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self
+            .changes
+            .iter()
+            .flat_map(|c| c.paths())
+            .map(Path::to_path_buf)
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    /// The full commit message: summary, body, and the list of files.
+    pub fn commit_message(&self) -> String {
+        let mut message = self.summary.clone();
+        message.push_str("\n\n");
+        if !self.body.trim().is_empty() {
+            message.push_str(self.body.trim_end());
+            message.push_str("\n\n");
+        }
+        for change in &self.changes {
+            let line = match change {
+                FileChange::Create { path, .. } => format!("create {}", to_slash(path)),
+                FileChange::Edit { path, .. } => format!("edit   {}", to_slash(path)),
+                FileChange::Move { from, to, .. } => {
+                    format!("move   {} -> {}", to_slash(from), to_slash(to))
+                }
+                FileChange::Delete { path, .. } => format!("delete {}", to_slash(path)),
+            };
+            message.push_str(&line);
+            message.push('\n');
+        }
+        message
+    }
+}
+
+/// A branch name from a summary: `promote foo-app to dev, prod` becomes
+/// `fluxfleet/promote-foo-app-to-dev-prod`.
+pub fn branch_name(summary: &str) -> String {
+    let mut slug = String::new();
+    for c in summary.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug: String = slug.chars().take(80).collect();
+    format!("fluxfleet/{}", slug.trim_end_matches('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_names_tell_the_story() {
+        assert_eq!(
+            branch_name("promote foo-app to dev, prod"),
+            "fluxfleet/promote-foo-app-to-dev-prod"
+        );
+    }
+
+    #[test]
+    fn noop_edits_are_dropped_and_double_changes_refused() {
+        let mut set = ChangeSet::new("x", "b");
+        set.edit("a", "1".into(), "1".into()).unwrap();
+        assert!(set.is_empty());
+        set.edit("a", "1".into(), "2".into()).unwrap();
+        assert!(set.edit("a", "2".into(), "3".into()).is_err());
+        assert_eq!(set.text_after(Path::new("a")), Some("2"));
+    }
+}

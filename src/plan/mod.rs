@@ -1,0 +1,8 @@
+//! Step 2 of the pipeline: a command plans a [`ChangeSet`] from the fleet snapshot and its
+//! options. Planning never touches disk or git; everything that can fail fails here.
+
+mod changeset;
+
+pub use changeset::branch_name;
+
+pub use changeset::{ChangeSet, FileChange};

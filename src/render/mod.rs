@@ -1,0 +1,2 @@
+//! New files from tera templates embedded in the binary; a repository overrides any template
+//! with a file of the same name under `.fluxfleet/templates/`.

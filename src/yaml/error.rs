@@ -1,0 +1,77 @@
+//! Errors in a user's YAML, shown as `path:line:col` with the offending line.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A problem at one position of one YAML file. Lines and columns count from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// The file, relative to the repository root where known.
+    pub path: PathBuf,
+    /// 1-based line, 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based column, 0 when unknown.
+    pub col: usize,
+    /// What is wrong and, where possible, what was expected.
+    pub message: String,
+    /// The text of the offending line, without its line ending.
+    pub source_line: Option<String>,
+}
+
+impl YamlError {
+    /// An error at `line`:`col` of `text`, quoting that line.
+    pub fn at(
+        path: impl Into<PathBuf>,
+        text: &str,
+        line: usize,
+        col: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        let source_line = (line > 0)
+            .then(|| text.lines().nth(line - 1))
+            .flatten()
+            .map(|l| l.trim_end_matches('\r').to_string());
+        YamlError {
+            path: path.into(),
+            line,
+            col,
+            message: message.into(),
+            source_line,
+        }
+    }
+
+    /// An error about the whole file.
+    pub fn file(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        YamlError {
+            path: path.into(),
+            line: 0,
+            col: 0,
+            message: message.into(),
+            source_line: None,
+        }
+    }
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if self.col > 0 {
+                write!(f, ":{}", self.col)?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(source) = &self.source_line {
+            let number = self.line.to_string();
+            let pad = " ".repeat(number.len());
+            write!(f, "\n{pad} |\n{number} | {source}")?;
+            if self.col > 0 {
+                write!(f, "\n{pad} | {}^", " ".repeat(self.col - 1))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for YamlError {}
