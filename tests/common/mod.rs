@@ -1,0 +1,217 @@
+//! Shared test support: run the real binary isolated from the machine, inspect git, render with
+//! real kustomize, compare trees against golden directories.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use assert_fs::TempDir;
+
+/// A temporary home for one test: HOME with a fixed git identity, and a work directory.
+pub struct Sandbox {
+    pub temp: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let temp = TempDir::new().expect("temp dir");
+        let home = temp.path().join("home");
+        fs::create_dir_all(&home).expect("home");
+        fs::write(
+            home.join(".gitconfig"),
+            "[user]\n\tname = Fleet Tester\n\temail = tester@example.com\n\
+             [init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
+        )
+        .expect("gitconfig");
+        fs::create_dir_all(temp.path().join("work")).expect("work");
+        Sandbox { temp }
+    }
+
+    /// The directory tests run fluxfleet in.
+    pub fn work(&self) -> PathBuf {
+        self.temp.path().join("work")
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.temp.path().join("home")
+    }
+
+    /// The fluxfleet binary, started in `dir`, isolated from the machine's git config and
+    /// terminal.
+    pub fn fluxfleet(&self, dir: &Path) -> Command {
+        let mut cmd = Command::cargo_bin("fluxfleet").expect("binary");
+        self.isolate(cmd.current_dir(dir));
+        cmd
+    }
+
+    /// Plain `git` in `dir`, isolated the same way; panics on failure.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let mut cmd = Process::new("git");
+        cmd.current_dir(dir).args(args);
+        self.isolate_process(&mut cmd);
+        let out = cmd.output().expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn isolate(&self, cmd: &mut Command) {
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.env_remove("GIT_DIR").env_remove("GIT_WORK_TREE").env_remove("FLUXFLEET_FAIL_AT");
+    }
+
+    fn isolate_process(&self, cmd: &mut Process) {
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.env_remove("GIT_DIR").env_remove("GIT_WORK_TREE");
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let home = self.home().display().to_string();
+        vec![
+            ("HOME", home.clone()),
+            ("XDG_CONFIG_HOME", format!("{home}/.config")),
+            ("GIT_CONFIG_NOSYSTEM", "1".into()),
+            ("GIT_CONFIG_GLOBAL", format!("{home}/.gitconfig")),
+            ("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z".into()),
+            ("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z".into()),
+            ("NO_COLOR", "1".into()),
+            ("TERM", "dumb".into()),
+        ]
+    }
+}
+
+/// Renders `dir` with `kubectl kustomize`; panics saying so when kubectl is missing or the
+/// build fails.
+pub fn kustomize(dir: &Path) -> String {
+    let out = Process::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("kubectl is required by this test (`kubectl kustomize`) but could not run: {e}")
+        });
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `(kind, name)` of every object a kustomize build renders, plus `spec.replicas` where set.
+pub fn rendered_objects(yaml: &str) -> Vec<(String, String, Option<i64>)> {
+    let docs = yaml_rust2::YamlLoader::load_from_str(yaml).expect("kustomize output parses");
+    docs.iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap_or_default().to_string(),
+                d["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+                d["spec"]["replicas"].as_i64(),
+            )
+        })
+        .collect()
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Every file under `dir` (skipping `.git`), relative and sorted, with its bytes.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in fs::read_dir(dir).expect("read_dir") {
+            let entry = entry.expect("entry");
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            let path = entry.path();
+            if entry.file_type().expect("type").is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).expect("prefix");
+                out.push((rel.to_string_lossy().replace('\\', "/"), fs::read(&path).expect("read")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Asserts that `actual` holds exactly the files of the golden directory `expected`, byte for
+/// byte. With `FLUXFLEET_BLESS=1` the golden directory is rewritten instead.
+pub fn assert_tree_matches(expected: &Path, actual: &Path) {
+    if std::env::var_os("FLUXFLEET_BLESS").is_some() {
+        let _ = fs::remove_dir_all(expected);
+        for (path, bytes) in tree(actual) {
+            let target = expected.join(&path);
+            fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            fs::write(target, bytes).expect("write golden");
+        }
+        return;
+    }
+    let want = tree(expected);
+    let got = tree(actual);
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    pretty_assertions::assert_eq!(names(&want), names(&got), "file lists differ");
+    for ((path, want), (_, got)) in want.iter().zip(&got) {
+        pretty_assertions::assert_eq!(
+            String::from_utf8_lossy(want),
+            String::from_utf8_lossy(got),
+            "{path} differs from the golden file"
+        );
+    }
+}
+
+/// A snapshot of everything a refused command must leave alone: files, index, refs and HEAD.
+pub fn repo_state(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut state = tree(dir);
+    let git = dir.join(".git");
+    for name in ["HEAD", "index", "packed-refs"] {
+        if let Ok(bytes) = fs::read(git.join(name)) {
+            state.push((format!(".git/{name}"), bytes));
+        }
+    }
+    if git.join("refs").is_dir() {
+        for (path, bytes) in tree(&git.join("refs")) {
+            state.push((format!(".git/refs/{path}"), bytes));
+        }
+    }
+    state
+}
+
+/// The shared corpus of real fleet repositories, when present. With `FLUXFLEET_REQUIRE_CORPUS`
+/// set (CI), its absence fails the test.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("FLUXFLEET_REQUIRE_CORPUS").is_none(),
+        "../shared/corpus is required (FLUXFLEET_REQUIRE_CORPUS is set) but missing"
+    );
+    eprintln!("SKIPPED: ../shared/corpus is not present; the corpus test did not run");
+    None
+}
