@@ -24,7 +24,7 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// Run as if fluxfleet was started in DIR.
     #[arg(short = 'C', global = true, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub chdir: Option<PathBuf>,
 
     /// Never prompt: use the default or fail naming the missing flag.
     #[arg(long, global = true)]

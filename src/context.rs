@@ -41,7 +41,7 @@ impl<'a> Context<'a> {
             },
             shell,
             prompter,
-            start: global.dir,
+            start: global.chdir,
         }
     }
 

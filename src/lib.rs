@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod error;
+pub mod files;
 pub mod fleet;
 pub mod git;
 pub mod interactive;

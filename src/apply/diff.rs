@@ -10,7 +10,10 @@ use crate::plan::{ChangeSet, FileChange};
 /// The whole change as one unified diff.
 pub fn render(change: &ChangeSet) -> String {
     let mut out = String::new();
-    for file in &change.changes {
+    // Sorted by path as git sorts a diff, so the dry run reads like the commit will.
+    let mut files: Vec<&FileChange> = change.changes.iter().collect();
+    files.sort_by_key(|f| f.paths().into_iter().map(to_slash).next_back());
+    for file in files {
         let (a, b) = match file {
             FileChange::Create { path, .. } => (None, Some(to_slash(path))),
             FileChange::Edit { path, .. } => (Some(to_slash(path)), Some(to_slash(path))),

@@ -1,14 +1,20 @@
-//! `fluxfleet init`.
+//! `fluxfleet init [DIR] --clusters dev,test,prod`.
+
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::apply::{self, History};
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
+use crate::names::{self, NameKind};
+use crate::plan::init::{self, InitOptions};
+use crate::render::Templates;
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Directory to write the layout into (default: the current directory).
-    pub dir: Option<std::path::PathBuf>,
+    pub dir: Option<PathBuf>,
     /// The clusters: C,... (asked for on a terminal when left out).
     #[arg(long)]
     pub clusters: Option<String>,
@@ -17,6 +23,94 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-pub fn run(_args: InitArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("init is not implemented yet"))
+pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
+    let start = ctx.start_dir()?;
+    let dir = match &args.dir {
+        Some(dir) => start.join(dir),
+        None => start,
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::refused(format!(
+            "{}: not a directory",
+            dir.display()
+        )));
+    }
+    let clusters = ctx.value_or_ask(
+        args.clusters,
+        "--clusters",
+        "Clusters (comma-separated, e.g. dev,test,prod)",
+        Some("dev,test,prod"),
+    )?;
+    let options = InitOptions {
+        clusters: names::parse_list(NameKind::Cluster, &clusters)?,
+        force: args.force,
+        repository: repository_name(&dir),
+    };
+
+    let templates = Templates::load(&dir)?;
+    let wanted = init::wanted(&templates, &options)?;
+    let existing = crate::files::read_existing(&dir, wanted.iter().map(|w| &w.path))?;
+    let change = init::plan(wanted, &existing, &options)?;
+
+    let created = prepare_repository(ctx, &dir, change.is_empty())?;
+    match apply::finish(ctx, &dir, &change, History::MayBeEmpty) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            created.undo();
+            Err(e)
+        }
+    }
+}
+
+/// What `init` created before the change was applied, so a failure can remove it again.
+struct Created {
+    dir: Option<PathBuf>,
+    git: Option<PathBuf>,
+}
+
+impl Created {
+    fn undo(self) {
+        if let Some(git) = self.git {
+            let _ = std::fs::remove_dir_all(git);
+        }
+        if let Some(dir) = self.dir {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Creates `dir` and runs `git init` there when needed: not for `--dry-run`, which writes
+/// nothing, and not for `--no-commit`, which leaves git alone.
+fn prepare_repository(ctx: &Context, dir: &Path, nothing_to_do: bool) -> Result<Created> {
+    let mut created = Created {
+        dir: None,
+        git: None,
+    };
+    if ctx.options.dry_run || nothing_to_do {
+        return Ok(created);
+    }
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).at(dir)?;
+        created.dir = Some(dir.to_path_buf());
+    }
+    if ctx.options.no_commit {
+        return Ok(created);
+    }
+    let (_, initialised) = crate::git::open_or_init(dir)?;
+    if initialised {
+        created.git = Some(dir.join(".git"));
+    }
+    Ok(created)
+}
+
+/// The repository's name for the bootstrap commands: the directory's name.
+fn repository_name(dir: &Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .as_deref()
+        .unwrap_or(dir)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "fleet".to_string())
 }

@@ -2,7 +2,7 @@
 //! options. Planning never touches disk or git; everything that can fail fails here.
 
 mod changeset;
+pub mod init;
+pub mod layout;
 
-pub use changeset::branch_name;
-
-pub use changeset::{ChangeSet, FileChange};
+pub use changeset::{branch_name, ChangeSet, FileChange};

@@ -1,0 +1,46 @@
+//! Reading the repository's files as text, for the read step of commands that write new files.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, IoContext, Result};
+use crate::plan::layout::Existing;
+
+/// What is at each of `paths` under `root`: its text, or `None` when nothing is there. A
+/// directory where a file should go, or a file that is not UTF-8, reads as differing content.
+pub fn read_existing<'a>(
+    root: &Path,
+    paths: impl IntoIterator<Item = &'a PathBuf>,
+) -> Result<Existing> {
+    let mut existing = Existing::new();
+    for path in paths {
+        let full = root.join(path);
+        let text = match std::fs::symlink_metadata(&full) {
+            Err(_) => None,
+            Ok(meta) if meta.is_file() => {
+                let bytes = std::fs::read(&full).at(&full)?;
+                Some(
+                    String::from_utf8(bytes)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                )
+            }
+            Ok(_) => Some(String::from("(not a regular file)")),
+        };
+        existing.insert(path.clone(), text);
+    }
+    Ok(existing)
+}
+
+/// Reads a repository file that must exist, as UTF-8 text.
+pub fn read_text(root: &Path, path: &Path) -> Result<String> {
+    let full = root.join(path);
+    let bytes = std::fs::read(&full).at(&full)?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::from(crate::yaml::YamlError::file(
+            path,
+            format!(
+                "not UTF-8 (invalid byte at offset {}): fluxfleet edits UTF-8 text only",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+    })
+}
