@@ -24,9 +24,21 @@ pub mod yaml;
 
 pub use error::{Error, Result};
 
-/// Runs one parsed command line, writing data to `shell`'s stdout and status to its stderr.
+/// Runs one parsed command line, writing data to `shell`'s stdout and status to its stderr,
+/// prompting on the terminal when it is one and `--yes` was not given.
 pub fn run(cli: cli::Cli, shell: &mut output::Shell) -> Result<()> {
     let mut prompter = interactive::for_session(cli.global.yes);
-    let mut ctx = context::Context::new(cli.global, shell, prompter.as_mut());
-    commands::run(cli.command, &mut ctx)
+    run_with(cli, shell, prompter.as_mut())
+}
+
+/// Runs one parsed command line with the given prompter (tests script the answers).
+pub fn run_with(
+    cli: cli::Cli,
+    shell: &mut output::Shell,
+    prompter: &mut dyn interactive::Prompter,
+) -> Result<()> {
+    let mut ctx = context::Context::new(cli.global, shell, prompter);
+    let result = commands::run(cli.command, &mut ctx);
+    ctx.shell.flush()?;
+    result
 }

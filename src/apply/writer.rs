@@ -100,23 +100,21 @@ fn write_all(
         }
     }
     // Phase 2: rename each into place and remove what goes, remembering how to undo it.
-    for (temp, target) in std::mem::take(temps) {
-        let before = match fs::metadata(&target) {
-            Ok(meta) => Some((fs::read_to_string(&target).at(&target)?, meta.permissions())),
+    // A temporary already renamed is gone, so cleaning up all of them after a failure is safe.
+    for (temp, target) in temps.iter() {
+        let before = match fs::metadata(target) {
+            Ok(meta) => Some((fs::read_to_string(target).at(target)?, meta.permissions())),
             Err(_) => None,
         };
         fault::point(&format!("rename {}", target.display()))?;
-        if let Err(e) = fs::rename(&temp, &target) {
-            let _ = fs::remove_file(&temp);
-            return Err(Error::io(&target, e));
-        }
+        fs::rename(temp, target).at(target)?;
         applied.undo.push(match before {
             Some((text, permissions)) => Undo::Restore {
-                path: target,
+                path: target.clone(),
                 text,
                 permissions,
             },
-            None => Undo::Remove(target),
+            None => Undo::Remove(target.clone()),
         });
     }
     for file in &change.changes {
