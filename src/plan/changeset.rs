@@ -79,6 +79,8 @@ pub struct ChangeSet {
     pub branch: String,
     /// What the user should know or do next, printed after success.
     pub notes: Vec<String>,
+    /// What the user must hear before anything happens, printed even for `--dry-run`.
+    pub warnings: Vec<String>,
 }
 
 impl ChangeSet {

@@ -23,6 +23,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     embed!("common/namespaces.yaml"),
     embed!("repo/README.md"),
     embed!("repo/validate.yaml"),
+    embed!("kustomization.yaml"),
 ];
 
 macro_rules! embed {
