@@ -20,7 +20,8 @@ const MAX_DEPTH: usize = 64;
 pub(crate) struct Node {
     pub(crate) kind: Kind,
     /// Byte offset of the node's first character: a scalar's first character or opening quote,
-    /// a block sequence's first dash, a flow collection's bracket, a block mapping's first key.
+    /// a block sequence's first dash (its first entry when the dash sits at the parent key's
+    /// column), a flow collection's bracket, a block mapping's first key.
     pub(crate) start: usize,
     /// Whether the node is inside a flow collection (or is one).
     pub(crate) in_flow: bool,

@@ -527,15 +527,13 @@ fn layout(lines: &Lines<'_>, root: &Node, skip_key: &str) -> Layout {
         else {
             return None;
         };
-        let indent = lines
-            .col_of(value.start)
-            .checked_sub(lines.col_of(key.start))?;
+        // The sequence's marker is its first dash, or the first entry when the dash sits at the
+        // key's column; the entry's line shows both.
         let first = items.first()?;
-        let between = lines.text().get(value.start + 1..first.start)?;
-        let space = match between.chars().all(|c| c == ' ') {
-            true if !between.is_empty() => between.len(),
-            _ => 1,
-        };
+        let prefix = dash_prefix(lines.content(lines.line_of(first.start)))?;
+        let dash = prefix.len() - prefix.trim_start_matches(' ').len();
+        let indent = dash.checked_sub(lines.col_of(key.start) - 1)?;
+        let space = prefix.len() - dash - 1;
         Some(Layout { indent, space })
     }
     fn nested(lines: &Lines<'_>, node: &Node) -> Option<Layout> {
