@@ -266,13 +266,28 @@ impl<'a> ListView<'a> {
                 let after = strip_comment(after).trim();
                 let next = self.items.get(index + 1);
                 let prev = index.checked_sub(1).and_then(|i| self.items.get(i));
-                if lines.line_of(*open) == lines.line_of(*close) && self.items.len() == 1 {
+                let inner = text.get(open + 1..*close).unwrap_or("");
+                let alone = inner.lines().filter(|l| !l.trim().is_empty()).count() <= 1;
+                if self.items.len() == 1 && alone {
+                    // `[\n]` and `[\n  "a"\n]` trip yaml-rust2 ("invalid indentation"), so an
+                    // emptied list closes on the key's line.
                     vec![Splice::delete(open + 1..*close)]
                 } else if lines.line_of(*open) != line
                     && before.trim().is_empty()
                     && matches!(after, "" | ",")
                 {
-                    vec![delete_line(lines, line)]
+                    let mut splices = vec![delete_line(lines, line)];
+                    // The last entry had no comma after it: the new last entry loses its own,
+                    // so that removing what `add` appended gives back the original text.
+                    if let Some(prev) = prev.filter(|_| after.is_empty() && next.is_none()) {
+                        if text
+                            .get(prev.span.end..)
+                            .is_some_and(|r| r.starts_with(','))
+                        {
+                            splices.push(Splice::delete(prev.span.end..prev.span.end + 1));
+                        }
+                    }
+                    splices
                 } else if let Some(next) = next.filter(|n| lines.line_of(n.span.start) == line) {
                     vec![Splice::delete(item.span.start..next.span.start)]
                 } else if let Some(prev) = prev {
