@@ -3,6 +3,16 @@
 //! Each edit splices the text (see [`super::list`]), parses the result again and checks that
 //! the list is exactly the intended one and every other top-level value is untouched; otherwise
 //! it returns an error and leaves the file as it was.
+//!
+//! Choices, each to keep an edit predictable and its diff one line:
+//! - `add` appends after the last entry and never sorts: the seed appends, and few real lists
+//!   are sorted (resources often go namespace first, then what uses it).
+//! - `add` to `key: []` writes a block list (`key:` then `  - x`, indented like the file's
+//!   other block lists), because kustomizations are written that way and removing the last
+//!   entry gives `key: []` back. Inside a flow mapping, or for a multi-line `[ ]`, the flow list
+//!   is edited in place.
+//! - A new entry copies the quoting of the entries (see [`super::quote`] for when a value must be
+//!   quoted whatever they use); a replaced entry keeps its own.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
