@@ -16,8 +16,12 @@ pub trait Prompter {
     /// One of `items`; returns its index.
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize>;
     /// Any of `items`; returns their indices.
-    fn multi_select(&mut self, prompt: &str, items: &[String], checked: &[bool])
-        -> Result<Vec<usize>>;
+    fn multi_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        checked: &[bool],
+    ) -> Result<Vec<usize>>;
 }
 
 /// The prompter for this session: dialoguer on a terminal, none with `--yes` or without one.

@@ -93,7 +93,17 @@ mod tests {
         for good in ["a", "dev", "team-x", "a1", "1a", &"a".repeat(63)] {
             assert!(is_label(good), "{good}");
         }
-        for bad in ["", "-a", "a-", "A", "a_b", "a.b", "é", &"a".repeat(64), "a b"] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "A",
+            "a_b",
+            "a.b",
+            "é",
+            &"a".repeat(64),
+            "a b",
+        ] {
             assert!(!is_label(bad), "{bad}");
         }
     }

@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn writes_references_in_the_seed_style() {
         assert_eq!(
-            reference_between(Path::new("clusters/dev/apps"), Path::new("apps/podinfo/base")),
+            reference_between(
+                Path::new("clusters/dev/apps"),
+                Path::new("apps/podinfo/base")
+            ),
             "../../../apps/podinfo/base"
         );
         assert_eq!(
@@ -130,7 +133,10 @@ mod tests {
             "../foo-app/base"
         );
         assert_eq!(
-            reference_between(Path::new("clusters/dev"), Path::new("clusters/dev/flux-system")),
+            reference_between(
+                Path::new("clusters/dev"),
+                Path::new("clusters/dev/flux-system")
+            ),
             "./flux-system"
         );
     }

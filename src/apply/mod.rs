@@ -47,8 +47,10 @@ pub fn finish(
     history: History,
 ) -> Result<Outcome> {
     if change.is_empty() {
-        ctx.shell
-            .status(&format!("Nothing to do: {}: already in place.", change.summary))?;
+        ctx.shell.status(&format!(
+            "Nothing to do: {}: already in place.",
+            change.summary
+        ))?;
         return Ok(Outcome::NothingToDo);
     }
     guard::check(root, change)?;
@@ -125,10 +127,9 @@ pub fn finish(
 /// Tells the user what was written and where it was committed, then the change's notes.
 fn report(ctx: &mut Context, change: &ChangeSet, branch: Option<&str>) -> Result<()> {
     match branch {
-        Some(branch) => ctx.shell.status(&format!(
-            "Committed on branch {branch}: {}",
-            change.summary
-        ))?,
+        Some(branch) => ctx
+            .shell
+            .status(&format!("Committed on branch {branch}: {}", change.summary))?,
         None => ctx
             .shell
             .status(&format!("Wrote (not committed): {}", change.summary))?,

@@ -64,7 +64,9 @@ pub fn apply(root: &Path, change: &ChangeSet) -> Result<Applied> {
             let _ = fs::remove_file(temp);
         }
         applied.rollback();
-        return Err(result.err().unwrap_or_else(|| Error::refused("write failed")));
+        return Err(result
+            .err()
+            .unwrap_or_else(|| Error::refused("write failed")));
     }
     Ok(applied)
 }

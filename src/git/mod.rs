@@ -93,7 +93,11 @@ pub fn build_commit(repo: &Repository, change: &ChangeSet) -> Result<Oid> {
         };
         match file {
             FileChange::Create { path, content } => {
-                updates.upsert(to_slash(path), repo.blob(content.as_bytes())?, FileMode::Blob);
+                updates.upsert(
+                    to_slash(path),
+                    repo.blob(content.as_bytes())?,
+                    FileMode::Blob,
+                );
             }
             FileChange::Edit { path, new, .. } => {
                 updates.upsert(to_slash(path), repo.blob(new.as_bytes())?, mode(path));
