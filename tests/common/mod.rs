@@ -64,7 +64,9 @@ impl Sandbox {
         for (k, v) in self.env() {
             cmd.env(k, v);
         }
-        cmd.env_remove("GIT_DIR").env_remove("GIT_WORK_TREE").env_remove("FLUXFLEET_FAIL_AT");
+        cmd.env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("FLUXFLEET_FAIL_AT");
     }
 
     fn isolate_process(&self, cmd: &mut Process) {
@@ -115,7 +117,10 @@ pub fn rendered_objects(yaml: &str) -> Vec<(String, String, Option<i64>)> {
         .map(|d| {
             (
                 d["kind"].as_str().unwrap_or_default().to_string(),
-                d["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+                d["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 d["spec"]["replicas"].as_i64(),
             )
         })
@@ -149,7 +154,10 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 walk(root, &path, out);
             } else {
                 let rel = path.strip_prefix(root).expect("prefix");
-                out.push((rel.to_string_lossy().replace('\\', "/"), fs::read(&path).expect("read")));
+                out.push((
+                    rel.to_string_lossy().replace('\\', "/"),
+                    fs::read(&path).expect("read"),
+                ));
             }
         }
     }
