@@ -1,4 +1,5 @@
 //! `status`, `where` and a clean `check` on the seed's end state, run with the real binary.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
 
 mod common;
 
