@@ -197,7 +197,7 @@ fn status_json_shows_every_cell_of_the_matrix() {
     assert_eq!(kyverno["name"], "kyverno");
     assert_eq!(kyverno["set"], "common");
     assert_eq!(
-        kyverno["clusters"]["dev"]["chain"][1],
+        kyverno["clusters"]["dev"]["entry"],
         serde_json::json!({
             "file": "infrastructure/namespaces/common/kustomization.yaml",
             "line": 4,
@@ -398,4 +398,50 @@ fn non_utf8_is_reported_with_file_line_and_column() {
         .stderr(predicates::str::contains(
             "infrastructure/namespaces/test-only/ns-foo.yaml:8:6: not valid UTF-8",
         ));
+}
+
+#[test]
+fn where_follows_nested_lists_and_the_common_set() {
+    let (sandbox, dir) = seed();
+    // prod's app list pulls in a list of its own, which references foo-app; dev gets foo-app
+    // through apps/common. Neither cluster list names foo-app itself.
+    let prod = dir.join("clusters/prod/apps/kustomization.yaml");
+    let text = fs::read_to_string(&prod).unwrap();
+    fs::write(
+        &prod,
+        text.replace("overlays/prod\n", "overlays/prod\n- ./team-a\n"),
+    )
+    .unwrap();
+    fs::create_dir_all(dir.join("clusters/prod/apps/team-a")).unwrap();
+    fs::write(
+        dir.join("clusters/prod/apps/team-a/kustomization.yaml"),
+        "resources:\n- ../../../../apps/foo-app/base\n",
+    )
+    .unwrap();
+    let common = dir.join("apps/common/kustomization.yaml");
+    let text = fs::read_to_string(&common).unwrap();
+    fs::write(
+        &common,
+        text.replace("resources: []\n", "resources:\n- ../foo-app/base\n"),
+    )
+    .unwrap();
+
+    let out = stdout(&sandbox, &dir, &["where", "foo-app"]);
+    assert!(
+        out.contains(
+            "dev   clusters/dev/apps/kustomization.yaml:4  ../../../apps/common  (common)\n          \
+             apps/common/kustomization.yaml:4  ../foo-app/base\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "prod  clusters/prod/apps/team-a/kustomization.yaml:2  ../../../../apps/foo-app/base  (base)"
+        ),
+        "{out}"
+    );
+    // The same answer as the whole matrix gives.
+    let json: Value = serde_json::from_str(&stdout(&sandbox, &dir, &["status", "--json"])).unwrap();
+    let clusters = json["apps"][0]["clusters"].as_object().unwrap();
+    assert_eq!(clusters.keys().collect::<Vec<_>>(), ["dev", "prod", "test"]);
 }

@@ -1,5 +1,7 @@
 //! `fluxfleet status`.
 
+use std::io::IsTerminal;
+
 use clap::Args;
 
 use crate::context::Context;
@@ -56,9 +58,9 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
         ))?;
     }
     let text = if args.json {
-        let json = serde_json::to_string_pretty(&matrix.to_json())
-            .map_err(|e| Error::refused(format!("cannot encode JSON: {e}")))?;
-        json + "\n"
+        // Indented for a person at a terminal; one line for the programs that read it from a
+        // pipe (a large fleet's matrix is megabytes of indentation otherwise).
+        matrix.to_json(std::io::stdout().is_terminal()) + "\n"
     } else if args.markdown {
         matrix.to_markdown()
     } else {

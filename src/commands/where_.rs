@@ -14,7 +14,11 @@ pub struct WhereArgs {
 
 pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
     let root = Fleet::locate(&ctx.start_dir()?);
-    let fleet = Fleet::read(&root)?;
-    let found = lookup(&fleet, &args.name)?;
+    let fleet = Fleet::read_for_name(&root, &args.name)?;
+    let found = match lookup(&fleet, &args.name) {
+        Ok(found) => found,
+        // The closest names need every app; reading them all is for this rare path only.
+        Err(_) => lookup(&Fleet::read(&root)?, &args.name)?,
+    };
     ctx.shell.data(&found.render())
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::doc::Node;
 use super::read::{is_yaml, Reader};
-use super::reference::ListFile;
+use super::reference::{ListFile, KUSTOMIZATION_NAMES};
 use crate::error::Result;
 
 /// The directory of baseline apps every cluster imports.
@@ -39,24 +39,23 @@ impl App {
     /// Reads `apps/<name>` when it is an app: it has a `base/`, `overlays/` or a kustomization.
     pub(crate) fn read(reader: &Reader, name: &str, deep: bool) -> Result<Option<App>> {
         let dir = Path::new("apps").join(name);
-        let entries = reader.entries(&dir)?;
-        let has_dir = |n: &str| entries.iter().any(|(e, d)| *d && e == n);
-        let has_list = entries
-            .iter()
-            .any(|(e, d)| !d && super::reference::KUSTOMIZATION_NAMES.contains(&e.as_str()));
-        if !has_dir("base") && !has_dir("overlays") && !has_list {
+        // Two lookups per app rather than a directory listing: a fleet has thousands of apps.
+        let base = dir.join("base");
+        let has_base = reader.is_dir(&base);
+        let overlays = reader.subdirs_if_any(&dir.join("overlays"))?;
+        if !has_base
+            && overlays.is_none()
+            && !KUSTOMIZATION_NAMES
+                .iter()
+                .any(|n| reader.is_file(&dir.join(n)))
+        {
             return Ok(None);
         }
-        let overlays = if has_dir("overlays") {
-            reader.subdirs(&dir.join("overlays"))?
-        } else {
-            Vec::new()
-        };
         let mut app = App {
             name: name.to_string(),
-            base: has_dir("base").then(|| dir.join("base")),
+            base: has_base.then_some(base),
             dir,
-            overlays,
+            overlays: overlays.unwrap_or_default(),
             namespace: None,
             own_namespaces: Vec::new(),
             lists: Vec::new(),

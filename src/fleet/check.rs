@@ -6,7 +6,9 @@
 //! `dependsOn`, an app's namespace existing beside it) apply only when [`Fleet::layout`] says
 //! the repository follows that layout, so other repositories get no false errors.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use super::app::COMMON_APPS;
@@ -66,20 +68,62 @@ fn lists(fleet: &Fleet) -> Vec<&ListFile> {
 }
 
 fn references(fleet: &Fleet, out: &mut Vec<Finding>) {
-    for list in lists(fleet) {
-        for reference in &list.references {
-            if reference.is_remote() {
-                continue;
+    let references: Vec<&Reference> = lists(fleet)
+        .into_iter()
+        .flat_map(|l| l.references.iter())
+        .filter(|r| !r.is_remote())
+        .collect();
+    // A hundred clusters reference the same few thousand targets: ask the file system once
+    // per target, on both cores.
+    let mut targets: Vec<&Path> = references
+        .iter()
+        .filter_map(|r| r.target.as_deref())
+        .collect();
+    targets.sort();
+    targets.dedup();
+    let root = fleet.root();
+    let kinds: HashMap<&Path, TargetKind> = targets
+        .par_iter()
+        .map(|t| (*t, TargetKind::of(&root.join(t))))
+        .collect();
+    for reference in references {
+        let kind = reference
+            .target
+            .as_deref()
+            .and_then(|t| kinds.get(t).copied());
+        if let Some(finding) = unresolved(root, reference, kind) {
+            out.push(finding);
+        }
+    }
+}
+
+/// What a reference's target is on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TargetKind {
+    File,
+    Kustomization,
+    BareDir,
+    Missing,
+}
+
+impl TargetKind {
+    fn of(full: &Path) -> TargetKind {
+        if full.is_file() {
+            TargetKind::File
+        } else if full.is_dir() {
+            if KUSTOMIZATION_NAMES.iter().any(|n| full.join(n).is_file()) {
+                TargetKind::Kustomization
+            } else {
+                TargetKind::BareDir
             }
-            if let Some(finding) = unresolved(fleet.root(), reference) {
-                out.push(finding);
-            }
+        } else {
+            TargetKind::Missing
         }
     }
 }
 
 /// A finding when `reference` names neither a file nor a directory with a kustomization.
-fn unresolved(root: &Path, reference: &Reference) -> Option<Finding> {
+fn unresolved(root: &Path, reference: &Reference, kind: Option<TargetKind>) -> Option<Finding> {
     let at = |message: String, fix: String| {
         Some(Finding::error(
             &reference.file,
@@ -94,14 +138,11 @@ fn unresolved(root: &Path, reference: &Reference) -> Option<Finding> {
             "reference a path inside the repository, or a remote URL with ?ref=".into(),
         );
     };
-    let full = root.join(target);
-    if full.is_file() {
+    let kind = kind.unwrap_or_else(|| TargetKind::of(&root.join(target)));
+    if matches!(kind, TargetKind::File | TargetKind::Kustomization) {
         return None;
     }
-    if full.is_dir() {
-        if KUSTOMIZATION_NAMES.iter().any(|n| full.join(n).is_file()) {
-            return None;
-        }
+    if kind == TargetKind::BareDir {
         return at(
             format!(
                 "{} resolves to {}, a directory without kustomization.yaml",
@@ -346,6 +387,10 @@ fn common_sets(fleet: &Fleet, out: &mut Vec<Finding>) {
 fn twice(fleet: &Fleet, out: &mut Vec<Finding>) {
     for kind in [Kind::App, Kind::Namespace] {
         for name in fleet.names(kind) {
+            // Making placements costs; most names arrive once per cluster.
+            if fleet.placement_count(kind, &name) == fleet.reaches(kind, &name).len() {
+                continue;
+            }
             let Some(by_cluster) = fleet.placements_of(kind, &name) else {
                 continue;
             };
@@ -404,21 +449,20 @@ fn foreign_overlays(fleet: &Fleet, out: &mut Vec<Finding>) {
     for app in fleet.apps() {
         for (cluster, placements) in fleet
             .placements_of(Kind::App, &app.name)
-            .into_iter()
-            .flatten()
+            .unwrap_or_default()
         {
             for p in placements {
                 let Through::Overlay(overlay) = &p.through else {
                     continue;
                 };
-                if overlay == cluster {
+                if *overlay == cluster {
                     continue;
                 }
                 let from = p.file.parent().unwrap_or(Path::new(""));
-                let fix = if app.overlays.contains(cluster) {
+                let fix = if app.overlays.contains(&cluster) {
                     format!(
                         "reference {}",
-                        reference_between(from, &app.overlay_dir(cluster))
+                        reference_between(from, &app.overlay_dir(&cluster))
                     )
                 } else {
                     let base = app.base.clone().unwrap_or_else(|| app.dir.clone());
@@ -451,14 +495,14 @@ fn app_namespaces(fleet: &Fleet, out: &mut Vec<Finding>) {
         if BUILTIN_NAMESPACES.contains(&ns.as_str()) || app.own_namespaces.contains(ns) {
             continue;
         }
-        let there = fleet.placements_of(Kind::Namespace, ns);
+        let there = fleet.reaches(Kind::Namespace, ns);
         let defined = fleet.namespace(ns).is_some();
         for (cluster, placements) in fleet
             .placements_of(Kind::App, &app.name)
             .into_iter()
             .flatten()
         {
-            if there.is_some_and(|t| t.contains_key(cluster)) {
+            if there.contains(&cluster.as_str()) {
                 continue;
             }
             let Some(p) = placements.first() else {
@@ -488,10 +532,16 @@ fn unreferenced(fleet: &Fleet, out: &mut Vec<Finding>) {
     for cluster in fleet.clusters() {
         targets.extend(cluster.references().filter_map(|r| r.target.as_deref()));
     }
-    let reached = |dir: &Path| targets.iter().any(|t| t.starts_with(dir));
+    // Paths sort component-wise, so whatever lies below `dir` follows it directly.
+    let reached = |dir: &Path| {
+        targets
+            .range::<&Path, _>((std::ops::Bound::Included(dir), std::ops::Bound::Unbounded))
+            .next()
+            .is_some_and(|t| t.starts_with(dir))
+    };
     let common_apps_used = reached(Path::new(COMMON_APPS));
     for app in fleet.apps() {
-        if fleet.placements_of(Kind::App, &app.name).is_none() && !reached(&app.dir) {
+        if fleet.reaches(Kind::App, &app.name).is_empty() && !reached(&app.dir) {
             let hint = if common_apps_used {
                 " (apps/common does not list it either)"
             } else {

@@ -138,7 +138,7 @@ impl Walk<'_, '_> {
 
     fn run(&mut self) -> Result<()> {
         while let Some((dir, origin)) = self.queue.pop_front() {
-            if let Some(list) = self.reader.list(&dir)? {
+            if let Some(list) = self.reader.tree_list(&dir, &self.dir)? {
                 for reference in &list.references {
                     let Some(target) = &reference.target else {
                         continue;

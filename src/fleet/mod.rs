@@ -21,7 +21,7 @@ mod read;
 mod reference;
 mod status;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -69,6 +69,7 @@ pub struct Fleet {
     placements: placement::Index,
     layout: Layout,
     deep: bool,
+    partial: bool,
 }
 
 impl Fleet {
@@ -84,36 +85,56 @@ impl Fleet {
         Self::read_with(root, true)
     }
 
+    /// Reads what `where NAME` needs: the cluster trees, the namespace sets, and app `name`
+    /// alone. Every other app is absent from this snapshot ([`Fleet::is_partial`]), which
+    /// spares thousands of directory lookups in a large fleet.
+    pub fn read_for_name(root: &Path, name: &str) -> Result<Fleet> {
+        Self::read_scoped(root, false, Some(name))
+    }
+
     fn read_with(root: &Path, deep: bool) -> Result<Fleet> {
-        let owned = Reader::new(root);
-        let reader = &owned;
-        let ((clusters, apps), (sets, extras)) = rayon::join(
-            || rayon::join(|| read_clusters(reader), || read_apps(reader, deep)),
-            || {
+        Self::read_scoped(root, deep, None)
+    }
+
+    fn read_scoped(root: &Path, deep: bool, only: Option<&str>) -> Result<Fleet> {
+        let mut owned = Reader::new(root);
+        let ((clusters, apps), (sets, extras)) = match only {
+            None => {
+                let reader = &owned;
                 rayon::join(
-                    || read_sets(reader),
-                    || {
-                        Ok::<_, crate::Error>((
-                            reader.list(Path::new(COMMON_APPS))?,
-                            definition::read(reader)?,
-                        ))
-                    },
+                    || rayon::join(|| read_clusters(reader), || read_apps(reader, deep, None)),
+                    || rayon::join(|| read_sets(reader), || read_extras(reader)),
                 )
-            },
-        );
+            }
+            Some(name) => {
+                // Definitions first: they say which texts a list must contain to concern
+                // `name`, so the clusters' long lists that cannot are not parsed at all.
+                owned.focus(vec![name.to_string()]);
+                let (sets, extras) = {
+                    let reader = &owned;
+                    rayon::join(|| read_sets(reader), || read_extras(reader))
+                };
+                owned.focus(needles(name, &sets, &extras));
+                let reader = &owned;
+                (
+                    rayon::join(|| read_clusters(reader), || read_apps(reader, deep, only)),
+                    (sets, extras),
+                )
+            }
+        };
         let (clusters, mut apps, (sets, namespaces)) = (clusters?, apps?, sets?);
         let (common_apps, definitions) = extras?;
 
         // A directory a Flux Kustomization attaches as a whole (`./apps/staging`) is a cluster
         // list, not an app.
-        let attached: Vec<&Path> = clusters
+        let attached: HashSet<&Path> = clusters
             .iter()
             .flat_map(|c| c.flux.iter())
             .filter_map(|k| k.path.as_ref()?.target.as_deref())
             .collect();
         // So is `apps/<cluster>` in the Flux examples, attached through another source.
         apps.retain(|a| {
-            !attached.contains(&a.dir.as_path())
+            !attached.contains(a.dir.as_path())
                 && clusters.binary_search_by(|c| c.name.cmp(&a.name)).is_err()
         });
 
@@ -127,24 +148,21 @@ impl Fleet {
             Layout::Other
         };
 
-        let app_index: HashMap<String, usize> = apps
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.name.clone(), i))
-            .collect();
-        let mut by_set: HashMap<String, Vec<&Namespace>> = HashMap::new();
-        for ns in &namespaces {
-            by_set.entry(ns.set.clone()).or_default().push(ns);
+        let app_names: HashSet<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+        let mut by_set: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, ns) in namespaces.iter().enumerate() {
+            by_set.entry(ns.set.as_str()).or_default().push(i);
         }
         let placements = placement::index(
             &clusters,
             &placement::Definitions {
-                apps: &app_index,
+                apps: &app_names,
                 common_apps: common_apps.as_ref(),
                 sets: &by_set,
+                namespaces: &namespaces,
             },
         );
-        drop(by_set);
+        drop((app_names, by_set));
 
         Ok(Fleet {
             root: root.to_path_buf(),
@@ -158,6 +176,7 @@ impl Fleet {
             placements,
             layout,
             deep,
+            partial: only.is_some(),
         })
     }
 
@@ -262,6 +281,11 @@ impl Fleet {
         self.layout
     }
 
+    /// True when read with [`Fleet::read_for_name`]: only that app was read.
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
     /// True when read with [`Fleet::read_deep`]: apps carry their namespace and lists.
     pub fn is_deep(&self) -> bool {
         self.deep
@@ -274,24 +298,50 @@ impl Fleet {
 
     /// Where app `app` runs: its placements by cluster (empty when it runs nowhere).
     pub fn app_placements(&self, app: &str) -> ByCluster {
-        self.placements.apps.get(app).cloned().unwrap_or_default()
+        self.placements_of(Kind::App, app).unwrap_or_default()
     }
 
     /// Where namespace `ns` exists: its placements by cluster.
     pub fn namespace_placements(&self, ns: &str) -> ByCluster {
-        self.placements
-            .namespaces
-            .get(ns)
-            .cloned()
-            .unwrap_or_default()
+        self.placements_of(Kind::Namespace, ns).unwrap_or_default()
     }
 
-    /// Placements without copying, for the matrix.
-    pub(crate) fn placements_of(&self, kind: Kind, name: &str) -> Option<&ByCluster> {
+    /// The placements of `name`, `None` when it reaches no cluster.
+    pub(crate) fn placements_of(&self, kind: Kind, name: &str) -> Option<ByCluster> {
+        let raws = match kind {
+            Kind::App => self.placements.apps.get(name),
+            Kind::Namespace => self.placements.namespaces.get(name),
+        }?;
+        Some(placement::materialize(
+            raws,
+            &self.clusters,
+            self.common_apps.as_ref(),
+            &self.namespaces,
+        ))
+    }
+
+    /// How many placements `name` has, over all clusters.
+    pub fn placement_count(&self, kind: Kind, name: &str) -> usize {
         match kind {
             Kind::App => self.placements.apps.get(name),
             Kind::Namespace => self.placements.namespaces.get(name),
         }
+        .map_or(0, Vec::len)
+    }
+
+    /// The clusters `name` reaches, sorted, without making placements.
+    pub fn reaches(&self, kind: Kind, name: &str) -> Vec<&str> {
+        let raws = match kind {
+            Kind::App => self.placements.apps.get(name),
+            Kind::Namespace => self.placements.namespaces.get(name),
+        };
+        let mut out: Vec<&str> = raws
+            .into_iter()
+            .flatten()
+            .filter_map(|r| self.clusters.get(r.cluster).map(|c| c.name.as_str()))
+            .collect();
+        out.dedup();
+        out
     }
 
     /// Every defined name of `kind`, sorted and without repeats. Placements exist only for
@@ -320,9 +370,49 @@ fn read_clusters(reader: &Reader) -> Result<Vec<Cluster>> {
         .collect()
 }
 
-fn read_apps(reader: &Reader, deep: bool) -> Result<Vec<App>> {
-    let names: Vec<String> = reader
-        .subdirs(Path::new("apps"))?
+fn read_extras(reader: &Reader) -> Result<(Option<ListFile>, Vec<Definition>)> {
+    Ok((
+        reader.list(Path::new(COMMON_APPS))?,
+        definition::read(reader)?,
+    ))
+}
+
+/// Texts one of which a list must contain to bring `name` into a cluster: the name itself
+/// (any spelling of a path to `apps/<name>` or its own namespace directory contains it), the
+/// namespace sets holding it, and `common` when the common app list names it.
+fn needles(
+    name: &str,
+    sets: &Result<(Vec<NamespaceSet>, Vec<Namespace>)>,
+    extras: &Result<(Option<ListFile>, Vec<Definition>)>,
+) -> Vec<String> {
+    let mut out = vec![name.to_string()];
+    if let Ok((_, namespaces)) = sets {
+        out.extend(
+            namespaces
+                .iter()
+                .filter(|n| n.name == name)
+                .map(|n| n.set.clone()),
+        );
+    }
+    if let Ok((Some(common), _)) = extras {
+        let app = Path::new("apps").join(name);
+        if common
+            .references
+            .iter()
+            .any(|r| r.target.as_ref().is_some_and(|t| t.starts_with(&app)))
+        {
+            out.push("common".to_string());
+        }
+    }
+    out
+}
+
+fn read_apps(reader: &Reader, deep: bool, only: Option<&str>) -> Result<Vec<App>> {
+    let names = match only {
+        Some(name) => vec![name.to_string()],
+        None => reader.subdirs(Path::new("apps"))?,
+    };
+    let names: Vec<String> = names
         .into_iter()
         .filter(|n| Path::new("apps").join(n) != Path::new(COMMON_APPS))
         // App names are RFC 1123 labels; `_base` and the like are shared building blocks.

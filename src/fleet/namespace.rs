@@ -109,7 +109,13 @@ fn collect_listed(
             continue;
         };
         let entry = top_entry.unwrap_or(reference);
-        if let Some(inner) = reader.list(target)? {
+        // A listed manifest is a file; only other entries may be directories with a list.
+        let inner = if is_yaml(&target.to_string_lossy()) {
+            None
+        } else {
+            reader.list(target)?
+        };
+        if let Some(inner) = inner {
             collect_listed(reader, set_dir, &inner, Some(entry), found, depth + 1)?;
         } else {
             collect_file(reader, target, Some(entry), found)?;
@@ -142,7 +148,7 @@ fn collect_file(
     }
     // Most files are not namespaces at all; skip the parse when the kind cannot be there.
     match reader.text(file)? {
-        Some(text) if text.contains("Namespace") => {}
+        Some(text) if text.contains("Namespace") && reader.concerns(&text) => {}
         _ => return Ok(()),
     }
     for doc in reader.docs(file)?.unwrap_or_default() {

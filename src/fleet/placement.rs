@@ -6,7 +6,8 @@
 //! placement keeps the cluster's reference (file, line, text) and the chain of references that
 //! lead to the definition, so `where` can show both the cluster's import and the set's entry.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -48,12 +49,12 @@ impl Through {
     }
 
     /// A human description: `overlay dev`, `set test-only`.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self) -> Cow<'static, str> {
         match self {
-            Through::Overlay(name) => format!("overlay {name}"),
-            Through::Set(name) => format!("set {name}"),
-            Through::OwnDir => "own dir".to_string(),
-            other => other.label().to_string(),
+            Through::Overlay(name) => Cow::Owned(format!("overlay {name}")),
+            Through::Set(name) => Cow::Owned(format!("set {name}")),
+            Through::OwnDir => Cow::Borrowed("own dir"),
+            other => Cow::Borrowed(other.label()),
         }
     }
 }
@@ -96,105 +97,172 @@ impl Kind {
 /// Placements by definition name, then by cluster.
 pub type ByCluster = BTreeMap<String, Vec<Placement>>;
 
-/// Every placement of a fleet.
+/// A placement as positions in the fleet, made into a [`Placement`] only when asked for:
+/// a large fleet has tens of thousands, and `where` needs one name's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Raw {
+    /// Index of the cluster in the fleet's sorted clusters.
+    pub cluster: usize,
+    /// Index of the list in [`Cluster::lists`] order, and of the reference in it.
+    pub list: usize,
+    pub reference: usize,
+    pub through: Through,
+    pub link: Link,
+}
+
+/// The second reference of a placement's chain, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
+    None,
+    /// Entry `i` of `apps/common/kustomization.yaml`.
+    CommonApp(usize),
+    /// The set entry of the fleet's namespace `i`.
+    Namespace(usize),
+}
+
+/// Every placement of a fleet, by name, in cluster then list order.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Index {
-    pub apps: HashMap<String, ByCluster>,
-    pub namespaces: HashMap<String, ByCluster>,
+    pub apps: HashMap<String, Vec<Raw>>,
+    pub namespaces: HashMap<String, Vec<Raw>>,
 }
 
 /// What the classification needs to know about the fleet.
 pub(crate) struct Definitions<'a> {
-    pub apps: &'a HashMap<String, usize>,
+    pub apps: &'a HashSet<&'a str>,
     pub common_apps: Option<&'a ListFile>,
-    /// Namespaces by set name.
-    pub sets: &'a HashMap<String, Vec<&'a Namespace>>,
+    /// Indexes into the fleet's namespaces, by set name.
+    pub sets: &'a HashMap<&'a str, Vec<usize>>,
+    pub namespaces: &'a [Namespace],
 }
 
 /// Computes every placement, one cluster per task.
 pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
-    let found: Vec<Vec<(Kind, String, Placement)>> = clusters
+    let found: Vec<Vec<(Kind, &str, Raw)>> = clusters
         .par_iter()
-        .map(|c| cluster_placements(c, defs))
+        .enumerate()
+        .map(|(i, c)| cluster_placements(i, c, defs))
         .collect();
     let mut index = Index::default();
-    for (kind, name, placement) in found.into_iter().flatten() {
+    for (kind, name, raw) in found.into_iter().flatten() {
         let map = match kind {
             Kind::App => &mut index.apps,
             Kind::Namespace => &mut index.namespaces,
         };
-        map.entry(name)
-            .or_default()
-            .entry(placement.cluster.clone())
-            .or_default()
-            .push(placement);
+        match map.get_mut(name) {
+            Some(list) => list.push(raw),
+            None => {
+                map.insert(name.to_string(), vec![raw]);
+            }
+        }
     }
     index
 }
 
-fn cluster_placements(cluster: &Cluster, defs: &Definitions) -> Vec<(Kind, String, Placement)> {
+fn cluster_placements<'d>(
+    at: usize,
+    cluster: &Cluster,
+    defs: &Definitions<'d>,
+) -> Vec<(Kind, &'d str, Raw)> {
     let mut out = Vec::new();
-    let place = |reference: &Reference, through: Through, chain: Vec<Reference>| Placement {
-        cluster: cluster.name.clone(),
-        file: reference.file.clone(),
-        line: reference.line,
-        via: reference.written.clone(),
-        through,
-        chain,
-    };
-    for reference in cluster.references() {
-        let Some(target) = &reference.target else {
-            continue;
-        };
-        if target == Path::new(COMMON_APPS) {
-            for entry in defs
-                .common_apps
-                .map(|l| &l.references[..])
-                .unwrap_or_default()
-            {
-                if let Some((app, _)) = entry.target.as_deref().and_then(|t| app_of(t, defs)) {
-                    let chain = vec![reference.clone(), entry.clone()];
-                    out.push((Kind::App, app, place(reference, Through::Common, chain)));
-                }
-            }
-        } else if let Some((app, through)) = app_of(target, defs) {
-            out.push((
-                Kind::App,
-                app,
-                place(reference, through, vec![reference.clone()]),
-            ));
-        } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
-            let Some(members) = defs.sets.get(&set) else {
+    for (list, file) in cluster.lists().enumerate() {
+        for (reference, r) in file.references.iter().enumerate() {
+            let Some(target) = &r.target else {
                 continue;
             };
-            let is_file = is_yaml(&rest);
-            for ns in members.iter().filter(|ns| !is_file || ns.file == *target) {
-                let through = if set == COMMON_SET {
-                    Through::Common
-                } else if ns.own_dir {
-                    Through::OwnDir
-                } else {
-                    Through::Set(set.clone())
+            let raw = |through, link| Raw {
+                cluster: at,
+                list,
+                reference,
+                through,
+                link,
+            };
+            if target == Path::new(COMMON_APPS) {
+                let entries = defs
+                    .common_apps
+                    .map(|l| &l.references[..])
+                    .unwrap_or_default();
+                for (i, entry) in entries.iter().enumerate() {
+                    if let Some((app, _)) = entry.target.as_deref().and_then(|t| app_of(t, defs)) {
+                        out.push((Kind::App, app, raw(Through::Common, Link::CommonApp(i))));
+                    }
+                }
+            } else if let Some((app, through)) = app_of(target, defs) {
+                out.push((Kind::App, app, raw(through, Link::None)));
+            } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
+                let Some(members) = defs.sets.get(set.as_str()) else {
+                    continue;
                 };
-                let mut chain = vec![reference.clone()];
-                chain.extend(ns.entry.clone());
-                out.push((
-                    Kind::Namespace,
-                    ns.name.clone(),
-                    place(reference, through, chain),
-                ));
+                let is_file = is_yaml(&rest);
+                for &i in members {
+                    let ns = &defs.namespaces[i];
+                    if is_file && ns.file != *target {
+                        continue;
+                    }
+                    let through = if set == COMMON_SET {
+                        Through::Common
+                    } else if ns.own_dir {
+                        Through::OwnDir
+                    } else {
+                        Through::Set(set.clone())
+                    };
+                    let link = if ns.entry.is_some() {
+                        Link::Namespace(i)
+                    } else {
+                        Link::None
+                    };
+                    out.push((Kind::Namespace, ns.name.as_str(), raw(through, link)));
+                }
             }
         }
     }
     out
 }
 
-/// The app a target belongs to, and how: `apps/<a>/base`, `apps/<a>/overlays/<o>`, `apps/<a>`.
-fn app_of(target: &Path, defs: &Definitions) -> Option<(String, Through)> {
-    let (name, rest) = under(target, "apps")?;
-    if !defs.apps.contains_key(&name) {
-        return None;
+/// Makes placements of raw positions, grouped by cluster.
+pub(crate) fn materialize(
+    raws: &[Raw],
+    clusters: &[Cluster],
+    common_apps: Option<&ListFile>,
+    namespaces: &[Namespace],
+) -> ByCluster {
+    let mut out = ByCluster::new();
+    for raw in raws {
+        let Some(cluster) = clusters.get(raw.cluster) else {
+            continue;
+        };
+        let Some(reference) = cluster
+            .lists()
+            .nth(raw.list)
+            .and_then(|l| l.references.get(raw.reference))
+        else {
+            continue;
+        };
+        let link = match raw.link {
+            Link::None => None,
+            Link::CommonApp(i) => common_apps.and_then(|l| l.references.get(i)),
+            Link::Namespace(i) => namespaces.get(i).and_then(|n| n.entry.as_ref()),
+        };
+        let mut chain = vec![reference.clone()];
+        chain.extend(link.cloned());
+        out.entry(cluster.name.clone())
+            .or_default()
+            .push(Placement {
+                cluster: cluster.name.clone(),
+                file: reference.file.clone(),
+                line: reference.line,
+                via: reference.written.clone(),
+                through: raw.through.clone(),
+                chain,
+            });
     }
+    out
+}
+
+/// The app a target belongs to, and how: `apps/<a>/base`, `apps/<a>/overlays/<o>`, `apps/<a>`.
+fn app_of<'d>(target: &Path, defs: &Definitions<'d>) -> Option<(&'d str, Through)> {
+    let (name, rest) = under(target, "apps")?;
+    let name = *defs.apps.get(name.as_str())?;
     let mut parts = rest.split('/').filter(|p| !p.is_empty());
     let through = match (parts.next(), parts.next()) {
         (Some("base"), _) => Through::Base,

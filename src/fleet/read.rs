@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 pub(crate) struct Reader<'a> {
     root: &'a Path,
     texts: Mutex<HashMap<PathBuf, Arc<str>>>,
+    /// When set, cluster lists containing none of these texts are not parsed.
+    focus: Option<Vec<String>>,
 }
 
 impl<'a> Reader<'a> {
@@ -22,7 +24,13 @@ impl<'a> Reader<'a> {
         Reader {
             root,
             texts: Mutex::new(HashMap::new()),
+            focus: None,
         }
+    }
+
+    /// Reads only what concerns a name from now on: see [`Reader::tree_list`].
+    pub fn focus(&mut self, needles: Vec<String>) {
+        self.focus = Some(needles);
     }
 
     /// The texts of every file read, by repository-relative path.
@@ -37,8 +45,7 @@ impl<'a> Reader<'a> {
         if let Some(text) = self.lock().get(rel) {
             return Ok(Some(text.clone()));
         }
-        let full = self.root.join(rel);
-        let bytes = match fs::read(&full) {
+        let bytes = match read_file(&self.root.join(rel)) {
             Ok(bytes) => bytes,
             Err(e) if absent(&e) => return Ok(None),
             Err(e) => return Err(Error::io(rel, e)),
@@ -67,12 +74,52 @@ impl<'a> Reader<'a> {
         Ok(None)
     }
 
+    /// False when focused and `text` holds none of the focus texts: a manifest that cannot
+    /// define the name asked about need not be parsed.
+    pub fn concerns(&self, text: &str) -> bool {
+        self.focus
+            .as_ref()
+            .is_none_or(|needles| needles.iter().any(|n| text.contains(n.as_str())))
+    }
+
+    /// The list of `dir` inside cluster tree `tree`. When focused, a list whose text holds
+    /// none of the focus texts and, line by line, no entry inside the tree cannot bring the
+    /// name in: it is returned without references and without being parsed (nor checked).
+    pub fn tree_list(&self, dir: &Path, tree: &Path) -> Result<Option<ListFile>> {
+        let Some(needles) = &self.focus else {
+            return self.list(dir);
+        };
+        for name in KUSTOMIZATION_NAMES {
+            let path = dir.join(name);
+            let Some(text) = self.text(&path)? else {
+                continue;
+            };
+            if !needles.iter().any(|n| text.contains(n.as_str())) && !reaches_into(&text, dir, tree)
+            {
+                return Ok(Some(ListFile {
+                    path,
+                    references: Vec::new(),
+                    resources_line: 1,
+                    namespace: None,
+                    generated: false,
+                }));
+            }
+            return self.list(dir);
+        }
+        Ok(None)
+    }
+
     /// The entries of a directory as `(name, is_dir)`, sorted, hidden ones left out; empty when
     /// the directory does not exist.
     pub fn entries(&self, dir: &Path) -> Result<Vec<(String, bool)>> {
+        Ok(self.entries_if_any(dir)?.unwrap_or_default())
+    }
+
+    /// Like [`Reader::entries`], `None` when the directory does not exist.
+    fn entries_if_any(&self, dir: &Path) -> Result<Option<Vec<(String, bool)>>> {
         let read = match fs::read_dir(self.root.join(dir)) {
             Ok(read) => read,
-            Err(e) if absent(&e) => return Ok(Vec::new()),
+            Err(e) if absent(&e) => return Ok(None),
             Err(e) => return Err(Error::io(dir, e)),
         };
         let mut out = Vec::new();
@@ -90,7 +137,22 @@ impl<'a> Reader<'a> {
             out.push((name, is_dir));
         }
         out.sort();
-        Ok(out)
+        Ok(Some(out))
+    }
+
+    /// The names of the subdirectories of `dir`, sorted; `None` when `dir` does not exist.
+    pub fn subdirs_if_any(&self, dir: &Path) -> Result<Option<Vec<String>>> {
+        Ok(self.entries_if_any(dir)?.map(|entries| {
+            entries
+                .into_iter()
+                .filter_map(|(name, is_dir)| is_dir.then_some(name))
+                .collect()
+        }))
+    }
+
+    /// True when `rel` is a file.
+    pub fn is_file(&self, rel: &Path) -> bool {
+        self.root.join(rel).is_file()
     }
 
     /// The names of the subdirectories of `dir`, sorted.
@@ -112,6 +174,87 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// True unless every line of a kustomization is plainly a key or a list entry that resolves
+/// outside `tree`. Anything unusual (flow style, anchors, block scalars) counts as reaching in,
+/// so the caller parses the file.
+fn reaches_into(text: &str, dir: &Path, tree: &Path) -> bool {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line == "---" {
+            continue;
+        }
+        if line.contains(['[', '{', '&', '*', '|', '>', '"', '\'']) {
+            return true;
+        }
+        if let Some(item) = line.strip_prefix("- ") {
+            let item = item.split(" #").next().unwrap_or(item).trim();
+            if inside(dir, tree, item) {
+                return true;
+            }
+            continue;
+        }
+        let key = line.split(':').next().unwrap_or("");
+        if !(line.ends_with(':') || line.contains(": ")) || key.contains(' ') {
+            return true;
+        }
+    }
+    false
+}
+
+/// True when `item`, written in a list in `dir`, resolves inside `tree`. The usual spelling
+/// (`../` segments, then plain names) is decided on the text, without allocating: this runs
+/// for every line of every list of a large fleet.
+fn inside(dir: &Path, tree: &Path, item: &str) -> bool {
+    let (Some(mut base), Some(tree)) = (dir.to_str(), tree.to_str()) else {
+        return true;
+    };
+    let mut rest = item;
+    while let Some(r) = rest.strip_prefix("../") {
+        match base.rfind('/') {
+            Some(i) => base = &base[..i],
+            None if !base.is_empty() => base = "",
+            // Leaves the repository: not in the tree.
+            None => return false,
+        }
+        rest = r;
+    }
+    if crate::paths::is_remote(item) {
+        return false;
+    }
+    if rest
+        .split('/')
+        .any(|s| s == ".." || s == "." || s.is_empty())
+        || rest.starts_with('/')
+    {
+        return crate::paths::resolve(dir, item).is_some_and(|t| t.starts_with(tree));
+    }
+    // Is `base/rest` equal to `tree` or below it?
+    let under = |path: &str, prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+    };
+    if base.len() >= tree.len() {
+        return under(base, tree);
+    }
+    match tree.strip_prefix(base) {
+        Some(remaining) if base.is_empty() => under(rest, remaining),
+        Some(remaining) => remaining
+            .strip_prefix('/')
+            .is_some_and(|remaining| under(rest, remaining)),
+        None => false,
+    }
+}
+
+/// Reads a whole file. Unlike `fs::read` it does not ask for the size and position first
+/// (`File::read_to_end` does, through `take` it does not): fleet files are small, and two
+/// system calls less per file show in a fleet of thousands.
+fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    let file = fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(4 * 1024);
+    file.take(u64::MAX).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// True for errors that mean "nothing there": a missing path, or a directory where a file was
 /// looked for.
 fn absent(e: &io::Error) -> bool {
@@ -124,4 +267,29 @@ fn absent(e: &io::Error) -> bool {
 /// True for a file name kustomize and Flux treat as a manifest.
 pub(crate) fn is_yaml(name: &str) -> bool {
     name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decides_whether_an_entry_stays_in_the_tree() {
+        let dir = Path::new("clusters/dev/apps");
+        let tree = Path::new("clusters/dev");
+        for (item, want) in [
+            ("../../../apps/podinfo/base", false),
+            ("./team-a", true),
+            ("team-a", true),
+            ("../infra", true),
+            ("../../prod/apps", false),
+            ("../../dev/apps", true),
+            ("../../../clusters/dev/x", true),
+            ("../../../../etc", false),
+            ("./a/../../../x", false),
+            ("github.com/org/repo//x?ref=v1", false),
+        ] {
+            assert_eq!(inside(dir, tree, item), want, "{item}");
+        }
+    }
 }

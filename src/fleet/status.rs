@@ -1,11 +1,12 @@
 //! The status matrix as data (apps × clusters, namespaces × clusters) and its three renderings:
 //! a terminal table, the JSON of DESIGN.md, and Markdown for pull request descriptions.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use console::Style;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use super::placement::{ByCluster, Kind, Placement, Through};
 use super::Fleet;
@@ -66,11 +67,10 @@ pub fn status(fleet: &Fleet, filter: &StatusFilter) -> Result<Status> {
             if filter.names.as_ref().is_some_and(|n| !n.contains(&name)) {
                 continue;
             }
-            let mut cells = fleet
-                .placements_of(kind, &name)
-                .cloned()
-                .unwrap_or_default();
-            cells.retain(|c, _| clusters.contains(c));
+            let mut cells = fleet.placements_of(kind, &name).unwrap_or_default();
+            if let Some(only) = &filter.cluster {
+                cells.retain(|c, _| c == only);
+            }
             if filter.cluster.is_some() && cells.is_empty() {
                 continue;
             }
@@ -108,14 +108,22 @@ impl Status {
         self.rows.iter().filter(move |r| r.kind == kind)
     }
 
-    /// `{"clusters": [...], "apps": [...], "namespaces": [...]}` as DESIGN.md fixes it.
-    pub fn to_json(&self) -> Value {
-        let rows = |kind| -> Vec<Value> { self.rows_of(kind).map(row_json).collect() };
-        json!({
-            "clusters": self.clusters,
-            "apps": rows(Kind::App),
-            "namespaces": rows(Kind::Namespace),
-        })
+    /// `{"clusters": [...], "apps": [...], "namespaces": [...]}` as DESIGN.md fixes it;
+    /// indented when `pretty`.
+    pub fn to_json(&self, pretty: bool) -> String {
+        let rows = |kind| -> Vec<JsonRow> { self.rows_of(kind).map(JsonRow::of).collect() };
+        let status = JsonStatus {
+            clusters: &self.clusters,
+            apps: rows(Kind::App),
+            namespaces: rows(Kind::Namespace),
+        };
+        let encoded = if pretty {
+            serde_json::to_string_pretty(&status)
+        } else {
+            serde_json::to_string(&status)
+        };
+        // Plain strings and numbers cannot fail to encode; an empty object is a safe answer.
+        encoded.unwrap_or_else(|_| "{}".to_string())
     }
 
     /// A GitHub Markdown table per kind, for pull request descriptions.
@@ -161,29 +169,27 @@ impl Status {
             if rows.is_empty() {
                 continue;
             }
-            let cells: Vec<Vec<String>> = rows
+            // Most cells of a large fleet are empty: "-" is borrowed, not allocated.
+            let cells: Vec<Vec<Cow<str>>> = rows
                 .iter()
                 .map(|row| {
                     self.clusters
                         .iter()
-                        .map(|c| row.cells.get(c).map_or("-".to_string(), |p| cell_text(p)))
+                        .map(|c| {
+                            row.cells
+                                .get(c)
+                                .map_or(Cow::Borrowed("-"), |p| cell_text(p))
+                        })
                         .collect()
                 })
                 .collect();
             let first = rows.iter().map(|r| r.name.len()).chain([title.len()]).max();
             let first = first.unwrap_or(0);
-            let widths: Vec<usize> = self
-                .clusters
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    cells
-                        .iter()
-                        .map(|r| r[i].chars().count())
-                        .chain([c.len()])
-                        .max()
+            let widths: Vec<usize> = (0..self.clusters.len())
+                .map(|i| {
+                    let cells = cells.iter().map(|r| r[i].chars().count());
+                    cells.chain([self.clusters[i].len()]).max().unwrap_or(0)
                 })
-                .map(|w| w.unwrap_or(0))
                 .collect();
             if !out.is_empty() {
                 out.push('\n');
@@ -197,12 +203,18 @@ impl Status {
                 let mut line = format!("{:first$}", row.name);
                 for ((c, text), w) in self.clusters.iter().zip(texts).zip(&widths) {
                     let pad = " ".repeat(w.saturating_sub(text.chars().count()));
-                    let style = match row.cells.get(c).map(Vec::len) {
-                        None => Style::new().dim(),
-                        Some(1) => Style::new().green(),
-                        Some(_) => Style::new().yellow(),
-                    };
-                    let _ = write!(line, "  {}{pad}", paint(text, style));
+                    if color {
+                        let style = match row.cells.get(c).map(Vec::len) {
+                            None => Style::new().dim(),
+                            Some(1) => Style::new().green(),
+                            Some(_) => Style::new().yellow(),
+                        };
+                        let _ = write!(line, "  {}{pad}", paint(text, style));
+                    } else {
+                        line.push_str("  ");
+                        line.push_str(text);
+                        line.push_str(&pad);
+                    }
                 }
                 let _ = writeln!(out, "{}", line.trim_end());
             }
@@ -212,65 +224,98 @@ impl Status {
 }
 
 /// How a cell reads: `overlay dev`, `common`, or `base ×2` when it arrives twice.
-fn cell_text(placements: &[Placement]) -> String {
+fn cell_text(placements: &[Placement]) -> Cow<'static, str> {
     let first = placements
         .first()
-        .map(|p| p.through.describe())
-        .unwrap_or_default();
+        .map_or(Cow::Borrowed(""), |p| p.through.describe());
     match placements.len() {
         0 | 1 => first,
-        n => format!("{first} ×{n}"),
+        n => Cow::Owned(format!("{first} ×{n}")),
     }
 }
 
-fn row_json(row: &StatusRow) -> Value {
-    let mut clusters = Map::new();
-    for (cluster, placements) in &row.cells {
-        let Some(first) = placements.first() else {
-            continue;
+#[derive(Serialize)]
+struct JsonStatus<'a> {
+    clusters: &'a [String],
+    apps: Vec<JsonRow<'a>>,
+    namespaces: Vec<JsonRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    name: &'a str,
+    definition: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    set: Option<&'a str>,
+    clusters: BTreeMap<&'a str, JsonCell<'a>>,
+}
+
+/// One cell: the cluster's reference, how the definition arrives, and for a set the set's
+/// own entry; a definition arriving twice lists the other placements under `also`.
+#[derive(Serialize)]
+struct JsonCell<'a> {
+    file: String,
+    line: usize,
+    via: &'a str,
+    through: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overlay: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    set: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<JsonEntry<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also: Vec<JsonCell<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    file: String,
+    line: usize,
+    via: &'a str,
+}
+
+impl<'a> JsonRow<'a> {
+    fn of(row: &'a StatusRow) -> Self {
+        let clusters = row
+            .cells
+            .iter()
+            .filter_map(|(cluster, placements)| {
+                let (first, rest) = placements.split_first()?;
+                let mut cell = JsonCell::of(first);
+                cell.also = rest.iter().map(JsonCell::of).collect();
+                Some((cluster.as_str(), cell))
+            })
+            .collect();
+        JsonRow {
+            name: &row.name,
+            definition: &row.definition,
+            set: row.set.as_deref(),
+            clusters,
+        }
+    }
+}
+
+impl<'a> JsonCell<'a> {
+    fn of(p: &'a Placement) -> Self {
+        let (overlay, set) = match &p.through {
+            Through::Overlay(name) => (Some(name.as_str()), None),
+            Through::Set(name) => (None, Some(name.as_str())),
+            _ => (None, None),
         };
-        let mut cell = placement_json(first);
-        if placements.len() > 1 {
-            cell.insert(
-                "also".into(),
-                placements[1..]
-                    .iter()
-                    .map(|p| Value::Object(placement_json(p)))
-                    .collect(),
-            );
+        JsonCell {
+            file: to_slash(&p.file),
+            line: p.line,
+            via: &p.via,
+            through: p.through.label(),
+            overlay,
+            set,
+            entry: p.chain.get(1).map(|r| JsonEntry {
+                file: to_slash(&r.file),
+                line: r.line,
+                via: &r.written,
+            }),
+            also: Vec::new(),
         }
-        clusters.insert(cluster.clone(), Value::Object(cell));
     }
-    let mut out = Map::new();
-    out.insert("name".into(), json!(row.name));
-    out.insert("definition".into(), json!(row.definition));
-    if let Some(set) = &row.set {
-        out.insert("set".into(), json!(set));
-    }
-    out.insert("clusters".into(), Value::Object(clusters));
-    Value::Object(out)
-}
-
-fn placement_json(p: &Placement) -> Map<String, Value> {
-    let mut cell = Map::new();
-    cell.insert("file".into(), json!(to_slash(&p.file)));
-    cell.insert("line".into(), json!(p.line));
-    cell.insert("via".into(), json!(p.via));
-    cell.insert("through".into(), json!(p.through.label()));
-    match &p.through {
-        Through::Overlay(name) => {
-            cell.insert("overlay".into(), json!(name));
-        }
-        Through::Set(name) => {
-            cell.insert("set".into(), json!(name));
-        }
-        _ => {}
-    }
-    let chain: Vec<Value> = p
-        .chain
-        .iter()
-        .map(|r| json!({"file": to_slash(&r.file), "line": r.line, "via": r.written}))
-        .collect();
-    cell.insert("chain".into(), Value::Array(chain));
-    cell
 }
