@@ -1,9 +1,11 @@
 //! `fluxfleet check`.
 
 use clap::Args;
+use console::Style;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::fleet::{build, check, Fleet, Renderer, Severity};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -12,6 +14,42 @@ pub struct CheckArgs {
     pub build: bool,
 }
 
-pub fn run(_args: CheckArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("check is not implemented yet"))
+pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
+    let root = Fleet::locate(&ctx.start_dir()?);
+    let fleet = Fleet::read_deep(&root)?;
+    let mut findings = check(&fleet);
+    if args.build {
+        match Renderer::find() {
+            Some(renderer) => findings.extend(build(&fleet, &renderer)),
+            None => ctx
+                .shell
+                .warn("--build: neither kubectl nor kustomize is on PATH; nothing was rendered")?,
+        }
+        findings.sort();
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    for finding in &findings {
+        let style = match finding.severity {
+            Severity::Error => Style::new().red().bold(),
+            Severity::Warning => Style::new().yellow().bold(),
+        };
+        let label = ctx.shell.paint(finding.label(), style);
+        let text = finding.to_string();
+        let rest = text.strip_prefix(finding.label()).unwrap_or(&text);
+        ctx.shell.data(&format!("{label}{rest}\n"))?;
+    }
+    let warnings = findings.len() - errors;
+    ctx.shell.status(&format!(
+        "checked {} clusters, {} apps, {} namespaces: {errors} error(s), {warnings} warning(s)",
+        fleet.clusters().len(),
+        fleet.apps().len(),
+        fleet.names(crate::fleet::Kind::Namespace).len(),
+    ))?;
+    if errors > 0 {
+        return Err(Error::Findings(errors));
+    }
+    Ok(())
 }

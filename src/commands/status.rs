@@ -1,9 +1,12 @@
 //! `fluxfleet status`.
 
+use std::io::IsTerminal;
+
 use clap::Args;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::fleet::{status, Fleet, Kind, StatusFilter};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -21,6 +24,47 @@ pub struct StatusArgs {
     pub kind: Option<String>,
 }
 
-pub fn run(_args: StatusArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("status is not implemented yet"))
+/// Parses `--kind`: `app`/`apps` or `ns`/`namespace`/`namespaces`.
+pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
+    match kind {
+        "app" | "apps" => Ok(Kind::App),
+        "ns" | "namespace" | "namespaces" => Ok(Kind::Namespace),
+        other => Err(Error::Usage(format!(
+            "--kind takes app or ns, not {other:?}"
+        ))),
+    }
+}
+
+pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
+    let filter = StatusFilter {
+        cluster: args.cluster,
+        kind: args.kind.as_deref().map(parse_kind).transpose()?,
+        names: None,
+    };
+    let root = Fleet::locate(&ctx.start_dir()?);
+    let fleet = Fleet::read(&root)?;
+    if fleet.clusters().is_empty() {
+        ctx.shell.warn(&format!(
+            "no clusters under {}/clusters: run `fluxfleet init`, or -C the fleet's directory",
+            root.display()
+        ))?;
+    }
+    let matrix = status(&fleet, &filter)?;
+    if matrix.rows.is_empty() && !args.json {
+        ctx.shell.status(&format!(
+            "no apps (apps/<name>/) or namespaces (infrastructure/namespaces/<set>/) to show; \
+             clusters: {}",
+            fleet.cluster_names().join(", ")
+        ))?;
+    }
+    let text = if args.json {
+        // Indented for a person at a terminal; one line for the programs that read it from a
+        // pipe (a large fleet's matrix is megabytes of indentation otherwise).
+        matrix.to_json(std::io::stdout().is_terminal()) + "\n"
+    } else if args.markdown {
+        matrix.to_markdown()
+    } else {
+        matrix.to_table(ctx.shell.out_color())
+    };
+    ctx.shell.data(&text)
 }

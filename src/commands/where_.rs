@@ -3,7 +3,8 @@
 use clap::Args;
 
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::fleet::{lookup, Fleet};
 
 #[derive(Debug, Args)]
 pub struct WhereArgs {
@@ -11,6 +12,13 @@ pub struct WhereArgs {
     pub name: String,
 }
 
-pub fn run(_args: WhereArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("where is not implemented yet"))
+pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
+    let root = Fleet::locate(&ctx.start_dir()?);
+    let fleet = Fleet::read_for_name(&root, &args.name)?;
+    let found = match lookup(&fleet, &args.name) {
+        Ok(found) => found,
+        // The closest names need every app; reading them all is for this rare path only.
+        Err(_) => lookup(&Fleet::read(&root)?, &args.name)?,
+    };
+    ctx.shell.data(&found.render())
 }

@@ -1,1 +1,442 @@
 //! Step 1 of the pipeline: read the repository into a [`Fleet`] snapshot. Reading never writes.
+//!
+//! The snapshot answers the seed's question, "what is supposed to run where?": the clusters
+//! under `clusters/`, the lists each cluster's tree pulls in, the shared definitions (apps,
+//! namespace sets, controllers, policy stages) and, for each app and namespace, the placements
+//! that bring it into a cluster. Only the files those answers need are read, each once, clusters
+//! and definitions in parallel; their exact text is kept for the commands that edit them.
+
+mod app;
+mod build;
+mod check;
+mod cluster;
+mod definition;
+mod doc;
+mod finding;
+mod flux;
+mod lookup;
+mod namespace;
+mod placement;
+mod read;
+mod reference;
+mod status;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+pub use app::{App, COMMON_APPS};
+pub use build::{build, Renderer};
+pub use check::{check, Finding, Severity};
+pub use cluster::Cluster;
+pub use definition::{Definition, DefinitionKind};
+pub use flux::FluxKustomization;
+pub use lookup::{lookup, Lookup};
+pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
+pub use placement::{ByCluster, Kind, Placement, Through};
+pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
+pub use status::{status, Status, StatusFilter, StatusRow};
+
+use crate::error::Result;
+use read::Reader;
+
+/// The marker a repository may carry to say it follows fluxfleet's layout.
+pub const MARKER: &str = ".fluxfleet";
+
+/// Whether the repository follows fluxfleet's layout, which decides the rules `check` applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `clusters/<c>/{kustomization.yaml,infra/,apps/}` as the seed describes, or a
+    /// `.fluxfleet` marker at the root.
+    Fluxfleet,
+    /// Any other Flux repository: only the layout-independent rules apply.
+    Other,
+}
+
+/// A read-only snapshot of a fleet repository.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    root: PathBuf,
+    clusters: Vec<Cluster>,
+    apps: Vec<App>,
+    namespaces: Vec<Namespace>,
+    sets: Vec<NamespaceSet>,
+    common_apps: Option<ListFile>,
+    definitions: Vec<Definition>,
+    texts: HashMap<PathBuf, Arc<str>>,
+    placements: placement::Index,
+    layout: Layout,
+    deep: bool,
+    partial: bool,
+}
+
+impl Fleet {
+    /// Reads what `status` and `where` need: cluster trees, app directories, the common app
+    /// list and the namespace sets with their manifests.
+    pub fn read(root: &Path) -> Result<Fleet> {
+        Self::read_with(root, false)
+    }
+
+    /// Reads like [`Fleet::read`], plus every app's kustomizations and base manifests (the
+    /// namespace an app deploys to), which `check` needs and the matrix does not.
+    pub fn read_deep(root: &Path) -> Result<Fleet> {
+        Self::read_with(root, true)
+    }
+
+    /// Reads what `where NAME` needs: the cluster trees, the namespace sets, and app `name`
+    /// alone. Every other app is absent from this snapshot ([`Fleet::is_partial`]), which
+    /// spares thousands of directory lookups in a large fleet.
+    pub fn read_for_name(root: &Path, name: &str) -> Result<Fleet> {
+        Self::read_scoped(root, false, Some(name))
+    }
+
+    fn read_with(root: &Path, deep: bool) -> Result<Fleet> {
+        Self::read_scoped(root, deep, None)
+    }
+
+    fn read_scoped(root: &Path, deep: bool, only: Option<&str>) -> Result<Fleet> {
+        let mut owned = Reader::new(root);
+        let ((clusters, apps), (sets, extras)) = match only {
+            None => {
+                let reader = &owned;
+                rayon::join(
+                    || rayon::join(|| read_clusters(reader), || read_apps(reader, deep, None)),
+                    || rayon::join(|| read_sets(reader), || read_extras(reader)),
+                )
+            }
+            Some(name) => {
+                // Definitions first: they say which texts a list must contain to concern
+                // `name`, so the clusters' long lists that cannot are not parsed at all.
+                owned.focus(vec![name.to_string()]);
+                let (sets, extras) = {
+                    let reader = &owned;
+                    rayon::join(|| read_sets(reader), || read_extras(reader))
+                };
+                owned.focus(needles(name, &sets, &extras));
+                let reader = &owned;
+                (
+                    rayon::join(|| read_clusters(reader), || read_apps(reader, deep, only)),
+                    (sets, extras),
+                )
+            }
+        };
+        let (clusters, mut apps, (sets, namespaces)) = (clusters?, apps?, sets?);
+        let (common_apps, definitions) = extras?;
+
+        // A directory a Flux Kustomization attaches as a whole (`./apps/staging`) is a cluster
+        // list, not an app.
+        let attached: HashSet<&Path> = clusters
+            .iter()
+            .flat_map(|c| c.flux.iter())
+            .filter_map(|k| k.path.as_ref()?.target.as_deref())
+            .collect();
+        // So is `apps/<cluster>` in the Flux examples, attached through another source.
+        apps.retain(|a| {
+            !attached.contains(a.dir.as_path())
+                && clusters.binary_search_by(|c| c.name.cmp(&a.name)).is_err()
+        });
+
+        let layout = if root.join(MARKER).exists()
+            || clusters.iter().any(|c| {
+                c.entry.as_ref().is_some_and(|e| !e.generated)
+                    && (c.apps_list.is_some() || c.infra_list.is_some())
+            }) {
+            Layout::Fluxfleet
+        } else {
+            Layout::Other
+        };
+
+        let app_names: HashSet<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+        let mut by_set: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, ns) in namespaces.iter().enumerate() {
+            by_set.entry(ns.set.as_str()).or_default().push(i);
+        }
+        let placements = placement::index(
+            &clusters,
+            &placement::Definitions {
+                apps: &app_names,
+                common_apps: common_apps.as_ref(),
+                sets: &by_set,
+                namespaces: &namespaces,
+            },
+        );
+        drop((app_names, by_set));
+
+        Ok(Fleet {
+            root: root.to_path_buf(),
+            clusters,
+            apps,
+            namespaces,
+            sets,
+            common_apps,
+            definitions,
+            texts: owned.into_texts(),
+            placements,
+            layout,
+            deep,
+            partial: only.is_some(),
+        })
+    }
+
+    /// The directory to read a fleet from, for a command started in `start`: the nearest
+    /// directory at or above `start` with a `clusters/` directory, stopping at the repository
+    /// root; else the repository root (`git_root`), else `start`.
+    pub fn find_root(start: &Path, git_root: Option<&Path>) -> PathBuf {
+        for dir in start.ancestors() {
+            if dir.join("clusters").is_dir() {
+                return dir.to_path_buf();
+            }
+            if Some(dir) == git_root {
+                break;
+            }
+        }
+        git_root.unwrap_or(start).to_path_buf()
+    }
+
+    /// [`Fleet::find_root`] for a command started in `start`, with the enclosing git
+    /// repository's root as the limit. A fleet is readable outside git too.
+    pub fn locate(start: &Path) -> PathBuf {
+        let git_root = crate::git::work_dir(start).ok();
+        Self::find_root(start, git_root.as_deref())
+    }
+
+    /// The repository root the fleet was read from.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The clusters, sorted by name.
+    pub fn clusters(&self) -> &[Cluster] {
+        &self.clusters
+    }
+
+    /// The cluster named `name`.
+    pub fn cluster(&self, name: &str) -> Option<&Cluster> {
+        self.clusters
+            .binary_search_by(|c| c.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.clusters[i])
+    }
+
+    /// The cluster names, sorted.
+    pub fn cluster_names(&self) -> Vec<String> {
+        self.clusters.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The apps, sorted by name.
+    pub fn apps(&self) -> &[App] {
+        &self.apps
+    }
+
+    /// The app named `name`.
+    pub fn app(&self, name: &str) -> Option<&App> {
+        self.apps
+            .binary_search_by(|a| a.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.apps[i])
+    }
+
+    /// The namespaces, sorted by name then set.
+    pub fn namespaces(&self) -> &[Namespace] {
+        &self.namespaces
+    }
+
+    /// The namespace named `name` (the first set holding it, by set name).
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.namespaces.iter().find(|n| n.name == name)
+    }
+
+    /// Every definition of namespace `name` (more than one when two sets hold it).
+    pub fn namespace_definitions<'f>(
+        &'f self,
+        name: &'f str,
+    ) -> impl Iterator<Item = &'f Namespace> + 'f {
+        self.namespaces.iter().filter(move |n| n.name == name)
+    }
+
+    /// The namespace sets, sorted by name.
+    pub fn sets(&self) -> &[NamespaceSet] {
+        &self.sets
+    }
+
+    /// The namespace set named `name`.
+    pub fn set(&self, name: &str) -> Option<&NamespaceSet> {
+        self.sets.iter().find(|s| s.name == name)
+    }
+
+    /// `apps/common/kustomization.yaml`, when there is one.
+    pub fn common_apps(&self) -> Option<&ListFile> {
+        self.common_apps.as_ref()
+    }
+
+    /// Controllers and policy stages, sorted by kind and name.
+    pub fn definitions(&self) -> &[Definition] {
+        &self.definitions
+    }
+
+    /// Whether the repository follows fluxfleet's layout.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// True when read with [`Fleet::read_for_name`]: only that app was read.
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
+    /// True when read with [`Fleet::read_deep`]: apps carry their namespace and lists.
+    pub fn is_deep(&self) -> bool {
+        self.deep
+    }
+
+    /// The exact original text of a file that was read (repository-relative path).
+    pub fn text(&self, path: &Path) -> Option<&str> {
+        self.texts.get(path).map(|t| &**t)
+    }
+
+    /// Where app `app` runs: its placements by cluster (empty when it runs nowhere).
+    pub fn app_placements(&self, app: &str) -> ByCluster {
+        self.placements_of(Kind::App, app).unwrap_or_default()
+    }
+
+    /// Where namespace `ns` exists: its placements by cluster.
+    pub fn namespace_placements(&self, ns: &str) -> ByCluster {
+        self.placements_of(Kind::Namespace, ns).unwrap_or_default()
+    }
+
+    /// The placements of `name`, `None` when it reaches no cluster.
+    pub(crate) fn placements_of(&self, kind: Kind, name: &str) -> Option<ByCluster> {
+        let raws = match kind {
+            Kind::App => self.placements.apps.get(name),
+            Kind::Namespace => self.placements.namespaces.get(name),
+        }?;
+        Some(placement::materialize(
+            raws,
+            &self.clusters,
+            self.common_apps.as_ref(),
+            &self.namespaces,
+        ))
+    }
+
+    /// How many placements `name` has, over all clusters.
+    pub fn placement_count(&self, kind: Kind, name: &str) -> usize {
+        match kind {
+            Kind::App => self.placements.apps.get(name),
+            Kind::Namespace => self.placements.namespaces.get(name),
+        }
+        .map_or(0, Vec::len)
+    }
+
+    /// The clusters `name` reaches, sorted, without making placements.
+    pub fn reaches(&self, kind: Kind, name: &str) -> Vec<&str> {
+        let raws = match kind {
+            Kind::App => self.placements.apps.get(name),
+            Kind::Namespace => self.placements.namespaces.get(name),
+        };
+        let mut out: Vec<&str> = raws
+            .into_iter()
+            .flatten()
+            .filter_map(|r| self.clusters.get(r.cluster).map(|c| c.name.as_str()))
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// Every defined name of `kind`, sorted and without repeats. Placements exist only for
+    /// defined names, so these are all the rows of the matrix.
+    pub fn names(&self, kind: Kind) -> Vec<String> {
+        let mut names: Vec<String> = match kind {
+            Kind::App => self.apps.iter().map(|a| a.name.clone()).collect(),
+            Kind::Namespace => self.namespaces.iter().map(|n| n.name.clone()).collect(),
+        };
+        names.dedup();
+        names
+    }
+}
+
+fn read_clusters(reader: &Reader) -> Result<Vec<Cluster>> {
+    let clusters_dir = Path::new("clusters");
+    let mut names = Vec::new();
+    for name in reader.subdirs(clusters_dir)? {
+        if cluster::is_cluster_dir(reader, &clusters_dir.join(&name))? {
+            names.push(name);
+        }
+    }
+    names
+        .par_iter()
+        .map(|name| Cluster::read(reader, name))
+        .collect()
+}
+
+fn read_extras(reader: &Reader) -> Result<(Option<ListFile>, Vec<Definition>)> {
+    Ok((
+        reader.list(Path::new(COMMON_APPS))?,
+        definition::read(reader)?,
+    ))
+}
+
+/// Texts one of which a list must contain to bring `name` into a cluster: the name itself
+/// (any spelling of a path to `apps/<name>` or its own namespace directory contains it), the
+/// namespace sets holding it, and `common` when the common app list names it.
+fn needles(
+    name: &str,
+    sets: &Result<(Vec<NamespaceSet>, Vec<Namespace>)>,
+    extras: &Result<(Option<ListFile>, Vec<Definition>)>,
+) -> Vec<String> {
+    let mut out = vec![name.to_string()];
+    if let Ok((_, namespaces)) = sets {
+        out.extend(
+            namespaces
+                .iter()
+                .filter(|n| n.name == name)
+                .map(|n| n.set.clone()),
+        );
+    }
+    if let Ok((Some(common), _)) = extras {
+        let app = Path::new("apps").join(name);
+        if common
+            .references
+            .iter()
+            .any(|r| r.target.as_ref().is_some_and(|t| t.starts_with(&app)))
+        {
+            out.push("common".to_string());
+        }
+    }
+    out
+}
+
+fn read_apps(reader: &Reader, deep: bool, only: Option<&str>) -> Result<Vec<App>> {
+    let names = match only {
+        Some(name) => vec![name.to_string()],
+        None => reader.subdirs(Path::new("apps"))?,
+    };
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|n| Path::new("apps").join(n) != Path::new(COMMON_APPS))
+        // App names are RFC 1123 labels; `_base` and the like are shared building blocks.
+        .filter(|n| crate::names::is_label(n))
+        .collect();
+    let apps: Result<Vec<Option<App>>> = names
+        .par_iter()
+        .map(|n| App::read(reader, n, deep))
+        .collect();
+    Ok(apps?.into_iter().flatten().collect())
+}
+
+fn read_sets(reader: &Reader) -> Result<(Vec<NamespaceSet>, Vec<Namespace>)> {
+    let names = reader.subdirs(Path::new(NAMESPACES_DIR))?;
+    let read: Result<Vec<_>> = names
+        .par_iter()
+        .map(|n| NamespaceSet::read(reader, n))
+        .collect();
+    let mut sets = Vec::new();
+    let mut namespaces = Vec::new();
+    for (set, members) in read? {
+        sets.push(set);
+        namespaces.extend(members);
+    }
+    namespaces.sort_by(|a, b| (&a.name, &a.set).cmp(&(&b.name, &b.set)));
+    Ok((sets, namespaces))
+}

@@ -1,0 +1,121 @@
+//! Apps: `apps/<name>/` with a `base/` and an overlay per cluster that needs different values.
+
+use std::path::{Path, PathBuf};
+
+use super::doc::Node;
+use super::read::{is_yaml, Reader};
+use super::reference::{ListFile, KUSTOMIZATION_NAMES};
+use crate::error::Result;
+
+/// The directory of baseline apps every cluster imports.
+pub const COMMON_APPS: &str = "apps/common";
+
+/// One app definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    /// The directory name under `apps/`.
+    pub name: String,
+    /// `apps/<name>`.
+    pub dir: PathBuf,
+    /// `apps/<name>/base`, when it exists.
+    pub base: Option<PathBuf>,
+    /// The clusters (directory names) under `apps/<name>/overlays/`, sorted.
+    pub overlays: Vec<String>,
+    /// The namespace its manifests go to: the base kustomization's `namespace:`, else the first
+    /// `metadata.namespace` of its manifests. Only read by [`super::Fleet::read_deep`].
+    pub namespace: Option<String>,
+    /// Namespaces the app creates itself (its own `Namespace` manifests). Deep read only.
+    pub own_namespaces: Vec<String>,
+    /// The kustomizations of the base, the app directory and each overlay. Deep read only.
+    pub lists: Vec<ListFile>,
+}
+
+impl App {
+    /// `apps/<name>/overlays/<cluster>`.
+    pub fn overlay_dir(&self, cluster: &str) -> PathBuf {
+        self.dir.join("overlays").join(cluster)
+    }
+
+    /// Reads `apps/<name>` when it is an app: it has a `base/`, `overlays/` or a kustomization.
+    pub(crate) fn read(reader: &Reader, name: &str, deep: bool) -> Result<Option<App>> {
+        let dir = Path::new("apps").join(name);
+        // Two lookups per app rather than a directory listing: a fleet has thousands of apps.
+        let base = dir.join("base");
+        let has_base = reader.is_dir(&base);
+        let overlays = reader.subdirs_if_any(&dir.join("overlays"))?;
+        if !has_base
+            && overlays.is_none()
+            && !KUSTOMIZATION_NAMES
+                .iter()
+                .any(|n| reader.is_file(&dir.join(n)))
+        {
+            return Ok(None);
+        }
+        let mut app = App {
+            name: name.to_string(),
+            base: has_base.then_some(base),
+            dir,
+            overlays: overlays.unwrap_or_default(),
+            namespace: None,
+            own_namespaces: Vec::new(),
+            lists: Vec::new(),
+        };
+        if deep {
+            app.read_manifests(reader)?;
+        }
+        Ok(Some(app))
+    }
+
+    /// Reads the kustomizations and the base's manifests, for the checks that need them.
+    fn read_manifests(&mut self, reader: &Reader) -> Result<()> {
+        let main = self.base.clone().unwrap_or_else(|| self.dir.clone());
+        let mut dirs = vec![main.clone()];
+        if self.base.is_some() {
+            dirs.push(self.dir.clone());
+        }
+        dirs.extend(self.overlays.iter().map(|o| self.overlay_dir(o)));
+        for dir in &dirs {
+            if let Some(list) = reader.list(dir)? {
+                self.lists.push(list);
+            }
+        }
+        let main_list = self.lists.iter().find(|l| l.dir() == main);
+        self.namespace = main_list.and_then(|l| l.namespace.clone());
+        let files: Vec<PathBuf> = match main_list {
+            Some(list) => list
+                .references
+                .iter()
+                .filter_map(|r| r.target.clone())
+                .filter(|t| t.starts_with(&main))
+                .collect(),
+            None => reader
+                .entries(&main)?
+                .into_iter()
+                .filter(|(n, d)| !d && is_yaml(n))
+                .map(|(n, _)| main.join(n))
+                .collect(),
+        };
+        for file in files {
+            if !is_yaml(&file.to_string_lossy()) {
+                continue;
+            }
+            let Some(docs) = reader.docs(&file)? else {
+                continue;
+            };
+            for doc in &docs {
+                if doc.get("kind").and_then(Node::as_str) == Some("Namespace") {
+                    if let Some(name) = doc.path(&["metadata", "name"]).and_then(Node::as_str) {
+                        self.own_namespaces.push(name.to_string());
+                    }
+                }
+                if self.namespace.is_none() {
+                    self.namespace = doc
+                        .path(&["metadata", "namespace"])
+                        .and_then(Node::as_str)
+                        .map(String::from);
+                }
+            }
+        }
+        Ok(())
+    }
+}

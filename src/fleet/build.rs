@@ -1,0 +1,90 @@
+//! `check --build`: render each cluster's entrypoint and lists with the kustomize on PATH, the
+//! seed's "validate every cluster entrypoint" step.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rayon::prelude::*;
+
+use super::{Finding, Fleet};
+use crate::paths::to_slash;
+
+/// A kustomize renderer found on PATH.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renderer {
+    program: PathBuf,
+    /// The arguments before the directory: `kustomize` for kubectl, `build` for kustomize.
+    verb: &'static str,
+}
+
+impl Renderer {
+    /// `kubectl kustomize` or `kustomize build`, whichever is on PATH first.
+    pub fn find() -> Option<Renderer> {
+        let path = std::env::var_os("PATH")?;
+        for (name, verb) in [("kubectl", "kustomize"), ("kustomize", "build")] {
+            if let Some(program) = std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+            {
+                return Some(Renderer { program, verb });
+            }
+        }
+        None
+    }
+
+    /// The command as a user would type it for `dir`.
+    pub fn describe(&self, dir: &Path) -> String {
+        let name = self
+            .program
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        format!("{name} {} {}", self.verb, to_slash(dir))
+    }
+
+    /// Renders `dir` (relative to `root`); the error text when it fails.
+    fn render(&self, root: &Path, dir: &Path) -> Result<(), String> {
+        let output = Command::new(&self.program)
+            .arg(self.verb)
+            .arg(root.join(dir))
+            .current_dir(root)
+            .output()
+            .map_err(|e| format!("could not run: {e}"))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        Err(stderr.trim().replace(&format!("{}/", root.display()), ""))
+    }
+}
+
+/// Renders every cluster's entrypoint and its own lists; one error per failed build.
+pub fn build(fleet: &Fleet, renderer: &Renderer) -> Vec<Finding> {
+    let mut dirs: Vec<(String, PathBuf, PathBuf)> = Vec::new();
+    for cluster in fleet.clusters() {
+        for list in cluster
+            .lists()
+            .filter(|l| !l.generated && cluster.owns(&l.path))
+        {
+            dirs.push((
+                cluster.name.clone(),
+                list.dir().to_path_buf(),
+                list.path.clone(),
+            ));
+        }
+    }
+    dirs.par_iter()
+        .filter_map(|(cluster, dir, file)| {
+            let error = renderer.render(fleet.root(), dir).err()?;
+            Some(Finding::error(
+                file,
+                0,
+                format!(
+                    "cluster {cluster}: `{}` failed:\n{error}",
+                    renderer.describe(dir)
+                ),
+                "fix the reported file, then run `fluxfleet check --build` again".to_string(),
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,253 @@
+//! A cluster: the directory `clusters/<c>` a cluster's Flux reconciles, and every list that
+//! tree pulls in.
+//!
+//! The tree is walked the way Flux reads it: the entry kustomization (or, without one, the
+//! kustomization Flux generates from the directory), the files it lists, and the directories
+//! that the Flux Kustomization objects found there point at. Lists outside `clusters/<c>` that a
+//! Flux Kustomization attaches (`./apps/staging` in the Flux examples) belong to the cluster too.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use super::flux::{may_hold_flux_kustomization, FluxKustomization};
+use super::read::{is_yaml, Reader};
+use super::reference::{ListFile, Reference};
+use crate::error::Result;
+
+/// One cluster and the lists its tree pulls in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    /// The directory name under `clusters/`.
+    pub name: String,
+    /// `clusters/<name>`.
+    pub dir: PathBuf,
+    /// `clusters/<c>/kustomization.yaml`, or the list Flux generates for the directory.
+    pub entry: Option<ListFile>,
+    /// `clusters/<c>/apps/kustomization.yaml`: the cluster's app list.
+    pub apps_list: Option<ListFile>,
+    /// `clusters/<c>/infra/kustomization.yaml`: the cluster's infrastructure list.
+    pub infra_list: Option<ListFile>,
+    /// Every other list the tree pulls in (`flux-system`, lists attached by a Flux path).
+    pub other_lists: Vec<ListFile>,
+    /// The Flux Kustomization objects in the tree, by file and line.
+    pub flux: Vec<FluxKustomization>,
+}
+
+impl Cluster {
+    /// Every list of the cluster: entry, apps, infra, then the others.
+    pub fn lists(&self) -> impl Iterator<Item = &ListFile> {
+        self.entry
+            .iter()
+            .chain(&self.apps_list)
+            .chain(&self.infra_list)
+            .chain(&self.other_lists)
+    }
+
+    /// Every reference in the cluster's lists.
+    pub fn references(&self) -> impl Iterator<Item = &Reference> {
+        self.lists().flat_map(|l| l.references.iter())
+    }
+
+    /// The Flux Kustomizations defined in `clusters/<c>/<file>`.
+    pub fn flux_in(&self, file: &str) -> impl Iterator<Item = &FluxKustomization> {
+        let path = self.dir.join(file);
+        self.flux.iter().filter(move |k| k.file == path)
+    }
+
+    /// True when `path` lies in this cluster's own tree.
+    pub fn owns(&self, path: &Path) -> bool {
+        path.starts_with(&self.dir)
+    }
+
+    /// Reads cluster `name`'s tree.
+    pub(crate) fn read(reader: &Reader, name: &str) -> Result<Cluster> {
+        let dir = Path::new("clusters").join(name);
+        let mut walk = Walk {
+            reader,
+            dir: dir.clone(),
+            seen: HashSet::new(),
+            queue: VecDeque::new(),
+            lists: Vec::new(),
+            flux: Vec::new(),
+            scanned: HashSet::new(),
+        };
+        walk.enqueue(dir.clone(), None);
+        // The layout's list directories belong to the cluster even when its Flux objects are
+        // broken; `check` reports the broken attachment, `status` still shows the intent.
+        walk.enqueue(dir.join("infra"), None);
+        walk.enqueue(dir.join("apps"), None);
+        walk.run()?;
+
+        let mut cluster = Cluster {
+            name: name.to_string(),
+            dir: dir.clone(),
+            entry: None,
+            apps_list: None,
+            infra_list: None,
+            other_lists: Vec::new(),
+            flux: walk.flux,
+        };
+        for list in walk.lists {
+            let at = list.dir().to_path_buf();
+            if at == dir {
+                cluster.entry = Some(list);
+            } else if at == dir.join("apps") && !list.generated {
+                cluster.apps_list = Some(list);
+            } else if at == dir.join("infra") && !list.generated {
+                cluster.infra_list = Some(list);
+            } else {
+                cluster.other_lists.push(list);
+            }
+        }
+        cluster.other_lists.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(cluster)
+    }
+}
+
+/// True when `clusters/<name>` looks like a cluster: it holds a kustomization, a manifest, or
+/// a subdirectory with a kustomization (the hub-and-spoke layout has only those).
+pub(crate) fn is_cluster_dir(reader: &Reader, dir: &Path) -> Result<bool> {
+    for (name, is_dir) in reader.entries(dir)? {
+        if !is_dir && (is_yaml(&name) || name == "Kustomization") {
+            return Ok(true);
+        }
+        if is_dir && reader.list(&dir.join(&name))?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+struct Walk<'r, 'a> {
+    reader: &'r Reader<'a>,
+    dir: PathBuf,
+    seen: HashSet<PathBuf>,
+    /// Directories to read as lists, with the Flux path that attached them, if any.
+    queue: VecDeque<(PathBuf, Option<Reference>)>,
+    lists: Vec<ListFile>,
+    flux: Vec<FluxKustomization>,
+    scanned: HashSet<PathBuf>,
+}
+
+impl Walk<'_, '_> {
+    fn enqueue(&mut self, dir: PathBuf, origin: Option<Reference>) {
+        if self.seen.insert(dir.clone()) {
+            self.queue.push_back((dir, origin));
+        }
+    }
+
+    fn run(&mut self) -> Result<()> {
+        while let Some((dir, origin)) = self.queue.pop_front() {
+            if let Some(list) = self.reader.tree_list(&dir, &self.dir)? {
+                for reference in &list.references {
+                    let Some(target) = &reference.target else {
+                        continue;
+                    };
+                    // Only the cluster's own tree is followed: what lies outside are the
+                    // shared definitions the cluster references.
+                    if target.starts_with(&self.dir) {
+                        if self.reader.is_dir(target) {
+                            self.enqueue(target.clone(), None);
+                        } else {
+                            self.scan(target)?;
+                        }
+                    }
+                }
+                self.lists.push(list);
+            } else if self.reader.is_dir(&dir) && (origin.is_some() || dir == self.dir) {
+                let list = self.generated(&dir, origin.as_ref())?;
+                self.lists.push(list);
+            }
+        }
+        Ok(())
+    }
+
+    /// The list Flux generates for a directory without a kustomization: its manifests, and its
+    /// subdirectories (recursively) that have a kustomization.
+    fn generated(&mut self, dir: &Path, origin: Option<&Reference>) -> Result<ListFile> {
+        let mut references = Vec::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(at) = pending.pop() {
+            for (name, is_dir) in self.reader.entries(&at)? {
+                let path = at.join(&name);
+                let rel = path.strip_prefix(dir).unwrap_or(&path);
+                let written = match origin {
+                    Some(o) => format!("{}/{}", o.written.trim_end_matches('/'), rel.display()),
+                    None => format!("./{}", rel.display()),
+                };
+                let (file, line) = match origin {
+                    Some(o) => (o.file.clone(), o.line),
+                    None => (dir.to_path_buf(), 0),
+                };
+                if is_dir {
+                    if self.reader.list(&path)?.is_some() {
+                        references.push(Reference {
+                            file,
+                            line,
+                            written,
+                            target: Some(path.clone()),
+                        });
+                        if path.starts_with(&self.dir) {
+                            self.enqueue(path, None);
+                        }
+                    } else {
+                        pending.push(path);
+                    }
+                } else if is_yaml(&name) {
+                    if path.starts_with(&self.dir) {
+                        self.scan(&path)?;
+                    }
+                    references.push(Reference {
+                        file,
+                        line,
+                        written,
+                        target: Some(path),
+                    });
+                }
+            }
+        }
+        references.sort_by(|a, b| a.target.cmp(&b.target));
+        Ok(ListFile {
+            path: dir.to_path_buf(),
+            references,
+            resources_line: 1,
+            namespace: None,
+            generated: true,
+        })
+    }
+
+    /// Reads the Flux Kustomizations of a manifest in the tree and queues what they attach.
+    fn scan(&mut self, file: &Path) -> Result<()> {
+        if !self.scanned.insert(file.to_path_buf()) {
+            return Ok(());
+        }
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        // Flux's own components (hundreds of kilobytes of CRDs) never attach a list.
+        if name.as_deref() == Some("gotk-components.yaml") || !name.as_deref().is_some_and(is_yaml)
+        {
+            return Ok(());
+        }
+        let Some(text) = self.reader.text(file)? else {
+            return Ok(());
+        };
+        if !may_hold_flux_kustomization(&text) {
+            return Ok(());
+        }
+        let Some(docs) = self.reader.docs(file)? else {
+            return Ok(());
+        };
+        for object in FluxKustomization::from_docs(file, &docs) {
+            if let Some(path) = &object.path {
+                if let Some(target) = &path.target {
+                    // Another cluster's tree is not followed: `check` reports the mistake.
+                    let foreign = target.starts_with("clusters") && !target.starts_with(&self.dir);
+                    if !foreign && self.reader.is_dir(target) {
+                        self.enqueue(target.clone(), Some(path.clone()));
+                    }
+                }
+            }
+            self.flux.push(object);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,110 @@
+//! Flux `Kustomization` objects (`kustomize.toolkit.fluxcd.io`): how a cluster attaches lists.
+//!
+//! Not to be confused with kustomize's own `kustomization.yaml`: a Flux Kustomization is an
+//! object in the cluster whose `spec.path` names a directory of the source to reconcile.
+
+use std::path::{Path, PathBuf};
+
+use super::doc::Node;
+use super::reference::Reference;
+use crate::paths;
+
+/// One Flux Kustomization object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FluxKustomization {
+    /// The repository-relative file holding it.
+    pub file: PathBuf,
+    /// The line of its `kind:`.
+    pub line: usize,
+    /// `metadata.name`.
+    pub name: String,
+    /// The line of `spec:`, where a missing `dependsOn` belongs (the object's line if absent).
+    pub spec_line: usize,
+    /// `spec.path`, resolved from the repository root when the source is a `GitRepository`;
+    /// `target` is `None` for other sources (OCI, external artifacts), whose paths mean
+    /// nothing here.
+    pub path: Option<Reference>,
+    /// True when the source is `GitRepository/flux-system`, the repository bootstrap made:
+    /// only then is a path that does not exist here certainly wrong. Another `GitRepository`
+    /// may be this repository under another name, or a different one.
+    pub this_repo: bool,
+    /// `spec.dependsOn[].name`.
+    pub depends_on: Vec<String>,
+    /// `spec.sourceRef` as `Kind/name`.
+    pub source: String,
+}
+
+impl FluxKustomization {
+    /// The Flux Kustomizations among the documents of `file`.
+    pub(crate) fn from_docs(file: &Path, docs: &[Node]) -> Vec<FluxKustomization> {
+        docs.iter()
+            .filter(|d| is_flux_kustomization(d))
+            .map(|d| Self::from_doc(file, d))
+            .collect()
+    }
+
+    fn from_doc(file: &Path, doc: &Node) -> FluxKustomization {
+        let text = |keys: &[&str]| doc.path(keys).and_then(Node::as_str).map(String::from);
+        let kind = text(&["spec", "sourceRef", "kind"]).unwrap_or_else(|| "GitRepository".into());
+        let source_name = text(&["spec", "sourceRef", "name"]).unwrap_or_default();
+        let git = kind == "GitRepository";
+        let this_repo = git && source_name == "flux-system";
+        let path = doc.path(&["spec", "path"]).and_then(|node| {
+            let written = node.as_str()?;
+            Some(Reference {
+                file: file.to_path_buf(),
+                line: node.line,
+                written: written.to_string(),
+                target: git.then(|| from_root(written)).flatten(),
+            })
+        });
+        let depends_on = doc
+            .path(&["spec", "dependsOn"])
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d.get("name").and_then(Node::as_str).map(String::from))
+            .collect();
+        let line = doc.get("kind").map_or(doc.line, |k| k.line);
+        FluxKustomization {
+            file: file.to_path_buf(),
+            line,
+            name: text(&["metadata", "name"]).unwrap_or_default(),
+            spec_line: super::reference::key_line(doc, "spec").unwrap_or(line),
+            path,
+            depends_on,
+            this_repo,
+            source: format!("{kind}/{source_name}"),
+        }
+    }
+}
+
+/// Resolves a Flux path, which is relative to the source's root whatever file holds it.
+/// (`paths::resolve` with an empty directory would read `./x` as `/x`.)
+fn from_root(written: &str) -> Option<PathBuf> {
+    let written = written.trim();
+    if paths::is_remote(written) {
+        return None;
+    }
+    let normal = paths::normalize(written.trim_start_matches('/'));
+    match normal.as_str() {
+        "." => Some(PathBuf::new()),
+        n if n == ".." || n.starts_with("../") => None,
+        n => Some(PathBuf::from(n)),
+    }
+}
+
+/// True for a document of kind `Kustomization` in Flux's API group.
+fn is_flux_kustomization(doc: &Node) -> bool {
+    doc.get("kind").and_then(Node::as_str) == Some("Kustomization")
+        && doc
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .is_some_and(|v| v.starts_with("kustomize.toolkit.fluxcd.io/"))
+}
+
+/// A cheap test on a file's text before parsing it: files without Flux's API group hold no
+/// Flux Kustomization, and most files in a cluster tree are not worth a parse.
+pub(crate) fn may_hold_flux_kustomization(text: &str) -> bool {
+    text.contains("kustomize.toolkit.fluxcd.io")
+}

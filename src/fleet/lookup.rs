@@ -1,0 +1,100 @@
+//! `where`: every reference that brings one app or namespace into a cluster.
+
+use std::fmt::Write as _;
+
+use super::placement::{ByCluster, Kind};
+use super::Fleet;
+use crate::error::{Error, Result};
+use crate::paths::to_slash;
+
+/// What a name is in the fleet and where it arrives. A name can be both an app and a
+/// namespace (an app often deploys to a namespace of its own name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    pub name: String,
+    /// `(kind, definition, placements)` for each kind the name is defined as.
+    pub found: Vec<(Kind, String, ByCluster)>,
+}
+
+/// Looks `name` up among apps and namespaces; unknown names are refused with the closest
+/// known names.
+pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
+    let mut found = Vec::new();
+    if let Some(app) = fleet.app(name) {
+        found.push((Kind::App, to_slash(&app.dir), fleet.app_placements(name)));
+    }
+    let definitions: Vec<String> = fleet
+        .namespace_definitions(name)
+        .map(|n| format!("{}, set {}", to_slash(&n.file), n.set))
+        .collect();
+    if !definitions.is_empty() {
+        found.push((
+            Kind::Namespace,
+            definitions.join("; "),
+            fleet.namespace_placements(name),
+        ));
+    }
+    if found.is_empty() {
+        return Err(Error::refused(unknown(fleet, name)));
+    }
+    Ok(Lookup {
+        name: name.to_string(),
+        found,
+    })
+}
+
+fn unknown(fleet: &Fleet, name: &str) -> String {
+    let mut known: Vec<(usize, String)> = [Kind::App, Kind::Namespace]
+        .into_iter()
+        .flat_map(|k| fleet.names(k).into_iter().map(move |n| (k, n)))
+        .map(|(k, n)| (strsim::levenshtein(name, &n), format!("{n} ({})", k.noun())))
+        .filter(|(d, _)| *d <= 3.max(name.len() / 3))
+        .collect();
+    known.sort();
+    known.dedup();
+    let close: Vec<String> = known.into_iter().take(3).map(|(_, n)| n).collect();
+    let hint = if close.is_empty() {
+        "run `fluxfleet status` to see every app and namespace".to_string()
+    } else {
+        format!("closest: {}", close.join(", "))
+    };
+    format!("no app or namespace named {name:?} in this fleet; {hint}")
+}
+
+impl Lookup {
+    /// One block per kind: the definition, then a line per cluster reference and, for a set,
+    /// the set's entry beneath it.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (kind, definition, by_cluster) in &self.found {
+            let _ = writeln!(out, "{} {} ({definition})", kind.noun(), self.name);
+            if by_cluster.is_empty() {
+                let _ = writeln!(out, "  no cluster references it");
+                continue;
+            }
+            let width = by_cluster.keys().map(String::len).max().unwrap_or(0);
+            for (cluster, placements) in by_cluster {
+                for p in placements {
+                    let _ = writeln!(
+                        out,
+                        "  {cluster:width$}  {}:{}  {}  ({})",
+                        to_slash(&p.file),
+                        p.line,
+                        p.via,
+                        p.through.describe()
+                    );
+                    for link in p.chain.iter().skip(1) {
+                        let _ = writeln!(
+                            out,
+                            "  {:width$}    {}  {}",
+                            "",
+                            link.location(),
+                            link.written
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,284 @@
+//! Placements: which reference brings an app or a namespace into a cluster, and through what.
+//!
+//! Every reference of every list a cluster pulls in is classified by its resolved target:
+//! `apps/<a>/base` and `apps/<a>/overlays/<o>` place app `a`; `apps/common` places each app its
+//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set. The
+//! placement keeps the cluster's reference (file, line, text) and the chain of references that
+//! lead to the definition, so `where` can show both the cluster's import and the set's entry.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::app::COMMON_APPS;
+use super::cluster::Cluster;
+use super::namespace::{Namespace, COMMON_SET, NAMESPACES_DIR};
+use super::read::is_yaml;
+use super::reference::{ListFile, Reference};
+
+/// How a definition arrives in a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Through {
+    /// The cluster references the app's `base/`.
+    Base,
+    /// The cluster references `overlays/<name>` of the app.
+    Overlay(String),
+    /// The cluster imports a common set (`apps/common`, `infrastructure/namespaces/common`).
+    Common,
+    /// The cluster imports the named namespace set.
+    Set(String),
+    /// The cluster references the namespace's own directory.
+    OwnDir,
+    /// The cluster references the app's directory itself (layouts without `base/`).
+    Direct,
+}
+
+impl Through {
+    /// The short machine-readable label `status --json` uses.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Through::Base => "base",
+            Through::Overlay(_) => "overlay",
+            Through::Common => "common",
+            Through::Set(_) => "set",
+            Through::OwnDir => "own-dir",
+            Through::Direct => "dir",
+        }
+    }
+
+    /// A human description: `overlay dev`, `set test-only`.
+    pub fn describe(&self) -> Cow<'static, str> {
+        match self {
+            Through::Overlay(name) => Cow::Owned(format!("overlay {name}")),
+            Through::Set(name) => Cow::Owned(format!("set {name}")),
+            Through::OwnDir => Cow::Borrowed("own dir"),
+            other => Cow::Borrowed(other.label()),
+        }
+    }
+}
+
+/// One way a definition reaches one cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// The cluster reached.
+    pub cluster: String,
+    /// The file of the cluster's reference (usually `clusters/<c>/.../kustomization.yaml`).
+    pub file: PathBuf,
+    /// The line of the cluster's reference.
+    pub line: usize,
+    /// The cluster's reference as written.
+    pub via: String,
+    /// How the definition arrives.
+    pub through: Through,
+    /// The references from the cluster to the definition: the cluster's own first, then a
+    /// set's entry when the definition arrives through a set.
+    pub chain: Vec<Reference>,
+}
+
+/// What a placement places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    App,
+    Namespace,
+}
+
+impl Kind {
+    /// The noun messages use.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::App => "app",
+            Kind::Namespace => "namespace",
+        }
+    }
+}
+
+/// Placements by definition name, then by cluster.
+pub type ByCluster = BTreeMap<String, Vec<Placement>>;
+
+/// A placement as positions in the fleet, made into a [`Placement`] only when asked for:
+/// a large fleet has tens of thousands, and `where` needs one name's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Raw {
+    /// Index of the cluster in the fleet's sorted clusters.
+    pub cluster: usize,
+    /// Index of the list in [`Cluster::lists`] order, and of the reference in it.
+    pub list: usize,
+    pub reference: usize,
+    pub through: Through,
+    pub link: Link,
+}
+
+/// The second reference of a placement's chain, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
+    None,
+    /// Entry `i` of `apps/common/kustomization.yaml`.
+    CommonApp(usize),
+    /// The set entry of the fleet's namespace `i`.
+    Namespace(usize),
+}
+
+/// Every placement of a fleet, by name, in cluster then list order.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Index {
+    pub apps: HashMap<String, Vec<Raw>>,
+    pub namespaces: HashMap<String, Vec<Raw>>,
+}
+
+/// What the classification needs to know about the fleet.
+pub(crate) struct Definitions<'a> {
+    pub apps: &'a HashSet<&'a str>,
+    pub common_apps: Option<&'a ListFile>,
+    /// Indexes into the fleet's namespaces, by set name.
+    pub sets: &'a HashMap<&'a str, Vec<usize>>,
+    pub namespaces: &'a [Namespace],
+}
+
+/// Computes every placement, one cluster per task.
+pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
+    let found: Vec<Vec<(Kind, &str, Raw)>> = clusters
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| cluster_placements(i, c, defs))
+        .collect();
+    let mut index = Index::default();
+    for (kind, name, raw) in found.into_iter().flatten() {
+        let map = match kind {
+            Kind::App => &mut index.apps,
+            Kind::Namespace => &mut index.namespaces,
+        };
+        match map.get_mut(name) {
+            Some(list) => list.push(raw),
+            None => {
+                map.insert(name.to_string(), vec![raw]);
+            }
+        }
+    }
+    index
+}
+
+fn cluster_placements<'d>(
+    at: usize,
+    cluster: &Cluster,
+    defs: &Definitions<'d>,
+) -> Vec<(Kind, &'d str, Raw)> {
+    let mut out = Vec::new();
+    for (list, file) in cluster.lists().enumerate() {
+        for (reference, r) in file.references.iter().enumerate() {
+            let Some(target) = &r.target else {
+                continue;
+            };
+            let raw = |through, link| Raw {
+                cluster: at,
+                list,
+                reference,
+                through,
+                link,
+            };
+            if target == Path::new(COMMON_APPS) {
+                let entries = defs
+                    .common_apps
+                    .map(|l| &l.references[..])
+                    .unwrap_or_default();
+                for (i, entry) in entries.iter().enumerate() {
+                    if let Some((app, _)) = entry.target.as_deref().and_then(|t| app_of(t, defs)) {
+                        out.push((Kind::App, app, raw(Through::Common, Link::CommonApp(i))));
+                    }
+                }
+            } else if let Some((app, through)) = app_of(target, defs) {
+                out.push((Kind::App, app, raw(through, Link::None)));
+            } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
+                let Some(members) = defs.sets.get(set.as_str()) else {
+                    continue;
+                };
+                let is_file = is_yaml(&rest);
+                for &i in members {
+                    let ns = &defs.namespaces[i];
+                    if is_file && ns.file != *target {
+                        continue;
+                    }
+                    let through = if set == COMMON_SET {
+                        Through::Common
+                    } else if ns.own_dir {
+                        Through::OwnDir
+                    } else {
+                        Through::Set(set.clone())
+                    };
+                    let link = if ns.entry.is_some() {
+                        Link::Namespace(i)
+                    } else {
+                        Link::None
+                    };
+                    out.push((Kind::Namespace, ns.name.as_str(), raw(through, link)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Makes placements of raw positions, grouped by cluster.
+pub(crate) fn materialize(
+    raws: &[Raw],
+    clusters: &[Cluster],
+    common_apps: Option<&ListFile>,
+    namespaces: &[Namespace],
+) -> ByCluster {
+    let mut out = ByCluster::new();
+    for raw in raws {
+        let Some(cluster) = clusters.get(raw.cluster) else {
+            continue;
+        };
+        let Some(reference) = cluster
+            .lists()
+            .nth(raw.list)
+            .and_then(|l| l.references.get(raw.reference))
+        else {
+            continue;
+        };
+        let link = match raw.link {
+            Link::None => None,
+            Link::CommonApp(i) => common_apps.and_then(|l| l.references.get(i)),
+            Link::Namespace(i) => namespaces.get(i).and_then(|n| n.entry.as_ref()),
+        };
+        let mut chain = vec![reference.clone()];
+        chain.extend(link.cloned());
+        out.entry(cluster.name.clone())
+            .or_default()
+            .push(Placement {
+                cluster: cluster.name.clone(),
+                file: reference.file.clone(),
+                line: reference.line,
+                via: reference.written.clone(),
+                through: raw.through.clone(),
+                chain,
+            });
+    }
+    out
+}
+
+/// The app a target belongs to, and how: `apps/<a>/base`, `apps/<a>/overlays/<o>`, `apps/<a>`.
+fn app_of<'d>(target: &Path, defs: &Definitions<'d>) -> Option<(&'d str, Through)> {
+    let (name, rest) = under(target, "apps")?;
+    let name = *defs.apps.get(name.as_str())?;
+    let mut parts = rest.split('/').filter(|p| !p.is_empty());
+    let through = match (parts.next(), parts.next()) {
+        (Some("base"), _) => Through::Base,
+        (Some("overlays"), Some(overlay)) => Through::Overlay(overlay.to_string()),
+        _ => Through::Direct,
+    };
+    Some((name, through))
+}
+
+/// For `target` = `<dir>/<name>/<rest>`, the `name` and `rest` (`rest` may be empty).
+fn under(target: &Path, dir: &str) -> Option<(String, String)> {
+    let rest = target.strip_prefix(dir).ok()?;
+    let mut components = rest.components();
+    let name = match components.next()? {
+        Component::Normal(name) => name.to_string_lossy().into_owned(),
+        _ => return None,
+    };
+    Some((name, crate::paths::to_slash(components.as_path())))
+}

@@ -1,0 +1,148 @@
+//! References as kustomization lists write them, and the lists that hold them.
+
+use std::path::{Path, PathBuf};
+
+use super::doc::Node;
+use crate::paths;
+
+/// One entry of a list: where it is written, the text as written, and what it resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The repository-relative file holding the entry.
+    pub file: PathBuf,
+    /// The 1-based line of the entry; 0 for entries Flux generates (no line to point at).
+    pub line: usize,
+    /// The entry exactly as written (without quotes).
+    pub written: String,
+    /// The repository-relative path it resolves to, normalised; `None` when remote or when it
+    /// leaves the repository.
+    pub target: Option<PathBuf>,
+}
+
+impl Reference {
+    /// A reference written in `file`, resolved relative to the directory holding `file`.
+    pub fn in_file(file: &Path, line: usize, written: &str) -> Self {
+        let dir = file.parent().unwrap_or(Path::new(""));
+        Reference {
+            file: file.to_path_buf(),
+            line,
+            written: written.to_string(),
+            target: paths::resolve(dir, written),
+        }
+    }
+
+    /// True when kustomize fetches the target from elsewhere; such references are not checked.
+    pub fn is_remote(&self) -> bool {
+        paths::is_remote(&self.written)
+    }
+
+    /// `file:line`, as messages show it.
+    pub fn location(&self) -> String {
+        format!("{}:{}", paths::to_slash(&self.file), self.line)
+    }
+}
+
+/// A kustomization file (or a directory Flux generates one for) and its references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFile {
+    /// The repository-relative kustomization file, or the directory when `generated`.
+    pub path: PathBuf,
+    /// `resources`, `components` and legacy `bases` entries, in file order.
+    pub references: Vec<Reference>,
+    /// The line of the `resources:` key (1 when there is none), where a missing entry belongs.
+    pub resources_line: usize,
+    /// The kustomization's own `namespace:` field, which overrides its manifests'.
+    pub namespace: Option<String>,
+    /// True for a directory without a kustomization file: Flux generates one listing its
+    /// manifests and subdirectories, so there is no file to point at.
+    pub generated: bool,
+}
+
+impl ListFile {
+    /// The directory the list describes.
+    pub fn dir(&self) -> &Path {
+        if self.generated {
+            &self.path
+        } else {
+            self.path.parent().unwrap_or(Path::new(""))
+        }
+    }
+
+    /// True when an entry resolves to `target`.
+    pub fn references_target(&self, target: &Path) -> bool {
+        self.references
+            .iter()
+            .any(|r| r.target.as_deref() == Some(target))
+    }
+
+    /// Reads the lists of a parsed kustomization file.
+    pub(crate) fn from_docs(path: &Path, docs: &[Node]) -> ListFile {
+        let mut list = ListFile {
+            path: path.to_path_buf(),
+            references: Vec::new(),
+            resources_line: 1,
+            namespace: None,
+            generated: false,
+        };
+        // A kustomization is one mapping; extra documents (rare) are ignored like kustomize does.
+        let Some(doc) = docs
+            .iter()
+            .find(|d| d.get("kind").is_some() || d.get("resources").is_some())
+        else {
+            return list;
+        };
+        if let Some(node) = doc.get("resources") {
+            // The key's own line: its value node starts on the first item's line.
+            list.resources_line = key_line(doc, "resources").unwrap_or(node.line);
+        }
+        for key in ["resources", "components", "bases"] {
+            for item in doc.get(key).map(Node::items).unwrap_or_default() {
+                if let Some(written) = item.as_str() {
+                    list.references
+                        .push(Reference::in_file(path, item.line, written));
+                }
+            }
+        }
+        list.references.sort_by_key(|r| r.line);
+        list.namespace = doc
+            .get("namespace")
+            .and_then(Node::as_str)
+            .map(String::from);
+        list
+    }
+}
+
+/// The line of a mapping key.
+pub(crate) fn key_line(map: &Node, key: &str) -> Option<usize> {
+    match &map.value {
+        super::doc::Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, _)| k.line),
+        _ => None,
+    }
+}
+
+/// The names of a kustomization file kustomize accepts, in the order it looks for them.
+pub const KUSTOMIZATION_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::doc::parse;
+
+    #[test]
+    fn keeps_file_line_and_text_of_each_entry() {
+        let path = Path::new("clusters/dev/apps/kustomization.yaml");
+        let text = "kind: Kustomization\nresources:\n  - ../../../apps/common\n  - ../../../apps/podinfo/overlays/dev/\n";
+        let list = ListFile::from_docs(path, &parse(path, text).unwrap());
+        assert_eq!(list.resources_line, 2);
+        let r = &list.references[1];
+        assert_eq!(
+            (r.line, r.written.as_str()),
+            (4, "../../../apps/podinfo/overlays/dev/")
+        );
+        assert_eq!(r.target, Some(PathBuf::from("apps/podinfo/overlays/dev")));
+    }
+}
