@@ -100,6 +100,9 @@ impl Cluster {
             }
         }
         cluster.other_lists.sort_by(|a, b| a.path.cmp(&b.path));
+        cluster
+            .flux
+            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         Ok(cluster)
     }
 }

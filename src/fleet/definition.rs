@@ -27,6 +27,7 @@ impl DefinitionKind {
 /// A shared directory clusters reference by path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Definition {
+    /// Controller or policy stage.
     pub kind: DefinitionKind,
     /// `kyverno`, or `kyverno/test-only` for a policy stage.
     pub name: String,

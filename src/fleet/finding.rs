@@ -8,7 +8,9 @@ use crate::paths::to_slash;
 /// How bad a finding is: errors fail `check`, warnings are printed only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// Fails `check` (exit 1).
     Error,
+    /// Printed; `check` still succeeds.
     Warning,
 }
 
@@ -19,6 +21,7 @@ pub struct Finding {
     pub file: PathBuf,
     /// The 1-based line, 0 when the finding concerns the whole file or directory.
     pub line: usize,
+    /// Error or warning.
     pub severity: Severity,
     /// What is wrong.
     pub message: String,

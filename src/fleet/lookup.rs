@@ -11,6 +11,7 @@ use crate::paths::to_slash;
 /// namespace (an app often deploys to a namespace of its own name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lookup {
+    /// The name looked up.
     pub name: String,
     /// `(kind, definition, placements)` for each kind the name is defined as.
     pub found: Vec<(Kind, String, ByCluster)>,

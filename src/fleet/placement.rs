@@ -80,7 +80,9 @@ pub struct Placement {
 /// What a placement places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
+    /// `apps/<name>`.
     App,
+    /// A `Namespace` manifest under `infrastructure/namespaces`.
     Namespace,
 }
 

@@ -27,7 +27,9 @@ pub struct StatusFilter {
 /// One row: a definition and its placements in the shown clusters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusRow {
+    /// App or namespace.
     pub kind: Kind,
+    /// The app's or namespace's name.
     pub name: String,
     /// The defining file or directory (the app's directory, the namespace's manifest).
     pub definition: String,

@@ -1,0 +1,98 @@
+//! The `fleet` API later commands build on, read in-process from the seed fixture.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use fluxfleet::fleet::{check, Fleet, Kind, Layout, StatusFilter, Through};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet")
+}
+
+#[test]
+fn the_snapshot_holds_clusters_apps_sets_and_exact_texts() {
+    let root = fixture();
+    let fleet = Fleet::read(&root).unwrap();
+    assert_eq!(fleet.cluster_names(), ["dev", "prod", "test"]);
+    assert_eq!(fleet.layout(), Layout::Fluxfleet);
+
+    let test = fleet.cluster("test").unwrap();
+    let apps = test.apps_list.as_ref().unwrap();
+    assert_eq!(
+        apps.path,
+        Path::new("clusters/test/apps/kustomization.yaml")
+    );
+    let written: Vec<(usize, &str)> = apps
+        .references
+        .iter()
+        .map(|r| (r.line, r.written.as_str()))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            (4, "../../../apps/common"),
+            (5, "../../../apps/podinfo/overlays/test"),
+            (6, "../../../apps/foo-app/base")
+        ]
+    );
+    assert_eq!(
+        apps.references[2].target.as_deref(),
+        Some(Path::new("apps/foo-app/base"))
+    );
+    let flux: Vec<&str> = test.flux.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(flux, ["apps", "infra"]);
+
+    let podinfo = fleet.app("podinfo").unwrap();
+    assert_eq!(podinfo.overlays, ["dev", "prod", "test"]);
+    assert_eq!(
+        podinfo.base.as_deref(),
+        Some(Path::new("apps/podinfo/base"))
+    );
+
+    let foo = fleet.namespace("foo").unwrap();
+    assert_eq!((foo.set.as_str(), foo.own_dir), ("test-only", false));
+    assert!(fleet.namespace("team-x").unwrap().own_dir);
+    assert_eq!(
+        fleet.set("common").unwrap().namespaces,
+        ["kyverno", "monitoring"]
+    );
+
+    for path in [
+        "clusters/dev/apps/kustomization.yaml",
+        "infrastructure/namespaces/common/ns-kyverno.yaml",
+    ] {
+        assert_eq!(
+            fleet.text(Path::new(path)),
+            Some(fs::read_to_string(root.join(path)).unwrap().as_str())
+        );
+    }
+
+    let placements = fleet.app_placements("podinfo");
+    assert_eq!(
+        placements["prod"][0].through,
+        Through::Overlay("prod".into())
+    );
+    let kyverno = fleet.namespace_placements("kyverno");
+    assert_eq!(kyverno["dev"][0].chain.len(), 2);
+    assert_eq!(fleet.reaches(Kind::App, "foo-app"), ["test"]);
+}
+
+#[test]
+fn check_and_status_are_data() {
+    let fleet = Fleet::read_deep(&fixture()).unwrap();
+    assert_eq!(
+        fleet.app("foo-app").unwrap().namespace.as_deref(),
+        Some("foo")
+    );
+    assert!(check(&fleet).is_empty());
+    let filter = StatusFilter {
+        names: Some(["foo-app".to_string()].into()),
+        ..StatusFilter::default()
+    };
+    let matrix = fluxfleet::fleet::status(&fleet, &filter).unwrap();
+    assert_eq!(
+        matrix.to_markdown(),
+        "| app | dev | prod | test |\n|---|---|---|---|\n| `foo-app` | — | — | ✅ base |\n"
+    );
+}
