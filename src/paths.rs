@@ -48,7 +48,12 @@ pub fn resolve(dir: &Path, reference: &str) -> Option<PathBuf> {
     if is_remote(reference) || reference.trim().starts_with('/') {
         return None;
     }
-    let joined = format!("{}/{}", to_slash(dir), reference.trim());
+    let dir = to_slash(dir);
+    let joined = if dir.is_empty() {
+        reference.trim().to_string()
+    } else {
+        format!("{dir}/{}", reference.trim())
+    };
     let normal = normalize(&joined);
     if normal == ".." || normal.starts_with("../") {
         return None;
@@ -113,6 +118,7 @@ mod tests {
         );
         assert_eq!(resolve(dir, "../../../../etc"), None);
         assert_eq!(resolve(dir, "github.com/org/repo//x?ref=v1"), None);
+        assert_eq!(resolve(Path::new(""), "./x"), Some(PathBuf::from("x")));
         assert_eq!(
             resolve(Path::new("clusters/dev"), "./flux-system"),
             Some(PathBuf::from("clusters/dev/flux-system"))

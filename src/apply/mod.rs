@@ -46,7 +46,13 @@ pub fn finish(
     change: &ChangeSet,
     history: History,
 ) -> Result<Outcome> {
+    for warning in &change.warnings {
+        ctx.shell.warn(warning)?;
+    }
     if change.is_empty() {
+        for note in &change.notes {
+            ctx.shell.status(note)?;
+        }
         ctx.shell.status(&format!(
             "Nothing to do: {}: already in place.",
             change.summary

@@ -1,9 +1,16 @@
-//! `fluxfleet make-common`.
+//! `fluxfleet make-common app|ns NAME`.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::names::{self, NameKind};
+use crate::plan::make_common::{self, MakeCommonOptions};
+use crate::plan::subject::{self, Kind};
+
+use super::promotion;
 
 #[derive(Debug, Args)]
 pub struct MakeCommonArgs {
@@ -16,9 +23,22 @@ pub struct MakeCommonArgs {
     pub force: bool,
     /// Write a Markdown pull request description to FILE.
     #[arg(long, value_name = "FILE")]
-    pub pr_body: Option<std::path::PathBuf>,
+    pub pr_body: Option<PathBuf>,
 }
 
-pub fn run(_args: MakeCommonArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("make-common is not implemented yet"))
+pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
+    let kind = subject::parse_kind(&args.kind)?;
+    let name_kind = match kind {
+        Kind::App => NameKind::App,
+        Kind::Namespace => NameKind::Namespace,
+    };
+    names::check(name_kind, &args.name)?;
+    let session = promotion::Session::open(ctx)?;
+    let options = MakeCommonOptions {
+        kind,
+        name: args.name.clone(),
+        force: args.force,
+    };
+    let change = make_common::plan(&session.fleet, &session.templates, &options)?;
+    session.finish(ctx, &change, &args.name, args.pr_body.as_deref())
 }

@@ -15,6 +15,7 @@ pub mod demote;
 pub mod init;
 pub mod make_common;
 pub mod promote;
+pub mod promotion;
 pub mod status;
 pub mod where_;
 

@@ -1,9 +1,16 @@
-//! `fluxfleet promote`.
+//! `fluxfleet promote [app|ns] NAME --to C,...|all`.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::names::{self, NameKind};
+use crate::plan::promote::{self, PromoteOptions};
+use crate::plan::subject;
+
+use super::promotion;
 
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
@@ -13,9 +20,6 @@ pub struct PromoteArgs {
     /// Clusters to reference it from: C,... or all.
     #[arg(long)]
     pub to: Option<String>,
-    /// Generate an overlay for each target cluster first, and reference it.
-    #[arg(long)]
-    pub overlay: bool,
     /// Also promote the app's namespace where it is missing.
     #[arg(long)]
     pub with_namespace: bool,
@@ -24,9 +28,28 @@ pub struct PromoteArgs {
     pub set: Option<String>,
     /// Write a Markdown pull request description to FILE.
     #[arg(long, value_name = "FILE")]
-    pub pr_body: Option<std::path::PathBuf>,
+    pub pr_body: Option<PathBuf>,
 }
 
-pub fn run(_args: PromoteArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("promote is not implemented yet"))
+pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
+    let (kind, name) = subject::parse(&args.target)?;
+    if let Some(set) = &args.set {
+        names::check(NameKind::Set, set)?;
+    }
+    let session = promotion::Session::open(ctx)?;
+    let to = ctx.list_or_ask(
+        args.to,
+        "--to",
+        &format!("Promote {name} to which clusters?"),
+        &session.fleet.cluster_names(),
+    )?;
+    let options = PromoteOptions {
+        kind,
+        name: name.clone(),
+        to,
+        with_namespace: args.with_namespace,
+        set: args.set,
+    };
+    let change = promote::plan(&session.fleet, &session.templates, &options)?;
+    session.finish(ctx, &change, &name, args.pr_body.as_deref())
 }

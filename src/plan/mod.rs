@@ -2,14 +2,14 @@
 //! options. Planning never touches disk or git; everything that can fail fails here.
 
 mod changeset;
-// pub mod demote;
+pub mod demote;
 pub mod init;
 pub mod layout;
-// pub mod lists;
-// pub mod make_common;
-// pub mod promote;
-// pub mod relocate;
-// pub mod subject;
+pub mod lists;
+pub mod make_common;
+pub mod promote;
+pub mod relocate;
+pub mod subject;
 pub mod targets;
 
 pub use changeset::{branch_name, ChangeSet, FileChange};

@@ -67,7 +67,9 @@ mod tests {
 
     #[test]
     fn unknown_clusters_are_refused_with_the_known_ones() {
-        let message = clusters("dev,prd", &known(), "--to").unwrap_err().to_string();
+        let message = clusters("dev,prd", &known(), "--to")
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("unknown cluster \"prd\" in --to; did you mean prod?"));
         assert!(message.contains("known clusters: dev, test, prod"));
     }

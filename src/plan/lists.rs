@@ -1,0 +1,127 @@
+//! Edits of several kustomization lists planned together: each file is parsed once from the
+//! text the fleet read, edited in memory with the comment-preserving editor, and handed to the
+//! ChangeSet as one edit per file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fleet::Fleet;
+use crate::paths::{reference_between, resolve, to_slash};
+use crate::plan::ChangeSet;
+use crate::yaml::Kustomization;
+
+/// The list key every edit goes to.
+const RESOURCES: &str = "resources";
+
+/// Planned edits of kustomization lists, keyed by file.
+#[derive(Default)]
+pub struct ListEdits {
+    files: BTreeMap<PathBuf, (String, Kustomization)>,
+}
+
+impl ListEdits {
+    pub fn new() -> Self {
+        ListEdits::default()
+    }
+
+    fn open(&mut self, fleet: &Fleet, list: &Path) -> Result<&mut Kustomization> {
+        if !self.files.contains_key(list) {
+            let text = fleet.text(list).ok_or_else(|| {
+                Error::refused(format!(
+                    "{} does not exist: the layout needs it; run `fluxfleet check` to see what \
+                     is missing",
+                    to_slash(list)
+                ))
+            })?;
+            let parsed = Kustomization::parse(list, text)?;
+            self.files
+                .insert(list.to_path_buf(), (text.to_string(), parsed));
+        }
+        match self.files.get_mut(list) {
+            Some((_, parsed)) => Ok(parsed),
+            None => Err(Error::refused(format!("{}: not read", to_slash(list)))),
+        }
+    }
+
+    /// Adds a reference to `target` (a repository path) to `list`, written relative to the
+    /// list's directory. False when the list already references it, in any spelling.
+    pub fn add(&mut self, fleet: &Fleet, list: &Path, target: &Path) -> Result<bool> {
+        let reference = reference_between(list_dir(list), target);
+        let file = self.open(fleet, list)?;
+        // A child is written `./name` only where the list already writes children that way
+        // (the cluster entrypoint does; namespace sets list bare file names).
+        let entries = file.entries(RESOURCES);
+        let reference = match reference.strip_prefix("./") {
+            Some(bare) if !entries.iter().any(|e| e.value.starts_with("./")) => bare.to_string(),
+            _ => reference,
+        };
+        Ok(file.add(RESOURCES, &reference)?)
+    }
+
+    /// Removes every reference of `list` that resolves to `target`. False when there was none.
+    pub fn remove(&mut self, fleet: &Fleet, list: &Path, target: &Path) -> Result<bool> {
+        let dir = list_dir(list).to_path_buf();
+        let file = self.open(fleet, list)?;
+        let written: Vec<String> = file
+            .entries(RESOURCES)
+            .into_iter()
+            .filter(|e| resolve(&dir, &e.value).as_deref() == Some(target))
+            .map(|e| e.value)
+            .collect();
+        for value in &written {
+            file.remove(RESOURCES, value)?;
+        }
+        Ok(!written.is_empty())
+    }
+
+    /// Replaces the reference of `list` to `old` with one to `new`, in place.
+    pub fn replace(&mut self, fleet: &Fleet, list: &Path, old: &Path, new: &Path) -> Result<bool> {
+        let dir = list_dir(list).to_path_buf();
+        let reference = reference_between(&dir, new);
+        let file = self.open(fleet, list)?;
+        let Some(entry) = file
+            .entries(RESOURCES)
+            .into_iter()
+            .find(|e| resolve(&dir, &e.value).as_deref() == Some(old))
+        else {
+            return Ok(false);
+        };
+        Ok(file.replace(RESOURCES, &entry.value, &reference)?)
+    }
+
+    /// True when `list` references `target` as planned so far.
+    pub fn references(&mut self, fleet: &Fleet, list: &Path, target: &Path) -> Result<bool> {
+        let dir = list_dir(list).to_path_buf();
+        Ok(self
+            .open(fleet, list)?
+            .entries(RESOURCES)
+            .iter()
+            .any(|e| resolve(&dir, &e.value).as_deref() == Some(target)))
+    }
+
+    /// True when `list` has no entries left, as planned so far.
+    pub fn is_empty(&mut self, fleet: &Fleet, list: &Path) -> Result<bool> {
+        Ok(self.open(fleet, list)?.entries(RESOURCES).is_empty())
+    }
+
+    /// Drops the planned edits of `list` (the file is deleted instead).
+    pub fn forget(&mut self, list: &Path) {
+        self.files.remove(list);
+    }
+
+    /// Adds one edit per changed file to `change`.
+    pub fn finish(self, change: &mut ChangeSet) -> Result<()> {
+        for (path, (old, parsed)) in self.files {
+            if parsed.text() != old {
+                change.edit(path, old, parsed.text().to_string())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The directory references in `list` are relative to.
+fn list_dir(list: &Path) -> &Path {
+    list.parent().unwrap_or(Path::new(""))
+}

@@ -1,0 +1,153 @@
+//! `make-common`: move an app or a namespace into the common set every cluster imports, with
+//! exactly the steps of the seed's "Move a Test App/Namespace to All Clusters".
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::fleet::{Fleet, Through};
+use crate::paths::to_slash;
+use crate::plan::layout::APPS_COMMON;
+use crate::plan::lists::ListEdits;
+use crate::plan::relocate::{self, Destination};
+use crate::plan::subject::Kind;
+use crate::plan::{branch_name, ChangeSet};
+use crate::render::Templates;
+
+/// What `make-common` was asked for.
+#[derive(Debug, Clone)]
+pub struct MakeCommonOptions {
+    pub kind: Kind,
+    pub name: String,
+    /// Make an app common even though clusters use overlays of it.
+    pub force: bool,
+}
+
+/// The seed's warning, printed whenever an app becomes a baseline app.
+pub const BASELINE_WARNING: &str = "apps/common is for platform baseline apps (monitoring agents, \
+     log collectors, external-secrets, ...), not for apps you happen to deploy often: every \
+     cluster that imports apps/common now runs it.";
+
+/// Plans the move.
+pub fn plan(
+    fleet: &Fleet,
+    templates: &Templates,
+    options: &MakeCommonOptions,
+) -> Result<ChangeSet> {
+    let mut change = ChangeSet::new(
+        format!("make {} {} common", options.kind.noun(), options.name),
+        branch_name(&format!("make-common {}", options.name)),
+    );
+    let mut lists = ListEdits::new();
+    match options.kind {
+        Kind::App => app(fleet, options, &mut change, &mut lists)?,
+        Kind::Namespace => namespace(fleet, templates, options, &mut change, &mut lists)?,
+    }
+    lists.finish(&mut change)?;
+    let missing: Vec<String> = fleet
+        .clusters()
+        .iter()
+        .filter(|c| !imports_common(fleet, &c.name, options.kind))
+        .map(|c| c.name.clone())
+        .collect();
+    if !missing.is_empty() && !change.is_empty() {
+        change.warnings.push(format!(
+            "{} do not import the common set and will not get {}",
+            missing.join(", "),
+            options.name
+        ));
+    }
+    Ok(change)
+}
+
+fn app(
+    fleet: &Fleet,
+    options: &MakeCommonOptions,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<()> {
+    let name = &options.name;
+    let app = fleet.app(name).ok_or_else(|| {
+        let known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
+        crate::plan::targets::unknown("app", name, &known, "(no apps/NAME/base)")
+    })?;
+    let base = app.base.clone().ok_or_else(|| {
+        Error::refused(format!(
+            "{} has no base to list in apps/common",
+            to_slash(&app.dir)
+        ))
+    })?;
+    let placements = fleet.app_placements(name);
+    let overlays: Vec<String> = placements
+        .values()
+        .flatten()
+        .filter(|p| matches!(p.through, Through::Overlay(_)))
+        .map(|p| format!("{} ({}:{})", p.via, to_slash(&p.file), p.line))
+        .collect();
+    if !overlays.is_empty() && !options.force {
+        return Err(Error::refused(format!(
+            "{name} is used through overlays: {}\na baseline app is the same everywhere; keep \
+             the per-cluster references (`fluxfleet promote {name} --to all`), or pass --force \
+             to list the base in apps/common and drop the overlay references",
+            overlays.join(", ")
+        )));
+    }
+    let common_list = Path::new(APPS_COMMON).join("kustomization.yaml");
+    lists.add(fleet, &common_list, &base)?;
+    for placement in placements.values().flatten() {
+        if matches!(placement.through, Through::Base | Through::Overlay(_)) {
+            let dir = placement.file.parent().unwrap_or(Path::new(""));
+            if let Some(target) = crate::paths::resolve(dir, &placement.via) {
+                lists.remove(fleet, &placement.file, &target)?;
+            }
+        }
+    }
+    change.warnings.push(BASELINE_WARNING.to_string());
+    Ok(())
+}
+
+fn namespace(
+    fleet: &Fleet,
+    templates: &Templates,
+    options: &MakeCommonOptions,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<()> {
+    let name = &options.name;
+    let namespace = fleet.namespace(name).ok_or_else(|| {
+        let known: Vec<String> = fleet.namespaces().iter().map(|n| n.name.clone()).collect();
+        crate::plan::targets::unknown("namespace", name, &known, "(no Namespace manifest)")
+    })?;
+    if namespace.set == "common" {
+        return Ok(());
+    }
+    let destination = Destination::Set("common".into());
+    relocate::relocate(
+        fleet,
+        templates,
+        namespace,
+        &destination,
+        false,
+        change,
+        lists,
+    )?;
+    Ok(())
+}
+
+/// True when `cluster`'s list imports the common set for `kind`.
+fn imports_common(fleet: &Fleet, cluster: &str, kind: Kind) -> bool {
+    let Some(cluster) = fleet.cluster(cluster) else {
+        return false;
+    };
+    let (list, common) = match kind {
+        Kind::App => (&cluster.apps_list, Path::new(APPS_COMMON).to_path_buf()),
+        Kind::Namespace => (
+            &cluster.infra_list,
+            Path::new(relocate::NAMESPACES).join("common"),
+        ),
+    };
+    list.as_ref().is_some_and(|l| {
+        l.references
+            .iter()
+            .any(|r| r.target.as_deref() == Some(&common))
+    })
+}

@@ -1,0 +1,287 @@
+//! `promote`: reference an app or a namespace from more clusters, as the seed's "Promotion
+//! Workflow" does it: one line in each target cluster's list.
+
+use crate::error::{Error, Result};
+use crate::fleet::{App, Fleet, Namespace, Through};
+use crate::paths::to_slash;
+use crate::plan::lists::ListEdits;
+use crate::plan::relocate::{self, Destination};
+use crate::plan::subject::{self, Kind};
+use crate::plan::{branch_name, targets, ChangeSet};
+use crate::render::Templates;
+
+/// What `promote` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct PromoteOptions {
+    pub kind: Option<Kind>,
+    pub name: String,
+    /// `C,...` or `all`.
+    pub to: String,
+    /// Also promote the app's namespace where it is missing.
+    pub with_namespace: bool,
+    /// Move a namespace into this named set rather than its own directory.
+    pub set: Option<String>,
+}
+
+/// Plans the promotion.
+pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> Result<ChangeSet> {
+    let kind = subject::resolve(fleet, options.kind, &options.name)?;
+    let targets = targets::clusters(&options.to, &fleet.cluster_names(), "--to")?;
+    let mut change = ChangeSet::default();
+    let mut lists = ListEdits::new();
+    let promoted = match kind {
+        Kind::App => {
+            if options.set.is_some() {
+                return Err(Error::Usage("--set applies to namespaces only".into()));
+            }
+            let app = fleet
+                .app(&options.name)
+                .ok_or_else(|| Error::refused(format!("unknown app {:?}", options.name)))?;
+            promote_app(
+                fleet,
+                templates,
+                app,
+                &targets,
+                options,
+                &mut change,
+                &mut lists,
+            )?
+        }
+        Kind::Namespace => {
+            let namespace = fleet
+                .namespace(&options.name)
+                .ok_or_else(|| Error::refused(format!("unknown namespace {:?}", options.name)))?;
+            let set = options.set.as_deref();
+            promote_namespace(
+                fleet,
+                templates,
+                namespace,
+                &targets,
+                set,
+                &mut change,
+                &mut lists,
+            )?
+        }
+    };
+    lists.finish(&mut change)?;
+    let to = if promoted.is_empty() {
+        &targets
+    } else {
+        &promoted
+    };
+    change.summary = format!("promote {} to {}", options.name, to.join(", "));
+    change.branch = branch_name(&change.summary);
+    Ok(change)
+}
+
+/// Adds the app to each target's app list: its overlay for that cluster where one exists, else
+/// its base. Returns the clusters it was added to.
+fn promote_app(
+    fleet: &Fleet,
+    templates: &Templates,
+    app: &App,
+    targets: &[String],
+    options: &PromoteOptions,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<Vec<String>> {
+    let base = app.base.clone().ok_or_else(|| {
+        Error::refused(format!(
+            "{} has no base/kustomization.yaml to reference: add it first",
+            to_slash(&app.dir)
+        ))
+    })?;
+    let placements = fleet.app_placements(&app.name);
+    let mut promoted = Vec::new();
+    let mut namespace_missing = Vec::new();
+    for cluster_name in targets {
+        if let Some(p) = placements.get(cluster_name).and_then(|p| p.first()) {
+            change.notes.push(format!(
+                "{cluster_name} already has {} through {} ({}:{}): skipped",
+                app.name,
+                p.via,
+                to_slash(&p.file),
+                p.line
+            ));
+            continue;
+        }
+        let list = apps_list(fleet, cluster_name)?;
+        let target = if app.overlays.contains(cluster_name) {
+            app.dir.join("overlays").join(cluster_name)
+        } else {
+            base.clone()
+        };
+        lists.add(fleet, &list, &target)?;
+        promoted.push(cluster_name.clone());
+        if let Some(ns) = &app.namespace {
+            if !fleet.namespace_placements(ns).contains_key(cluster_name) {
+                namespace_missing.push(cluster_name.clone());
+            }
+        }
+    }
+    let Some(ns) = &app.namespace else {
+        return Ok(promoted);
+    };
+    if namespace_missing.is_empty() {
+        return Ok(promoted);
+    }
+    match fleet.namespace(ns) {
+        Some(namespace) if options.with_namespace => {
+            promote_namespace(
+                fleet,
+                templates,
+                namespace,
+                &namespace_missing,
+                None,
+                change,
+                lists,
+            )?;
+            change.notes.push(format!(
+                "Namespace {ns} promoted with it to {}.",
+                namespace_missing.join(", ")
+            ));
+        }
+        Some(_) => change.warnings.push(format!(
+            "namespace {ns} (of {}) does not reach {}: run `fluxfleet promote ns {ns} --to {}`, \
+             or pass --with-namespace",
+            app.name,
+            namespace_missing.join(", "),
+            namespace_missing.join(",")
+        )),
+        None => change.warnings.push(format!(
+            "namespace {ns} (of {}) is not defined under infrastructure/namespaces: run \
+             `fluxfleet add-ns {ns} --clusters {}`",
+            app.name,
+            namespace_missing.join(",")
+        )),
+    }
+    Ok(promoted)
+}
+
+/// Makes the namespace reach each target. A namespace in its own directory is imported; one in
+/// a named set that also serves other clusters' needs moves to its own directory (or `set`), so
+/// that no cluster receives namespaces it did not ask for. Returns the clusters it now reaches
+/// that it did not before.
+fn promote_namespace(
+    fleet: &Fleet,
+    templates: &Templates,
+    namespace: &Namespace,
+    targets: &[String],
+    set: Option<&str>,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<Vec<String>> {
+    let name = &namespace.name;
+    if set == Some("common") {
+        return Err(Error::refused(format!(
+            "to put namespace {name} in the common set, run `fluxfleet make-common ns {name}`"
+        )));
+    }
+    let placements = fleet.namespace_placements(name);
+    let mut missing = Vec::new();
+    for cluster_name in targets {
+        match placements.get(cluster_name).and_then(|p| p.first()) {
+            Some(p) => change.notes.push(format!(
+                "{cluster_name} already has namespace {name} through {} ({}:{}): skipped",
+                p.via,
+                to_slash(&p.file),
+                p.line
+            )),
+            None => missing.push(cluster_name.clone()),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    if namespace.set == "common" {
+        for cluster_name in &missing {
+            change.warnings.push(format!(
+                "namespace {name} is in the common set, but {cluster_name} does not import \
+                 infrastructure/namespaces/common: add `- ../../../infrastructure/namespaces/common` \
+                 to clusters/{cluster_name}/infra/kustomization.yaml"
+            ));
+        }
+        return Ok(Vec::new());
+    }
+    let holders: Vec<String> = placements
+        .iter()
+        .filter(|(_, p)| {
+            p.iter()
+                .any(|p| matches!(p.through, Through::Set(_) | Through::OwnDir))
+        })
+        .map(|(c, _)| c.clone())
+        .collect();
+    let import_dir = match (set, namespace.own_dir) {
+        (Some(set), _) if set != namespace.set => {
+            let destination = Destination::Set(set.to_string());
+            relocate::relocate(
+                fleet,
+                templates,
+                namespace,
+                &destination,
+                true,
+                change,
+                lists,
+            )?;
+            for holder in &holders {
+                lists.add(fleet, &infra_list(fleet, holder)?, &destination.dir(name))?;
+            }
+            destination.dir(name)
+        }
+        (_, true) => namespace.set_dir.clone(),
+        (_, false) => {
+            relocate::relocate(
+                fleet,
+                templates,
+                namespace,
+                &Destination::OwnDir,
+                true,
+                change,
+                lists,
+            )?;
+            for holder in &holders {
+                lists.add(
+                    fleet,
+                    &infra_list(fleet, holder)?,
+                    &Destination::OwnDir.dir(name),
+                )?;
+            }
+            change.notes.push(format!(
+                "Namespace {name} moved out of set {} into its own directory, so {} receive only \
+                 {name}.",
+                namespace.set,
+                missing.join(", ")
+            ));
+            Destination::OwnDir.dir(name)
+        }
+    };
+    for cluster_name in &missing {
+        lists.add(fleet, &infra_list(fleet, cluster_name)?, &import_dir)?;
+    }
+    Ok(missing)
+}
+
+/// A cluster's app list, or a refusal saying the cluster has none.
+pub fn apps_list(fleet: &Fleet, cluster: &str) -> Result<std::path::PathBuf> {
+    fleet
+        .cluster(cluster)
+        .and_then(|c| c.apps_list.as_ref())
+        .map(|l| l.path.clone())
+        .ok_or_else(|| missing_list(cluster, "apps"))
+}
+
+/// A cluster's infrastructure list, or a refusal saying the cluster has none.
+pub fn infra_list(fleet: &Fleet, cluster: &str) -> Result<std::path::PathBuf> {
+    fleet
+        .cluster(cluster)
+        .and_then(|c| c.infra_list.as_ref())
+        .map(|l| l.path.clone())
+        .ok_or_else(|| missing_list(cluster, "infra"))
+}
+
+fn missing_list(cluster: &str, list: &str) -> Error {
+    Error::refused(format!(
+        "cluster {cluster} has no clusters/{cluster}/{list}/kustomization.yaml: fluxfleet edits \
+         the layout `fluxfleet init` writes; create that list (or run `fluxfleet add-cluster`)"
+    ))
+}

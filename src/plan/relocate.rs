@@ -1,0 +1,139 @@
+//! Moving a namespace's manifest from one namespace set to another, as the seed's "Move a Test
+//! Namespace to All Clusters" does it: a git rename of the file, the old set's list loses the
+//! entry, the new set's list gains it, and a set left empty is deleted with every import of it.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fleet::{Fleet, Namespace};
+use crate::paths::to_slash;
+use crate::plan::lists::ListEdits;
+use crate::plan::{ChangeSet, FileChange};
+use crate::render::Templates;
+
+/// Where the namespaces live.
+pub const NAMESPACES: &str = "infrastructure/namespaces";
+
+/// Where a namespace goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Its own directory, `infrastructure/namespaces/NAME/namespace.yaml`, like team-x.
+    OwnDir,
+    /// A named set (or `common`): `infrastructure/namespaces/SET/ns-NAME.yaml`.
+    Set(String),
+}
+
+impl Destination {
+    /// The set directory the namespace ends up in.
+    pub fn dir(&self, namespace: &str) -> PathBuf {
+        match self {
+            Destination::OwnDir => Path::new(NAMESPACES).join(namespace),
+            Destination::Set(set) => Path::new(NAMESPACES).join(set),
+        }
+    }
+
+    /// The manifest's path there.
+    pub fn file(&self, namespace: &str) -> PathBuf {
+        match self {
+            Destination::OwnDir => self.dir(namespace).join("namespace.yaml"),
+            Destination::Set(_) => self.dir(namespace).join(format!("ns-{namespace}.yaml")),
+        }
+    }
+}
+
+/// What a relocation did, for the caller's imports and story.
+#[derive(Debug, Clone, Default)]
+pub struct Relocation {
+    /// The set directory the namespace now lives in.
+    pub new_dir: PathBuf,
+    /// The old set directory, when it was deleted because the namespace was its last one.
+    pub deleted_set: Option<PathBuf>,
+    /// Cluster infra lists whose import of the deleted set was removed.
+    pub unimported_from: Vec<PathBuf>,
+}
+
+/// Plans the move of `namespace` to `destination`. When the old set is left empty it is
+/// deleted; with `reimport`, each cluster that imported it imports the new directory in the same
+/// place instead, so a reviewer sees one line change.
+pub fn relocate(
+    fleet: &Fleet,
+    templates: &Templates,
+    namespace: &Namespace,
+    destination: &Destination,
+    reimport: bool,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<Relocation> {
+    let new_dir = destination.dir(&namespace.name);
+    let new_file = destination.file(&namespace.name);
+    if fleet.text(&new_file).is_some() {
+        return Err(Error::refused(format!(
+            "{} exists already: move or rename it first",
+            to_slash(&new_file)
+        )));
+    }
+    let text = fleet
+        .text(&namespace.file)
+        .ok_or_else(|| Error::refused(format!("{}: not read", to_slash(&namespace.file))))?;
+    change.push(FileChange::Move {
+        from: namespace.file.clone(),
+        to: new_file.clone(),
+        old: text.to_string(),
+        new: text.to_string(),
+    })?;
+
+    // The new home lists the manifest: an existing set gains an entry, a new one is created.
+    let new_list = new_dir.join("kustomization.yaml");
+    if fleet.text(&new_list).is_some() {
+        lists.add(fleet, &new_list, &new_file)?;
+    } else {
+        let mut context = tera::Context::new();
+        let entry = new_file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        context.insert("resources", &[entry]);
+        change.create(&new_list, templates.render("kustomization.yaml", &context)?)?;
+    }
+
+    // The old set loses the entry; emptied, it goes, and so do the clusters' imports of it.
+    let mut relocation = Relocation {
+        new_dir,
+        ..Relocation::default()
+    };
+    let old_list = namespace.set_dir.join("kustomization.yaml");
+    lists.remove(fleet, &old_list, &namespace.file)?;
+    if lists.is_empty(fleet, &old_list)? && !other_files_in(fleet, &namespace.set_dir, namespace) {
+        lists.forget(&old_list);
+        let old = fleet.text(&old_list).unwrap_or_default().to_string();
+        change.push(FileChange::Delete {
+            path: old_list.clone(),
+            old,
+        })?;
+        for cluster in fleet.clusters() {
+            let Some(infra) = &cluster.infra_list else {
+                continue;
+            };
+            let list = &infra.path;
+            let in_place = reimport && !lists.references(fleet, list, &relocation.new_dir)?;
+            let changed = if in_place {
+                lists.replace(fleet, list, &namespace.set_dir, &relocation.new_dir)?
+            } else {
+                lists.remove(fleet, list, &namespace.set_dir)?
+            };
+            if changed {
+                relocation.unimported_from.push(list.clone());
+            }
+        }
+        relocation.deleted_set = Some(namespace.set_dir.clone());
+    }
+    Ok(relocation)
+}
+
+/// True when the fleet read other namespace manifests in `dir` than `namespace`'s.
+fn other_files_in(fleet: &Fleet, dir: &Path, namespace: &Namespace) -> bool {
+    fleet
+        .namespaces()
+        .iter()
+        .any(|n| n.name != namespace.name && n.file.starts_with(dir))
+}
