@@ -1,18 +1,57 @@
-//! Paths a change may write: inside the repository, outside `.git`, never through a symbolic
-//! link.
+//! Paths a change may write: inside the repository's working tree, outside any `.git`, never
+//! through a symbolic link.
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::paths::to_slash;
 use crate::plan::ChangeSet;
 
-/// Refuses, naming the path, if any path of `change` could write outside `root`.
+/// Refuses, naming the path, if any path of `change` could write outside `root` or into a git
+/// directory.
 pub fn check(root: &Path, change: &ChangeSet) -> Result<()> {
+    check_root(root)?;
     for path in change.touched_paths() {
         check_path(root, &path)?;
     }
     Ok(())
+}
+
+/// Refuses a root that is a git directory or lies inside one (`.git/`, a bare repository):
+/// files written there would damage the repository instead of changing the fleet.
+pub fn check_root(root: &Path) -> Result<()> {
+    let Some(existing) = root.ancestors().find(|dir| dir.is_dir()) else {
+        return Ok(());
+    };
+    let Ok(repo) = git2::Repository::discover(existing) else {
+        return Ok(());
+    };
+    let git_dir = canonical(repo.path());
+    let root = canonical(existing);
+    if repo.is_bare() {
+        return Err(Error::refused(format!(
+            "{} is in the bare repository {}: fluxfleet edits files; run it in a clone with a \
+             working tree",
+            root.display(),
+            git_dir.display()
+        )));
+    }
+    if root.starts_with(&git_dir) {
+        return Err(Error::refused(format!(
+            "{}: refusing to write inside the git directory {}: run fluxfleet in the working \
+             tree{}",
+            root.display(),
+            git_dir.display(),
+            repo.workdir()
+                .map(|dir| format!(" {}", dir.display()))
+                .unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn check_path(root: &Path, path: &Path) -> Result<()> {
@@ -28,17 +67,22 @@ fn check_path(root: &Path, path: &Path) -> Result<()> {
         return Err(outside());
     }
     let mut current = root.to_path_buf();
+    let mut exists = true;
     for component in components {
         let Component::Normal(name) = component else {
             return Err(outside());
         };
-        if current == root && name == ".git" {
+        // Any `.git`, also a nested repository's, in any case (case-insensitive file systems).
+        if name.eq_ignore_ascii_case(".git") {
             return Err(Error::refused(format!(
                 "{}: refusing to write inside .git",
                 to_slash(path)
             )));
         }
         current.push(name);
+        if !exists {
+            continue;
+        }
         match std::fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 return Err(Error::refused(format!(
@@ -48,7 +92,7 @@ fn check_path(root: &Path, path: &Path) -> Result<()> {
                 )));
             }
             Ok(_) => {}
-            Err(_) => break,
+            Err(_) => exists = false,
         }
     }
     Ok(())

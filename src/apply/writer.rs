@@ -53,8 +53,10 @@ impl Applied {
     }
 }
 
-/// Writes `change` under `root`, or nothing at all.
+/// Writes `change` under `root`, or nothing at all. Refuses, writing nothing, when a path
+/// leaves the repository ([`super::guard`]) or a file is not as the plan read it.
 pub fn apply(root: &Path, change: &ChangeSet) -> Result<Applied> {
+    super::guard::check(root, change)?;
     verify_unchanged(root, change)?;
     let mut applied = Applied { undo: Vec::new() };
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -99,6 +101,9 @@ fn write_all(
             fs::set_permissions(&temp, permissions).at(&temp)?;
         }
     }
+    // Writing the temporaries took time: look again, so that an editor's save in the meantime
+    // aborts the run instead of being overwritten.
+    verify_unchanged(root, change)?;
     // Phase 2: rename each into place and remove what goes, remembering how to undo it.
     // A temporary already renamed is gone, so cleaning up all of them after a failure is safe.
     for (temp, target) in temps.iter() {
@@ -142,8 +147,9 @@ fn write_all(
 fn verify_unchanged(root: &Path, change: &ChangeSet) -> Result<()> {
     for file in &change.changes {
         if let Some((path, old)) = file.before() {
-            let current = fs::read(root.join(path)).at(root.join(path))?;
-            if current != old.as_bytes() {
+            // Gone or unreadable counts as changed: the plan was made from other text.
+            let current = fs::read(root.join(path)).ok();
+            if current.as_deref() != Some(old.as_bytes()) {
                 return Err(Error::refused(format!(
                     "{} changed on disk while fluxfleet was working: nothing was written; run \
                      the command again",
