@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::GlobalArgs;
 use crate::error::{Error, IoContext, Result};
+use crate::git::Lock;
 use crate::interactive::{missing_flag, Prompter};
 use crate::output::Shell;
 
@@ -28,6 +29,8 @@ pub struct Context<'a> {
     pub prompter: &'a mut dyn Prompter,
     /// The directory given with `-C`, or the current directory.
     pub start: Option<PathBuf>,
+    /// The repository lock, once taken; held until the run ends.
+    lock: Option<Lock>,
 }
 
 impl<'a> Context<'a> {
@@ -42,7 +45,19 @@ impl<'a> Context<'a> {
             shell,
             prompter,
             start: global.chdir,
+            lock: None,
         }
+    }
+
+    /// Takes the lock of the repository whose git directory is `git_dir`, for the rest of the
+    /// run. A command that writes takes it before it reads, so that no other run changes the
+    /// files between its reading and its writing; taking it again is a no-op.
+    pub fn lock_repository(&mut self, git_dir: &Path) -> Result<()> {
+        if self.lock.as_ref().is_some_and(|lock| lock.guards(git_dir)) {
+            return Ok(());
+        }
+        self.lock = Some(Lock::acquire(git_dir)?);
+        Ok(())
     }
 
     /// The directory the command runs in: `-C DIR` or the current directory.

@@ -15,6 +15,7 @@ use crate::git::{self, Preflight, Target};
 use crate::paths::to_slash;
 use crate::plan::{ChangeSet, FileChange};
 
+pub use guard::check_root;
 pub use writer::{apply, Applied};
 
 /// What became of a change.
@@ -60,25 +61,26 @@ pub fn finish(
         return Ok(Outcome::NothingToDo);
     }
     guard::check(root, change)?;
+    if let Some(branch) = &ctx.options.branch {
+        git::check_branch_name(branch)?;
+    }
     if ctx.options.dry_run {
         diff::show(ctx.shell, change)?;
         return Ok(Outcome::Shown);
     }
     let touched = change.touched_paths();
     if ctx.options.no_commit {
-        let _lock = match git::open(root) {
-            Ok(repo) => {
-                git::preflight(&repo, &Preflight::default())?;
-                Some(git::Lock::acquire(repo.path())?)
-            }
-            Err(_) => None,
-        };
+        // Without git there is nothing to check or lock; with it, git's own lock must be free.
+        if let Some(repo) = git::open_if_any(root)? {
+            ctx.lock_repository(repo.path())?;
+            git::preflight(&repo, &Preflight::default())?;
+        }
         apply(root, change)?;
         report(ctx, change, None)?;
         return Ok(Outcome::Written);
     }
     let repo = git::open(root)?;
-    let _lock = git::Lock::acquire(repo.path())?;
+    ctx.lock_repository(repo.path())?;
     let unborn = git::is_unborn(&repo) && history == History::MayBeEmpty;
     let target = match (&ctx.options.branch, unborn) {
         (Some(name), true) => Target::Unborn(name.clone()),

@@ -35,6 +35,7 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
             dir.display()
         )));
     }
+    apply::check_root(&dir)?;
     let clusters = ctx.value_or_ask(
         args.clusters,
         "--clusters",
@@ -47,6 +48,13 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
         repository: repository_name(&dir),
     };
 
+    // In an existing repository the lock is held from before the read, as for every command
+    // that writes.
+    if !ctx.options.dry_run {
+        if let Some(repo) = crate::git::open_if_any(&dir)? {
+            ctx.lock_repository(repo.path())?;
+        }
+    }
     let templates = Templates::load(&dir)?;
     let wanted = init::wanted(&templates, &options)?;
     let existing = crate::files::read_existing(&dir, wanted.iter().map(|w| &w.path))?;

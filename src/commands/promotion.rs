@@ -21,9 +21,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Reads the fleet of the repository the command runs in.
-    pub fn open(ctx: &Context) -> Result<Session> {
+    /// Reads the fleet of the repository the command runs in, holding the repository lock
+    /// from before the read unless nothing will be written (`--dry-run`).
+    pub fn open(ctx: &mut Context) -> Result<Session> {
         let root = ctx.repo_root()?;
+        if !ctx.options.dry_run {
+            let repo = crate::git::open(&root)?;
+            ctx.lock_repository(repo.path())?;
+        }
         let fleet = Fleet::read_deep(&root)?;
         let templates = Templates::load(&root)?;
         Ok(Session {

@@ -34,6 +34,11 @@ impl Lock {
             Err(e) => Err(Error::io(&path, e)),
         }
     }
+
+    /// True when this is the lock of the repository whose git directory is `git_dir`.
+    pub fn guards(&self, git_dir: &Path) -> bool {
+        self.path.parent() == Some(git_dir)
+    }
 }
 
 impl Drop for Lock {

@@ -48,6 +48,26 @@ pub fn open(root: &Path) -> Result<Repository> {
     Ok(repo)
 }
 
+/// Opens the repository whose working directory is `root`, or `None` when `root` is not in a
+/// repository (`--no-commit` outside git).
+pub fn open_if_any(root: &Path) -> Result<Option<Repository>> {
+    match Repository::open(root) {
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+        Ok(_) => open(root).map(Some),
+    }
+}
+
+/// Refuses a `--branch` that git would not accept as a branch name.
+pub fn check_branch_name(branch: &str) -> Result<()> {
+    if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+        return Err(Error::refused(format!(
+            "--branch {branch:?} is not a valid branch name: see `git check-ref-format --branch`"
+        )));
+    }
+    Ok(())
+}
+
 /// Opens the repository at `dir`, or creates one there (`git init`) with the configured default
 /// branch, `main` when none is configured.
 pub fn open_or_init(dir: &Path) -> Result<(Repository, bool)> {

@@ -32,6 +32,7 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
     let Some(branch) = check.branch else {
         return Ok(());
     };
+    super::check_branch_name(branch)?;
     let state = repo.state();
     if state != RepositoryState::Clean {
         return Err(Error::refused(format!(
@@ -60,11 +61,6 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
     }
     if repo.find_reference(&format!("refs/heads/{branch}")).is_ok() && !super::is_unborn(repo) {
         return Err(super::branch_exists(branch));
-    }
-    if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
-        return Err(Error::refused(format!(
-            "{branch:?} is not a valid branch name: see `git check-ref-format --branch`"
-        )));
     }
     repo.signature().map_err(|_| super::no_identity())?;
     Ok(())
