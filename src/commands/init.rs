@@ -43,7 +43,8 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
         Some("dev,test,prod"),
     )?;
     let options = InitOptions {
-        clusters: names::parse_list(NameKind::Cluster, &clusters)?,
+        clusters: names::parse_list(NameKind::Cluster, &clusters)
+            .map_err(|e| crate::plan::targets::in_flag(e, "--clusters"))?,
         force: args.force,
         repository: repository_name(&dir),
     };

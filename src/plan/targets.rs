@@ -14,13 +14,21 @@ pub fn clusters(spec: &str, known: &[String], flag: &str) -> Result<Vec<String>>
         }
         return Ok(known.to_vec());
     }
-    let wanted = names::parse_list(NameKind::Cluster, spec)?;
+    let wanted = names::parse_list(NameKind::Cluster, spec).map_err(|e| in_flag(e, flag))?;
     for name in &wanted {
         if !known.contains(name) {
             return Err(unknown("cluster", name, known, &format!("in {flag}")));
         }
     }
     Ok(wanted)
+}
+
+/// Prefixes a refusal with the flag whose value it is about.
+pub fn in_flag(error: Error, flag: &str) -> Error {
+    match error {
+        Error::Refused(message) => Error::Refused(format!("{flag}: {message}")),
+        other => other,
+    }
 }
 
 /// The refusal for a name that is not in `known`, with the closest known names.

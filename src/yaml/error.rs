@@ -27,6 +27,17 @@ impl YamlError {
         col: usize,
         message: impl Into<String>,
     ) -> Self {
+        let (mut line, mut col) = (line, col);
+        let last = text.lines().count();
+        // A parser reports a file that ends too early on the line after the last one: point
+        // just past the end of the last line instead, so that there is a line to show.
+        if line > last && last > 0 {
+            line = last;
+            col = text
+                .lines()
+                .nth(last - 1)
+                .map_or(0, |l| l.trim_end_matches('\r').chars().count() + 1);
+        }
         let source_line = (line > 0)
             .then(|| text.lines().nth(line - 1))
             .flatten()
@@ -75,3 +86,18 @@ impl fmt::Display for YamlError {
 }
 
 impl std::error::Error for YamlError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_past_the_end_points_after_the_last_line() {
+        let err = YamlError::at("k.yaml", "a: [x, y\n", 2, 1, "unclosed");
+        assert_eq!((err.line, err.col), (1, 9));
+        assert_eq!(
+            err.to_string(),
+            "k.yaml:1:9: unclosed\n  |\n1 | a: [x, y\n  |         ^"
+        );
+    }
+}

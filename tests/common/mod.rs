@@ -141,7 +141,8 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Every file under `dir` (skipping `.git`), relative and sorted, with its bytes.
+/// Every file under `dir` (skipping `.git`), relative and sorted, with its bytes; a symbolic
+/// link as its target.
 pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         for entry in fs::read_dir(dir).expect("read_dir") {
@@ -150,7 +151,16 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 continue;
             }
             let path = entry.path();
-            if entry.file_type().expect("type").is_dir() {
+            let kind = entry.file_type().expect("type");
+            if kind.is_symlink() {
+                // A link is recorded as what it points at, never followed.
+                let rel = path.strip_prefix(root).expect("prefix");
+                let target = fs::read_link(&path).expect("read_link");
+                out.push((
+                    rel.to_string_lossy().replace('\\', "/"),
+                    format!("symlink -> {}", target.display()).into_bytes(),
+                ));
+            } else if kind.is_dir() {
                 walk(root, &path, out);
             } else {
                 let rel = path.strip_prefix(root).expect("prefix");

@@ -1,0 +1,796 @@
+//! Every bad input and every unsafe repository state is refused with a message that says what is
+//! wrong, where, and what to do, and leaves the repository byte-identical: working tree files,
+//! index, refs and HEAD.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{copy_dir, repo_state, tree, Sandbox};
+
+/// The seed fleet, committed in a fresh repository, with a directory beside it that lies
+/// outside the repository.
+struct Fleet {
+    sandbox: Sandbox,
+    repo: PathBuf,
+}
+
+impl Fleet {
+    fn new() -> Self {
+        let sandbox = Sandbox::new();
+        let repo = sandbox.work().join("fleet");
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet"),
+            &repo,
+        );
+        sandbox.git(&repo, &["init", "-q"]);
+        sandbox.git(&repo, &["add", "-A"]);
+        sandbox.git(&repo, &["commit", "-qm", "seed"]);
+        fs::create_dir_all(sandbox.temp.path().join("outside")).unwrap();
+        Fleet { sandbox, repo }
+    }
+
+    fn outside(&self) -> PathBuf {
+        self.sandbox.temp.path().join("outside")
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        self.sandbox.git(&self.repo, args)
+    }
+
+    fn write(&self, file: &str, bytes: impl AsRef<[u8]>) {
+        let path = self.repo.join(file);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+
+    fn append(&self, file: &str, text: &str) {
+        let mut bytes = fs::read(self.repo.join(file)).unwrap();
+        bytes.extend_from_slice(text.as_bytes());
+        self.write(file, bytes);
+    }
+
+    fn commit(&self) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-qm", "change"]);
+    }
+
+    /// Everything a refused run must leave alone: the repository and the directory outside.
+    fn state(&self) -> (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>) {
+        (repo_state(&self.repo), tree(&self.outside()))
+    }
+
+    /// Runs fluxfleet in the repository; `@outside` in an argument is the outside directory.
+    fn run(&self, args: &[&str], identity: bool) -> (Option<i32>, String) {
+        let outside = self.outside().display().to_string();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("@outside", &outside))
+            .collect();
+        let mut cmd = self.sandbox.fluxfleet(&self.repo);
+        cmd.args(&args);
+        if !identity {
+            let home = self.sandbox.temp.path().join("empty-home");
+            fs::create_dir_all(&home).unwrap();
+            cmd.env("HOME", &home)
+                .env("XDG_CONFIG_HOME", home.join(".config"))
+                .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+                .env_remove("GIT_AUTHOR_NAME")
+                .env_remove("GIT_AUTHOR_EMAIL")
+                .env_remove("GIT_COMMITTER_NAME")
+                .env_remove("GIT_COMMITTER_EMAIL")
+                .env_remove("EMAIL");
+        }
+        let out = cmd.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    }
+}
+
+/// One bad input or repository state.
+struct Case {
+    name: &'static str,
+    /// Puts the repository in the state under test.
+    setup: fn(&Fleet),
+    args: &'static [&'static str],
+    /// The exit code DESIGN.md fixes: 1 refused or a finding, 2 usage.
+    code: i32,
+    /// What the message must name: the file, line, rule, flag, what to run.
+    says: &'static [&'static str],
+    /// Run with a committer identity (the sandbox's global git config).
+    identity: bool,
+}
+
+const PROMOTE: &[&str] = &["promote", "foo-app", "--to", "dev"];
+const LIST: &str = "clusters/dev/apps/kustomization.yaml";
+const RULE: &str = "1 to 63 characters, lowercase letters, digits and '-', starting and ending \
+                    with a letter or digit";
+
+fn nothing(_: &Fleet) {}
+
+fn case(
+    name: &'static str,
+    setup: fn(&Fleet),
+    args: &'static [&'static str],
+    code: i32,
+    says: &'static [&'static str],
+) -> Case {
+    Case {
+        name,
+        setup,
+        args,
+        code,
+        says,
+        identity: true,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        // Uncommitted changes to what the change touches.
+        case(
+            "dirty touched file is listed",
+            |f| f.append(LIST, "# mine\n"),
+            PROMOTE,
+            1,
+            &["uncommitted changes", LIST, "--no-commit", "git stash"],
+        ),
+        case(
+            "staged touched file is listed",
+            |f| {
+                f.append(LIST, "# mine\n");
+                f.git(&["add", LIST]);
+            },
+            PROMOTE,
+            1,
+            &["uncommitted changes", LIST],
+        ),
+        case(
+            "untracked file where a file is moved to",
+            |f| f.write("infrastructure/namespaces/common/ns-team-x.yaml", "mine\n"),
+            &["make-common", "ns", "team-x"],
+            1,
+            &["infrastructure/namespaces/common/ns-team-x.yaml"],
+        ),
+        case(
+            "dirty file that a make-common deletes",
+            |f| {
+                f.append(
+                    "infrastructure/namespaces/team-x/kustomization.yaml",
+                    "# x\n",
+                )
+            },
+            &["make-common", "ns", "team-x"],
+            1,
+            &["infrastructure/namespaces/team-x/kustomization.yaml"],
+        ),
+        // Branches and HEAD.
+        case(
+            "planned branch exists",
+            |f| {
+                f.git(&["branch", "fluxfleet/promote-foo-app-to-dev"]);
+            },
+            PROMOTE,
+            1,
+            &[
+                "fluxfleet/promote-foo-app-to-dev",
+                "exists already",
+                "--branch",
+            ],
+        ),
+        case(
+            "--branch names an existing branch",
+            |f| {
+                f.git(&["branch", "taken"]);
+            },
+            &["--branch", "taken", "promote", "foo-app", "--to", "dev"],
+            1,
+            &["\"taken\" exists already", "git branch -D taken"],
+        ),
+        case(
+            "--branch is not a valid ref name",
+            nothing,
+            &["--branch", "bad..name", "promote", "foo-app", "--to", "dev"],
+            1,
+            &["--branch", "bad..name", "not a valid branch name"],
+        ),
+        case(
+            "--branch is not a valid ref name, even for --dry-run",
+            nothing,
+            &[
+                "--dry-run",
+                "--branch",
+                "x.lock",
+                "demote",
+                "podinfo",
+                "--from",
+                "dev",
+            ],
+            1,
+            &["--branch", "x.lock", "not a valid branch name"],
+        ),
+        case(
+            "--branch is empty",
+            nothing,
+            &["--branch", "", "promote", "foo-app", "--to", "dev"],
+            1,
+            &["--branch", "not a valid branch name"],
+        ),
+        case(
+            "detached HEAD",
+            |f| {
+                f.git(&["checkout", "-q", "--detach"]);
+            },
+            PROMOTE,
+            1,
+            &["HEAD is detached", "git switch"],
+        ),
+        case(
+            "merge in progress",
+            |f| {
+                let head = f.git(&["rev-parse", "HEAD"]);
+                f.write(".git/MERGE_HEAD", head);
+            },
+            PROMOTE,
+            1,
+            &["merge is in progress", "git status"],
+        ),
+        case(
+            "rebase in progress",
+            |f| fs::create_dir_all(f.repo.join(".git/rebase-merge")).unwrap(),
+            &["demote", "podinfo", "--from", "dev"],
+            1,
+            &["rebase is in progress"],
+        ),
+        case(
+            "cherry-pick in progress",
+            |f| {
+                let head = f.git(&["rev-parse", "HEAD"]);
+                f.write(".git/CHERRY_PICK_HEAD", head);
+            },
+            &["make-common", "ns", "team-x"],
+            1,
+            &["cherry-pick is in progress"],
+        ),
+        case(
+            "revert in progress",
+            |f| {
+                let head = f.git(&["rev-parse", "HEAD"]);
+                f.write(".git/REVERT_HEAD", head);
+            },
+            PROMOTE,
+            1,
+            &["revert is in progress"],
+        ),
+        case(
+            "bare repository",
+            |f| {
+                f.git(&["clone", "-q", "--bare", ".", "../../outside/bare.git"]);
+            },
+            &[
+                "-C",
+                "@outside/bare.git",
+                "promote",
+                "foo-app",
+                "--to",
+                "dev",
+            ],
+            1,
+            &["bare repository", "outside/bare.git"],
+        ),
+        case(
+            "init --no-commit into a bare repository",
+            |f| {
+                f.git(&["clone", "-q", "--bare", ".", "../../outside/bare.git"]);
+            },
+            &[
+                "-C",
+                "@outside/bare.git",
+                "--no-commit",
+                "init",
+                "--clusters",
+                "dev",
+            ],
+            1,
+            &["bare repository", "outside/bare.git", "clone"],
+        ),
+        case(
+            "init inside .git",
+            nothing,
+            &["-C", ".git", "init", "--clusters", "dev"],
+            1,
+            &["inside the git directory", ".git"],
+        ),
+        case(
+            "init --no-commit inside .git/refs",
+            nothing,
+            &["--no-commit", "init", ".git/refs", "--clusters", "dev"],
+            1,
+            &["inside the git directory", ".git/refs"],
+        ),
+        case(
+            "no commit yet",
+            |f| {
+                fs::remove_dir_all(f.repo.join(".git")).unwrap();
+                f.git(&["init", "-q"]);
+            },
+            PROMOTE,
+            1,
+            &["no commit yet", "fluxfleet init"],
+        ),
+        Case {
+            identity: false,
+            ..case(
+                "no committer identity",
+                nothing,
+                PROMOTE,
+                1,
+                &[
+                    "no committer identity",
+                    "git config user.name",
+                    "git config user.email",
+                    "--no-commit",
+                ],
+            )
+        },
+        case(
+            "index.lock held by git",
+            |f| f.write(".git/index.lock", ""),
+            PROMOTE,
+            1,
+            &[".git/index.lock", "another git process"],
+        ),
+        case(
+            "index.lock held, with --no-commit",
+            |f| f.write(".git/index.lock", ""),
+            &["--no-commit", "promote", "foo-app", "--to", "dev"],
+            1,
+            &[".git/index.lock"],
+        ),
+        case(
+            "fluxfleet lock held",
+            |f| f.write(".git/fluxfleet.lock", "4242\n"),
+            PROMOTE,
+            1,
+            &["another fluxfleet run (pid 4242)", ".git/fluxfleet.lock"],
+        ),
+        // Paths.
+        case(
+            "cluster's apps directory is a symbolic link outside the repository",
+            |f| {
+                let target = f.outside().join("prod-apps");
+                fs::create_dir_all(&target).unwrap();
+                let list = f.repo.join("clusters/prod/apps");
+                fs::rename(
+                    list.join("kustomization.yaml"),
+                    target.join("kustomization.yaml"),
+                )
+                .unwrap();
+                fs::remove_dir(&list).unwrap();
+                std::os::unix::fs::symlink(&target, &list).unwrap();
+                f.commit();
+            },
+            &["promote", "foo-app", "--to", "prod"],
+            1,
+            &[
+                "clusters/prod/apps/kustomization.yaml",
+                "symbolic link clusters/prod/apps",
+            ],
+        ),
+        case(
+            "cluster's list file is a symbolic link",
+            |f| {
+                let dir = f.repo.join("clusters/prod/apps");
+                fs::rename(dir.join("kustomization.yaml"), dir.join("real.yaml")).unwrap();
+                std::os::unix::fs::symlink("real.yaml", dir.join("kustomization.yaml")).unwrap();
+                f.commit();
+            },
+            &["promote", "foo-app", "--to", "prod"],
+            1,
+            &["symbolic link clusters/prod/apps/kustomization.yaml"],
+        ),
+        case(
+            "-C to a missing directory",
+            nothing,
+            &["-C", "no/such/dir", "promote", "foo-app", "--to", "dev"],
+            1,
+            &["no/such/dir", "no such directory", "-C"],
+        ),
+        // YAML.
+        case(
+            "malformed YAML in a cluster list",
+            |f| {
+                f.write(LIST, "apiVersion: v1\nresources:\n- a\n  - : [\n");
+                f.commit();
+            },
+            PROMOTE,
+            1,
+            &[
+                "clusters/dev/apps/kustomization.yaml:4:5",
+                "invalid YAML",
+                "4 |   - : [",
+            ],
+        ),
+        case(
+            "malformed YAML, read by status",
+            |f| {
+                f.write(LIST, "apiVersion: v1\nresources:\n- a\n  - : [\n");
+                f.commit();
+            },
+            &["status"],
+            1,
+            &["clusters/dev/apps/kustomization.yaml:4:5", "4 |   - : ["],
+        ),
+        case(
+            "malformed YAML, read by where",
+            |f| {
+                f.write(LIST, "resources: [a, b\n");
+                f.commit();
+            },
+            &["where", "podinfo"],
+            1,
+            &[
+                "clusters/dev/apps/kustomization.yaml:",
+                "1 | resources: [a, b",
+            ],
+        ),
+        case(
+            "malformed YAML, read by check",
+            |f| {
+                f.write(LIST, "resources:\n- \"unterminated\n");
+                f.commit();
+            },
+            &["check"],
+            1,
+            &["clusters/dev/apps/kustomization.yaml:"],
+        ),
+        case(
+            "list that is not UTF-8",
+            |f| {
+                f.write(LIST, b"apiVersion: v1\nresources:\n- \xff\xfe\n");
+                f.commit();
+            },
+            PROMOTE,
+            1,
+            &["clusters/dev/apps/kustomization.yaml:3:3", "UTF-8", "3 | "],
+        ),
+        case(
+            "duplicate keys",
+            |f| {
+                f.write(
+                    LIST,
+                    "kind: Kustomization\nresources:\n- ../../../apps/common\nresources:\n- x\n",
+                );
+                f.commit();
+            },
+            PROMOTE,
+            1,
+            &[
+                "clusters/dev/apps/kustomization.yaml:4:1",
+                "duplicate key `resources`",
+                "4 | resources:",
+            ],
+        ),
+        case(
+            "two documents",
+            |f| {
+                f.write(
+                    LIST,
+                    "kind: Kustomization\nresources:\n- ../../../apps/common\n---\nkind: x\n",
+                );
+                f.commit();
+            },
+            PROMOTE,
+            1,
+            &[
+                "clusters/dev/apps/kustomization.yaml:4:1",
+                "second YAML document",
+                "4 | ---",
+            ],
+        ),
+        case(
+            "two documents, for demote",
+            |f| {
+                f.write(
+                    LIST,
+                    "resources:\n- ../../../apps/podinfo/overlays/dev\n---\nkind: x\n",
+                );
+                f.commit();
+            },
+            &["demote", "podinfo", "--from", "dev"],
+            1,
+            &[
+                "clusters/dev/apps/kustomization.yaml:3:1",
+                "second YAML document",
+                "3 | ---",
+            ],
+        ),
+        case(
+            "tab indentation",
+            |f| {
+                f.write(
+                    LIST,
+                    "kind: Kustomization\nresources:\n\t- ../../../apps/common\n",
+                );
+                f.commit();
+            },
+            PROMOTE,
+            1,
+            &[
+                "clusters/dev/apps/kustomization.yaml:3:",
+                "tab",
+                "3 | \t- ../../../apps/common",
+            ],
+        ),
+        case(
+            "check finds a reference that does not resolve",
+            |f| {
+                let text = fs::read_to_string(f.repo.join(LIST)).unwrap();
+                f.write(LIST, text.replace("podinfo/overlays/dev", "missing/base"));
+                f.commit();
+            },
+            &["check"],
+            1,
+            &[
+                "clusters/dev/apps/kustomization.yaml:5",
+                "apps/missing/base",
+            ],
+        ),
+        // Names, checked before anything else, with the rule.
+        case(
+            "uppercase app name",
+            nothing,
+            &["promote", "Foo-app", "--to", "dev"],
+            1,
+            &["invalid app name \"Foo-app\"", RULE],
+        ),
+        case(
+            "underscore in an app name",
+            nothing,
+            &["promote", "foo_app", "--to", "dev"],
+            1,
+            &["invalid app name \"foo_app\"", RULE],
+        ),
+        case(
+            "64-character name",
+            nothing,
+            &[
+                "demote",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "--from",
+                "dev",
+            ],
+            1,
+            &["invalid app name", RULE],
+        ),
+        case(
+            "cluster name with a leading dash",
+            nothing,
+            &["promote", "foo-app", "--to=-x"],
+            1,
+            &["invalid cluster name \"-x\"", RULE],
+        ),
+        case(
+            "uppercase cluster name",
+            nothing,
+            &["promote", "foo-app", "--to", "Dev"],
+            1,
+            &["invalid cluster name \"Dev\"", RULE],
+        ),
+        case(
+            "empty app name",
+            nothing,
+            &["promote", "", "--to", "dev"],
+            1,
+            &["invalid app name \"\"", RULE],
+        ),
+        case(
+            "empty cluster list",
+            nothing,
+            &["promote", "foo-app", "--to", ""],
+            1,
+            &["empty cluster name", "--to", "dev,test,prod"],
+        ),
+        case(
+            "cluster named twice",
+            nothing,
+            &["promote", "foo-app", "--to", "dev,dev"],
+            1,
+            &["\"dev\" is named twice"],
+        ),
+        case(
+            "invalid namespace set name",
+            nothing,
+            &["promote", "ns", "foo", "--to", "dev", "--set", "Bad_Set"],
+            1,
+            &["invalid namespace set name \"Bad_Set\"", RULE],
+        ),
+        case(
+            "invalid cluster name for init",
+            nothing,
+            &["init", "--clusters", "dev,Prod"],
+            1,
+            &["invalid cluster name \"Prod\"", RULE],
+        ),
+        case(
+            "reserved app name",
+            nothing,
+            &["promote", "base", "--to", "dev"],
+            1,
+            &[
+                "app name \"base\" is reserved",
+                "overlays, common, flux-system",
+            ],
+        ),
+        case(
+            "reserved namespace name",
+            nothing,
+            &["make-common", "ns", "flux-system"],
+            1,
+            &["namespace name \"flux-system\" is reserved"],
+        ),
+        case(
+            "reserved cluster name",
+            nothing,
+            &["promote", "foo-app", "--to", "overlays"],
+            1,
+            &["cluster name \"overlays\" is reserved"],
+        ),
+        case(
+            "reserved cluster name for init",
+            nothing,
+            &["init", "--clusters", "dev,common"],
+            1,
+            &["cluster name \"common\" is reserved"],
+        ),
+        // Unknown names, with the closest ones.
+        case(
+            "unknown cluster",
+            nothing,
+            &["promote", "foo-app", "--to", "dve"],
+            1,
+            &[
+                "unknown cluster \"dve\"",
+                "--to",
+                "known clusters: dev, prod, test",
+            ],
+        ),
+        case(
+            "unknown cluster to demote from",
+            nothing,
+            &["demote", "podinfo", "--from", "nope"],
+            1,
+            &["unknown cluster \"nope\"", "--from", "dev, prod, test"],
+        ),
+        case(
+            "unknown app",
+            nothing,
+            &["promote", "foo-ap", "--to", "dev"],
+            1,
+            &[
+                "unknown app or namespace \"foo-ap\"",
+                "did you mean foo-app",
+            ],
+        ),
+        case(
+            "unknown namespace",
+            nothing,
+            &["promote", "ns", "fo", "--to", "dev"],
+            1,
+            &["unknown namespace \"fo\"", "did you mean foo"],
+        ),
+        case(
+            "unknown name for where",
+            nothing,
+            &["where", "fooapp"],
+            1,
+            &["\"fooapp\"", "closest: foo-app"],
+        ),
+        // Refusals of the layout's rules.
+        case(
+            "demote of a namespace that arrives through common",
+            nothing,
+            &["demote", "ns", "kyverno", "--from", "dev"],
+            1,
+            &[
+                "infrastructure/namespaces/common",
+                "clusters/dev/infra/kustomization.yaml:5",
+                "keep it common",
+                "fluxfleet promote ns kyverno --to prod,test",
+            ],
+        ),
+        case(
+            "make-common of an app with overlays, without --force",
+            nothing,
+            &["make-common", "app", "podinfo"],
+            1,
+            &[
+                "overlays",
+                "clusters/dev/apps/kustomization.yaml:5",
+                "--force",
+            ],
+        ),
+        // Usage.
+        case(
+            "unknown kind",
+            nothing,
+            &["promote", "widget", "foo", "--to", "dev"],
+            2,
+            &["\"widget\" is not a kind", "app NAME"],
+        ),
+        case(
+            "missing --to without a terminal",
+            nothing,
+            &["promote", "foo-app"],
+            2,
+            &["missing --to"],
+        ),
+        case(
+            "unknown flag",
+            nothing,
+            &["promote", "foo-app", "--to", "dev", "--bogus"],
+            2,
+            &["--bogus"],
+        ),
+        case(
+            "status --kind with a bad value",
+            nothing,
+            &["status", "--kind", "apps-and-more"],
+            2,
+            &["--kind takes app or ns"],
+        ),
+    ]
+}
+
+#[test]
+fn every_bad_input_is_refused_with_a_message_and_leaves_the_repository_alone() {
+    let cases = cases();
+    assert!(cases.len() >= 40, "only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let fleet = Fleet::new();
+        (case.setup)(&fleet);
+        let before = fleet.state();
+        let (code, text) = fleet.run(case.args, case.identity);
+        let mut wrong = Vec::new();
+        if code != Some(case.code) {
+            wrong.push(format!("exit code {code:?}, wanted {}", case.code));
+        }
+        for needle in case.says {
+            if !text.contains(needle) {
+                wrong.push(format!("message does not say {needle:?}"));
+            }
+        }
+        if text.contains("panicked") {
+            wrong.push("panicked".to_string());
+        }
+        if fleet.state() != before {
+            wrong.push("the repository or the outside directory changed".to_string());
+        }
+        if fleet.repo.join(".git/fluxfleet.lock").exists() && !case.name.contains("lock held") {
+            wrong.push("the lock was left behind".to_string());
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{} ({:?}):\n  {}\n  output: {}",
+                case.name,
+                case.args,
+                wrong.join("\n  "),
+                text.replace('\n', "\n          ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
