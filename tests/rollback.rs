@@ -1,12 +1,13 @@
 //! Writes cannot be half-done: a failure injected at every step of a run leaves the repository
-//! byte-identical, and two runs on one repository cannot interleave.
+//! byte-identical (file modes included), and two runs on one repository cannot interleave.
 
 mod common;
 
 use std::fs;
-use std::path::Path;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
-use common::{repo_state, Sandbox};
+use common::{copy_dir, repo_state, Sandbox};
 use predicates::prelude::*;
 
 /// A committed repository that `init --clusters dev` changes on a new branch.
@@ -146,4 +147,180 @@ fn a_failed_first_init_leaves_no_directory_and_no_repository() {
             .trim(),
         "1"
     );
+}
+
+/// The seed fleet committed in a fresh repository, with two files executable: one that
+/// `promote` edits and one that `make-common ns team-x` moves.
+fn seed_repository(sandbox: &Sandbox) -> PathBuf {
+    let repo = sandbox.work().join("fleet");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet"),
+        &repo,
+    );
+    for file in EXECUTABLE {
+        fs::set_permissions(repo.join(file), fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    sandbox.git(&repo, &["init", "-q"]);
+    sandbox.git(&repo, &["add", "-A"]);
+    sandbox.git(&repo, &["commit", "-qm", "seed"]);
+    repo
+}
+
+const EXECUTABLE: [&str; 2] = [
+    "clusters/dev/apps/kustomization.yaml",
+    "infrastructure/namespaces/team-x/namespace.yaml",
+];
+
+/// The repository state plus the mode of every file, which `repo_state` does not see.
+fn state_with_modes(repo: &Path) -> (Vec<(String, Vec<u8>)>, Vec<(String, u32)>) {
+    let modes = common::tree(repo)
+        .into_iter()
+        .map(|(path, _)| {
+            let mode = fs::metadata(repo.join(&path))
+                .expect("stat")
+                .permissions()
+                .mode();
+            (path, mode)
+        })
+        .collect();
+    (repo_state(repo), modes)
+}
+
+/// Fails every step of `args` in turn, checking that each failure leaves the repository as it
+/// was; returns the number of steps, the last run having succeeded.
+fn fail_every_step(sandbox: &Sandbox, repo: &Path, args: &[&str]) -> usize {
+    let before = state_with_modes(repo);
+    for step in 1.. {
+        let out = sandbox
+            .fluxfleet(repo)
+            .env("FLUXFLEET_FAIL_AT", step.to_string())
+            .args(args)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            assert!(!stderr.contains("injected failure"), "{stderr}");
+            return step - 1;
+        }
+        assert_eq!(out.status.code(), Some(1), "step {step}: {stderr}");
+        assert!(stderr.contains("injected failure"), "step {step}: {stderr}");
+        assert_eq!(
+            state_with_modes(repo),
+            before,
+            "step {step} left a trace: {stderr}"
+        );
+        assert!(!repo.join(".git/fluxfleet.lock").exists());
+    }
+    unreachable!()
+}
+
+fn mode_on_disk(repo: &Path, file: &str) -> u32 {
+    fs::metadata(repo.join(file))
+        .expect("stat")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+fn mode_in_head(sandbox: &Sandbox, repo: &Path, file: &str) -> String {
+    let line = sandbox.git(repo, &["ls-tree", "HEAD", file]);
+    line.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_failure_at_any_step_of_a_promote_leaves_the_repository_unchanged() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repository(&sandbox);
+    let steps = fail_every_step(&sandbox, &repo, &["promote", "foo-app", "--to", "dev,prod"]);
+    // Two temporaries, two renames, the branch, the index and HEAD.
+    assert!(steps >= 7, "only {steps} steps were exercised");
+    assert_eq!(
+        sandbox.git(&repo, &["branch", "--show-current"]).trim(),
+        "fluxfleet/promote-foo-app-to-dev-prod"
+    );
+    assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
+    let list = fs::read_to_string(repo.join(EXECUTABLE[0])).expect("read");
+    assert!(list.contains("- ../../../apps/foo-app/base\n"), "{list}");
+    // The executable bit of the edited file is kept, in the commit and on disk.
+    assert_eq!(mode_in_head(&sandbox, &repo, EXECUTABLE[0]), "100755");
+    assert_eq!(mode_on_disk(&repo, EXECUTABLE[0]), 0o755);
+    assert_eq!(
+        mode_in_head(&sandbox, &repo, "clusters/prod/apps/kustomization.yaml"),
+        "100644"
+    );
+}
+
+#[test]
+fn a_failure_at_any_step_of_a_make_common_ns_leaves_the_repository_unchanged() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repository(&sandbox);
+    let steps = fail_every_step(&sandbox, &repo, &["make-common", "ns", "team-x"]);
+    // Temporaries and renames of five files, a removal, a deletion, the branch, index, HEAD.
+    assert!(steps >= 14, "only {steps} steps were exercised");
+    assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
+    assert!(!repo.join("infrastructure/namespaces/team-x").exists());
+    // The moved file keeps its executable bit, in the commit and on disk.
+    let moved = "infrastructure/namespaces/common/ns-team-x.yaml";
+    assert_eq!(mode_in_head(&sandbox, &repo, moved), "100755");
+    assert_eq!(mode_on_disk(&repo, moved), 0o755);
+    let renamed = sandbox.git(&repo, &["show", "-M", "--name-status", "--format=", "HEAD"]);
+    assert!(
+        renamed.contains("R100\tinfrastructure/namespaces/team-x/namespace.yaml"),
+        "{renamed}"
+    );
+}
+
+#[test]
+fn concurrent_promotes_make_one_consistent_commit() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repository(&sandbox);
+    let spawn = || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fluxfleet"));
+        cmd.current_dir(&repo)
+            .args(["promote", "foo-app", "--to", "dev,prod"])
+            .env("HOME", sandbox.home())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", sandbox.home().join(".gitconfig"))
+            .env_remove("FLUXFLEET_FAIL_AT")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd.spawn().expect("spawn")
+    };
+    // Staggered starts: some runs meet the lock, some read after the first one finished.
+    let runs: Vec<_> = (0..6)
+        .map(|_| {
+            let child = spawn();
+            std::thread::sleep(std::time::Duration::from_millis(15));
+            child
+        })
+        .collect();
+    let outputs: Vec<_> = runs
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait"))
+        .collect();
+    let committed = outputs
+        .iter()
+        .filter(|o| String::from_utf8_lossy(&o.stderr).contains("Committed on branch"))
+        .count();
+    assert_eq!(committed, 1, "exactly one run commits");
+    for out in &outputs {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let ok = (out.status.success() && stderr.contains("Committed on branch"))
+            || (out.status.code() == Some(1) && stderr.contains("another fluxfleet run (pid"))
+            || (out.status.success() && stderr.contains("Nothing to do"));
+        assert!(ok, "unexpected outcome: {stderr}");
+    }
+    assert_eq!(
+        sandbox.git(&repo, &["rev-list", "--count", "HEAD"]).trim(),
+        "2"
+    );
+    assert_eq!(
+        sandbox.git(&repo, &["show", "--name-only", "--format=", "HEAD"]),
+        "clusters/dev/apps/kustomization.yaml\nclusters/prod/apps/kustomization.yaml\n"
+    );
+    assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
+    assert!(!repo.join(".git/fluxfleet.lock").exists());
 }
