@@ -171,8 +171,11 @@ const EXECUTABLE: [&str; 2] = [
     "infrastructure/namespaces/team-x/namespace.yaml",
 ];
 
-/// The repository state plus the mode of every file, which `repo_state` does not see.
-fn state_with_modes(repo: &Path) -> (Vec<(String, Vec<u8>)>, Vec<(String, u32)>) {
+/// The repository state, and the mode of every file, which `repo_state` does not see.
+type State = (Vec<(String, Vec<u8>)>, Vec<(String, u32)>);
+
+/// The repository state plus the mode of every file.
+fn state_with_modes(repo: &Path) -> State {
     let modes = common::tree(repo)
         .into_iter()
         .map(|(path, _)| {
