@@ -410,3 +410,63 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
         .stdout(predicate::str::contains("+- ns-foo.yaml\n"));
     assert_eq!(repo_state(&repo), before);
 }
+
+/// Hand-styled lists: comments between entries, 4-space indentation, a flow list, CRLF and no
+/// final newline. Only the intended line changes; demote gives back the original bytes.
+#[test]
+fn hand_styled_lists_keep_everything_but_the_intended_line() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.work().join("fleet");
+    copy_dir(&fixture(), &repo);
+    let dev = "# dev runs what test has proven\napiVersion: kustomize.config.k8s.io/v1beta1\n\
+               kind: Kustomization\nresources:\n    # baseline\n    -   ../../../apps/common  \n\n    \
+               # podinfo, tuned for dev\n    -   '../../../apps/podinfo/overlays/dev' # replicas 1\n\
+               # - ../../../apps/old-app/base\n";
+    let prod = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+                resources: [../../../apps/common, ../../../apps/podinfo/overlays/prod]  # keep short\n";
+    let test = "apiVersion: kustomize.config.k8s.io/v1beta1\r\nkind: Kustomization\r\nresources:\r\n\
+                - ../../../apps/common\r\n- ../../../apps/podinfo/overlays/test\r\n\
+                - ../../../apps/foo-app/base";
+    fs::write(repo.join("clusters/dev/apps/kustomization.yaml"), dev).expect("write");
+    fs::write(repo.join("clusters/prod/apps/kustomization.yaml"), prod).expect("write");
+    fs::write(repo.join("clusters/test/apps/kustomization.yaml"), test).expect("write");
+    sandbox.git(&repo, &["init", "-q", "-b", "main"]);
+    sandbox.git(&repo, &["add", "-A"]);
+    sandbox.git(&repo, &["commit", "-qm", "hand-styled"]);
+    let before = common::tree(&repo);
+
+    run_ok(&sandbox, &repo, &["promote", "foo-app", "--to", "dev,prod"]);
+    let read = |cluster: &str| {
+        fs::read_to_string(repo.join(format!("clusters/{cluster}/apps/kustomization.yaml")))
+            .expect("read")
+    };
+    assert_eq!(
+        read("dev"),
+        "# dev runs what test has proven\napiVersion: kustomize.config.k8s.io/v1beta1\n\
+         kind: Kustomization\nresources:\n    # baseline\n    -   ../../../apps/common  \n\n    \
+         # podinfo, tuned for dev\n    -   '../../../apps/podinfo/overlays/dev' # replicas 1\n    \
+         -   '../../../apps/foo-app/base'\n# - ../../../apps/old-app/base\n"
+    );
+    assert_eq!(
+        read("prod"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+         resources: [../../../apps/common, ../../../apps/podinfo/overlays/prod, \
+         ../../../apps/foo-app/base]  # keep short\n"
+    );
+    assert_eq!(read("test"), test, "test already had it");
+    for cluster in CLUSTERS {
+        assert!(deployments(&repo, cluster).contains("foo-app"), "{cluster}");
+    }
+
+    sandbox.git(&repo, &["checkout", "-q", "-b", "back"]);
+    run_ok(&sandbox, &repo, &["demote", "foo-app", "--from", "dev,prod,test"]);
+    let test_after = read("test");
+    assert_eq!(
+        test_after,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\r\nkind: Kustomization\r\nresources:\r\n\
+         - ../../../apps/common\r\n- ../../../apps/podinfo/overlays/test",
+        "CRLF kept, and the file still has no final newline"
+    );
+    fs::write(repo.join("clusters/test/apps/kustomization.yaml"), test).expect("restore test");
+    assert_eq!(common::tree(&repo), before, "dev and prod are back to their bytes");
+}
