@@ -424,7 +424,8 @@ fn hand_styled_lists_keep_everything_but_the_intended_line() {
                # - ../../../apps/old-app/base\n";
     let prod = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
                 resources: [../../../apps/common, ../../../apps/podinfo/overlays/prod]  # keep short\n";
-    let test = "apiVersion: kustomize.config.k8s.io/v1beta1\r\nkind: Kustomization\r\nresources:\r\n\
+    let test =
+        "apiVersion: kustomize.config.k8s.io/v1beta1\r\nkind: Kustomization\r\nresources:\r\n\
                 - ../../../apps/common\r\n- ../../../apps/podinfo/overlays/test\r\n\
                 - ../../../apps/foo-app/base";
     fs::write(repo.join("clusters/dev/apps/kustomization.yaml"), dev).expect("write");
@@ -459,7 +460,11 @@ fn hand_styled_lists_keep_everything_but_the_intended_line() {
     }
 
     sandbox.git(&repo, &["checkout", "-q", "-b", "back"]);
-    run_ok(&sandbox, &repo, &["demote", "foo-app", "--from", "dev,prod,test"]);
+    run_ok(
+        &sandbox,
+        &repo,
+        &["demote", "foo-app", "--from", "dev,prod,test"],
+    );
     let test_after = read("test");
     assert_eq!(
         test_after,
@@ -468,5 +473,9 @@ fn hand_styled_lists_keep_everything_but_the_intended_line() {
         "CRLF kept, and the file still has no final newline"
     );
     fs::write(repo.join("clusters/test/apps/kustomization.yaml"), test).expect("restore test");
-    assert_eq!(common::tree(&repo), before, "dev and prod are back to their bytes");
+    assert_eq!(
+        common::tree(&repo),
+        before,
+        "dev and prod are back to their bytes"
+    );
 }
