@@ -124,6 +124,21 @@ fn copy_lists(
             }
         }
     }
+    let sets: Vec<&str> = infra
+        .iter()
+        .filter_map(|r| {
+            r.rsplit_once("infrastructure/namespaces/")
+                .map(|(_, set)| set)
+        })
+        .filter(|set| *set != crate::fleet::COMMON_SET)
+        .collect();
+    if !sets.is_empty() {
+        notes.push(format!(
+            "{name} imports the namespace sets and directories {} like {}: drop what it should              not have with `fluxfleet demote ns NAME --from {name}`",
+            sets.join(", "),
+            source.name
+        ));
+    }
     for app in overlays {
         notes.push(format!(
             "{app}: {} uses apps/{app}/overlays/{}, so {name} gets apps/{app}/base; to give \

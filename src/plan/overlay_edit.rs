@@ -217,7 +217,8 @@ impl<'a> OverlayEdit<'a> {
             text.push_str(key);
             text.push(':');
             text.push_str(eol);
-            text.push_str(&indent(item, "  ", eol));
+            let dash = self.dash_column().unwrap_or(2);
+            text.push_str(&indent(item, &" ".repeat(dash), eol));
             if let Yaml::Hash(top) = &mut expected {
                 top.insert(Yaml::String(key.into()), Yaml::Array(vec![item_value]));
             }
@@ -283,6 +284,18 @@ impl<'a> OverlayEdit<'a> {
             .get(last_content + 1)
             .map_or(self.text.len(), |(start, _)| *start);
         Ok((at, dash))
+    }
+
+    /// The column of the dashes of the file's first top-level block list (`resources:` in an
+    /// overlay), so that a new list is written in the file's own style.
+    fn dash_column(&self) -> Option<usize> {
+        let lines = line_starts(&self.text);
+        lines.windows(2).find_map(|pair| {
+            let (key, item) = (pair[0].1, pair[1].1);
+            let is_key = !key.starts_with([' ', '\t', '#', '-']) && key.trim_end().ends_with(':');
+            let trimmed = item.trim_start();
+            (is_key && trimmed.starts_with("- ")).then(|| item.len() - trimmed.len())
+        })
     }
 
     /// Keeps `text` when its values are exactly `expected`.
