@@ -479,3 +479,52 @@ fn hand_styled_lists_keep_everything_but_the_intended_line() {
         "dev and prod are back to their bytes"
     );
 }
+
+#[test]
+fn promote_with_overlay_generates_and_references_it() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    run_ok(
+        &sandbox,
+        &repo,
+        &[
+            "promote",
+            "foo-app",
+            "--to",
+            "prod",
+            "--overlay",
+            "--replicas",
+            "3",
+            "--with-namespace",
+        ],
+    );
+    let changes = committed(&sandbox, &repo);
+    assert_eq!(
+        changes,
+        [
+            "A apps/foo-app/overlays/prod/kustomization.yaml",
+            "M clusters/prod/apps/kustomization.yaml",
+            "M clusters/prod/infra/kustomization.yaml",
+            "M clusters/test/infra/kustomization.yaml",
+            "R infrastructure/namespaces/test-only/kustomization.yaml -> infrastructure/namespaces/foo/kustomization.yaml",
+            "R infrastructure/namespaces/test-only/ns-foo.yaml -> infrastructure/namespaces/foo/namespace.yaml",
+        ]
+    );
+    assert_changed_files_match("app-with-overlay", &repo, &changes);
+    let prod = rendered_objects(&kustomize(&repo.join("clusters/prod/apps")));
+    assert!(
+        prod.contains(&("Deployment".into(), "foo-app".into(), Some(3))),
+        "{prod:?}"
+    );
+    assert!(namespaces(&repo, "prod").contains("foo"));
+    sandbox.fluxfleet(&repo).arg("check").assert().success();
+
+    sandbox
+        .fluxfleet(&repo)
+        .args(["promote", "foo-app", "--to", "dev", "--overlay"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "give --replicas, --image or --env",
+        ));
+}

@@ -40,11 +40,7 @@ pub fn run(args: AddOverlayArgs, ctx: &mut Context) -> Result<()> {
         &format!("Cluster the overlay of {app} is for"),
         &session.fleet.cluster_names(),
     )?;
-    let env = args
-        .env
-        .iter()
-        .map(|e| values::key_value("--env", e))
-        .collect::<Result<Vec<_>>>()?;
+    let env = values::env_pairs(&args.env)?;
     let options = AddOverlayOptions {
         app: app.clone(),
         cluster,

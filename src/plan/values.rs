@@ -13,6 +13,11 @@ pub fn key_value(flag: &str, given: &str) -> Result<(String, String)> {
     }
 }
 
+/// Every `--env KEY=VALUE` of a command line, split.
+pub fn env_pairs(given: &[String]) -> Result<Vec<(String, String)>> {
+    given.iter().map(|e| key_value("--env", e)).collect()
+}
+
 /// Checks a label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63
 /// characters (alphanumerics, `-`, `_`, `.`, starting and ending alphanumeric).
 pub fn label_key(key: &str) -> Result<()> {
