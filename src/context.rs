@@ -90,14 +90,11 @@ impl<'a> Context<'a> {
         prompt: &str,
         default: Option<&str>,
     ) -> Result<String> {
-        match given {
-            Some(value) => Ok(value),
-            None if self.prompter.interactive() => self.prompter.input(prompt, default),
-            None => Err(missing_flag(flag, prompt)),
-        }
+        self.given_or_ask(given, flag, prompt, true, |p| p.input(prompt, default))
     }
 
-    /// `given`, or else a multi-selection among `items`, or else an error naming `flag`.
+    /// `given`, or else a multi-selection among `items` (joined with `,`), or else an error
+    /// naming `flag`.
     pub fn list_or_ask(
         &mut self,
         given: Option<String>,
@@ -105,19 +102,14 @@ impl<'a> Context<'a> {
         prompt: &str,
         items: &[String],
     ) -> Result<String> {
-        match given {
-            Some(value) => Ok(value),
-            None if self.prompter.interactive() && !items.is_empty() => {
-                let checked = vec![false; items.len()];
-                let picked = self.prompter.multi_select(prompt, items, &checked)?;
-                Ok(picked
-                    .iter()
-                    .map(|&i| items[i].as_str())
-                    .collect::<Vec<_>>()
-                    .join(","))
-            }
-            None => Err(missing_flag(flag, prompt)),
-        }
+        self.given_or_ask(given, flag, prompt, !items.is_empty(), |p| {
+            let picked = p.multi_select(prompt, items, &vec![false; items.len()])?;
+            let names: Vec<&str> = picked
+                .iter()
+                .filter_map(|&i| items.get(i).map(String::as_str))
+                .collect();
+            Ok(names.join(","))
+        })
     }
 
     /// `given`, or else a selection among `items`, or else an error naming `flag`.
@@ -128,21 +120,26 @@ impl<'a> Context<'a> {
         prompt: &str,
         items: &[String],
     ) -> Result<String> {
+        self.given_or_ask(given, flag, prompt, !items.is_empty(), |p| {
+            let picked = p.select(prompt, items, 0)?;
+            Ok(items.get(picked).cloned().unwrap_or_default())
+        })
+    }
+
+    /// The one rule behind every prompt: a given value wins; otherwise ask when a terminal
+    /// allows it and there is something to choose from; otherwise name the flag.
+    fn given_or_ask(
+        &mut self,
+        given: Option<String>,
+        flag: &str,
+        prompt: &str,
+        answerable: bool,
+        ask: impl FnOnce(&mut dyn Prompter) -> Result<String>,
+    ) -> Result<String> {
         match given {
             Some(value) => Ok(value),
-            None if self.prompter.interactive() && !items.is_empty() => {
-                let picked = self.prompter.select(prompt, items, 0)?;
-                Ok(items[picked].clone())
-            }
+            None if answerable && self.prompter.interactive() => ask(&mut *self.prompter),
             None => Err(missing_flag(flag, prompt)),
         }
     }
-}
-
-/// Shows `path` relative to `root` when it is inside it.
-pub fn display_path(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

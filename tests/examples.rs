@@ -34,5 +34,18 @@ fn seed_walkthrough_runs() {
             "{stdout}"
         );
     }
+    // The article's "Expected result", as the script prints it after checking it.
+    for line in [
+        "clusters/dev: ns/kyverno ns/monitoring ns/team-x podinfo=1",
+        "clusters/test: foo-app=1 ns/foo ns/kyverno ns/monitoring ns/team-x podinfo=2",
+        "clusters/prod: ns/kyverno ns/monitoring ns/team-x podinfo=3",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
+    }
+    assert_eq!(
+        sandbox.git(&fleet, &["rev-list", "--count", "main"]).trim(),
+        "10",
+        "init plus one commit per command"
+    );
     assert_eq!(sandbox.git(&fleet, &["status", "--porcelain"]), "");
 }

@@ -44,14 +44,26 @@ pub fn run_scripted(
     (result, err.text(), prompter.asked)
 }
 
+/// git2 reads the committer identity from HOME, which is global to the test process: one
+/// sandbox's home serves every test here and lives as long as the process.
+fn git_identity() {
+    static HOME: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let sandbox = common::Sandbox::new();
+        let home = sandbox.home();
+        std::env::set_var("HOME", &home);
+        std::env::set_var("GIT_CONFIG_NOSYSTEM", "1");
+        std::mem::forget(sandbox);
+        home
+    });
+}
+
 #[test]
 fn init_asks_for_the_clusters() {
     let sandbox = common::Sandbox::new();
     let dir = sandbox.work().join("fleet");
     let dir_arg = dir.display().to_string();
-    // git2 reads the identity from the HOME the sandbox prepared.
-    std::env::set_var("HOME", sandbox.home());
-    std::env::set_var("GIT_CONFIG_NOSYSTEM", "1");
+    git_identity();
     let (result, stderr, asked) = run_scripted(&["init", &dir_arg], &["dev,prod"]);
     result.expect("init succeeds");
     assert_eq!(asked, ["Clusters (comma-separated, e.g. dev,test,prod)"]);
@@ -59,4 +71,102 @@ fn init_asks_for_the_clusters() {
     assert!(dir.join("clusters/prod/apps/kustomization.yaml").is_file());
     assert!(!dir.join("clusters/test").exists());
     common::kustomize(&dir.join("clusters/dev"));
+}
+
+/// A copy of the seed fleet committed in a fresh sandbox, with git's identity in HOME.
+fn seed_repository() -> (common::Sandbox, std::path::PathBuf) {
+    let sandbox = common::Sandbox::new();
+    let repo = sandbox.work();
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet");
+    common::copy_dir(&seed, &repo);
+    sandbox.git(&repo, &["init", "-q"]);
+    sandbox.git(&repo, &["add", "-A"]);
+    sandbox.git(&repo, &["commit", "-qm", "fleet"]);
+    git_identity();
+    (sandbox, repo)
+}
+
+#[test]
+fn add_app_asks_for_namespace_image_port_and_clusters() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let (result, stderr, asked) = run_scripted(
+        &["-C", &dir, "add-app", "web"],
+        &["team-x", "nginx:1.27", "8080", "dev,prod"],
+    );
+    result.expect("add-app succeeds");
+    assert_eq!(
+        asked,
+        [
+            "Namespace web runs in",
+            "Container image (e.g. ghcr.io/stefanprodan/podinfo:6.9.0)",
+            "Container port",
+            "Clusters that run web",
+        ]
+    );
+    assert!(stderr.contains("add app web to dev, prod"), "{stderr}");
+    let deployment =
+        std::fs::read_to_string(repo.join("apps/web/base/deployment.yaml")).expect("base");
+    assert!(deployment.contains("namespace: team-x"));
+    assert!(deployment.contains("image: nginx:1.27"));
+    assert!(deployment.contains("containerPort: 8080"));
+    for cluster in ["dev", "prod"] {
+        let list = std::fs::read_to_string(
+            repo.join(format!("clusters/{cluster}/apps/kustomization.yaml")),
+        )
+        .expect("list");
+        assert!(
+            list.contains("- ../../../apps/web/base"),
+            "{cluster}: {list}"
+        );
+        common::kustomize(&repo.join(format!("clusters/{cluster}/apps")));
+    }
+    let test =
+        std::fs::read_to_string(repo.join("clusters/test/apps/kustomization.yaml")).expect("list");
+    assert!(!test.contains("apps/web"));
+}
+
+#[test]
+fn add_ns_asks_for_the_name_and_clusters() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let (result, _stderr, asked) = run_scripted(&["-C", &dir, "add-ns"], &["payments", "prod"]);
+    result.expect("add-ns succeeds");
+    assert_eq!(
+        asked,
+        [
+            "Name of the namespace",
+            "Clusters that import namespace payments"
+        ]
+    );
+    assert!(repo
+        .join("infrastructure/namespaces/payments/namespace.yaml")
+        .is_file());
+    let prod =
+        std::fs::read_to_string(repo.join("clusters/prod/infra/kustomization.yaml")).expect("list");
+    assert!(prod.contains("- ../../../infrastructure/namespaces/payments"));
+    common::kustomize(&repo.join("clusters/prod/infra"));
+}
+
+#[test]
+fn a_bad_answer_is_refused_like_a_bad_flag() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let before = common::repo_state(&repo);
+    let (result, _stderr, _asked) = run_scripted(
+        &[
+            "-C",
+            &dir,
+            "add-app",
+            "web",
+            "--namespace",
+            "team-x",
+            "--image",
+            "nginx",
+        ],
+        &["http"],
+    );
+    let error = result.expect_err("a port must be a number");
+    assert!(error.to_string().contains("--port \"http\""), "{error}");
+    assert_eq!(common::repo_state(&repo), before);
 }

@@ -12,8 +12,7 @@ use std::path::Path;
 use crate::context::Context;
 use crate::error::Result;
 use crate::git::{self, Preflight, Target};
-use crate::paths::to_slash;
-use crate::plan::{ChangeSet, FileChange};
+use crate::plan::ChangeSet;
 
 pub use guard::check_root;
 pub use writer::{apply, Applied};
@@ -143,15 +142,8 @@ fn report(ctx: &mut Context, change: &ChangeSet, branch: Option<&str>) -> Result
             .status(&format!("Wrote (not committed): {}", change.summary))?,
     }
     for file in &change.changes {
-        let line = match file {
-            FileChange::Create { path, .. } => format!("  A {}", to_slash(path)),
-            FileChange::Edit { path, .. } => format!("  M {}", to_slash(path)),
-            FileChange::Move { from, to, .. } => {
-                format!("  R {} -> {}", to_slash(from), to_slash(to))
-            }
-            FileChange::Delete { path, .. } => format!("  D {}", to_slash(path)),
-        };
-        ctx.shell.status(&line)?;
+        ctx.shell
+            .status(&format!("  {} {}", file.status(), file.shown_path()))?;
     }
     for note in &change.notes {
         ctx.shell.status(note)?;

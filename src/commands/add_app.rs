@@ -4,6 +4,11 @@ use clap::Args;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::fleet::Kind;
+use crate::names::{self, NameKind};
+use crate::plan::add_app::{self, AddAppOptions};
+
+use super::promotion;
 
 #[derive(Debug, Args)]
 pub struct AddAppArgs {
@@ -36,8 +41,66 @@ pub struct AddAppArgs {
     /// Memory limit.
     #[arg(long, default_value = "128Mi")]
     pub memory_limit: String,
+    /// Name of the container (default: the image's last path segment, e.g. nginx).
+    #[arg(long)]
+    pub container: Option<String>,
+    /// Port of the Service, which targets the container port.
+    #[arg(long, default_value_t = 80)]
+    pub service_port: u16,
 }
 
-pub fn run(_args: AddAppArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("add-app is not implemented yet"))
+pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
+    let session = promotion::Session::open(ctx)?;
+    let name = ctx.value_or_ask(args.name, "NAME", "Name of the app", None)?;
+    names::check(NameKind::App, &name)?;
+    let namespaces = session.fleet.names(Kind::Namespace);
+    let namespace = ctx.choice_or_ask(
+        args.namespace,
+        "--namespace",
+        &format!("Namespace {name} runs in"),
+        &namespaces,
+    )?;
+    let image = ctx.value_or_ask(
+        args.image,
+        "--image",
+        "Container image (e.g. ghcr.io/stefanprodan/podinfo:6.9.0)",
+        None,
+    )?;
+    let port = ctx.value_or_ask(
+        args.port.map(|p| p.to_string()),
+        "--port",
+        "Container port",
+        None,
+    )?;
+    let port: u16 = port.trim().parse().map_err(|_| {
+        Error::Usage(format!(
+            "--port {port:?}: expected a port number, 1 to 65535"
+        ))
+    })?;
+    let clusters = if args.common {
+        None
+    } else {
+        Some(ctx.list_or_ask(
+            args.clusters,
+            "--clusters",
+            &format!("Clusters that run {name}"),
+            &session.fleet.cluster_names(),
+        )?)
+    };
+    let options = AddAppOptions {
+        name: name.clone(),
+        namespace,
+        image,
+        port,
+        service_port: args.service_port,
+        replicas: args.replicas,
+        clusters,
+        common: args.common,
+        container: args.container,
+        cpu_request: args.cpu_request,
+        memory_request: args.memory_request,
+        memory_limit: args.memory_limit,
+    };
+    let change = add_app::plan(&session.fleet, &session.templates, &options)?;
+    session.finish(ctx, &change, &name, None)
 }

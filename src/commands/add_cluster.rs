@@ -2,8 +2,13 @@
 
 use clap::Args;
 
+use crate::apply::{self, History};
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::names::{self, NameKind};
+use crate::plan::add_cluster::{self, AddClusterOptions};
+
+use super::promotion;
 
 #[derive(Debug, Args)]
 pub struct AddClusterArgs {
@@ -14,6 +19,18 @@ pub struct AddClusterArgs {
     pub like: Option<String>,
 }
 
-pub fn run(_args: AddClusterArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("add-cluster is not implemented yet"))
+pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
+    let session = promotion::Session::open(ctx)?;
+    let name = ctx.value_or_ask(args.name, "NAME", "Name of the new cluster", None)?;
+    names::check(NameKind::Cluster, &name)?;
+    let options = AddClusterOptions {
+        name,
+        like: args.like,
+        repository: super::init::repository_name(&session.root),
+    };
+    let planned = add_cluster::wanted(&session.fleet, &session.templates, &options)?;
+    let existing =
+        crate::files::read_existing(&session.root, planned.wanted.iter().map(|w| &w.path))?;
+    let change = add_cluster::plan(planned, &existing, &options)?;
+    apply::finish(ctx, &session.root, &change, History::Required).map(|_| ())
 }

@@ -3,7 +3,13 @@
 use clap::Args;
 
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::fleet::COMMON_SET;
+use crate::names::{self, NameKind};
+use crate::plan::add_ns::{self, AddNsOptions};
+use crate::plan::values;
+
+use super::promotion;
 
 #[derive(Debug, Args)]
 pub struct AddNsArgs {
@@ -23,6 +29,32 @@ pub struct AddNsArgs {
     pub label_domain: String,
 }
 
-pub fn run(_args: AddNsArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("add-ns is not implemented yet"))
+pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
+    let session = promotion::Session::open(ctx)?;
+    let name = ctx.value_or_ask(args.name, "NAME", "Name of the namespace", None)?;
+    names::check(NameKind::Namespace, &name)?;
+    let labels = args
+        .labels
+        .iter()
+        .map(|l| values::key_value("--label", l))
+        .collect::<Result<Vec<_>>>()?;
+    let clusters = if args.set.as_deref() == Some(COMMON_SET) {
+        args.clusters
+    } else {
+        Some(ctx.list_or_ask(
+            args.clusters,
+            "--clusters",
+            &format!("Clusters that import namespace {name}"),
+            &session.fleet.cluster_names(),
+        )?)
+    };
+    let options = AddNsOptions {
+        name: name.clone(),
+        set: args.set,
+        clusters,
+        labels,
+        label_domain: args.label_domain,
+    };
+    let change = add_ns::plan(&session.fleet, &session.templates, &options)?;
+    session.finish(ctx, &change, &name, None)
 }

@@ -3,7 +3,13 @@
 use clap::Args;
 
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::fleet::Kind;
+use crate::names::{self, NameKind};
+use crate::plan::add_overlay::{self, AddOverlayOptions};
+use crate::plan::values;
+
+use super::promotion;
 
 #[derive(Debug, Args)]
 pub struct AddOverlayArgs {
@@ -23,6 +29,25 @@ pub struct AddOverlayArgs {
     pub env: Vec<String>,
 }
 
-pub fn run(_args: AddOverlayArgs, _ctx: &mut Context) -> Result<()> {
-    Err(Error::refused("add-overlay is not implemented yet"))
+pub fn run(args: AddOverlayArgs, ctx: &mut Context) -> Result<()> {
+    let session = promotion::Session::open(ctx)?;
+    let apps = session.fleet.names(Kind::App);
+    let app = ctx.choice_or_ask(args.app, "APP", "App to make an overlay of", &apps)?;
+    names::check(NameKind::App, &app)?;
+    let cluster = ctx.choice_or_ask(
+        args.cluster,
+        "--cluster",
+        &format!("Cluster the overlay of {app} is for"),
+        &session.fleet.cluster_names(),
+    )?;
+    let env = values::env_pairs(&args.env)?;
+    let options = AddOverlayOptions {
+        app: app.clone(),
+        cluster,
+        replicas: args.replicas,
+        image: args.image,
+        env,
+    };
+    let change = add_overlay::plan(&session.fleet, &session.templates, &options)?;
+    session.finish(ctx, &change, &app, None)
 }

@@ -113,7 +113,7 @@ fn prepare_repository(ctx: &Context, dir: &Path, nothing_to_do: bool) -> Result<
 }
 
 /// The repository's name for the bootstrap commands: the directory's name.
-fn repository_name(dir: &Path) -> String {
+pub(crate) fn repository_name(dir: &Path) -> String {
     dir.canonicalize()
         .ok()
         .as_deref()

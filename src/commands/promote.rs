@@ -7,8 +7,9 @@ use clap::Args;
 use crate::context::Context;
 use crate::error::Result;
 use crate::names::{self, NameKind};
-use crate::plan::promote::{self, PromoteOptions};
+use crate::plan::promote::{self, OverlayValues, PromoteOptions};
 use crate::plan::subject;
+use crate::plan::values;
 
 use super::promotion;
 
@@ -23,6 +24,18 @@ pub struct PromoteArgs {
     /// Also promote the app's namespace where it is missing.
     #[arg(long)]
     pub with_namespace: bool,
+    /// Generate (or update) an overlay for each target cluster first, and reference it.
+    #[arg(long)]
+    pub overlay: bool,
+    /// With --overlay: replicas in the target clusters.
+    #[arg(long, requires = "overlay")]
+    pub replicas: Option<u32>,
+    /// With --overlay: image in the target clusters.
+    #[arg(long, requires = "overlay")]
+    pub image: Option<String>,
+    /// With --overlay: an environment variable KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE", requires = "overlay")]
+    pub env: Vec<String>,
     /// Move a namespace into this named set instead of its own directory.
     #[arg(long)]
     pub set: Option<String>,
@@ -48,6 +61,14 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
         name: name.clone(),
         to,
         with_namespace: args.with_namespace,
+        overlay: match args.overlay {
+            true => Some(OverlayValues {
+                replicas: args.replicas,
+                image: args.image,
+                env: values::env_pairs(&args.env)?,
+            }),
+            false => None,
+        },
         set: args.set,
     };
     let change = promote::plan(&session.fleet, &session.templates, &options)?;

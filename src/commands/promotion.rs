@@ -9,8 +9,7 @@ use crate::apply::{self, History, Outcome};
 use crate::context::Context;
 use crate::error::{IoContext, Result};
 use crate::fleet::{self, Fleet, StatusFilter};
-use crate::paths::to_slash;
-use crate::plan::{ChangeSet, FileChange};
+use crate::plan::ChangeSet;
 use crate::render::Templates;
 
 /// The repository a promotion command works on, read once.
@@ -91,15 +90,13 @@ pub fn pr_body_markdown(
     out.push_str(&fleet::status(after, &filter)?.to_markdown());
     let _ = writeln!(out, "\n### Files\n");
     for file in &change.changes {
-        let line = match file {
-            FileChange::Create { path, .. } => format!("- `{}` (new)", to_slash(path)),
-            FileChange::Edit { path, .. } => format!("- `{}`", to_slash(path)),
-            FileChange::Move { from, to, .. } => {
-                format!("- `{}` → `{}` (moved)", to_slash(from), to_slash(to))
-            }
-            FileChange::Delete { path, .. } => format!("- `{}` (deleted)", to_slash(path)),
+        let what = match file.status() {
+            'A' => " (new)",
+            'R' => " (moved)",
+            'D' => " (deleted)",
+            _ => "",
         };
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "- `{}`{what}", file.shown_path());
     }
     for note in change.warnings.iter().chain(&change.notes) {
         let _ = writeln!(out, "\n> {note}");

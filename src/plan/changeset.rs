@@ -60,6 +60,28 @@ impl FileChange {
         }
     }
 
+    /// git's status letter for the change: `A`, `M`, `R` or `D`.
+    pub fn status(&self) -> char {
+        match self {
+            FileChange::Create { .. } => 'A',
+            FileChange::Edit { .. } => 'M',
+            FileChange::Move { .. } => 'R',
+            FileChange::Delete { .. } => 'D',
+        }
+    }
+
+    /// The path as messages show it: `old -> new` for a move.
+    pub fn shown_path(&self) -> String {
+        match self {
+            FileChange::Move { from, to, .. } => format!("{} -> {}", to_slash(from), to_slash(to)),
+            other => other
+                .paths()
+                .first()
+                .map(|p| to_slash(p))
+                .unwrap_or_default(),
+        }
+    }
+
     /// True when applying this change would leave the file as it is.
     pub fn is_noop(&self) -> bool {
         matches!(self, FileChange::Edit { old, new, .. } if old == new)
@@ -168,16 +190,13 @@ impl ChangeSet {
             message.push_str("\n\n");
         }
         for change in &self.changes {
-            let line = match change {
-                FileChange::Create { path, .. } => format!("create {}", to_slash(path)),
-                FileChange::Edit { path, .. } => format!("edit   {}", to_slash(path)),
-                FileChange::Move { from, to, .. } => {
-                    format!("move   {} -> {}", to_slash(from), to_slash(to))
-                }
-                FileChange::Delete { path, .. } => format!("delete {}", to_slash(path)),
+            let verb = match change.status() {
+                'A' => "create",
+                'M' => "edit  ",
+                'R' => "move  ",
+                _ => "delete",
             };
-            message.push_str(&line);
-            message.push('\n');
+            message.push_str(&format!("{verb} {}\n", change.shown_path()));
         }
         message
     }

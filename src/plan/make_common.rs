@@ -9,7 +9,7 @@ use crate::paths::to_slash;
 use crate::plan::layout::APPS_COMMON;
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
-use crate::plan::subject::Kind;
+use crate::plan::subject::{self, Kind};
 use crate::plan::{branch_name, ChangeSet};
 use crate::render::Templates;
 
@@ -66,10 +66,9 @@ fn app(
     lists: &mut ListEdits,
 ) -> Result<()> {
     let name = &options.name;
-    let app = fleet.app(name).ok_or_else(|| {
-        let known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
-        crate::plan::targets::unknown("app", name, &known, "(no apps/NAME/base)")
-    })?;
+    let app = fleet
+        .app(name)
+        .ok_or_else(|| subject::unknown_app(fleet, name))?;
     let base = app.base.clone().ok_or_else(|| {
         Error::refused(format!(
             "{} has no base to list in apps/common",
@@ -113,10 +112,9 @@ fn namespace(
     lists: &mut ListEdits,
 ) -> Result<()> {
     let name = &options.name;
-    let namespace = fleet.namespace(name).ok_or_else(|| {
-        let known: Vec<String> = fleet.namespaces().iter().map(|n| n.name.clone()).collect();
-        crate::plan::targets::unknown("namespace", name, &known, "(no Namespace manifest)")
-    })?;
+    let namespace = fleet
+        .namespace(name)
+        .ok_or_else(|| subject::unknown_namespace(fleet, name))?;
     if namespace.set == "common" {
         return Ok(());
     }

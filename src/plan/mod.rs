@@ -1,15 +1,22 @@
 //! Step 2 of the pipeline: a command plans a [`ChangeSet`] from the fleet snapshot and its
 //! options. Planning never touches disk or git; everything that can fail fails here.
 
+pub mod add_app;
+pub mod add_cluster;
+pub mod add_ns;
+pub mod add_overlay;
 mod changeset;
 pub mod demote;
 pub mod init;
 pub mod layout;
 pub mod lists;
 pub mod make_common;
+pub mod overlay_edit;
 pub mod promote;
 pub mod relocate;
 pub mod subject;
+pub mod taken;
 pub mod targets;
+pub mod values;
 
 pub use changeset::{branch_name, ChangeSet, FileChange};

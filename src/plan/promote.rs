@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::fleet::{App, Fleet, Namespace, Through};
 use crate::paths::to_slash;
+use crate::plan::add_overlay::{self, AddOverlayOptions};
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
@@ -19,8 +20,18 @@ pub struct PromoteOptions {
     pub to: String,
     /// Also promote the app's namespace where it is missing.
     pub with_namespace: bool,
+    /// Generate (or update) an overlay for each target with these values, and reference it.
+    pub overlay: Option<OverlayValues>,
     /// Move a namespace into this named set rather than its own directory.
     pub set: Option<String>,
+}
+
+/// What `promote --overlay` puts in each target's overlay.
+#[derive(Debug, Clone, Default)]
+pub struct OverlayValues {
+    pub replicas: Option<u32>,
+    pub image: Option<String>,
+    pub env: Vec<(String, String)>,
 }
 
 /// Plans the promotion.
@@ -48,6 +59,11 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
             )?
         }
         Kind::Namespace => {
+            if options.overlay.is_some() {
+                return Err(Error::Usage(
+                    "--overlay applies to apps only: namespaces are promoted as they are".into(),
+                ));
+            }
             let namespace = fleet
                 .namespace(&options.name)
                 .ok_or_else(|| Error::refused(format!("unknown namespace {:?}", options.name)))?;
@@ -106,10 +122,23 @@ fn promote_app(
             continue;
         }
         let list = apps_list(fleet, cluster_name)?;
-        let target = if app.overlays.contains(cluster_name) {
-            app.dir.join("overlays").join(cluster_name)
-        } else {
-            base.clone()
+        let target = match &options.overlay {
+            Some(values) => {
+                let overlay = AddOverlayOptions {
+                    app: app.name.clone(),
+                    cluster: cluster_name.clone(),
+                    replicas: values.replicas,
+                    image: values.image.clone(),
+                    env: values.env.clone(),
+                };
+                // The overlay's hint to promote the app is what this command is doing.
+                let notes = change.notes.len();
+                let planned = add_overlay::plan_into(fleet, templates, &overlay, change, lists)?;
+                change.notes.truncate(notes);
+                planned.dir
+            }
+            None if app.overlays.contains(cluster_name) => app.overlay_dir(cluster_name),
+            None => base.clone(),
         };
         lists.add(fleet, &list, &target)?;
         promoted.push(cluster_name.clone());

@@ -75,11 +75,15 @@ pub fn relocate(
     let text = fleet
         .text(&namespace.file)
         .ok_or_else(|| Error::refused(format!("{}: not read", to_slash(&namespace.file))))?;
+    let scope = match destination {
+        Destination::OwnDir => "shared",
+        Destination::Set(set) => set.as_str(),
+    };
     change.push(FileChange::Move {
         from: namespace.file.clone(),
         to: new_file.clone(),
         old: text.to_string(),
-        new: text.to_string(),
+        new: relabel(&namespace.file, text, &namespace.set, scope)?,
     })?;
 
     // The new home lists the manifest: an existing set gains an entry, a new one is created.
@@ -128,6 +132,26 @@ pub fn relocate(
         relocation.deleted_set = Some(namespace.set_dir.clone());
     }
     Ok(relocation)
+}
+
+/// The manifest with every label that named the old set (`environment-scope: test-only`)
+/// naming the new scope instead, so the labels keep telling the truth after the move.
+fn relabel(file: &Path, text: &str, old_set: &str, scope: &str) -> Result<String> {
+    let Ok(docs) = yaml_rust2::YamlLoader::load_from_str(text) else {
+        return Ok(text.to_string());
+    };
+    let Some(labels) = docs.first().and_then(|d| d["metadata"]["labels"].as_hash()) else {
+        return Ok(text.to_string());
+    };
+    let mut new = text.to_string();
+    for (key, value) in labels {
+        if let (Some(key), Some(old_set_value)) = (key.as_str(), value.as_str()) {
+            if old_set_value == old_set && old_set != scope {
+                new = crate::yaml::set_scalar(file, &new, &["metadata", "labels", key], scope)?;
+            }
+        }
+    }
+    Ok(new)
 }
 
 /// True when the fleet read other namespace manifests in `dir` than `namespace`'s.

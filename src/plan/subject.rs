@@ -61,12 +61,12 @@ pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
     }
 }
 
-fn unknown_app(fleet: &Fleet, name: &str) -> Error {
+pub fn unknown_app(fleet: &Fleet, name: &str) -> Error {
     let known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
     targets::unknown("app", name, &known, "(no apps/NAME/base)")
 }
 
-fn unknown_namespace(fleet: &Fleet, name: &str) -> Error {
+pub fn unknown_namespace(fleet: &Fleet, name: &str) -> Error {
     let known: Vec<String> = fleet.namespaces().iter().map(|n| n.name.clone()).collect();
     targets::unknown(
         "namespace",

@@ -24,6 +24,13 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     embed!("repo/README.md"),
     embed!("repo/validate.yaml"),
     embed!("kustomization.yaml"),
+    embed!("app/deployment.yaml"),
+    embed!("app/service.yaml"),
+    embed!("app/kustomization.yaml"),
+    embed!("namespace/namespace.yaml"),
+    embed!("overlay/kustomization.yaml"),
+    embed!("overlay/patch.yaml"),
+    embed!("overlay/image.yaml"),
 ];
 
 macro_rules! embed {

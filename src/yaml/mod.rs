@@ -15,4 +15,5 @@ mod splice;
 
 pub use error::YamlError;
 pub use kustomization::{Entry, Kustomization};
+pub use quote::scalar as quote_scalar;
 pub use scalar::{scalar_at, set_scalar};

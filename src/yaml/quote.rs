@@ -31,6 +31,13 @@ pub(crate) fn write(value: &str, preferred: Quote, flow: bool) -> String {
     }
 }
 
+/// `value` as a block-context scalar a generated file can hold: plain when that reads back as
+/// the same string under YAML 1.1 and 1.2, double-quoted otherwise. For user-provided values
+/// (labels, env values, images, resource quantities) written into templates.
+pub fn scalar(value: &str) -> String {
+    write(value, Quote::Plain, false)
+}
+
 /// True when `value` written plain reads back as the same string in YAML 1.1 and 1.2.
 pub(crate) fn plain_is_safe(value: &str, flow: bool) -> bool {
     plain_is_syntactic(value, flow) && !reads_as_non_string(value)

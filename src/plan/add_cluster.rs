@@ -1,0 +1,200 @@
+//! `add-cluster`: a new cluster tree as `init` writes it, its lists empty but for the common
+//! sets, or copied from another cluster's (`--like C`).
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::fleet::{Cluster, Fleet, Reference};
+use crate::names::{self, NameKind};
+use crate::paths::reference_between;
+use crate::plan::layout::{self, Existing, Wanted};
+use crate::plan::{branch_name, taken, targets, ChangeSet};
+use crate::render::Templates;
+
+/// What `add-cluster` was asked for.
+#[derive(Debug, Clone)]
+pub struct AddClusterOptions {
+    pub name: String,
+    /// The cluster whose lists the new one copies.
+    pub like: Option<String>,
+    /// Repository name for the bootstrap command.
+    pub repository: String,
+}
+
+/// The new cluster's files, and what the copy of `--like` left out or changed.
+pub struct ClusterPlan {
+    pub wanted: Vec<Wanted>,
+    pub notes: Vec<String>,
+}
+
+/// Resolves the new cluster's lists and renders its files.
+pub fn wanted(
+    fleet: &Fleet,
+    templates: &Templates,
+    options: &AddClusterOptions,
+) -> Result<ClusterPlan> {
+    let name = &options.name;
+    names::check(NameKind::Cluster, name)?;
+    taken::cluster(fleet, name)?;
+    let mut notes = Vec::new();
+    let (infra, apps) = match &options.like {
+        None => layout::default_lists(name),
+        Some(like) => {
+            let source = fleet.cluster(like).ok_or_else(|| {
+                targets::unknown("cluster", like, &fleet.cluster_names(), "in --like")
+            })?;
+            copy_lists(fleet, source, name, &mut notes)
+        }
+    };
+    Ok(ClusterPlan {
+        wanted: layout::cluster_files(templates, name, &infra, &apps)?,
+        notes,
+    })
+}
+
+/// Plans the new cluster, given what exists at the wanted paths.
+pub fn plan(
+    planned: ClusterPlan,
+    existing: &Existing,
+    options: &AddClusterOptions,
+) -> Result<ChangeSet> {
+    let name = &options.name;
+    let summary = match &options.like {
+        Some(like) => format!("add cluster {name} like {like}"),
+        None => format!("add cluster {name}"),
+    };
+    let mut change = ChangeSet::new(&summary, branch_name(&format!("add-cluster {name}")));
+    change.body = match &options.like {
+        Some(like) => format!(
+            "Cluster {name} reconciles clusters/{name}; its infra and app lists start as {like}'s, \
+             with {like}'s own overlays replaced by the bases."
+        ),
+        None => format!(
+            "Cluster {name} reconciles clusters/{name} and imports the common sets explicitly."
+        ),
+    };
+    layout::add_missing(&mut change, planned.wanted, existing, false)?;
+    change.notes.extend(planned.notes);
+    change
+        .notes
+        .push("Next: bootstrap Flux in the cluster, against its kubeconfig context:".into());
+    change.notes.push(format!(
+        "  {}",
+        layout::bootstrap_command(name, &options.repository)
+    ));
+    Ok(change)
+}
+
+/// `source`'s infra and app references, written from `name`'s lists. References into
+/// `source`'s own tree are left out; an app overlay made for `source` becomes the app's base.
+fn copy_lists(
+    fleet: &Fleet,
+    source: &Cluster,
+    name: &str,
+    notes: &mut Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let infra_dir = layout::cluster_dir(name).join("infra");
+    let apps_dir = layout::cluster_dir(name).join("apps");
+    let mut infra = Vec::new();
+    if let Some(list) = &source.infra_list {
+        for reference in &list.references {
+            if let Some(written) = copy_reference(source, reference, &infra_dir, notes) {
+                push_unique(&mut infra, written);
+            }
+        }
+    }
+    let mut apps = Vec::new();
+    let mut overlays = Vec::new();
+    if let Some(list) = &source.apps_list {
+        for reference in &list.references {
+            let overlay_app = reference
+                .target
+                .as_deref()
+                .and_then(|t| overlay_of(fleet, t, &source.name));
+            match overlay_app {
+                Some((app, base)) => {
+                    push_unique(&mut apps, reference_between(&apps_dir, &base));
+                    overlays.push(app);
+                }
+                None => {
+                    if let Some(written) = copy_reference(source, reference, &apps_dir, notes) {
+                        push_unique(&mut apps, written);
+                    }
+                }
+            }
+        }
+    }
+    let sets: Vec<&str> = infra
+        .iter()
+        .filter_map(|r| {
+            r.rsplit_once("infrastructure/namespaces/")
+                .map(|(_, set)| set)
+        })
+        .filter(|set| *set != crate::fleet::COMMON_SET)
+        .collect();
+    if !sets.is_empty() {
+        notes.push(format!(
+            "{name} imports the namespace sets and directories {} like {}: drop what it should              not have with `fluxfleet demote ns NAME --from {name}`",
+            sets.join(", "),
+            source.name
+        ));
+    }
+    for app in overlays {
+        notes.push(format!(
+            "{app}: {} uses apps/{app}/overlays/{}, so {name} gets apps/{app}/base; to give \
+             {name} its own values, run `fluxfleet add-overlay {app} --cluster {name} \
+             --replicas N` (or --image, --env)",
+            source.name, source.name
+        ));
+    }
+    (infra, apps)
+}
+
+/// The reference to write in the new list for one of the source's references.
+fn copy_reference(
+    source: &Cluster,
+    reference: &Reference,
+    dir: &Path,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    if reference.is_remote() {
+        return Some(reference.written.clone());
+    }
+    match &reference.target {
+        Some(target) if source.owns(target) => {
+            notes.push(format!(
+                "Not copied: {} ({}) lies in {}'s own tree",
+                reference.written,
+                reference.location(),
+                source.name
+            ));
+            None
+        }
+        Some(target) => Some(reference_between(dir, target)),
+        None => {
+            notes.push(format!(
+                "Not copied: {} ({}) leaves the repository",
+                reference.written,
+                reference.location()
+            ));
+            None
+        }
+    }
+}
+
+/// `(app, base)` when `target` is `apps/<app>/overlays/<cluster>` of an app with a base.
+fn overlay_of(fleet: &Fleet, target: &Path, cluster: &str) -> Option<(String, PathBuf)> {
+    fleet.apps().iter().find_map(|app| {
+        let is_overlay = target == app.overlay_dir(cluster);
+        match (&app.base, is_overlay) {
+            (Some(base), true) => Some((app.name.clone(), base.clone())),
+            _ => None,
+        }
+    })
+}
+
+fn push_unique(list: &mut Vec<String>, reference: String) {
+    if !list.contains(&reference) {
+        list.push(reference);
+    }
+}

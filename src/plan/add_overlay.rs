@@ -1,0 +1,340 @@
+//! `add-overlay`: "generating overlays on demand". `apps/APP/overlays/C/kustomization.yaml`
+//! holds `../../base` plus what differs in cluster C (replicas and environment through a
+//! Deployment patch, the image through kustomize's `images:`), as the seed's podinfo overlays
+//! do; C's app list then references the overlay where it referenced the base. An existing
+//! overlay is updated in place (see [`super::overlay_edit`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use yaml_rust2::YamlLoader;
+
+use crate::error::{Error, Result};
+use crate::fleet::{App, Fleet, Through};
+use crate::names::{self, NameKind};
+use crate::paths::to_slash;
+use crate::plan::lists::ListEdits;
+use crate::plan::overlay_edit::OverlayEdit;
+use crate::plan::values::{self, Image};
+use crate::plan::{branch_name, targets, ChangeSet};
+use crate::render::Templates;
+use crate::yaml::quote_scalar;
+
+/// What `add-overlay` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct AddOverlayOptions {
+    pub app: String,
+    pub cluster: String,
+    pub replicas: Option<u32>,
+    pub image: Option<String>,
+    /// Environment variables for the app's container, in the order given.
+    pub env: Vec<(String, String)>,
+}
+
+/// What planning the overlay did, for a caller's story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayPlan {
+    /// `apps/APP/overlays/C`.
+    pub dir: PathBuf,
+    /// True when the overlay is new, false when an existing one was updated.
+    pub created: bool,
+    /// True when C's app list now references the overlay instead of the base.
+    pub switched: bool,
+}
+
+/// The app's Deployment as its base defines it.
+#[derive(Debug, Clone, Default)]
+struct BaseDeployment {
+    name: Option<String>,
+    container: Option<String>,
+    image: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct EnvVar {
+    name: String,
+    value: String,
+}
+
+/// Plans the overlay as its own change.
+pub fn plan(
+    fleet: &Fleet,
+    templates: &Templates,
+    options: &AddOverlayOptions,
+) -> Result<ChangeSet> {
+    let mut change = ChangeSet::default();
+    let mut lists = ListEdits::new();
+    let planned = plan_into(fleet, templates, options, &mut change, &mut lists)?;
+    lists.finish(&mut change)?;
+    let verb = if planned.created { "add" } else { "update" };
+    change.summary = format!("{verb} {} overlay for {}", options.app, options.cluster);
+    change.branch = branch_name(&format!(
+        "{verb}-overlay {} {}",
+        options.app, options.cluster
+    ));
+    change.body = format!(
+        "The app list of {} decides presence; {} decides its configuration there.",
+        options.cluster,
+        to_slash(&planned.dir)
+    );
+    Ok(change)
+}
+
+/// Adds the overlay's files and the switch of C's list to `change` and `lists`, so that other
+/// commands (`promote --overlay`) can plan an overlay as part of their own change.
+pub fn plan_into(
+    fleet: &Fleet,
+    templates: &Templates,
+    options: &AddOverlayOptions,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<OverlayPlan> {
+    names::check(NameKind::App, &options.app)?;
+    names::check(NameKind::Cluster, &options.cluster)?;
+    let app = fleet.app(&options.app).ok_or_else(|| {
+        let known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
+        targets::unknown("app", &options.app, &known, "(no apps/NAME/base)")
+    })?;
+    let cluster = &options.cluster;
+    if fleet.cluster(cluster).is_none() {
+        return Err(targets::unknown(
+            "cluster",
+            cluster,
+            &fleet.cluster_names(),
+            "in --cluster",
+        ));
+    }
+    let base = app.base.clone().ok_or_else(|| {
+        Error::refused(format!(
+            "{} has no base/ for an overlay to build on: overlays patch apps/{}/base",
+            to_slash(&app.dir),
+            app.name
+        ))
+    })?;
+    if options.replicas == Some(0) {
+        return Err(Error::Usage(format!(
+            "--replicas 0: absence is absence, not an overlay that disables {0}; to take {0} \
+             out of {cluster}, run `fluxfleet demote {0} --from {cluster}`",
+            app.name
+        )));
+    }
+    let image = match &options.image {
+        Some(image) => {
+            values::image(image)?;
+            Some(Image::parse(image))
+        }
+        None => None,
+    };
+    let mut env = Vec::new();
+    for (name, value) in &options.env {
+        values::env_name(name)?;
+        if env.iter().any(|e: &EnvVar| e.name == *name) {
+            return Err(Error::Usage(format!("--env {name} is given twice")));
+        }
+        env.push(EnvVar {
+            name: name.clone(),
+            value: quote_scalar(value),
+        });
+    }
+
+    let deployment = base_deployment(fleet, app, &base);
+    let deployment_name = deployment.name.clone().unwrap_or_else(|| app.name.clone());
+    let container = match (&deployment.container, env.is_empty()) {
+        (_, true) => String::new(),
+        (Some(container), false) => container.clone(),
+        (None, false) => {
+            return Err(Error::refused(format!(
+                "--env needs the name of {}'s container, and no Deployment with a container was \
+                 found in {}",
+                app.name,
+                to_slash(&base)
+            )))
+        }
+    };
+
+    let dir = app.overlay_dir(cluster);
+    let file = dir.join("kustomization.yaml");
+    let patch = |replicas: Option<u32>, env: &[EnvVar]| -> Result<String> {
+        let mut context = tera::Context::new();
+        context.insert("deployment", &deployment_name);
+        context.insert("replicas", &replicas);
+        context.insert("container", &container);
+        context.insert("env", env);
+        templates.render("overlay/patch.yaml", &context)
+    };
+    let image_item = match &image {
+        Some(image) => Some(image_entry(templates, image, deployment.image.as_deref())?),
+        None => None,
+    };
+
+    let created = match fleet.text(&file) {
+        None => {
+            if app.overlays.contains(cluster) {
+                return Err(Error::refused(format!(
+                    "{} exists without a kustomization.yaml: remove it or add one by hand",
+                    to_slash(&dir)
+                )));
+            }
+            if options.replicas.is_none() && image.is_none() && env.is_empty() {
+                return Err(Error::Usage(format!(
+                    "an overlay holds what differs in {cluster}: give --replicas, --image or \
+                     --env (overlays are for differences, never for presence)"
+                )));
+            }
+            let patches = if options.replicas.is_some() || !env.is_empty() {
+                indent_item(&patch(options.replicas, &env)?)
+            } else {
+                String::new()
+            };
+            let images = image_item
+                .as_ref()
+                .map(|(_, _, item)| indent_item(item))
+                .unwrap_or_default();
+            let mut context = tera::Context::new();
+            context.insert("patches", &patches);
+            context.insert("images", &images);
+            change.create(
+                &file,
+                templates.render("overlay/kustomization.yaml", &context)?,
+            )?;
+            true
+        }
+        Some(text) => {
+            let mut edit = OverlayEdit::new(&file, text)?;
+            if let Some(replicas) = options.replicas {
+                edit.set_replicas(&deployment_name, replicas, &patch(Some(replicas), &[])?)?;
+            }
+            if let Some((name, fields, item)) = &image_item {
+                let fields: Vec<(&str, Option<&str>)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+                edit.set_image(name, &fields, item)?;
+            }
+            if !env.is_empty() {
+                for var in &env {
+                    if edit.sets_env(&var.name)? {
+                        return Err(Error::refused(format!(
+                            "{} sets {} already: change its value there by hand (fluxfleet \
+                             only adds environment variables to an existing overlay)",
+                            to_slash(&file),
+                            var.name
+                        )));
+                    }
+                }
+                edit.add_patch(&patch(None, &env)?)?;
+            }
+            change.edit(&file, text.to_string(), edit.text().to_string())?;
+            false
+        }
+    };
+
+    let switched = switch_list(fleet, app, cluster, &base, &dir, change, lists)?;
+    Ok(OverlayPlan {
+        dir,
+        created,
+        switched,
+    })
+}
+
+/// Points C's app list at the overlay where it references the base; says what else it found.
+fn switch_list(
+    fleet: &Fleet,
+    app: &App,
+    cluster: &str,
+    base: &Path,
+    dir: &Path,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<bool> {
+    let placements = fleet.app_placements(&app.name);
+    let here = placements.get(cluster).cloned().unwrap_or_default();
+    let mut switched = false;
+    for placement in &here {
+        match &placement.through {
+            Through::Base => {
+                switched |= lists.replace(fleet, &placement.file, base, dir)?;
+            }
+            Through::Common => change.warnings.push(format!(
+                "{cluster} gets {} through apps/common ({}:{}), which lists the base: the \
+                 overlay takes effect only where a cluster lists it",
+                app.name,
+                to_slash(&placement.file),
+                placement.line
+            )),
+            _ => {}
+        }
+    }
+    if here.is_empty() {
+        change.notes.push(format!(
+            "{cluster} does not run {0}: the overlay takes effect when you run `fluxfleet \
+             promote {0} --to {cluster}`",
+            app.name
+        ));
+    }
+    Ok(switched)
+}
+
+/// The Deployment of the app's base: its name, first container and image.
+fn base_deployment(fleet: &Fleet, app: &App, base: &Path) -> BaseDeployment {
+    let files: Vec<PathBuf> = app
+        .lists
+        .iter()
+        .filter(|l| l.dir() == base)
+        .flat_map(|l| l.references.iter().filter_map(|r| r.target.clone()))
+        .collect();
+    for file in files {
+        let Some(text) = fleet.text(&file) else {
+            continue;
+        };
+        let Ok(docs) = YamlLoader::load_from_str(text) else {
+            continue;
+        };
+        for doc in docs {
+            if doc["kind"].as_str() != Some("Deployment") {
+                continue;
+            }
+            let container = &doc["spec"]["template"]["spec"]["containers"][0];
+            return BaseDeployment {
+                name: doc["metadata"]["name"].as_str().map(String::from),
+                container: container["name"].as_str().map(String::from),
+                image: container["image"].as_str().map(String::from),
+            };
+        }
+    }
+    BaseDeployment::default()
+}
+
+type ImageFields = Vec<(&'static str, Option<String>)>;
+
+/// The `images:` entry that makes `image` replace the base's image: its name, the fields to
+/// set in an existing entry, and a new entry's text.
+fn image_entry(
+    templates: &Templates,
+    image: &Image,
+    base_image: Option<&str>,
+) -> Result<(String, ImageFields, String)> {
+    let name = base_image
+        .map(|b| Image::parse(b).name)
+        .unwrap_or_else(|| image.name.clone());
+    let new_name = (image.name != name).then(|| image.name.clone());
+    let fields: ImageFields = vec![
+        ("newName", new_name.clone()),
+        ("newTag", image.tag.clone()),
+        ("digest", image.digest.clone()),
+    ];
+    let mut context = tera::Context::new();
+    context.insert("name", &quote_scalar(&name));
+    context.insert("new_name", &new_name.as_deref().map(quote_scalar));
+    context.insert("new_tag", &image.tag.as_deref().map(quote_scalar));
+    context.insert("digest", &image.digest.as_deref().map(quote_scalar));
+    let item = templates.render("overlay/image.yaml", &context)?;
+    Ok((name, fields, item))
+}
+
+/// A list item rendered at column 0, indented as an entry of a top-level list.
+fn indent_item(item: &str) -> String {
+    item.trim_end_matches('\n')
+        .lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
