@@ -61,6 +61,12 @@ pub fn check(kind: NameKind, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a name given on the command line, before anything is read; a name left out is asked
+/// for later and checked then.
+pub fn check_given(kind: NameKind, name: Option<&str>) -> Result<()> {
+    name.map_or(Ok(()), |name| check(kind, name))
+}
+
 /// Splits a comma-separated list of names, checking each and refusing duplicates and empties.
 pub fn parse_list(kind: NameKind, list: &str) -> Result<Vec<String>> {
     let mut names: Vec<String> = Vec::new();

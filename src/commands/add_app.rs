@@ -50,6 +50,7 @@ pub struct AddAppArgs {
 }
 
 pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
+    names::check_given(NameKind::App, args.name.as_deref())?;
     let session = promotion::Session::open(ctx)?;
     let name = ctx.value_or_ask(args.name, "NAME", "Name of the app", None)?;
     names::check(NameKind::App, &name)?;

@@ -20,6 +20,7 @@ pub struct AddClusterArgs {
 }
 
 pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
+    names::check_given(NameKind::Cluster, args.name.as_deref())?;
     let session = promotion::Session::open(ctx)?;
     let name = ctx.value_or_ask(args.name, "NAME", "Name of the new cluster", None)?;
     names::check(NameKind::Cluster, &name)?;

@@ -30,6 +30,8 @@ pub struct AddNsArgs {
 }
 
 pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
+    names::check_given(NameKind::Namespace, args.name.as_deref())?;
+    names::check_given(NameKind::Set, args.set.as_deref())?;
     let session = promotion::Session::open(ctx)?;
     let name = ctx.value_or_ask(args.name, "NAME", "Name of the namespace", None)?;
     names::check(NameKind::Namespace, &name)?;

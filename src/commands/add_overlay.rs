@@ -30,6 +30,7 @@ pub struct AddOverlayArgs {
 }
 
 pub fn run(args: AddOverlayArgs, ctx: &mut Context) -> Result<()> {
+    names::check_given(NameKind::App, args.app.as_deref())?;
     let session = promotion::Session::open(ctx)?;
     let apps = session.fleet.names(Kind::App);
     let app = ctx.choice_or_ask(args.app, "APP", "App to make an overlay of", &apps)?;
