@@ -1,7 +1,6 @@
 //! Arbitrary names and arbitrary bytes as a cluster's app list, fed to the commands (add-ns and
-//! add-overlay included): nothing
-//! panics (the exit code is 0, 1 or 2, never 101 or a signal) and a run that fails writes
-//! nothing (files, index, refs and HEAD are as before).
+//! add-overlay included): nothing panics (the exit code is 0, 1 or 2, never 101 or a signal)
+//! and a run that fails writes nothing (files, index, refs and HEAD are as before).
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
 
 mod common;
