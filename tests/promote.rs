@@ -528,3 +528,55 @@ fn promote_with_overlay_generates_and_references_it() {
             "give --replicas, --image or --env",
         ));
 }
+
+#[test]
+fn promote_a_namespace_into_a_named_set() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    run_ok(
+        &sandbox,
+        &repo,
+        &[
+            "promote",
+            "ns",
+            "foo",
+            "--to",
+            "prod",
+            "--set",
+            "customer-facing",
+        ],
+    );
+    let changes = committed(&sandbox, &repo);
+    assert_eq!(
+        changes,
+        [
+            "M clusters/prod/infra/kustomization.yaml",
+            "M clusters/test/infra/kustomization.yaml",
+            "R infrastructure/namespaces/test-only/kustomization.yaml -> infrastructure/namespaces/customer-facing/kustomization.yaml",
+            "R infrastructure/namespaces/test-only/ns-foo.yaml -> infrastructure/namespaces/customer-facing/ns-foo.yaml",
+        ]
+    );
+    assert_changed_files_match("ns-into-set", &repo, &changes);
+    for (cluster, has) in [("dev", false), ("test", true), ("prod", true)] {
+        assert_eq!(namespaces(&repo, cluster).contains("foo"), has, "{cluster}");
+    }
+    sandbox.fluxfleet(&repo).arg("check").assert().success();
+}
+
+#[test]
+fn a_namespace_in_common_is_already_everywhere() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    let before = repo_state(&repo);
+    let stderr = run_ok(
+        &sandbox,
+        &repo,
+        &["promote", "ns", "kyverno", "--to", "all"],
+    );
+    assert!(
+        stderr.contains("prod already has namespace kyverno through"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Nothing to do"), "{stderr}");
+    assert_eq!(repo_state(&repo), before);
+}
