@@ -117,11 +117,7 @@ pub fn finish(
                 let _ = fs::remove_file(&index_path);
             }
         }
-        if let Some(head) = git::head_branch(&repo) {
-            if head == target.name() && matches!(target, Target::NewBranch(_)) {
-                let _ = repo.set_head("HEAD@{1}");
-            }
-        }
+        // Moving HEAD is check_out's last step, so a failure there left HEAD where it was.
         git::delete_branch(&repo, &target);
         return Err(e);
     }

@@ -15,6 +15,7 @@ use super::app::COMMON_APPS;
 use super::cluster::Cluster;
 use super::namespace::{COMMON_SET, NAMESPACES_DIR};
 use super::placement::{Kind, Placement, Through};
+use super::queries::BUILTIN_NAMESPACES;
 use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 use super::{Fleet, Layout};
 use crate::paths::{reference_between, to_slash};
@@ -22,14 +23,6 @@ use crate::paths::{reference_between, to_slash};
 pub use super::finding::{Finding, Severity};
 
 /// Namespaces every cluster has without a manifest in the repository.
-const BUILTIN_NAMESPACES: [&str; 5] = [
-    "default",
-    "kube-system",
-    "kube-public",
-    "kube-node-lease",
-    "flux-system",
-];
-
 /// Every finding, sorted by file and line. The app-namespace rule needs a fleet read with
 /// [`Fleet::read_deep`]; on a shallow fleet it is skipped.
 pub fn check(fleet: &Fleet) -> Vec<Finding> {

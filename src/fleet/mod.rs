@@ -17,6 +17,7 @@ mod flux;
 mod lookup;
 mod namespace;
 mod placement;
+mod queries;
 mod read;
 mod reference;
 mod status;
@@ -36,6 +37,7 @@ pub use flux::FluxKustomization;
 pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
 pub use placement::{ByCluster, Kind, Placement, Through};
+pub use queries::BUILTIN_NAMESPACES;
 pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 pub use status::{status, Status, StatusFilter, StatusRow};
 

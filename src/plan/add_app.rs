@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, COMMON_APPS};
+use crate::fleet::{Fleet, Kind, COMMON_APPS};
 use crate::names::{self, NameKind};
 use crate::paths::to_slash;
+use crate::plan::lists::apps_list;
 use crate::plan::lists::ListEdits;
 use crate::plan::make_common::BASELINE_WARNING;
-use crate::plan::promote::apps_list;
 use crate::plan::values::{self, Image};
-use crate::plan::{branch_name, taken, targets, ChangeSet};
+use crate::plan::{branch_name, reach, taken, targets, ChangeSet};
 use crate::render::Templates;
 use crate::yaml::quote_scalar;
 
@@ -87,7 +87,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddAppOptions) -> Re
                     .into(),
             ));
         }
-        let importers = common_importers(fleet);
+        let importers = fleet.common_importers(Kind::App);
         (importers, "apps/common".to_string())
     } else {
         let spec = options.clusters.as_deref().ok_or_else(|| {
@@ -167,20 +167,6 @@ fn default_container(app: &str, image: &str) -> String {
     }
 }
 
-/// The clusters whose app list imports `apps/common`.
-fn common_importers(fleet: &Fleet) -> Vec<String> {
-    fleet
-        .clusters()
-        .iter()
-        .filter(|c| {
-            c.apps_list
-                .as_ref()
-                .is_some_and(|l| l.references_target(Path::new(COMMON_APPS)))
-        })
-        .map(|c| c.name.clone())
-        .collect()
-}
-
 /// Says which of `targets` the app's namespace does not reach, and the command that fixes it.
 fn namespace_warnings(
     fleet: &Fleet,
@@ -189,33 +175,10 @@ fn namespace_warnings(
     targets: &[String],
     change: &mut ChangeSet,
 ) {
-    let placements = fleet.namespace_placements(namespace);
-    let missing: Vec<&str> = targets
-        .iter()
-        .filter(|c| !placements.contains_key(*c))
-        .map(String::as_str)
-        .collect();
-    if missing.is_empty() {
-        return;
-    }
-    let defined = fleet.namespace(namespace).is_some()
-        || fleet
-            .apps()
-            .iter()
-            .any(|a| a.own_namespaces.iter().any(|n| n == namespace));
-    if defined {
-        change.warnings.push(format!(
-            "namespace {namespace} (of {app}) does not reach {}: run `fluxfleet promote ns \
-             {namespace} --to {}`",
-            missing.join(", "),
-            missing.join(",")
-        ));
-    } else {
-        change.warnings.push(format!(
-            "namespace {namespace} (of {app}) is not defined under infrastructure/namespaces, so \
-             it does not reach {}: run `fluxfleet add-ns {namespace} --clusters {}`",
-            missing.join(", "),
-            missing.join(",")
-        ));
+    let missing = reach::namespace_missing(fleet, namespace, targets);
+    if !missing.is_empty() {
+        change
+            .warnings
+            .push(reach::namespace_warning(fleet, app, namespace, &missing));
     }
 }

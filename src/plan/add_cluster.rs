@@ -134,7 +134,8 @@ fn copy_lists(
         .collect();
     if !sets.is_empty() {
         notes.push(format!(
-            "{name} imports the namespace sets and directories {} like {}: drop what it should              not have with `fluxfleet demote ns NAME --from {name}`",
+            "{name} imports the namespace sets and directories {} like {}: drop what it should \
+             not have with `fluxfleet demote ns NAME --from {name}`",
             sets.join(", "),
             source.name
         ));

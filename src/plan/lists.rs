@@ -125,3 +125,29 @@ impl ListEdits {
 fn list_dir(list: &Path) -> &Path {
     list.parent().unwrap_or(Path::new(""))
 }
+
+/// A cluster's app list, or a refusal saying the cluster has none.
+pub fn apps_list(fleet: &Fleet, cluster: &str) -> Result<PathBuf> {
+    fleet
+        .cluster(cluster)
+        .and_then(|c| c.apps_list.as_ref())
+        .map(|l| l.path.clone())
+        .ok_or_else(|| missing_list(cluster, "apps"))
+}
+
+/// A cluster's infrastructure list, or a refusal saying the cluster has none.
+pub fn infra_list(fleet: &Fleet, cluster: &str) -> Result<PathBuf> {
+    fleet
+        .cluster(cluster)
+        .and_then(|c| c.infra_list.as_ref())
+        .map(|l| l.path.clone())
+        .ok_or_else(|| missing_list(cluster, "infra"))
+}
+
+fn missing_list(cluster: &str, list: &str) -> Error {
+    Error::refused(format!(
+        "cluster {cluster} has no clusters/{cluster}/{list}/kustomization.yaml: fluxfleet edits \
+         the layout `fluxfleet init` writes; create that list (a kustomization with \
+         `resources: []`), or leave {cluster} out of the clusters named"
+    ))
+}

@@ -37,6 +37,8 @@ pub fn plan(
         format!("make {} {} common", options.kind.noun(), options.name),
         branch_name(&format!("make-common {}", options.name)),
     );
+    let importers = fleet.common_importers(options.kind);
+    refuse_losing_clusters(fleet, options, &importers)?;
     let mut lists = ListEdits::new();
     match options.kind {
         Kind::App => app(fleet, options, &mut change, &mut lists)?,
@@ -44,10 +46,9 @@ pub fn plan(
     }
     lists.finish(&mut change)?;
     let missing: Vec<String> = fleet
-        .clusters()
-        .iter()
-        .filter(|c| !imports_common(fleet, &c.name, options.kind))
-        .map(|c| c.name.clone())
+        .cluster_names()
+        .into_iter()
+        .filter(|c| !importers.contains(c))
         .collect();
     if !missing.is_empty() && !change.is_empty() {
         change.warnings.push(format!(
@@ -131,21 +132,37 @@ fn namespace(
     Ok(())
 }
 
-/// True when `cluster`'s list imports the common set for `kind`.
-fn imports_common(fleet: &Fleet, cluster: &str, kind: Kind) -> bool {
-    let Some(cluster) = fleet.cluster(cluster) else {
-        return false;
+/// Refuses when a cluster that has the thing does not import the common set: moving it there
+/// would take it out of that cluster.
+fn refuse_losing_clusters(
+    fleet: &Fleet,
+    options: &MakeCommonOptions,
+    importers: &[String],
+) -> Result<()> {
+    let placements = match options.kind {
+        Kind::App => fleet.app_placements(&options.name),
+        Kind::Namespace => fleet.namespace_placements(&options.name),
     };
-    let (list, common) = match kind {
-        Kind::App => (&cluster.apps_list, Path::new(APPS_COMMON).to_path_buf()),
-        Kind::Namespace => (
-            &cluster.infra_list,
-            Path::new(relocate::NAMESPACES).join("common"),
-        ),
+    let losing: Vec<String> = placements
+        .iter()
+        .filter(|(cluster, _)| !importers.contains(cluster))
+        .filter_map(|(cluster, p)| {
+            p.first()
+                .map(|p| format!("{cluster} ({}:{})", to_slash(&p.file), p.line))
+        })
+        .collect();
+    if losing.is_empty() {
+        return Ok(());
+    }
+    let common = match options.kind {
+        Kind::App => APPS_COMMON.to_string(),
+        Kind::Namespace => format!("{}/common", relocate::NAMESPACES),
     };
-    list.as_ref().is_some_and(|l| {
-        l.references
-            .iter()
-            .any(|r| r.target.as_deref() == Some(&common))
-    })
+    Err(Error::refused(format!(
+        "{} {} runs in {}, which do not import {common}: making it common would take it out of \
+         them. Import {common} there first, or demote it from them",
+        options.kind.noun(),
+        options.name,
+        losing.join(", ")
+    )))
 }

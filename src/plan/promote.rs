@@ -5,10 +5,10 @@ use crate::error::{Error, Result};
 use crate::fleet::{App, Fleet, Namespace, Through};
 use crate::paths::to_slash;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
-use crate::plan::lists::ListEdits;
+use crate::plan::lists::{apps_list, infra_list, ListEdits};
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
-use crate::plan::{branch_name, targets, ChangeSet};
+use crate::plan::{branch_name, reach, targets, ChangeSet};
 use crate::render::Templates;
 
 /// What `promote` was asked for.
@@ -47,7 +47,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
             }
             let app = fleet
                 .app(&options.name)
-                .ok_or_else(|| Error::refused(format!("unknown app {:?}", options.name)))?;
+                .ok_or_else(|| subject::unknown_app(fleet, &options.name))?;
             promote_app(
                 fleet,
                 templates,
@@ -66,7 +66,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
             }
             let namespace = fleet
                 .namespace(&options.name)
-                .ok_or_else(|| Error::refused(format!("unknown namespace {:?}", options.name)))?;
+                .ok_or_else(|| subject::unknown_namespace(fleet, &options.name))?;
             let set = options.set.as_deref();
             promote_namespace(
                 fleet,
@@ -109,9 +109,16 @@ fn promote_app(
     })?;
     let placements = fleet.app_placements(&app.name);
     let mut promoted = Vec::new();
-    let mut namespace_missing = Vec::new();
     for cluster_name in targets {
-        if let Some(p) = placements.get(cluster_name).and_then(|p| p.first()) {
+        let here = placements.get(cluster_name).and_then(|p| p.first());
+        if let (Some(values), Some(_)) = (&options.overlay, here) {
+            // Already there: `--overlay` still means "with these values", so the cluster's
+            // overlay is made or updated, and its list switches from the base to it.
+            overlay_into(fleet, templates, app, cluster_name, values, change, lists)?;
+            promoted.push(cluster_name.clone());
+            continue;
+        }
+        if let Some(p) = here {
             change.notes.push(format!(
                 "{cluster_name} already has {} through {} ({}:{}): skipped",
                 app.name,
@@ -124,67 +131,57 @@ fn promote_app(
         let list = apps_list(fleet, cluster_name)?;
         let target = match &options.overlay {
             Some(values) => {
-                let overlay = AddOverlayOptions {
-                    app: app.name.clone(),
-                    cluster: cluster_name.clone(),
-                    replicas: values.replicas,
-                    image: values.image.clone(),
-                    env: values.env.clone(),
-                };
-                // The overlay's hint to promote the app is what this command is doing.
-                let notes = change.notes.len();
-                let planned = add_overlay::plan_into(fleet, templates, &overlay, change, lists)?;
-                change.notes.truncate(notes);
-                planned.dir
+                overlay_into(fleet, templates, app, cluster_name, values, change, lists)?
             }
             None if app.overlays.contains(cluster_name) => app.overlay_dir(cluster_name),
             None => base.clone(),
         };
         lists.add(fleet, &list, &target)?;
         promoted.push(cluster_name.clone());
-        if let Some(ns) = &app.namespace {
-            if !fleet.namespace_placements(ns).contains_key(cluster_name) {
-                namespace_missing.push(cluster_name.clone());
-            }
-        }
     }
     let Some(ns) = &app.namespace else {
         return Ok(promoted);
     };
-    if namespace_missing.is_empty() {
-        return Ok(promoted);
-    }
+    let missing = reach::namespace_missing(fleet, ns, &promoted);
     match fleet.namespace(ns) {
+        _ if missing.is_empty() => {}
         Some(namespace) if options.with_namespace => {
-            promote_namespace(
-                fleet,
-                templates,
-                namespace,
-                &namespace_missing,
-                None,
-                change,
-                lists,
-            )?;
+            promote_namespace(fleet, templates, namespace, &missing, None, change, lists)?;
             change.notes.push(format!(
                 "Namespace {ns} promoted with it to {}.",
-                namespace_missing.join(", ")
+                missing.join(", ")
             ));
         }
-        Some(_) => change.warnings.push(format!(
-            "namespace {ns} (of {}) does not reach {}: run `fluxfleet promote ns {ns} --to {}`, \
-             or pass --with-namespace",
-            app.name,
-            namespace_missing.join(", "),
-            namespace_missing.join(",")
-        )),
-        None => change.warnings.push(format!(
-            "namespace {ns} (of {}) is not defined under infrastructure/namespaces: run \
-             `fluxfleet add-ns {ns} --clusters {}`",
-            app.name,
-            namespace_missing.join(",")
-        )),
+        _ => change
+            .warnings
+            .push(reach::namespace_warning(fleet, &app.name, ns, &missing)),
     }
     Ok(promoted)
+}
+
+/// Plans the overlay of `app` for `cluster` with `values`, as `add-overlay` does; returns its
+/// directory.
+fn overlay_into(
+    fleet: &Fleet,
+    templates: &Templates,
+    app: &App,
+    cluster: &str,
+    values: &OverlayValues,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<std::path::PathBuf> {
+    let overlay = AddOverlayOptions {
+        app: app.name.clone(),
+        cluster: cluster.to_string(),
+        replicas: values.replicas,
+        image: values.image.clone(),
+        env: values.env.clone(),
+    };
+    // add-overlay's hint to promote the app is what this command is doing.
+    let notes = change.notes.len();
+    let planned = add_overlay::plan_into(fleet, templates, &overlay, change, lists)?;
+    change.notes.truncate(notes);
+    Ok(planned.dir)
 }
 
 /// Makes the namespace reach each target. A namespace in its own directory is imported; one in
@@ -241,7 +238,8 @@ fn promote_namespace(
         .map(|(c, _)| c.clone())
         .collect();
     let import_dir = match (set, namespace.own_dir) {
-        (Some(set), _) if set != namespace.set => {
+        (Some(set), _) if set == namespace.set => namespace.set_dir.clone(),
+        (Some(set), _) => {
             let destination = Destination::Set(set.to_string());
             relocate::relocate(
                 fleet,
@@ -257,23 +255,20 @@ fn promote_namespace(
             }
             destination.dir(name)
         }
-        (_, true) => namespace.set_dir.clone(),
-        (_, false) => {
+        (None, true) => namespace.set_dir.clone(),
+        (None, false) => {
+            let destination = Destination::OwnDir;
             relocate::relocate(
                 fleet,
                 templates,
                 namespace,
-                &Destination::OwnDir,
+                &destination,
                 true,
                 change,
                 lists,
             )?;
             for holder in &holders {
-                lists.add(
-                    fleet,
-                    &infra_list(fleet, holder)?,
-                    &Destination::OwnDir.dir(name),
-                )?;
+                lists.add(fleet, &infra_list(fleet, holder)?, &destination.dir(name))?;
             }
             change.notes.push(format!(
                 "Namespace {name} moved out of set {} into its own directory, so {} receive only \
@@ -281,36 +276,53 @@ fn promote_namespace(
                 namespace.set,
                 missing.join(", ")
             ));
-            Destination::OwnDir.dir(name)
+            destination.dir(name)
         }
     };
+    if let Some(set) = set {
+        let importers: Vec<&String> = missing.iter().chain(&holders).collect();
+        warn_set_brings_others(fleet, set, name, &importers, change);
+    }
     for cluster_name in &missing {
         lists.add(fleet, &infra_list(fleet, cluster_name)?, &import_dir)?;
     }
     Ok(missing)
 }
 
-/// A cluster's app list, or a refusal saying the cluster has none.
-pub fn apps_list(fleet: &Fleet, cluster: &str) -> Result<std::path::PathBuf> {
-    fleet
-        .cluster(cluster)
-        .and_then(|c| c.apps_list.as_ref())
-        .map(|l| l.path.clone())
-        .ok_or_else(|| missing_list(cluster, "apps"))
-}
-
-/// A cluster's infrastructure list, or a refusal saying the cluster has none.
-pub fn infra_list(fleet: &Fleet, cluster: &str) -> Result<std::path::PathBuf> {
-    fleet
-        .cluster(cluster)
-        .and_then(|c| c.infra_list.as_ref())
-        .map(|l| l.path.clone())
-        .ok_or_else(|| missing_list(cluster, "infra"))
-}
-
-fn missing_list(cluster: &str, list: &str) -> Error {
-    Error::refused(format!(
-        "cluster {cluster} has no clusters/{cluster}/{list}/kustomization.yaml: fluxfleet edits \
-         the layout `fluxfleet init` writes; create that list (or run `fluxfleet add-cluster`)"
-    ))
+/// Importing a named set brings every namespace in it: names the others, and the clusters that
+/// receive them for the first time.
+fn warn_set_brings_others(
+    fleet: &Fleet,
+    set: &str,
+    name: &str,
+    importers: &[&String],
+    change: &mut ChangeSet,
+) {
+    let Some(existing) = fleet.set(set) else {
+        return;
+    };
+    let others: Vec<&str> = existing
+        .namespaces
+        .iter()
+        .map(String::as_str)
+        .filter(|n| *n != name)
+        .collect();
+    let newcomers: Vec<&str> = importers
+        .iter()
+        .filter(|c| {
+            fleet
+                .cluster(c)
+                .and_then(|c| c.infra_list.as_ref())
+                .is_some_and(|l| !l.references_target(&existing.dir))
+        })
+        .map(|c| c.as_str())
+        .collect();
+    if !others.is_empty() && !newcomers.is_empty() {
+        change.warnings.push(format!(
+            "set {set} also holds {}: {} now import it and receive them too; without --set, \
+             {name} gets its own directory instead",
+            others.join(", "),
+            newcomers.join(", ")
+        ));
+    }
 }
