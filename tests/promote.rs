@@ -580,3 +580,110 @@ fn a_namespace_in_common_is_already_everywhere() {
     assert!(stderr.contains("Nothing to do"), "{stderr}");
     assert_eq!(repo_state(&repo), before);
 }
+
+/// Adds namespace `bar` to the test-only set of a committed seed fleet.
+fn with_bar_in_test_only(sandbox: &Sandbox, repo: &Path) {
+    let set = repo.join("infrastructure/namespaces/test-only");
+    fs::write(
+        set.join("ns-bar.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bar\n",
+    )
+    .expect("write");
+    let list = set.join("kustomization.yaml");
+    let text = fs::read_to_string(&list).expect("read");
+    fs::write(&list, format!("{text}- ns-bar.yaml\n")).expect("write");
+    sandbox.git(repo, &["commit", "-qam", "bar", "--no-verify"]);
+    sandbox.git(repo, &["add", "-A"]);
+    sandbox.git(repo, &["commit", "-qm", "bar manifest", "--allow-empty"]);
+}
+
+#[test]
+fn demote_a_namespace_out_of_a_shared_set_splits_it_off() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    with_bar_in_test_only(&sandbox, &repo);
+    let stderr = run_ok(&sandbox, &repo, &["demote", "ns", "foo", "--from", "test"]);
+    assert!(
+        stderr.contains("foo-app still deploys into namespace foo in test"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("left set test-only for its own directory"),
+        "{stderr}"
+    );
+    let test = namespaces(&repo, "test");
+    assert!(test.contains("bar") && !test.contains("foo"), "{test:?}");
+    assert!(repo
+        .join("infrastructure/namespaces/foo/namespace.yaml")
+        .is_file());
+}
+
+#[test]
+fn promote_into_the_set_it_is_in_imports_the_set_and_names_what_comes_along() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    with_bar_in_test_only(&sandbox, &repo);
+    let stderr = run_ok(
+        &sandbox,
+        &repo,
+        &["promote", "ns", "foo", "--to", "prod", "--set", "test-only"],
+    );
+    assert!(
+        stderr.contains("set test-only also holds bar: prod now import it"),
+        "{stderr}"
+    );
+    assert_eq!(
+        committed(&sandbox, &repo),
+        ["M clusters/prod/infra/kustomization.yaml"]
+    );
+    assert!(namespaces(&repo, "prod").contains("foo"));
+}
+
+#[test]
+fn make_common_refuses_to_take_the_thing_out_of_a_cluster_without_common() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    let list = repo.join("clusters/test/apps/kustomization.yaml");
+    let text = fs::read_to_string(&list).expect("read");
+    fs::write(&list, text.replace("- ../../../apps/common\n", "")).expect("write");
+    sandbox.git(&repo, &["commit", "-qam", "test without common"]);
+    let before = repo_state(&repo);
+    sandbox
+        .fluxfleet(&repo)
+        .args(["make-common", "app", "foo-app"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "app foo-app runs in test (clusters/test/apps/kustomization.yaml:",
+        ))
+        .stderr(predicate::str::contains("which do not import apps/common"));
+    assert_eq!(repo_state(&repo), before);
+}
+
+#[test]
+fn overlay_values_reach_clusters_that_already_run_the_app() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    run_ok(
+        &sandbox,
+        &repo,
+        &[
+            "promote",
+            "podinfo",
+            "--to",
+            "prod",
+            "--overlay",
+            "--replicas",
+            "5",
+        ],
+    );
+    assert_eq!(
+        committed(&sandbox, &repo),
+        ["M apps/podinfo/overlays/prod/kustomization.yaml"]
+    );
+    let prod = rendered_objects(&kustomize(&repo.join("clusters/prod/apps")));
+    assert!(
+        prod.contains(&("Deployment".into(), "podinfo".into(), Some(5))),
+        "{prod:?}"
+    );
+}

@@ -38,6 +38,6 @@ pub fn run(args: DemoteArgs, ctx: &mut Context) -> Result<()> {
         name: name.clone(),
         from,
     };
-    let change = demote::plan(&session.fleet, &options)?;
+    let change = demote::plan(&session.fleet, &session.templates, &options)?;
     session.finish(ctx, &change, &name, args.pr_body.as_deref())
 }

@@ -6,9 +6,12 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fleet::{Fleet, Placement, Through};
 use crate::paths::{resolve, to_slash};
+use crate::plan::lists::infra_list;
 use crate::plan::lists::ListEdits;
+use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
 use crate::plan::{branch_name, targets, ChangeSet};
+use crate::render::Templates;
 
 /// What `demote` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -20,7 +23,7 @@ pub struct DemoteOptions {
 }
 
 /// Plans the demotion.
-pub fn plan(fleet: &Fleet, options: &DemoteOptions) -> Result<ChangeSet> {
+pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Result<ChangeSet> {
     let kind = subject::resolve(fleet, options.kind, &options.name)?;
     let from = targets::clusters(&options.from, &fleet.cluster_names(), "--from")?;
     let name = &options.name;
@@ -31,6 +34,7 @@ pub fn plan(fleet: &Fleet, options: &DemoteOptions) -> Result<ChangeSet> {
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
     let mut demoted = Vec::new();
+    let mut split = false;
     for cluster in &from {
         let Some(here) = placements.get(cluster).filter(|p| !p.is_empty()) else {
             change.notes.push(format!(
@@ -39,16 +43,27 @@ pub fn plan(fleet: &Fleet, options: &DemoteOptions) -> Result<ChangeSet> {
             ));
             continue;
         };
-        if let Some(shared) = here.iter().find(|p| arrives_with_others(fleet, p)) {
-            return Err(refuse_shared(fleet, kind, name, cluster, shared));
+        if let Some(common) = here.iter().find(|p| p.through == Through::Common) {
+            return Err(refuse_common(fleet, kind, name, cluster, common));
         }
         for placement in here {
+            if arrives_with_others(fleet, placement) {
+                // The set stays imported for its other namespaces; this one leaves it below.
+                split = true;
+                continue;
+            }
             let dir = placement.file.parent().unwrap_or(Path::new(""));
             if let Some(target) = resolve(dir, &placement.via) {
                 lists.remove(fleet, &placement.file, &target)?;
             }
         }
         demoted.push(cluster.clone());
+    }
+    if split {
+        split_from_set(fleet, templates, name, &from, &mut change, &mut lists)?;
+    }
+    if kind == Kind::Namespace {
+        warn_apps_left_behind(fleet, name, &demoted, &mut change);
     }
     lists.finish(&mut change)?;
     let remaining: Vec<&String> = placements.keys().filter(|c| !demoted.contains(c)).collect();
@@ -65,6 +80,77 @@ pub fn plan(fleet: &Fleet, options: &DemoteOptions) -> Result<ChangeSet> {
     Ok(change)
 }
 
+/// Takes namespace `name` out of a set that holds others: it gets its own directory (a git
+/// rename), imported by the clusters that keep it; the clusters it leaves keep the set.
+fn split_from_set(
+    fleet: &Fleet,
+    templates: &Templates,
+    name: &str,
+    from: &[String],
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<()> {
+    let namespace = fleet
+        .namespace(name)
+        .ok_or_else(|| subject::unknown_namespace(fleet, name))?;
+    let destination = Destination::OwnDir;
+    relocate::relocate(
+        fleet,
+        templates,
+        namespace,
+        &destination,
+        false,
+        change,
+        lists,
+    )?;
+    let keepers: Vec<String> = fleet
+        .namespace_placements(name)
+        .into_iter()
+        .filter(|(cluster, p)| {
+            !from.contains(cluster) && p.iter().any(|p| matches!(p.through, Through::Set(_)))
+        })
+        .map(|(cluster, _)| cluster)
+        .collect();
+    for keeper in &keepers {
+        lists.add(fleet, &infra_list(fleet, keeper)?, &destination.dir(name))?;
+    }
+    change.notes.push(format!(
+        "Namespace {name} left set {} for its own directory{}; the set's other namespaces stay \
+         where they are.",
+        namespace.set,
+        match keepers.is_empty() {
+            true => String::new(),
+            false => format!(", imported by {}", keepers.join(", ")),
+        }
+    ));
+    Ok(())
+}
+
+/// Warns about apps that deploy into namespace `name` in clusters it is leaving.
+fn warn_apps_left_behind(fleet: &Fleet, name: &str, demoted: &[String], change: &mut ChangeSet) {
+    for app in fleet.apps() {
+        if app.namespace.as_deref() != Some(name) {
+            continue;
+        }
+        let placements = fleet.app_placements(&app.name);
+        let stranded: Vec<&str> = demoted
+            .iter()
+            .filter(|c| placements.contains_key(*c))
+            .map(String::as_str)
+            .collect();
+        if !stranded.is_empty() {
+            change.warnings.push(format!(
+                "{} still deploys into namespace {name} in {}: demote it too (`fluxfleet demote \
+                 {} --from {}`), or its manifests will fail to apply there",
+                app.name,
+                stranded.join(", "),
+                app.name,
+                stranded.join(",")
+            ));
+        }
+    }
+}
+
 /// True when the reference that brings the thing also brings other things every importing
 /// cluster relies on: the common sets, or a named set holding other namespaces.
 fn arrives_with_others(fleet: &Fleet, placement: &Placement) -> bool {
@@ -75,7 +161,7 @@ fn arrives_with_others(fleet: &Fleet, placement: &Placement) -> bool {
     }
 }
 
-fn refuse_shared(
+fn refuse_common(
     fleet: &Fleet,
     kind: Kind,
     name: &str,
@@ -83,35 +169,20 @@ fn refuse_shared(
     placement: &Placement,
 ) -> Error {
     let place = format!("{}:{}", to_slash(&placement.file), placement.line);
-    match &placement.through {
-        Through::Common => {
-            let others: Vec<String> = fleet
-                .cluster_names()
-                .into_iter()
-                .filter(|c| c != cluster)
-                .collect();
-            let (set, flag) = match kind {
-                Kind::App => ("apps/common", "app"),
-                Kind::Namespace => ("infrastructure/namespaces/common", "ns"),
-            };
-            Error::refused(format!(
-                "{} {name} reaches {cluster} through the common set {set} ({place}), which every \
-                 cluster imports; it cannot be taken out of one cluster.\nEither keep it common, \
-                 or take it out of {set} by hand and then run `fluxfleet promote {flag} {name} \
-                 --to {}`",
-                kind.noun(),
-                others.join(",")
-            ))
-        }
-        Through::Set(set) => Error::refused(format!(
-            "namespace {name} reaches {cluster} through set {set} ({place}), which holds other \
-             namespaces too; removing the import would remove them as well.\nFirst give {name} \
-             its own directory: `fluxfleet promote ns {name} --to <the clusters that keep it>`, \
-             then demote it"
-        )),
-        _ => Error::refused(format!(
-            "{} {name} cannot be demoted from {cluster}",
-            kind.noun()
-        )),
-    }
+    let others: Vec<String> = fleet
+        .cluster_names()
+        .into_iter()
+        .filter(|c| c != cluster)
+        .collect();
+    let (set, flag) = match kind {
+        Kind::App => ("apps/common", "app"),
+        Kind::Namespace => ("infrastructure/namespaces/common", "ns"),
+    };
+    Error::refused(format!(
+        "{} {name} reaches {cluster} through the common set {set} ({place}), which every \
+         cluster imports; it cannot be taken out of one cluster.\nEither keep it common, or \
+         take it out of {set} by hand and then run `fluxfleet promote {flag} {name} --to {}`",
+        kind.noun(),
+        others.join(",")
+    ))
 }

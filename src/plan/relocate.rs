@@ -100,13 +100,6 @@ pub fn relocate(
         change.create(&new_list, templates.render("kustomization.yaml", &context)?)?;
     }
 
-    // A cluster that lists the manifest itself follows it to its new path.
-    for cluster in fleet.clusters() {
-        if let Some(infra) = &cluster.infra_list {
-            lists.replace(fleet, &infra.path, &namespace.file, &new_file)?;
-        }
-    }
-
     // The old set loses the entry; emptied, it goes, and so do the clusters' imports of it.
     let mut relocation = Relocation {
         new_dir,
