@@ -687,3 +687,58 @@ fn overlay_values_reach_clusters_that_already_run_the_app() {
         "{prod:?}"
     );
 }
+
+#[test]
+fn a_reference_to_something_not_committed_is_refused() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    run_ok(
+        &sandbox,
+        &repo,
+        &[
+            "--no-commit",
+            "add-app",
+            "bar",
+            "--namespace",
+            "team-x",
+            "--image",
+            "nginx:1.27",
+            "--port",
+            "80",
+            "--clusters",
+            "test",
+        ],
+    );
+    sandbox.git(&repo, &["checkout", "--", "clusters"]);
+    let before = repo_state(&repo);
+    sandbox
+        .fluxfleet(&repo)
+        .args(["promote", "bar", "--to", "dev"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "references apps/bar/base which HEAD does not have",
+        ));
+    assert_eq!(repo_state(&repo), before);
+    sandbox
+        .fluxfleet(&repo)
+        .args(["--no-commit", "promote", "bar", "--to", "dev"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_dry_run_says_when_the_real_run_would_be_refused() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    sandbox.git(&repo, &["branch", "fluxfleet/promote-foo-app-to-dev"]);
+    sandbox
+        .fluxfleet(&repo)
+        .args(["--dry-run", "promote", "foo-app", "--to", "dev"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+- ../../../apps/foo-app/base"))
+        .stderr(predicate::str::contains(
+            "warning: the real run would be refused: branch \"fluxfleet/promote-foo-app-to-dev\" exists already",
+        ));
+}

@@ -10,8 +10,9 @@ use std::fs;
 use std::path::Path;
 
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::git::{self, Preflight, Target};
+use crate::paths::to_slash;
 use crate::plan::ChangeSet;
 
 pub use guard::check_root;
@@ -65,6 +66,15 @@ pub fn finish(
     }
     if ctx.options.dry_run {
         diff::show(ctx.shell, change)?;
+        // A dry run writes nothing, but it should not promise what the real run refuses.
+        if !ctx.options.no_commit {
+            if let Some(repo) = git::open_if_any(root)? {
+                if let Err(refusal) = ready_to_commit(ctx, &repo, change, history) {
+                    ctx.shell
+                        .warn(&format!("the real run would be refused: {refusal}"))?;
+                }
+            }
+        }
         return Ok(Outcome::Shown);
     }
     let touched = change.touched_paths();
@@ -80,21 +90,7 @@ pub fn finish(
     }
     let repo = git::open(root)?;
     ctx.lock_repository(repo.path())?;
-    let unborn = git::is_unborn(&repo) && history == History::MayBeEmpty;
-    let target = match (&ctx.options.branch, unborn) {
-        (Some(name), true) => Target::Unborn(name.clone()),
-        (None, true) => Target::Unborn(git::head_branch(&repo).unwrap_or_else(|| "main".into())),
-        (Some(name), false) => Target::NewBranch(name.clone()),
-        (None, false) => Target::NewBranch(change.branch.clone()),
-    };
-    git::preflight(
-        &repo,
-        &Preflight {
-            touched: &touched,
-            branch: Some(target.name()),
-            allow_unborn: history == History::MayBeEmpty,
-        },
-    )?;
+    let target = ready_to_commit(ctx, &repo, change, history)?;
     let commit = git::build_commit(&repo, change)?;
     fault::point("create the branch")?;
     git::create_branch(&repo, &target, commit)?;
@@ -125,6 +121,40 @@ pub fn finish(
     Ok(Outcome::Committed {
         branch: target.name().to_string(),
     })
+}
+
+/// The branch the change would be committed on, once every check before writing passes.
+fn ready_to_commit(
+    ctx: &Context,
+    repo: &git2::Repository,
+    change: &ChangeSet,
+    history: History,
+) -> Result<Target> {
+    let unborn = git::is_unborn(repo) && history == History::MayBeEmpty;
+    let target = match (&ctx.options.branch, unborn) {
+        (Some(name), true) => Target::Unborn(name.clone()),
+        (None, true) => Target::Unborn(git::head_branch(repo).unwrap_or_else(|| "main".into())),
+        (Some(name), false) => Target::NewBranch(name.clone()),
+        (None, false) => Target::NewBranch(change.branch.clone()),
+    };
+    git::preflight(
+        repo,
+        &Preflight {
+            touched: &change.touched_paths(),
+            branch: Some(target.name()),
+            allow_unborn: history == History::MayBeEmpty,
+        },
+    )?;
+    let unmet = change.unmet_requirements(|path| git::head_has(repo, path));
+    if !unmet.is_empty() {
+        let paths: Vec<String> = unmet.iter().map(|p| to_slash(p)).collect();
+        return Err(Error::refused(format!(
+            "the change references {} which HEAD does not have (not committed yet): the new \
+             branch starts from HEAD, so commit them first, or pass --no-commit",
+            paths.join(", ")
+        )));
+    }
+    Ok(target)
 }
 
 /// Tells the user what was written and where it was committed, then the change's notes.

@@ -221,6 +221,13 @@ pub fn check_out(repo: &Repository, target: &Target, touched: &[PathBuf]) -> Res
     Ok(())
 }
 
+/// True when HEAD's tree has `path` (a file or a directory); false without a commit.
+pub fn head_has(repo: &Repository, path: &Path) -> bool {
+    repo.head()
+        .and_then(|h| h.peel_to_tree())
+        .is_ok_and(|tree| tree.get_path(path).is_ok())
+}
+
 /// The branch HEAD points at, if any.
 pub fn head_branch(repo: &Repository) -> Option<String> {
     let head = repo.find_reference("HEAD").ok()?;

@@ -103,6 +103,8 @@ pub struct ChangeSet {
     pub notes: Vec<String>,
     /// What the user must hear before anything happens, printed even for `--dry-run`.
     pub warnings: Vec<String>,
+    /// Paths the new references point at: the commit is only consistent if HEAD has them.
+    pub requires: Vec<PathBuf>,
 }
 
 impl ChangeSet {
@@ -161,6 +163,22 @@ impl ChangeSet {
             .filter_map(FileChange::after)
             .find(|(p, _)| *p == path)
             .map(|(_, text)| text)
+    }
+
+    /// The required paths that neither exist in `present` nor are created by this change.
+    pub fn unmet_requirements(&self, present: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+        self.requires
+            .iter()
+            .filter(|required| {
+                let created = self
+                    .changes
+                    .iter()
+                    .filter_map(FileChange::after)
+                    .any(|(path, _)| path.starts_with(required));
+                !created && !present(required)
+            })
+            .cloned()
+            .collect()
     }
 
     /// True when applying the change set would change nothing.

@@ -18,6 +18,7 @@ const RESOURCES: &str = "resources";
 #[derive(Default)]
 pub struct ListEdits {
     files: BTreeMap<PathBuf, (String, Kustomization)>,
+    added: Vec<PathBuf>,
 }
 
 impl ListEdits {
@@ -56,7 +57,11 @@ impl ListEdits {
             Some(bare) if !entries.iter().any(|e| e.value.starts_with("./")) => bare.to_string(),
             _ => reference,
         };
-        Ok(file.add(RESOURCES, &reference)?)
+        let added = file.add(RESOURCES, &reference)?;
+        if added {
+            self.added.push(target.to_path_buf());
+        }
+        Ok(added)
     }
 
     /// Removes every reference of `list` that resolves to `target`. False when there was none.
@@ -87,7 +92,11 @@ impl ListEdits {
         else {
             return Ok(false);
         };
-        Ok(file.replace(RESOURCES, &entry.value, &reference)?)
+        let replaced = file.replace(RESOURCES, &entry.value, &reference)?;
+        if replaced {
+            self.added.push(new.to_path_buf());
+        }
+        Ok(replaced)
     }
 
     /// True when `list` references `target` as planned so far.
@@ -112,6 +121,7 @@ impl ListEdits {
 
     /// Adds one edit per changed file to `change`.
     pub fn finish(self, change: &mut ChangeSet) -> Result<()> {
+        change.requires.extend(self.added);
         for (path, (old, parsed)) in self.files {
             if parsed.text() != old {
                 change.edit(path, old, parsed.text().to_string())?;
