@@ -19,6 +19,7 @@ mod namespace;
 mod placement;
 mod read;
 mod reference;
+mod simple;
 mod status;
 
 use std::collections::{HashMap, HashSet};
