@@ -359,16 +359,18 @@ impl Fleet {
 
 fn read_clusters(reader: &Reader) -> Result<Vec<Cluster>> {
     let clusters_dir = Path::new("clusters");
-    let mut names = Vec::new();
-    for name in reader.subdirs(clusters_dir)? {
-        if cluster::is_cluster_dir(reader, &clusters_dir.join(&name))? {
-            names.push(name);
-        }
-    }
-    names
+    let read: Result<Vec<Option<Cluster>>> = reader
+        .subdirs(clusters_dir)?
         .par_iter()
-        .map(|name| Cluster::read(reader, name))
-        .collect()
+        .map(|name| {
+            if cluster::is_cluster_dir(reader, &clusters_dir.join(name))? {
+                Cluster::read(reader, name).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .collect();
+    Ok(read?.into_iter().flatten().collect())
 }
 
 fn read_extras(reader: &Reader) -> Result<(Option<ListFile>, Vec<Definition>)> {
