@@ -246,7 +246,9 @@ impl Fleet {
 
     /// The namespace named `name` (the first set holding it, by set name).
     pub fn namespace(&self, name: &str) -> Option<&Namespace> {
-        self.namespaces.iter().find(|n| n.name == name)
+        // Sorted by name then set: the first of the name is where the name would go.
+        let at = self.namespaces.partition_point(|n| n.name.as_str() < name);
+        self.namespaces.get(at).filter(|n| n.name == name)
     }
 
     /// Every definition of namespace `name` (more than one when two sets hold it).
