@@ -336,10 +336,12 @@ fn compact_json(status: &JsonStatus) -> serde_json::Result<String> {
             .collect()
     };
     let (apps, namespaces) = (rows(&status.apps)?, rows(&status.namespaces)?);
+    let clusters = serde_json::to_string(status.clusters)?;
+    // Room for the parts, the keys, and the newline a caller adds: one allocation of megabytes.
     let size: usize = apps.iter().chain(&namespaces).map(|p| p.len() + 1).sum();
-    let mut out = String::with_capacity(size + 64);
+    let mut out = String::with_capacity(size + clusters.len() + 64);
     out.push_str("{\"clusters\":");
-    out.push_str(&serde_json::to_string(status.clusters)?);
+    out.push_str(&clusters);
     for (key, parts) in [("apps", apps), ("namespaces", namespaces)] {
         let _ = write!(out, ",\"{key}\":[");
         for (i, part) in parts.iter().enumerate() {
