@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// mimalloc: glibc malloc took ~20% of a large fleet's read (two threads, many small blocks).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = fluxfleet::cli::Cli::parse();
     let mut shell = fluxfleet::output::Shell::from_env();

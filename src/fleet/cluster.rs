@@ -110,11 +110,17 @@ impl Cluster {
 /// True when `clusters/<name>` looks like a cluster: it holds a kustomization, a manifest, or
 /// a subdirectory with a kustomization (the hub-and-spoke layout has only those).
 pub(crate) fn is_cluster_dir(reader: &Reader, dir: &Path) -> Result<bool> {
-    for (name, is_dir) in reader.entries(dir)? {
-        if !is_dir && (is_yaml(&name) || name == "Kustomization") {
-            return Ok(true);
-        }
-        if is_dir && reader.list(&dir.join(&name))?.is_some() {
+    let entries = reader.entries(dir)?;
+    // Files first: a cluster's own kustomization answers without parsing a subdirectory's list
+    // (`apps/`, thousands of lines in a large fleet, comes first by name).
+    if entries
+        .iter()
+        .any(|(name, is_dir)| !is_dir && (is_yaml(name) || name == "Kustomization"))
+    {
+        return Ok(true);
+    }
+    for (name, _) in entries.iter().filter(|(_, is_dir)| *is_dir) {
+        if reader.list(&dir.join(name))?.is_some() {
             return Ok(true);
         }
     }

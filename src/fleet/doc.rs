@@ -89,7 +89,18 @@ pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, YamlError> {
 }
 
 /// Parses every document of `text`. `path` only labels errors.
+///
+/// Files in the plain block shape most fleet files have are read by [`super::simple`], which
+/// builds the same tree several times faster; every other file goes through yaml-rust2.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Node>, YamlError> {
+    match super::simple::parse(text) {
+        Some(docs) => Ok(docs),
+        None => parse_full(path, text),
+    }
+}
+
+/// Parses every document of `text` with yaml-rust2.
+pub(crate) fn parse_full(path: &Path, text: &str) -> Result<Vec<Node>, YamlError> {
     // A byte order mark is not content; yaml-rust2 would report it as an unexpected character.
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut builder = Builder::default();

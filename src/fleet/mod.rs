@@ -20,6 +20,7 @@ mod placement;
 mod queries;
 mod read;
 mod reference;
+mod simple;
 mod status;
 
 use std::collections::{HashMap, HashSet};
@@ -247,7 +248,9 @@ impl Fleet {
 
     /// The namespace named `name` (the first set holding it, by set name).
     pub fn namespace(&self, name: &str) -> Option<&Namespace> {
-        self.namespaces.iter().find(|n| n.name == name)
+        // Sorted by name then set: the first of the name is where the name would go.
+        let at = self.namespaces.partition_point(|n| n.name.as_str() < name);
+        self.namespaces.get(at).filter(|n| n.name == name)
     }
 
     /// Every definition of namespace `name` (more than one when two sets hold it).
@@ -360,16 +363,18 @@ impl Fleet {
 
 fn read_clusters(reader: &Reader) -> Result<Vec<Cluster>> {
     let clusters_dir = Path::new("clusters");
-    let mut names = Vec::new();
-    for name in reader.subdirs(clusters_dir)? {
-        if cluster::is_cluster_dir(reader, &clusters_dir.join(&name))? {
-            names.push(name);
-        }
-    }
-    names
+    let read: Result<Vec<Option<Cluster>>> = reader
+        .subdirs(clusters_dir)?
         .par_iter()
-        .map(|name| Cluster::read(reader, name))
-        .collect()
+        .map(|name| {
+            if cluster::is_cluster_dir(reader, &clusters_dir.join(name))? {
+                Cluster::read(reader, name).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .collect();
+    Ok(read?.into_iter().flatten().collect())
 }
 
 fn read_extras(reader: &Reader) -> Result<(Option<ListFile>, Vec<Definition>)> {

@@ -51,10 +51,29 @@ impl Through {
     /// A human description: `overlay dev`, `set test-only`.
     pub fn describe(&self) -> Cow<'static, str> {
         match self {
-            Through::Overlay(name) => Cow::Owned(format!("overlay {name}")),
-            Through::Set(name) => Cow::Owned(format!("set {name}")),
+            Through::Overlay(_) | Through::Set(_) => {
+                let mut out = String::new();
+                self.describe_into(&mut out);
+                Cow::Owned(out)
+            }
             Through::OwnDir => Cow::Borrowed("own dir"),
             other => Cow::Borrowed(other.label()),
+        }
+    }
+
+    /// [`Through::describe`] appended to `out`, without allocating.
+    pub(crate) fn describe_into(&self, out: &mut String) {
+        match self {
+            Through::Overlay(name) => {
+                out.push_str("overlay ");
+                out.push_str(name);
+            }
+            Through::Set(name) => {
+                out.push_str("set ");
+                out.push_str(name);
+            }
+            Through::OwnDir => out.push_str("own dir"),
+            other => out.push_str(other.label()),
         }
     }
 }

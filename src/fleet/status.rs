@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use console::Style;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::placement::{ByCluster, Kind, Placement, Through};
@@ -60,7 +61,7 @@ pub fn status(fleet: &Fleet, filter: &StatusFilter) -> Result<Status> {
         Some(name) => vec![name.clone()],
         None => fleet.cluster_names(),
     };
-    let mut rows = Vec::new();
+    let mut wanted = Vec::new();
     for kind in [Kind::App, Kind::Namespace] {
         if filter.kind.is_some_and(|k| k != kind) {
             continue;
@@ -69,12 +70,19 @@ pub fn status(fleet: &Fleet, filter: &StatusFilter) -> Result<Status> {
             if filter.names.as_ref().is_some_and(|n| !n.contains(&name)) {
                 continue;
             }
+            wanted.push((kind, name));
+        }
+    }
+    // Thousands of rows of tens of thousands of placements: both cores make them.
+    let rows: Vec<Option<StatusRow>> = wanted
+        .into_par_iter()
+        .map(|(kind, name)| {
             let mut cells = fleet.placements_of(kind, &name).unwrap_or_default();
             if let Some(only) = &filter.cluster {
                 cells.retain(|c, _| c == only);
             }
             if filter.cluster.is_some() && cells.is_empty() {
-                continue;
+                return None;
             }
             let (definition, set) = match kind {
                 Kind::App => (fleet.app(&name).map(|a| to_slash(&a.dir)), None),
@@ -83,16 +91,19 @@ pub fn status(fleet: &Fleet, filter: &StatusFilter) -> Result<Status> {
                     (ns.map(|n| to_slash(&n.file)), ns.map(|n| n.set.clone()))
                 }
             };
-            rows.push(StatusRow {
+            Some(StatusRow {
                 kind,
                 name,
                 definition: definition.unwrap_or_default(),
                 set,
                 cells,
-            });
-        }
-    }
-    Ok(Status { clusters, rows })
+            })
+        })
+        .collect();
+    Ok(Status {
+        clusters,
+        rows: rows.into_iter().flatten().collect(),
+    })
 }
 
 /// `a, b, c`, or `none` when empty.
@@ -113,7 +124,10 @@ impl Status {
     /// `{"clusters": [...], "apps": [...], "namespaces": [...]}` as DESIGN.md fixes it;
     /// indented when `pretty`.
     pub fn to_json(&self, pretty: bool) -> String {
-        let rows = |kind| -> Vec<JsonRow> { self.rows_of(kind).map(JsonRow::of).collect() };
+        let rows = |kind| -> Vec<JsonRow> {
+            let rows: Vec<&StatusRow> = self.rows_of(kind).collect();
+            rows.par_iter().map(|r| JsonRow::of(r)).collect()
+        };
         let status = JsonStatus {
             clusters: &self.clusters,
             apps: rows(Kind::App),
@@ -122,7 +136,7 @@ impl Status {
         let encoded = if pretty {
             serde_json::to_string_pretty(&status)
         } else {
-            serde_json::to_string(&status)
+            compact_json(&status)
         };
         // Plain strings and numbers cannot fail to encode; an empty object is a safe answer.
         encoded.unwrap_or_else(|_| "{}".to_string())
@@ -165,33 +179,40 @@ impl Status {
                 text.to_string()
             }
         };
+        let columns = self.clusters.len();
         let mut out = String::new();
         for (kind, title) in [(Kind::App, "APP"), (Kind::Namespace, "NAMESPACE")] {
             let rows: Vec<&StatusRow> = self.rows_of(kind).collect();
             if rows.is_empty() {
                 continue;
             }
-            // Most cells of a large fleet are empty: "-" is borrowed, not allocated.
-            let cells: Vec<Vec<Cow<str>>> = rows
-                .iter()
-                .map(|row| {
-                    self.clusters
-                        .iter()
-                        .map(|c| {
-                            row.cells
-                                .get(c)
-                                .map_or(Cow::Borrowed("-"), |p| cell_text(p))
-                        })
-                        .collect()
-                })
-                .collect();
             let first = rows.iter().map(|r| r.name.len()).chain([title.len()]).max();
             let first = first.unwrap_or(0);
-            let widths: Vec<usize> = (0..self.clusters.len())
-                .map(|i| {
-                    let cells = cells.iter().map(|r| r[i].chars().count());
-                    cells.chain([self.clusters[i].len()]).max().unwrap_or(0)
+            // A large fleet's matrix has hundreds of thousands of cells: both cores measure
+            // and write them, each cell written into a reused buffer rather than allocated.
+            let widths = rows
+                .par_chunks(ROWS_PER_TASK)
+                .map(|chunk| {
+                    let mut widths = vec![0; columns];
+                    let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
+                    for row in chunk {
+                        self.cells_of(row, &mut cells);
+                        for (width, cell) in widths.iter_mut().zip(&cells) {
+                            text.clear();
+                            push_cell(&mut text, *cell);
+                            *width = text.chars().count().max(*width);
+                        }
+                    }
+                    widths
                 })
+                .reduce(
+                    || vec![0; columns],
+                    |a, b| a.iter().zip(&b).map(|(x, y)| *x.max(y)).collect(),
+                );
+            let widths: Vec<usize> = widths
+                .iter()
+                .zip(&self.clusters)
+                .map(|(w, c)| (*w).max(c.len()))
                 .collect();
             if !out.is_empty() {
                 out.push('\n');
@@ -201,27 +222,88 @@ impl Status {
                 let _ = write!(header, "  {c:w$}");
             }
             let _ = writeln!(out, "{}", paint(header.trim_end(), Style::new().bold()));
-            for (row, texts) in rows.iter().zip(&cells) {
-                let mut line = format!("{:first$}", row.name);
-                for ((c, text), w) in self.clusters.iter().zip(texts).zip(&widths) {
-                    let pad = " ".repeat(w.saturating_sub(text.chars().count()));
-                    if color {
-                        let style = match row.cells.get(c).map(Vec::len) {
-                            None => Style::new().dim(),
-                            Some(1) => Style::new().green(),
-                            Some(_) => Style::new().yellow(),
-                        };
-                        let _ = write!(line, "  {}{pad}", paint(text, style));
-                    } else {
-                        line.push_str("  ");
-                        line.push_str(text);
-                        line.push_str(&pad);
+            let parts: Vec<String> = rows
+                .par_chunks(ROWS_PER_TASK)
+                .map(|chunk| {
+                    let line_len = first + widths.iter().map(|w| w + 2).sum::<usize>() + 1;
+                    let mut part = String::with_capacity(chunk.len() * line_len);
+                    let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
+                    for row in chunk {
+                        let start = part.len();
+                        let _ = write!(part, "{:first$}", row.name);
+                        self.cells_of(row, &mut cells);
+                        for (cell, w) in cells.iter().zip(&widths) {
+                            text.clear();
+                            push_cell(&mut text, *cell);
+                            let pad = w.saturating_sub(text.chars().count());
+                            part.push_str("  ");
+                            if color {
+                                let style = match cell.map(<[Placement]>::len) {
+                                    None => Style::new().dim(),
+                                    Some(1) => Style::new().green(),
+                                    Some(_) => Style::new().yellow(),
+                                };
+                                part.push_str(&paint(&text, style));
+                            } else {
+                                part.push_str(&text);
+                            }
+                            part.extend(std::iter::repeat_n(' ', pad));
+                        }
+                        let kept = part[start..].trim_end().len();
+                        part.truncate(start + kept);
+                        part.push('\n');
                     }
-                }
-                let _ = writeln!(out, "{}", line.trim_end());
+                    part
+                })
+                .collect();
+            out.reserve(parts.iter().map(String::len).sum());
+            for part in &parts {
+                out.push_str(part);
             }
         }
         out
+    }
+
+    /// The placements of `row` in each shown cluster, in column order, into `cells`.
+    fn cells_of<'s>(&self, row: &'s StatusRow, cells: &mut Vec<Option<&'s [Placement]>>) {
+        cells.clear();
+        if !self.clusters.windows(2).all(|w| w[0] < w[1]) {
+            let get = |c: &String| row.cells.get(c).map(Vec::as_slice);
+            cells.extend(self.clusters.iter().map(get));
+            return;
+        }
+        // Both sorted: one merge instead of a map lookup per cell.
+        let mut present = row.cells.iter().peekable();
+        for cluster in &self.clusters {
+            while present.peek().is_some_and(|(c, _)| *c < cluster) {
+                present.next();
+            }
+            match present.peek() {
+                Some((c, placements)) if *c == cluster => {
+                    cells.push(Some(placements.as_slice()));
+                    present.next();
+                }
+                _ => cells.push(None),
+            }
+        }
+    }
+}
+
+/// Rows a task of the table or JSON rendering takes.
+const ROWS_PER_TASK: usize = 256;
+
+/// How a cell reads: `overlay dev`, `common`, `base ×2` when it arrives twice, `-` when it
+/// does not arrive.
+fn push_cell(out: &mut String, placements: Option<&[Placement]>) {
+    let Some(placements) = placements else {
+        out.push('-');
+        return;
+    };
+    if let Some(first) = placements.first() {
+        first.through.describe_into(out);
+    }
+    if placements.len() > 1 {
+        let _ = write!(out, " ×{}", placements.len());
     }
 }
 
@@ -234,6 +316,44 @@ fn cell_text(placements: &[Placement]) -> Cow<'static, str> {
         0 | 1 => first,
         n => Cow::Owned(format!("{first} ×{n}")),
     }
+}
+
+/// `serde_json::to_string(status)`, the rows encoded on both cores: the same bytes, since
+/// compact JSON puts nothing between a struct's fields or an array's items but `,`.
+fn compact_json(status: &JsonStatus) -> serde_json::Result<String> {
+    let rows = |rows: &[JsonRow]| -> serde_json::Result<Vec<String>> {
+        rows.par_chunks(ROWS_PER_TASK)
+            .map(|chunk| {
+                let mut part = String::new();
+                for (i, row) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        part.push(',');
+                    }
+                    part.push_str(&serde_json::to_string(row)?);
+                }
+                Ok(part)
+            })
+            .collect()
+    };
+    let (apps, namespaces) = (rows(&status.apps)?, rows(&status.namespaces)?);
+    let clusters = serde_json::to_string(status.clusters)?;
+    // Room for the parts, the keys, and the newline a caller adds: one allocation of megabytes.
+    let size: usize = apps.iter().chain(&namespaces).map(|p| p.len() + 1).sum();
+    let mut out = String::with_capacity(size + clusters.len() + 64);
+    out.push_str("{\"clusters\":");
+    out.push_str(&clusters);
+    for (key, parts) in [("apps", apps), ("namespaces", namespaces)] {
+        let _ = write!(out, ",\"{key}\":[");
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(part);
+        }
+        out.push(']');
+    }
+    out.push('}');
+    Ok(out)
 }
 
 #[derive(Serialize)]
@@ -318,6 +438,166 @@ impl<'a> JsonCell<'a> {
                 via: &r.written,
             }),
             also: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::fleet::Reference;
+
+    /// The table as first written (a `Cow` per cell, a `String` per line), to compare with.
+    fn table_by_cells(status: &Status, color: bool) -> String {
+        let paint = |text: &str, style: Style| {
+            if color {
+                style.force_styling(true).apply_to(text).to_string()
+            } else {
+                text.to_string()
+            }
+        };
+        let mut out = String::new();
+        for (kind, title) in [(Kind::App, "APP"), (Kind::Namespace, "NAMESPACE")] {
+            let rows: Vec<&StatusRow> = status.rows_of(kind).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let cells: Vec<Vec<Cow<str>>> = rows
+                .iter()
+                .map(|row| {
+                    status
+                        .clusters
+                        .iter()
+                        .map(|c| {
+                            row.cells
+                                .get(c)
+                                .map_or(Cow::Borrowed("-"), |p| cell_text(p))
+                        })
+                        .collect()
+                })
+                .collect();
+            let first = rows.iter().map(|r| r.name.len()).chain([title.len()]).max();
+            let first = first.unwrap_or(0);
+            let widths: Vec<usize> = (0..status.clusters.len())
+                .map(|i| {
+                    let cells = cells.iter().map(|r| r[i].chars().count());
+                    cells.chain([status.clusters[i].len()]).max().unwrap_or(0)
+                })
+                .collect();
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let mut header = format!("{title:first$}");
+            for (c, w) in status.clusters.iter().zip(&widths) {
+                let _ = write!(header, "  {c:w$}");
+            }
+            let _ = writeln!(out, "{}", paint(header.trim_end(), Style::new().bold()));
+            for (row, texts) in rows.iter().zip(&cells) {
+                let mut line = format!("{:first$}", row.name);
+                for ((c, text), w) in status.clusters.iter().zip(texts).zip(&widths) {
+                    let pad = " ".repeat(w.saturating_sub(text.chars().count()));
+                    if color {
+                        let style = match row.cells.get(c).map(Vec::len) {
+                            None => Style::new().dim(),
+                            Some(1) => Style::new().green(),
+                            Some(_) => Style::new().yellow(),
+                        };
+                        let _ = write!(line, "  {}{pad}", paint(text, style));
+                    } else {
+                        line.push_str("  ");
+                        line.push_str(text);
+                        line.push_str(&pad);
+                    }
+                }
+                let _ = writeln!(out, "{}", line.trim_end());
+            }
+        }
+        out
+    }
+
+    fn placement(cluster: &str, through: Through, linked: bool) -> Placement {
+        let reference = Reference::in_file(
+            Path::new("clusters/x/apps/kustomization.yaml"),
+            3,
+            "../../../apps/a/base",
+        );
+        let mut chain = vec![reference.clone()];
+        if linked {
+            chain.push(reference);
+        }
+        Placement {
+            cluster: cluster.to_string(),
+            file: PathBuf::from(format!("clusters/{cluster}/apps/kustomization.yaml")),
+            line: 7,
+            via: "../../../apps/a/base".to_string(),
+            through,
+            chain,
+        }
+    }
+
+    /// Enough rows for several rendering tasks, cells of every kind, a non-ASCII overlay.
+    fn sample(clusters: Vec<String>) -> Status {
+        let throughs = [
+            Through::Base,
+            Through::Overlay("dév-ü".to_string()),
+            Through::Common,
+            Through::Set("test-only".to_string()),
+            Through::OwnDir,
+            Through::Direct,
+        ];
+        let mut rows = Vec::new();
+        for i in 0..(3 * ROWS_PER_TASK + 17) {
+            let kind = if i % 3 == 0 {
+                Kind::Namespace
+            } else {
+                Kind::App
+            };
+            let mut cells = ByCluster::new();
+            for (j, cluster) in clusters.iter().enumerate() {
+                if (i + j) % 4 == 0 {
+                    continue;
+                }
+                let through = throughs[(i * 7 + j) % throughs.len()].clone();
+                let count = 1 + (i + 2 * j) % 3 / 2;
+                let list = (0..count)
+                    .map(|k| placement(cluster, through.clone(), k == 1 || j % 2 == 0))
+                    .collect();
+                cells.insert(cluster.clone(), list);
+            }
+            rows.push(StatusRow {
+                kind,
+                name: format!("name-{i}{}", "x".repeat(i % 13)),
+                definition: format!("apps/name-{i}"),
+                set: (kind == Kind::Namespace).then(|| "common".to_string()),
+                cells,
+            });
+        }
+        Status { clusters, rows }
+    }
+
+    #[test]
+    fn renders_the_table_and_json_as_before() {
+        let sorted: Vec<String> = ["a", "b-long-cluster", "c", "d"].map(String::from).into();
+        let mut unsorted = sorted.clone();
+        unsorted.reverse();
+        for clusters in [sorted, unsorted, vec!["zz".to_string()], Vec::new()] {
+            let status = sample(clusters);
+            for color in [false, true] {
+                assert_eq!(status.to_table(color), table_by_cells(&status, color));
+            }
+            let rows = |kind| -> Vec<JsonRow> { status.rows_of(kind).map(JsonRow::of).collect() };
+            let json = JsonStatus {
+                clusters: &status.clusters,
+                apps: rows(Kind::App),
+                namespaces: rows(Kind::Namespace),
+            };
+            assert_eq!(status.to_json(false), serde_json::to_string(&json).unwrap());
+            assert_eq!(
+                status.to_json(true),
+                serde_json::to_string_pretty(&json).unwrap()
+            );
         }
     }
 }
