@@ -6,7 +6,6 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fleet::{Fleet, Placement, Through};
 use crate::paths::{resolve, to_slash};
-use crate::plan::lists::infra_list;
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
@@ -93,16 +92,6 @@ fn split_from_set(
     let namespace = fleet
         .namespace(name)
         .ok_or_else(|| subject::unknown_namespace(fleet, name))?;
-    let destination = Destination::OwnDir;
-    relocate::relocate(
-        fleet,
-        templates,
-        namespace,
-        &destination,
-        false,
-        change,
-        lists,
-    )?;
     let keepers: Vec<String> = fleet
         .namespace_placements(name)
         .into_iter()
@@ -111,9 +100,13 @@ fn split_from_set(
         })
         .map(|(cluster, _)| cluster)
         .collect();
-    for keeper in &keepers {
-        lists.add(fleet, &infra_list(fleet, keeper)?, &destination.dir(name))?;
-    }
+    let planned = relocate::Move {
+        namespace,
+        destination: Destination::OwnDir,
+        reimport: false,
+        importers: keepers.clone(),
+    };
+    relocate::relocate(fleet, templates, &planned, change, lists)?;
     change.notes.push(format!(
         "Namespace {name} left set {} for its own directory{}; the set's other namespaces stay \
          where they are.",

@@ -119,16 +119,13 @@ fn namespace(
     if namespace.set == "common" {
         return Ok(());
     }
-    let destination = Destination::Set("common".into());
-    relocate::relocate(
-        fleet,
-        templates,
+    let planned = relocate::Move {
         namespace,
-        &destination,
-        false,
-        change,
-        lists,
-    )?;
+        destination: Destination::Set("common".into()),
+        reimport: false,
+        importers: Vec::new(),
+    };
+    relocate::relocate(fleet, templates, &planned, change, lists)?;
     Ok(())
 }
 

@@ -237,46 +237,30 @@ fn promote_namespace(
         })
         .map(|(c, _)| c.clone())
         .collect();
-    let import_dir = match (set, namespace.own_dir) {
-        (Some(set), _) if set == namespace.set => namespace.set_dir.clone(),
-        (Some(set), _) => {
-            let destination = Destination::Set(set.to_string());
-            relocate::relocate(
-                fleet,
-                templates,
-                namespace,
-                &destination,
-                true,
-                change,
-                lists,
-            )?;
-            for holder in &holders {
-                lists.add(fleet, &infra_list(fleet, holder)?, &destination.dir(name))?;
+    let destination = match (set, namespace.own_dir) {
+        (Some(set), _) if set == namespace.set => None,
+        (Some(set), _) => Some(Destination::Set(set.to_string())),
+        (None, true) => None,
+        (None, false) => Some(Destination::OwnDir),
+    };
+    let import_dir = match destination {
+        None => namespace.set_dir.clone(),
+        Some(destination) => {
+            if destination == Destination::OwnDir {
+                change.notes.push(format!(
+                    "Namespace {name} moved out of set {} into its own directory, so {} \
+                     receive only {name}.",
+                    namespace.set,
+                    missing.join(", ")
+                ));
             }
-            destination.dir(name)
-        }
-        (None, true) => namespace.set_dir.clone(),
-        (None, false) => {
-            let destination = Destination::OwnDir;
-            relocate::relocate(
-                fleet,
-                templates,
+            let planned = relocate::Move {
                 namespace,
-                &destination,
-                true,
-                change,
-                lists,
-            )?;
-            for holder in &holders {
-                lists.add(fleet, &infra_list(fleet, holder)?, &destination.dir(name))?;
-            }
-            change.notes.push(format!(
-                "Namespace {name} moved out of set {} into its own directory, so {} receive only \
-                 {name}.",
-                namespace.set,
-                missing.join(", ")
-            ));
-            destination.dir(name)
+                destination,
+                reimport: true,
+                importers: holders.clone(),
+            };
+            relocate::relocate(fleet, templates, &planned, change, lists)?.new_dir
         }
     };
     if let Some(set) = set {

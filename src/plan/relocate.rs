@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::fleet::{Fleet, Namespace};
 use crate::paths::to_slash;
-use crate::plan::lists::ListEdits;
+use crate::plan::lists::{infra_list, ListEdits};
 use crate::plan::{ChangeSet, FileChange};
 use crate::render::Templates;
 
@@ -52,18 +52,28 @@ pub struct Relocation {
     pub unimported_from: Vec<PathBuf>,
 }
 
-/// Plans the move of `namespace` to `destination`. When the old set is left empty it is
-/// deleted; with `reimport`, each cluster that imported it imports the new directory in the same
-/// place instead, so a reviewer sees one line change.
+/// One namespace's move.
+#[derive(Debug, Clone)]
+pub struct Move<'f> {
+    pub namespace: &'f Namespace,
+    pub destination: Destination,
+    /// When the old set is left empty and deleted, each cluster that imported it imports the
+    /// new directory in the same place instead, so a reviewer sees one line change.
+    pub reimport: bool,
+    /// Clusters that must import the new directory afterwards (no-op where they do).
+    pub importers: Vec<String>,
+}
+
+/// Plans `planned`: the manifest moves, the lists follow.
 pub fn relocate(
     fleet: &Fleet,
     templates: &Templates,
-    namespace: &Namespace,
-    destination: &Destination,
-    reimport: bool,
+    planned: &Move,
     change: &mut ChangeSet,
     lists: &mut ListEdits,
 ) -> Result<Relocation> {
+    let (namespace, destination, reimport) =
+        (planned.namespace, &planned.destination, planned.reimport);
     let new_dir = destination.dir(&namespace.name);
     let new_file = destination.file(&namespace.name);
     if fleet.text(&new_file).is_some() {
@@ -130,6 +140,9 @@ pub fn relocate(
             }
         }
         relocation.deleted_set = Some(namespace.set_dir.clone());
+    }
+    for cluster in &planned.importers {
+        lists.add(fleet, &infra_list(fleet, cluster)?, &relocation.new_dir)?;
     }
     Ok(relocation)
 }
