@@ -742,3 +742,26 @@ fn a_dry_run_says_when_the_real_run_would_be_refused() {
             "warning: the real run would be refused: branch \"fluxfleet/promote-foo-app-to-dev\" exists already",
         ));
 }
+
+#[test]
+fn the_identity_can_come_from_the_environment_as_with_git() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    sandbox
+        .fluxfleet(&repo)
+        .env("HOME", sandbox.work())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ada Author")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Cy Committer")
+        .env("GIT_COMMITTER_EMAIL", "cy@example.com")
+        .args(["promote", "foo-app", "--to", "dev"])
+        .assert()
+        .success();
+    assert_eq!(
+        sandbox
+            .git(&repo, &["log", "-1", "--format=%an <%ae> / %cn <%ce>"])
+            .trim(),
+        "Ada Author <ada@example.com> / Cy Committer <cy@example.com>"
+    );
+}

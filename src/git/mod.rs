@@ -10,7 +10,7 @@ mod preflight;
 use std::path::{Path, PathBuf};
 
 use git2::build::TreeUpdateBuilder;
-use git2::{FileMode, Oid, Repository, RepositoryInitOptions};
+use git2::{FileMode, Oid, Repository, RepositoryInitOptions, Signature};
 
 use crate::error::{Error, Result};
 use crate::paths::to_slash;
@@ -132,16 +132,43 @@ pub fn build_commit(repo: &Repository, change: &ChangeSet) -> Result<Oid> {
         }
     }
     let tree = repo.find_tree(updates.create_updated(repo, &baseline)?)?;
-    let signature = repo.signature().map_err(|_| no_identity())?;
+    let (author, committer) = identity(repo)?;
     let parents: Vec<&git2::Commit> = parent.iter().collect();
     Ok(repo.commit(
         None,
-        &signature,
-        &signature,
+        &author,
+        &committer,
         &change.commit_message(),
         &tree,
         &parents,
     )?)
+}
+
+/// The author and committer of a new commit: `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL` and
+/// `GIT_COMMITTER_NAME`/`GIT_COMMITTER_EMAIL` where set, as git reads them, else `user.name` and
+/// `user.email` from git's configuration.
+pub fn identity(repo: &Repository) -> Result<(Signature<'static>, Signature<'static>)> {
+    let configured = || repo.signature().map_err(|_| no_identity());
+    let from_env = |role: &str| -> Result<Option<Signature<'static>>> {
+        let var = |what: &str| {
+            std::env::var(format!("GIT_{role}_{what}"))
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        };
+        match (var("NAME"), var("EMAIL")) {
+            (Some(name), Some(email)) => Ok(Some(Signature::now(&name, &email)?)),
+            _ => Ok(None),
+        }
+    };
+    let author = match from_env("AUTHOR")? {
+        Some(author) => author,
+        None => configured()?,
+    };
+    let committer = match from_env("COMMITTER")? {
+        Some(committer) => committer,
+        None => configured()?,
+    };
+    Ok((author, committer))
 }
 
 /// The refusal for a repository without a committer identity.

@@ -62,7 +62,7 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
     if repo.find_reference(&format!("refs/heads/{branch}")).is_ok() && !super::is_unborn(repo) {
         return Err(super::branch_exists(branch));
     }
-    repo.signature().map_err(|_| super::no_identity())?;
+    super::identity(repo)?;
     Ok(())
 }
 

@@ -9,6 +9,14 @@ use std::process::Command as Process;
 use assert_cmd::Command;
 use assert_fs::TempDir;
 
+/// The environment variables git reads an identity from.
+pub const IDENTITY_VARS: [&str; 4] = [
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+];
+
 /// A temporary home for one test: HOME with a fixed git identity, and a work directory.
 pub struct Sandbox {
     pub temp: TempDir,
@@ -67,6 +75,10 @@ impl Sandbox {
         cmd.env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .env_remove("FLUXFLEET_FAIL_AT");
+        // The identity comes from the sandbox's HOME unless a test sets these itself.
+        for var in IDENTITY_VARS {
+            cmd.env_remove(var);
+        }
     }
 
     fn isolate_process(&self, cmd: &mut Process) {
