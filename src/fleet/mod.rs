@@ -40,6 +40,7 @@ pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
 pub use placement::{ByCluster, Kind, Placement, Through};
 pub use queries::BUILTIN_NAMESPACES;
 pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
+pub(crate) use status::matrix;
 pub use status::{status, Status, StatusFilter, StatusRow};
 
 use crate::error::Result;
