@@ -58,20 +58,26 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
             fleet.cluster_names().join(", ")
         ))?;
     }
-    let text = if args.json {
-        // Indented for a person at a terminal; one line for the programs that read it from a
-        // pipe (a large fleet's matrix is megabytes of indentation otherwise).
-        let mut json = matrix.to_json(std::io::stdout().is_terminal());
-        json.push('\n');
-        json
-    } else if args.markdown {
-        matrix.to_markdown()
-    } else {
-        matrix.to_table(ctx.shell.out_color())
+    // Megabytes for a large fleet: written a few thousand rows at a time.
+    let color = ctx.shell.out_color();
+    let written = {
+        let mut sink = |piece: &str| ctx.shell.data(piece);
+        if args.json {
+            // Indented for a person at a terminal; one line for the programs that read it from
+            // a pipe (a large fleet's matrix is megabytes of indentation otherwise).
+            let pretty = std::io::stdout().is_terminal();
+            matrix
+                .write_json(pretty, &mut sink)
+                .and_then(|()| sink("\n"))
+        } else if args.markdown {
+            sink(&matrix.to_markdown())
+        } else {
+            matrix.write_table(color, &mut sink)
+        }
     };
     // Tens of thousands of placements are freed by the process's exit at once; dropping them
     // one by one first costs a few percent of a large fleet's run.
     std::mem::forget(matrix);
     std::mem::forget(fleet);
-    ctx.shell.data(&text)
+    written
 }

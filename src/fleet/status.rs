@@ -124,7 +124,13 @@ impl Status {
     /// `{"clusters": [...], "apps": [...], "namespaces": [...]}` as DESIGN.md fixes it;
     /// indented when `pretty`.
     pub fn to_json(&self, pretty: bool) -> String {
-        json(&self.clusters, &self.rows, pretty)
+        let mut out = String::new();
+        let written = json(&self.clusters, &self.rows, pretty, &mut into(&mut out));
+        match written {
+            Ok(()) => out,
+            // Plain strings and numbers cannot fail to encode; an empty object is a safe answer.
+            Err(_) => "{}".to_string(),
+        }
     }
 
     /// A GitHub Markdown table per kind, for pull request descriptions.
@@ -135,7 +141,9 @@ impl Status {
     /// A plain table, coloured when `color` (present cells green, absent dimmed, a
     /// definition that arrives twice in yellow).
     pub fn to_table(&self, color: bool) -> String {
-        table(&self.clusters, &self.rows, color)
+        let mut out = String::new();
+        let _ = table(&self.clusters, &self.rows, color, &mut into(&mut out));
+        out
     }
 }
 
@@ -250,9 +258,11 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
 }
 
 impl Matrix<'_> {
-    /// [`Status::to_json`].
-    pub fn to_json(&self, pretty: bool) -> String {
-        json(&self.clusters, &self.rows, pretty)
+    /// [`Status::to_json`] in pieces to `sink`, a few thousand rows' text at a time: a large
+    /// fleet's matrix is megabytes, and fresh memory costs more than writing it out. Stops at
+    /// the first error of `sink`, or of the encoding (which plain strings cannot fail).
+    pub fn write_json(&self, pretty: bool, sink: &mut Sink) -> Result<()> {
+        json(&self.clusters, &self.rows, pretty, sink)
     }
 
     /// [`Status::to_markdown`].
@@ -260,11 +270,45 @@ impl Matrix<'_> {
         markdown(&self.clusters, &self.rows)
     }
 
-    /// [`Status::to_table`].
-    pub fn to_table(&self, color: bool) -> String {
-        table(&self.clusters, &self.rows, color)
+    /// [`Status::to_table`] in pieces to `sink`, as [`Matrix::write_json`].
+    pub fn write_table(&self, color: bool, sink: &mut Sink) -> Result<()> {
+        table(&self.clusters, &self.rows, color, sink)
+    }
+
+    /// [`Status::to_json`], for the tests.
+    #[cfg(test)]
+    fn to_json(&self, pretty: bool) -> String {
+        let mut out = String::new();
+        let written = self.write_json(pretty, &mut into(&mut out));
+        match written {
+            Ok(()) => out,
+            Err(_) => "{}".to_string(),
+        }
+    }
+
+    /// [`Status::to_table`], for the tests.
+    #[cfg(test)]
+    fn to_table(&self, color: bool) -> String {
+        let mut out = String::new();
+        let _ = self.write_table(color, &mut into(&mut out));
+        out
     }
 }
+
+/// Where a rendering's pieces go, in order.
+pub(crate) type Sink<'a> = dyn FnMut(&str) -> Result<()> + 'a;
+
+/// A sink appending to `out`.
+fn into(out: &mut String) -> impl FnMut(&str) -> Result<()> + '_ {
+    |piece| {
+        out.push_str(piece);
+        Ok(())
+    }
+}
+
+/// Row chunks rendered at once before their text goes to the sink: enough for both cores,
+/// few enough that memory of one batch is reused by the next.
+const TASKS_PER_BATCH: usize = 4;
 
 /// One shown cell: how the first placement arrives, and how many placements there are.
 #[derive(Clone, Copy)]
@@ -365,24 +409,56 @@ impl Row for FleetRow<'_> {
     }
 }
 
-/// The JSON of the rows: see [`Status::to_json`].
-fn json<R: Row>(clusters: &[String], all: &[R], pretty: bool) -> String {
-    let rows = |kind| -> Vec<JsonRow> {
-        let rows: Vec<&R> = all.iter().filter(|r| r.kind() == kind).collect();
-        rows.par_iter().map(|r| r.json()).collect()
-    };
-    let status = JsonStatus {
-        clusters,
-        apps: rows(Kind::App),
-        namespaces: rows(Kind::Namespace),
-    };
-    let encoded = if pretty {
-        serde_json::to_string_pretty(&status)
-    } else {
-        compact_json(&status)
-    };
-    // Plain strings and numbers cannot fail to encode; an empty object is a safe answer.
-    encoded.unwrap_or_else(|_| "{}".to_string())
+/// The JSON of the rows, see [`Status::to_json`], in pieces to `sink`.
+fn json<R: Row>(clusters: &[String], all: &[R], pretty: bool, sink: &mut Sink) -> Result<()> {
+    let encoding = |e: serde_json::Error| Error::Output(e.into());
+    let of = |kind| all.iter().filter(move |r: &&R| r.kind() == kind);
+    if pretty {
+        let rows = |kind| -> Vec<JsonRow> {
+            let rows: Vec<&R> = of(kind).collect();
+            rows.par_iter().map(|r| r.json()).collect()
+        };
+        let status = JsonStatus {
+            clusters,
+            apps: rows(Kind::App),
+            namespaces: rows(Kind::Namespace),
+        };
+        return sink(&serde_json::to_string_pretty(&status).map_err(encoding)?);
+    }
+    // `serde_json::to_string` of the same `JsonStatus`, the rows encoded on both cores: the
+    // same bytes, since compact JSON puts nothing between a struct's fields or an array's
+    // items but `,`.
+    sink("{\"clusters\":")?;
+    sink(&serde_json::to_string(clusters).map_err(encoding)?)?;
+    for (kind, key) in [(Kind::App, "apps"), (Kind::Namespace, "namespaces")] {
+        sink(&format!(",\"{key}\":["))?;
+        let rows: Vec<&R> = of(kind).collect();
+        let mut first = true;
+        for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
+            let parts: serde_json::Result<Vec<String>> = batch
+                .par_chunks(ROWS_PER_TASK)
+                .map(|chunk| {
+                    let mut part = String::new();
+                    for (i, row) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            part.push(',');
+                        }
+                        part.push_str(&serde_json::to_string(&row.json())?);
+                    }
+                    Ok(part)
+                })
+                .collect();
+            for part in parts.map_err(encoding)? {
+                if !first {
+                    sink(",")?;
+                }
+                first = false;
+                sink(&part)?;
+            }
+        }
+        sink("]")?;
+    }
+    sink("}")
 }
 
 /// The Markdown tables of the rows: see [`Status::to_markdown`].
@@ -419,7 +495,7 @@ fn markdown<R: Row>(clusters: &[String], all: &[R]) -> String {
 }
 
 /// The plain or coloured table of the rows: see [`Status::to_table`].
-fn table<R: Row>(clusters: &[String], all: &[R], color: bool) -> String {
+fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -> Result<()> {
     let paint = |text: &str, style: Style| {
         if color {
             style.force_styling(true).apply_to(text).to_string()
@@ -428,7 +504,7 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool) -> String {
         }
     };
     let columns = clusters.len();
-    let mut out = String::new();
+    let mut wrote = false;
     for (kind, title) in [(Kind::App, "APP"), (Kind::Namespace, "NAMESPACE")] {
         let rows: Vec<&R> = all.iter().filter(|r| r.kind() == kind).collect();
         if rows.is_empty() {
@@ -466,54 +542,59 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool) -> String {
             .zip(clusters)
             .map(|(w, c)| (*w).max(c.len()))
             .collect();
-        if !out.is_empty() {
-            out.push('\n');
+        if wrote {
+            sink("\n")?;
         }
+        wrote = true;
         let mut header = format!("{title:first$}");
         for (c, w) in clusters.iter().zip(&widths) {
             let _ = write!(header, "  {c:w$}");
         }
-        let _ = writeln!(out, "{}", paint(header.trim_end(), Style::new().bold()));
-        let parts: Vec<String> = rows
-            .par_chunks(ROWS_PER_TASK)
-            .map(|chunk| {
-                let line_len = first + widths.iter().map(|w| w + 2).sum::<usize>() + 1;
-                let mut part = String::with_capacity(chunk.len() * line_len);
-                let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
-                for row in chunk {
-                    let start = part.len();
-                    let _ = write!(part, "{:first$}", row.name());
-                    row.cells(clusters, &mut cells);
-                    for (cell, w) in cells.iter().zip(&widths) {
-                        text.clear();
-                        push_cell(&mut text, *cell);
-                        let pad = w.saturating_sub(text.chars().count());
-                        part.push_str("  ");
-                        if color {
-                            let style = match cell.map(|c| c.count) {
-                                None => Style::new().dim(),
-                                Some(1) => Style::new().green(),
-                                Some(_) => Style::new().yellow(),
-                            };
-                            part.push_str(&paint(&text, style));
-                        } else {
-                            part.push_str(&text);
+        sink(&format!(
+            "{}\n",
+            paint(header.trim_end(), Style::new().bold())
+        ))?;
+        for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
+            let parts: Vec<String> = batch
+                .par_chunks(ROWS_PER_TASK)
+                .map(|chunk| {
+                    let line_len = first + widths.iter().map(|w| w + 2).sum::<usize>() + 1;
+                    let mut part = String::with_capacity(chunk.len() * line_len);
+                    let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
+                    for row in chunk {
+                        let start = part.len();
+                        let _ = write!(part, "{:first$}", row.name());
+                        row.cells(clusters, &mut cells);
+                        for (cell, w) in cells.iter().zip(&widths) {
+                            text.clear();
+                            push_cell(&mut text, *cell);
+                            let pad = w.saturating_sub(text.chars().count());
+                            part.push_str("  ");
+                            if color {
+                                let style = match cell.map(|c| c.count) {
+                                    None => Style::new().dim(),
+                                    Some(1) => Style::new().green(),
+                                    Some(_) => Style::new().yellow(),
+                                };
+                                part.push_str(&paint(&text, style));
+                            } else {
+                                part.push_str(&text);
+                            }
+                            part.extend(std::iter::repeat_n(' ', pad));
                         }
-                        part.extend(std::iter::repeat_n(' ', pad));
+                        let kept = part[start..].trim_end().len();
+                        part.truncate(start + kept);
+                        part.push('\n');
                     }
-                    let kept = part[start..].trim_end().len();
-                    part.truncate(start + kept);
-                    part.push('\n');
-                }
-                part
-            })
-            .collect();
-        out.reserve(parts.iter().map(String::len).sum());
-        for part in &parts {
-            out.push_str(part);
+                    part
+                })
+                .collect();
+            for part in &parts {
+                sink(part)?;
+            }
         }
     }
-    out
+    Ok(())
 }
 
 /// Rows a task of the table or JSON rendering takes.
@@ -532,44 +613,6 @@ fn push_cell(out: &mut String, cell: Option<Cell>) {
     if cell.count > 1 {
         let _ = write!(out, " ×{}", cell.count);
     }
-}
-
-/// `serde_json::to_string(status)`, the rows encoded on both cores: the same bytes, since
-/// compact JSON puts nothing between a struct's fields or an array's items but `,`.
-fn compact_json(status: &JsonStatus) -> serde_json::Result<String> {
-    let rows = |rows: &[JsonRow]| -> serde_json::Result<Vec<String>> {
-        rows.par_chunks(ROWS_PER_TASK)
-            .map(|chunk| {
-                let mut part = String::new();
-                for (i, row) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        part.push(',');
-                    }
-                    part.push_str(&serde_json::to_string(row)?);
-                }
-                Ok(part)
-            })
-            .collect()
-    };
-    let (apps, namespaces) = (rows(&status.apps)?, rows(&status.namespaces)?);
-    let clusters = serde_json::to_string(status.clusters)?;
-    // Room for the parts, the keys, and the newline a caller adds: one allocation of megabytes.
-    let size: usize = apps.iter().chain(&namespaces).map(|p| p.len() + 1).sum();
-    let mut out = String::with_capacity(size + clusters.len() + 64);
-    out.push_str("{\"clusters\":");
-    out.push_str(&clusters);
-    for (key, parts) in [("apps", apps), ("namespaces", namespaces)] {
-        let _ = write!(out, ",\"{key}\":[");
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(part);
-        }
-        out.push(']');
-    }
-    out.push('}');
-    Ok(out)
 }
 
 #[derive(Serialize)]
