@@ -42,7 +42,8 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
         names: None,
     };
     let root = Fleet::locate(&ctx.start_dir()?);
-    let fleet = Fleet::read(&root)?;
+    // The matrix does not show overlays: they are not listed.
+    let fleet = Fleet::read_for_matrix(&root)?;
     if fleet.clusters().is_empty() {
         ctx.shell.warn(&format!(
             "no clusters under {}/clusters: run `fluxfleet init`, or -C the fleet's directory",
