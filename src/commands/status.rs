@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::fleet::{status, Fleet, Kind, StatusFilter};
+use crate::fleet::{matrix, Fleet, Kind, StatusFilter};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -42,14 +42,16 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
         names: None,
     };
     let root = Fleet::locate(&ctx.start_dir()?);
-    let fleet = Fleet::read(&root)?;
+    // The matrix does not show overlays: they are not listed.
+    let fleet = Fleet::read_for_matrix(&root)?;
     if fleet.clusters().is_empty() {
         ctx.shell.warn(&format!(
             "no clusters under {}/clusters: run `fluxfleet init`, or -C the fleet's directory",
             root.display()
         ))?;
     }
-    let matrix = status(&fleet, &filter)?;
+    // The same matrix as `fleet::status`, its placements borrowed from the fleet.
+    let matrix = matrix(&fleet, &filter)?;
     if matrix.rows.is_empty() && !args.json {
         ctx.shell.status(&format!(
             "no apps (apps/<name>/) or namespaces (infrastructure/namespaces/<set>/) to show; \
@@ -57,19 +59,26 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
             fleet.cluster_names().join(", ")
         ))?;
     }
-    let text = if args.json {
-        // Indented for a person at a terminal; one line for the programs that read it from a
-        // pipe (a large fleet's matrix is megabytes of indentation otherwise).
-        let mut json = matrix.to_json(std::io::stdout().is_terminal());
-        json.push('\n');
-        json
-    } else if args.markdown {
-        matrix.to_markdown()
-    } else {
-        matrix.to_table(ctx.shell.out_color())
+    // Megabytes for a large fleet: written a few thousand rows at a time.
+    let color = ctx.shell.out_color();
+    let written = {
+        let mut sink = |piece: &str| ctx.shell.data(piece);
+        if args.json {
+            // Indented for a person at a terminal; one line for the programs that read it from
+            // a pipe (a large fleet's matrix is megabytes of indentation otherwise).
+            let pretty = std::io::stdout().is_terminal();
+            matrix
+                .write_json(pretty, &mut sink)
+                .and_then(|()| sink("\n"))
+        } else if args.markdown {
+            sink(&matrix.to_markdown())
+        } else {
+            matrix.write_table(color, &mut sink)
+        }
     };
     // Tens of thousands of placements are freed by the process's exit at once; dropping them
     // one by one first costs a few percent of a large fleet's run.
-    std::mem::forget((fleet, matrix));
-    ctx.shell.data(&text)
+    std::mem::forget(matrix);
+    std::mem::forget(fleet);
+    written
 }

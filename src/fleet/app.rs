@@ -10,6 +10,19 @@ use crate::error::Result;
 /// The directory of baseline apps every cluster imports.
 pub const COMMON_APPS: &str = "apps/common";
 
+/// How much of an app's directory a read looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Depth {
+    /// Whether it is an app, and its `base/`; the overlays of an app with a `base/` are not
+    /// listed (left empty): the status matrix does not show them, and a large fleet's apps are
+    /// thousands of directory lookups.
+    Matrix,
+    /// Plus the overlays.
+    Listed,
+    /// Plus the kustomizations and the base's manifests, for `check`.
+    Deep,
+}
+
 /// One app definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct App {
@@ -37,12 +50,16 @@ impl App {
     }
 
     /// Reads `apps/<name>` when it is an app: it has a `base/`, `overlays/` or a kustomization.
-    pub(crate) fn read(reader: &Reader, name: &str, deep: bool) -> Result<Option<App>> {
+    pub(crate) fn read(reader: &Reader, name: &str, depth: Depth) -> Result<Option<App>> {
         let dir = Path::new("apps").join(name);
         // Two lookups per app rather than a directory listing: a fleet has thousands of apps.
         let base = dir.join("base");
         let has_base = reader.is_dir(&base);
-        let overlays = reader.subdirs_if_any(&dir.join("overlays"))?;
+        let overlays = if has_base && depth == Depth::Matrix {
+            None
+        } else {
+            reader.subdirs_if_any(&dir.join("overlays"))?
+        };
         if !has_base
             && overlays.is_none()
             && !KUSTOMIZATION_NAMES
@@ -60,7 +77,7 @@ impl App {
             own_namespaces: Vec::new(),
             lists: Vec::new(),
         };
-        if deep {
+        if depth == Depth::Deep {
             app.read_manifests(reader)?;
         }
         Ok(Some(app))

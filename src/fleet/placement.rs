@@ -240,6 +240,27 @@ fn cluster_placements<'d>(
     out
 }
 
+/// The cluster, the cluster's reference and the second reference of the chain (a set's or the
+/// common list's entry) of a raw placement; `None` when its positions are out of range.
+pub(crate) fn resolve<'f>(
+    raw: &Raw,
+    clusters: &'f [Cluster],
+    common_apps: Option<&'f ListFile>,
+    namespaces: &'f [Namespace],
+) -> Option<(&'f Cluster, &'f Reference, Option<&'f Reference>)> {
+    let cluster = clusters.get(raw.cluster)?;
+    let reference = cluster
+        .lists()
+        .nth(raw.list)
+        .and_then(|l| l.references.get(raw.reference))?;
+    let link = match raw.link {
+        Link::None => None,
+        Link::CommonApp(i) => common_apps.and_then(|l| l.references.get(i)),
+        Link::Namespace(i) => namespaces.get(i).and_then(|n| n.entry.as_ref()),
+    };
+    Some((cluster, reference, link))
+}
+
 /// Makes placements of raw positions, grouped by cluster.
 pub(crate) fn materialize(
     raws: &[Raw],
@@ -249,20 +270,9 @@ pub(crate) fn materialize(
 ) -> ByCluster {
     let mut out = ByCluster::new();
     for raw in raws {
-        let Some(cluster) = clusters.get(raw.cluster) else {
-            continue;
-        };
-        let Some(reference) = cluster
-            .lists()
-            .nth(raw.list)
-            .and_then(|l| l.references.get(raw.reference))
+        let Some((cluster, reference, link)) = resolve(raw, clusters, common_apps, namespaces)
         else {
             continue;
-        };
-        let link = match raw.link {
-            Link::None => None,
-            Link::CommonApp(i) => common_apps.and_then(|l| l.references.get(i)),
-            Link::Namespace(i) => namespaces.get(i).and_then(|n| n.entry.as_ref()),
         };
         let mut chain = vec![reference.clone()];
         chain.extend(link.cloned());

@@ -183,11 +183,16 @@ fn reaches_into(text: &str, dir: &Path, tree: &Path) -> bool {
         if line.is_empty() || line.starts_with('#') || line == "---" {
             continue;
         }
-        if line.contains(['[', '{', '&', '*', '|', '>', '"', '\'']) {
+        // Bytes rather than chars: all ASCII, so the same answer, without a char searcher
+        // per line (this runs for every line of the long lists of a large fleet).
+        let unusual = |b: &u8| matches!(b, b'[' | b'{' | b'&' | b'*' | b'|' | b'>' | b'"' | b'\'');
+        if line.as_bytes().iter().any(unusual) {
             return true;
         }
         if let Some(item) = line.strip_prefix("- ") {
-            let item = item.split(" #").next().unwrap_or(item).trim();
+            // Up to the first ` #`.
+            let comment = item.as_bytes().windows(2).position(|w| w == b" #");
+            let item = comment.map_or(item, |at| &item[..at]).trim();
             if inside(dir, tree, item) {
                 return true;
             }
@@ -230,6 +235,11 @@ fn inside(dir: &Path, tree: &Path, item: &str) -> bool {
     }
     // Is `base/rest` equal to `tree` or below it?
     let under = |path: &str, prefix: &str| {
+        // The first bytes first: most entries differ there, and a call to compare is dearer.
+        let differ = path.as_bytes().first() != prefix.as_bytes().first();
+        if differ && !prefix.is_empty() {
+            return false;
+        }
         path.strip_prefix(prefix)
             .is_some_and(|r| r.is_empty() || r.starts_with('/'))
     };

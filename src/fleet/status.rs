@@ -1,7 +1,6 @@
 //! The status matrix as data (apps × clusters, namespaces × clusters) and its three renderings:
 //! a terminal table, the JSON of DESIGN.md, and Markdown for pull request descriptions.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -9,10 +8,11 @@ use console::Style;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::placement::{ByCluster, Kind, Placement, Through};
-use super::Fleet;
+use super::placement::{self, ByCluster, Kind, Placement, Through};
+use super::{Fleet, Reference};
 use crate::error::{Error, Result};
 use crate::paths::to_slash;
+use std::path::Path;
 
 /// Which part of the matrix to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -124,105 +124,438 @@ impl Status {
     /// `{"clusters": [...], "apps": [...], "namespaces": [...]}` as DESIGN.md fixes it;
     /// indented when `pretty`.
     pub fn to_json(&self, pretty: bool) -> String {
-        let rows = |kind| -> Vec<JsonRow> {
-            let rows: Vec<&StatusRow> = self.rows_of(kind).collect();
-            rows.par_iter().map(|r| JsonRow::of(r)).collect()
-        };
-        let status = JsonStatus {
-            clusters: &self.clusters,
-            apps: rows(Kind::App),
-            namespaces: rows(Kind::Namespace),
-        };
-        let encoded = if pretty {
-            serde_json::to_string_pretty(&status)
-        } else {
-            compact_json(&status)
-        };
-        // Plain strings and numbers cannot fail to encode; an empty object is a safe answer.
-        encoded.unwrap_or_else(|_| "{}".to_string())
+        let mut out = String::new();
+        let written = json(&self.clusters, &self.rows, pretty, &mut into(&mut out));
+        match written {
+            Ok(()) => out,
+            // Plain strings and numbers cannot fail to encode; an empty object is a safe answer.
+            Err(_) => "{}".to_string(),
+        }
     }
 
     /// A GitHub Markdown table per kind, for pull request descriptions.
     pub fn to_markdown(&self) -> String {
-        let mut out = String::new();
-        for (kind, title) in [(Kind::App, "app"), (Kind::Namespace, "namespace")] {
-            if self.rows_of(kind).next().is_none() {
-                continue;
-            }
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            let _ = writeln!(out, "| {title} | {} |", self.clusters.join(" | "));
-            let _ = writeln!(out, "|---|{}", "---|".repeat(self.clusters.len()));
-            for row in self.rows_of(kind) {
-                let cells: Vec<String> = self
-                    .clusters
-                    .iter()
-                    .map(|c| match row.cells.get(c) {
-                        Some(p) => format!("✅ {}", cell_text(p)),
-                        None => "—".to_string(),
-                    })
-                    .collect();
-                let _ = writeln!(out, "| `{}` | {} |", row.name, cells.join(" | "));
-            }
-        }
-        out
+        markdown(&self.clusters, &self.rows)
     }
 
     /// A plain table, coloured when `color` (present cells green, absent dimmed, a
     /// definition that arrives twice in yellow).
     pub fn to_table(&self, color: bool) -> String {
-        let paint = |text: &str, style: Style| {
-            if color {
-                style.force_styling(true).apply_to(text).to_string()
-            } else {
-                text.to_string()
-            }
-        };
-        let columns = self.clusters.len();
         let mut out = String::new();
-        for (kind, title) in [(Kind::App, "APP"), (Kind::Namespace, "NAMESPACE")] {
-            let rows: Vec<&StatusRow> = self.rows_of(kind).collect();
-            if rows.is_empty() {
+        let _ = table(&self.clusters, &self.rows, color, &mut into(&mut out));
+        out
+    }
+}
+
+/// The matrix as [`status`] makes it, but with each row's placements borrowed from the fleet
+/// instead of made into [`Placement`]s (about ten allocations each, tens of thousands in a large
+/// fleet): what `fluxfleet status` renders. The same renderings, byte for byte.
+pub(crate) struct Matrix<'f> {
+    /// The clusters shown, sorted.
+    pub clusters: Vec<String>,
+    /// Apps first, then namespaces, each sorted by name.
+    pub rows: Vec<FleetRow<'f>>,
+}
+
+/// A row of a [`Matrix`].
+pub(crate) struct FleetRow<'f> {
+    kind: Kind,
+    name: String,
+    definition: String,
+    set: Option<&'f str>,
+    /// The placements in the shown clusters, in the fleet's cluster then list order.
+    placements: Vec<Borrowed<'f>>,
+}
+
+/// A placement as positions in the fleet: its column, the cluster's name, how it arrives, the
+/// cluster's reference and a set's or the common list's entry.
+struct Borrowed<'f> {
+    column: usize,
+    cluster: &'f str,
+    through: &'f Through,
+    reference: &'f Reference,
+    link: Option<&'f Reference>,
+}
+
+/// [`status`] without making placements; refuses an unknown `filter.cluster` the same way.
+pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matrix<'f>> {
+    let all = &fleet.clusters;
+    let (clusters, shown) = match &filter.cluster {
+        Some(name) => match all.binary_search_by(|c| c.name.as_str().cmp(name)) {
+            Ok(at) => (vec![name.clone()], at..at + 1),
+            Err(_) => {
+                return Err(Error::refused(format!(
+                    "no cluster named {name:?}; known clusters: {}",
+                    known(&fleet.cluster_names())
+                )))
+            }
+        },
+        None => (fleet.cluster_names(), 0..all.len()),
+    };
+    let mut wanted = Vec::new();
+    for kind in [Kind::App, Kind::Namespace] {
+        if filter.kind.is_some_and(|k| k != kind) {
+            continue;
+        }
+        for name in fleet.names(kind) {
+            if filter.names.as_ref().is_some_and(|n| !n.contains(&name)) {
                 continue;
             }
-            let first = rows.iter().map(|r| r.name.len()).chain([title.len()]).max();
-            let first = first.unwrap_or(0);
-            // A large fleet's matrix has hundreds of thousands of cells: both cores measure
-            // and write them, each cell written into a reused buffer rather than allocated.
-            let widths = rows
+            wanted.push((kind, name));
+        }
+    }
+    let rows: Vec<Option<FleetRow>> = wanted
+        .into_par_iter()
+        .map(|(kind, name)| {
+            let raws = match kind {
+                Kind::App => fleet.placements.apps.get(&name),
+                Kind::Namespace => fleet.placements.namespaces.get(&name),
+            };
+            let placements: Vec<Borrowed> = raws
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter(|raw| shown.contains(&raw.cluster))
+                .filter_map(|raw| {
+                    let (cluster, reference, link) = placement::resolve(
+                        raw,
+                        all,
+                        fleet.common_apps.as_ref(),
+                        &fleet.namespaces,
+                    )?;
+                    Some(Borrowed {
+                        column: raw.cluster - shown.start,
+                        cluster: &cluster.name,
+                        through: &raw.through,
+                        reference,
+                        link,
+                    })
+                })
+                .collect();
+            if filter.cluster.is_some() && placements.is_empty() {
+                return None;
+            }
+            let (definition, set) = match kind {
+                Kind::App => (fleet.app(&name).map(|a| to_slash(&a.dir)), None),
+                Kind::Namespace => {
+                    let ns = fleet.namespace(&name);
+                    (ns.map(|n| to_slash(&n.file)), ns.map(|n| n.set.as_str()))
+                }
+            };
+            Some(FleetRow {
+                kind,
+                name,
+                definition: definition.unwrap_or_default(),
+                set,
+                placements,
+            })
+        })
+        .collect();
+    Ok(Matrix {
+        clusters,
+        rows: rows.into_iter().flatten().collect(),
+    })
+}
+
+impl Matrix<'_> {
+    /// [`Status::to_json`] in pieces to `sink`, a few thousand rows' text at a time: a large
+    /// fleet's matrix is megabytes, and fresh memory costs more than writing it out. Stops at
+    /// the first error of `sink`, or of the encoding (which plain strings cannot fail).
+    pub fn write_json(&self, pretty: bool, sink: &mut Sink) -> Result<()> {
+        json(&self.clusters, &self.rows, pretty, sink)
+    }
+
+    /// [`Status::to_markdown`].
+    pub fn to_markdown(&self) -> String {
+        markdown(&self.clusters, &self.rows)
+    }
+
+    /// [`Status::to_table`] in pieces to `sink`, as [`Matrix::write_json`].
+    pub fn write_table(&self, color: bool, sink: &mut Sink) -> Result<()> {
+        table(&self.clusters, &self.rows, color, sink)
+    }
+
+    /// [`Status::to_json`], for the tests.
+    #[cfg(test)]
+    fn to_json(&self, pretty: bool) -> String {
+        let mut out = String::new();
+        let written = self.write_json(pretty, &mut into(&mut out));
+        match written {
+            Ok(()) => out,
+            Err(_) => "{}".to_string(),
+        }
+    }
+
+    /// [`Status::to_table`], for the tests.
+    #[cfg(test)]
+    fn to_table(&self, color: bool) -> String {
+        let mut out = String::new();
+        let _ = self.write_table(color, &mut into(&mut out));
+        out
+    }
+}
+
+/// Where a rendering's pieces go, in order.
+pub(crate) type Sink<'a> = dyn FnMut(&str) -> Result<()> + 'a;
+
+/// A sink appending to `out`.
+fn into(out: &mut String) -> impl FnMut(&str) -> Result<()> + '_ {
+    |piece| {
+        out.push_str(piece);
+        Ok(())
+    }
+}
+
+/// Row chunks rendered at once before their text goes to the sink: enough for both cores,
+/// few enough that memory of one batch is reused by the next.
+const TASKS_PER_BATCH: usize = 4;
+
+/// One shown cell: how the first placement arrives, and how many placements there are.
+#[derive(Clone, Copy)]
+struct Cell<'a> {
+    first: Option<&'a Through>,
+    count: usize,
+}
+
+/// What the renderings need of a row.
+trait Row: Sync {
+    fn kind(&self) -> Kind;
+    fn name(&self) -> &str;
+    /// The row's cells in the order of `clusters` (the shown clusters), `None` where absent.
+    fn cells<'s>(&'s self, clusters: &[String], out: &mut Vec<Option<Cell<'s>>>);
+    fn json(&self) -> JsonRow<'_>;
+}
+
+impl Row for StatusRow {
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn cells<'s>(&'s self, clusters: &[String], out: &mut Vec<Option<Cell<'s>>>) {
+        let cell = |p: &'s Vec<Placement>| Cell {
+            first: p.first().map(|p| &p.through),
+            count: p.len(),
+        };
+        out.clear();
+        if !clusters.windows(2).all(|w| w[0] < w[1]) {
+            out.extend(clusters.iter().map(|c| self.cells.get(c).map(cell)));
+            return;
+        }
+        // Both sorted: one merge instead of a map lookup per cell.
+        let mut present = self.cells.iter().peekable();
+        for cluster in clusters {
+            while present.peek().is_some_and(|(c, _)| *c < cluster) {
+                present.next();
+            }
+            match present.peek() {
+                Some((c, placements)) if *c == cluster => {
+                    out.push(Some(cell(placements)));
+                    present.next();
+                }
+                _ => out.push(None),
+            }
+        }
+    }
+
+    fn json(&self) -> JsonRow<'_> {
+        JsonRow::of(self)
+    }
+}
+
+impl Row for FleetRow<'_> {
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn cells<'s>(&'s self, clusters: &[String], out: &mut Vec<Option<Cell<'s>>>) {
+        out.clear();
+        out.resize(clusters.len(), None);
+        for p in &self.placements {
+            if let Some(cell) = out.get_mut(p.column) {
+                let cell = cell.get_or_insert(Cell {
+                    first: Some(p.through),
+                    count: 0,
+                });
+                cell.count += 1;
+            }
+        }
+    }
+
+    fn json(&self) -> JsonRow<'_> {
+        let mut clusters: BTreeMap<&str, JsonCell> = BTreeMap::new();
+        for p in &self.placements {
+            let cell = JsonCell::new(p.reference, p.through, p.link);
+            match clusters.get_mut(p.cluster) {
+                Some(first) => first.also.push(cell),
+                None => {
+                    clusters.insert(p.cluster, cell);
+                }
+            }
+        }
+        JsonRow {
+            name: &self.name,
+            definition: &self.definition,
+            set: self.set,
+            clusters,
+        }
+    }
+}
+
+/// The JSON of the rows, see [`Status::to_json`], in pieces to `sink`.
+fn json<R: Row>(clusters: &[String], all: &[R], pretty: bool, sink: &mut Sink) -> Result<()> {
+    let encoding = |e: serde_json::Error| Error::Output(e.into());
+    let of = |kind| all.iter().filter(move |r: &&R| r.kind() == kind);
+    if pretty {
+        let rows = |kind| -> Vec<JsonRow> {
+            let rows: Vec<&R> = of(kind).collect();
+            rows.par_iter().map(|r| r.json()).collect()
+        };
+        let status = JsonStatus {
+            clusters,
+            apps: rows(Kind::App),
+            namespaces: rows(Kind::Namespace),
+        };
+        return sink(&serde_json::to_string_pretty(&status).map_err(encoding)?);
+    }
+    // `serde_json::to_string` of the same `JsonStatus`, the rows encoded on both cores: the
+    // same bytes, since compact JSON puts nothing between a struct's fields or an array's
+    // items but `,`.
+    sink("{\"clusters\":")?;
+    sink(&serde_json::to_string(clusters).map_err(encoding)?)?;
+    for (kind, key) in [(Kind::App, "apps"), (Kind::Namespace, "namespaces")] {
+        sink(&format!(",\"{key}\":["))?;
+        let rows: Vec<&R> = of(kind).collect();
+        let mut first = true;
+        for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
+            let parts: serde_json::Result<Vec<String>> = batch
                 .par_chunks(ROWS_PER_TASK)
                 .map(|chunk| {
-                    let mut widths = vec![0; columns];
-                    let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
-                    for row in chunk {
-                        self.cells_of(row, &mut cells);
-                        for (width, cell) in widths.iter_mut().zip(&cells) {
-                            text.clear();
-                            push_cell(&mut text, *cell);
-                            *width = text.chars().count().max(*width);
+                    let mut part = String::new();
+                    for (i, row) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            part.push(',');
                         }
+                        part.push_str(&serde_json::to_string(&row.json())?);
                     }
-                    widths
+                    Ok(part)
                 })
-                .reduce(
-                    || vec![0; columns],
-                    |a, b| a.iter().zip(&b).map(|(x, y)| *x.max(y)).collect(),
-                );
-            let widths: Vec<usize> = widths
-                .iter()
-                .zip(&self.clusters)
-                .map(|(w, c)| (*w).max(c.len()))
                 .collect();
-            if !out.is_empty() {
-                out.push('\n');
+            for part in parts.map_err(encoding)? {
+                if !first {
+                    sink(",")?;
+                }
+                first = false;
+                sink(&part)?;
             }
-            let mut header = format!("{title:first$}");
-            for (c, w) in self.clusters.iter().zip(&widths) {
-                let _ = write!(header, "  {c:w$}");
-            }
-            let _ = writeln!(out, "{}", paint(header.trim_end(), Style::new().bold()));
-            let parts: Vec<String> = rows
+        }
+        sink("]")?;
+    }
+    sink("}")
+}
+
+/// The Markdown tables of the rows: see [`Status::to_markdown`].
+fn markdown<R: Row>(clusters: &[String], all: &[R]) -> String {
+    let mut out = String::new();
+    let mut cells = Vec::with_capacity(clusters.len());
+    for (kind, title) in [(Kind::App, "app"), (Kind::Namespace, "namespace")] {
+        let mut rows = all.iter().filter(|r| r.kind() == kind).peekable();
+        if rows.peek().is_none() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "| {title} | {} |", clusters.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---|".repeat(clusters.len()));
+        for row in rows {
+            row.cells(clusters, &mut cells);
+            let texts: Vec<String> = cells
+                .iter()
+                .map(|cell| match cell {
+                    Some(_) => {
+                        let mut text = "✅ ".to_string();
+                        push_cell(&mut text, *cell);
+                        text
+                    }
+                    None => "—".to_string(),
+                })
+                .collect();
+            let _ = writeln!(out, "| `{}` | {} |", row.name(), texts.join(" | "));
+        }
+    }
+    out
+}
+
+/// The plain or coloured table of the rows: see [`Status::to_table`].
+fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -> Result<()> {
+    let paint = |text: &str, style: Style| {
+        if color {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    };
+    let columns = clusters.len();
+    let mut wrote = false;
+    for (kind, title) in [(Kind::App, "APP"), (Kind::Namespace, "NAMESPACE")] {
+        let rows: Vec<&R> = all.iter().filter(|r| r.kind() == kind).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let first = rows
+            .iter()
+            .map(|r| r.name().len())
+            .chain([title.len()])
+            .max();
+        let first = first.unwrap_or(0);
+        // A large fleet's matrix has hundreds of thousands of cells: both cores measure
+        // and write them, each cell written into a reused buffer rather than allocated.
+        let widths = rows
+            .par_chunks(ROWS_PER_TASK)
+            .map(|chunk| {
+                let mut widths = vec![0; columns];
+                let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
+                for row in chunk {
+                    row.cells(clusters, &mut cells);
+                    for (width, cell) in widths.iter_mut().zip(&cells) {
+                        text.clear();
+                        push_cell(&mut text, *cell);
+                        *width = text.chars().count().max(*width);
+                    }
+                }
+                widths
+            })
+            .reduce(
+                || vec![0; columns],
+                |a, b| a.iter().zip(&b).map(|(x, y)| *x.max(y)).collect(),
+            );
+        let widths: Vec<usize> = widths
+            .iter()
+            .zip(clusters)
+            .map(|(w, c)| (*w).max(c.len()))
+            .collect();
+        if wrote {
+            sink("\n")?;
+        }
+        wrote = true;
+        let mut header = format!("{title:first$}");
+        for (c, w) in clusters.iter().zip(&widths) {
+            let _ = write!(header, "  {c:w$}");
+        }
+        sink(&format!(
+            "{}\n",
+            paint(header.trim_end(), Style::new().bold())
+        ))?;
+        for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
+            let parts: Vec<String> = batch
                 .par_chunks(ROWS_PER_TASK)
                 .map(|chunk| {
                     let line_len = first + widths.iter().map(|w| w + 2).sum::<usize>() + 1;
@@ -230,15 +563,15 @@ impl Status {
                     let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
                     for row in chunk {
                         let start = part.len();
-                        let _ = write!(part, "{:first$}", row.name);
-                        self.cells_of(row, &mut cells);
+                        let _ = write!(part, "{:first$}", row.name());
+                        row.cells(clusters, &mut cells);
                         for (cell, w) in cells.iter().zip(&widths) {
                             text.clear();
                             push_cell(&mut text, *cell);
                             let pad = w.saturating_sub(text.chars().count());
                             part.push_str("  ");
                             if color {
-                                let style = match cell.map(<[Placement]>::len) {
+                                let style = match cell.map(|c| c.count) {
                                     None => Style::new().dim(),
                                     Some(1) => Style::new().green(),
                                     Some(_) => Style::new().yellow(),
@@ -256,37 +589,12 @@ impl Status {
                     part
                 })
                 .collect();
-            out.reserve(parts.iter().map(String::len).sum());
             for part in &parts {
-                out.push_str(part);
-            }
-        }
-        out
-    }
-
-    /// The placements of `row` in each shown cluster, in column order, into `cells`.
-    fn cells_of<'s>(&self, row: &'s StatusRow, cells: &mut Vec<Option<&'s [Placement]>>) {
-        cells.clear();
-        if !self.clusters.windows(2).all(|w| w[0] < w[1]) {
-            let get = |c: &String| row.cells.get(c).map(Vec::as_slice);
-            cells.extend(self.clusters.iter().map(get));
-            return;
-        }
-        // Both sorted: one merge instead of a map lookup per cell.
-        let mut present = row.cells.iter().peekable();
-        for cluster in &self.clusters {
-            while present.peek().is_some_and(|(c, _)| *c < cluster) {
-                present.next();
-            }
-            match present.peek() {
-                Some((c, placements)) if *c == cluster => {
-                    cells.push(Some(placements.as_slice()));
-                    present.next();
-                }
-                _ => cells.push(None),
+                sink(part)?;
             }
         }
     }
+    Ok(())
 }
 
 /// Rows a task of the table or JSON rendering takes.
@@ -294,66 +602,17 @@ const ROWS_PER_TASK: usize = 256;
 
 /// How a cell reads: `overlay dev`, `common`, `base ×2` when it arrives twice, `-` when it
 /// does not arrive.
-fn push_cell(out: &mut String, placements: Option<&[Placement]>) {
-    let Some(placements) = placements else {
+fn push_cell(out: &mut String, cell: Option<Cell>) {
+    let Some(cell) = cell else {
         out.push('-');
         return;
     };
-    if let Some(first) = placements.first() {
-        first.through.describe_into(out);
+    if let Some(first) = cell.first {
+        first.describe_into(out);
     }
-    if placements.len() > 1 {
-        let _ = write!(out, " ×{}", placements.len());
+    if cell.count > 1 {
+        let _ = write!(out, " ×{}", cell.count);
     }
-}
-
-/// How a cell reads: `overlay dev`, `common`, or `base ×2` when it arrives twice.
-fn cell_text(placements: &[Placement]) -> Cow<'static, str> {
-    let first = placements
-        .first()
-        .map_or(Cow::Borrowed(""), |p| p.through.describe());
-    match placements.len() {
-        0 | 1 => first,
-        n => Cow::Owned(format!("{first} ×{n}")),
-    }
-}
-
-/// `serde_json::to_string(status)`, the rows encoded on both cores: the same bytes, since
-/// compact JSON puts nothing between a struct's fields or an array's items but `,`.
-fn compact_json(status: &JsonStatus) -> serde_json::Result<String> {
-    let rows = |rows: &[JsonRow]| -> serde_json::Result<Vec<String>> {
-        rows.par_chunks(ROWS_PER_TASK)
-            .map(|chunk| {
-                let mut part = String::new();
-                for (i, row) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        part.push(',');
-                    }
-                    part.push_str(&serde_json::to_string(row)?);
-                }
-                Ok(part)
-            })
-            .collect()
-    };
-    let (apps, namespaces) = (rows(&status.apps)?, rows(&status.namespaces)?);
-    let clusters = serde_json::to_string(status.clusters)?;
-    // Room for the parts, the keys, and the newline a caller adds: one allocation of megabytes.
-    let size: usize = apps.iter().chain(&namespaces).map(|p| p.len() + 1).sum();
-    let mut out = String::with_capacity(size + clusters.len() + 64);
-    out.push_str("{\"clusters\":");
-    out.push_str(&clusters);
-    for (key, parts) in [("apps", apps), ("namespaces", namespaces)] {
-        let _ = write!(out, ",\"{key}\":[");
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(part);
-        }
-        out.push(']');
-    }
-    out.push('}');
-    Ok(out)
 }
 
 #[derive(Serialize)]
@@ -420,19 +679,41 @@ impl<'a> JsonRow<'a> {
 
 impl<'a> JsonCell<'a> {
     fn of(p: &'a Placement) -> Self {
-        let (overlay, set) = match &p.through {
+        Self::new_at(&p.file, p.line, &p.via, &p.through, p.chain.get(1))
+    }
+
+    /// The cell of the cluster's `reference`, arriving `through`, with a set's or the common
+    /// list's entry `link`.
+    fn new(reference: &'a Reference, through: &'a Through, link: Option<&'a Reference>) -> Self {
+        Self::new_at(
+            &reference.file,
+            reference.line,
+            &reference.written,
+            through,
+            link,
+        )
+    }
+
+    fn new_at(
+        file: &Path,
+        line: usize,
+        via: &'a str,
+        through: &'a Through,
+        link: Option<&'a Reference>,
+    ) -> Self {
+        let (overlay, set) = match through {
             Through::Overlay(name) => (Some(name.as_str()), None),
             Through::Set(name) => (None, Some(name.as_str())),
             _ => (None, None),
         };
         JsonCell {
-            file: to_slash(&p.file),
-            line: p.line,
-            via: &p.via,
-            through: p.through.label(),
+            file: to_slash(file),
+            line,
+            via,
+            through: through.label(),
             overlay,
             set,
-            entry: p.chain.get(1).map(|r| JsonEntry {
+            entry: link.map(|r| JsonEntry {
                 file: to_slash(&r.file),
                 line: r.line,
                 via: &r.written,
@@ -444,6 +725,7 @@ impl<'a> JsonCell<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
     use std::path::{Path, PathBuf};
 
     use super::*;
@@ -515,6 +797,17 @@ mod tests {
             }
         }
         out
+    }
+
+    /// How a cell reads: `overlay dev`, `common`, or `base ×2` when it arrives twice.
+    fn cell_text(placements: &[Placement]) -> Cow<'static, str> {
+        let first = placements
+            .first()
+            .map_or(Cow::Borrowed(""), |p| p.through.describe());
+        match placements.len() {
+            0 | 1 => first,
+            n => Cow::Owned(format!("{first} ×{n}")),
+        }
     }
 
     fn placement(cluster: &str, through: Through, linked: bool) -> Placement {
@@ -599,5 +892,85 @@ mod tests {
                 serde_json::to_string_pretty(&json).unwrap()
             );
         }
+    }
+
+    /// Every rendering of the borrowed matrix (of a fleet read without its overlays listed)
+    /// against the one made of placements (of a fully read fleet), for every
+    /// filter, on the seed fleet, the fleets of the test cases and those of the corpus.
+    #[test]
+    fn the_borrowed_matrix_renders_as_the_status() {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut roots = vec![manifest.join("tests/fixtures/seed-fleet")];
+        // The test cases, and the corpus of public fleets when it is there.
+        let mut stack = vec![
+            manifest.join("tests/cases"),
+            manifest.join("../shared/corpus"),
+        ];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    if path.join("clusters").is_dir() {
+                        roots.push(path.clone());
+                    }
+                    stack.push(path);
+                }
+            }
+        }
+        let mut compared = 0;
+        for root in roots {
+            let root = root.canonicalize().unwrap_or(root);
+            // The command reads without listing overlays: the same matrix.
+            let (Ok(fleet), Ok(shallow)) = (Fleet::read(&root), Fleet::read_for_matrix(&root))
+            else {
+                continue;
+            };
+            let mut filters = vec![StatusFilter::default()];
+            for cluster in fleet
+                .cluster_names()
+                .into_iter()
+                .chain(["nope".to_string()])
+            {
+                filters.push(StatusFilter {
+                    cluster: Some(cluster),
+                    ..StatusFilter::default()
+                });
+            }
+            for kind in [Kind::App, Kind::Namespace] {
+                filters.push(StatusFilter {
+                    kind: Some(kind),
+                    ..StatusFilter::default()
+                });
+            }
+            let some: BTreeSet<String> = fleet.names(Kind::Namespace).into_iter().take(2).collect();
+            filters.push(StatusFilter {
+                names: Some(some),
+                ..StatusFilter::default()
+            });
+            for filter in &filters {
+                let (status, matrix) = match (status(&fleet, filter), matrix(&shallow, filter)) {
+                    (Ok(s), Ok(m)) => (s, m),
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.to_string(), b.to_string());
+                        continue;
+                    }
+                    _ => panic!("one of status and matrix failed for {filter:?}"),
+                };
+                assert_eq!(status.clusters, matrix.clusters);
+                assert_eq!(status.rows.len(), matrix.rows.len());
+                for color in [false, true] {
+                    assert_eq!(status.to_table(color), matrix.to_table(color));
+                }
+                for pretty in [false, true] {
+                    assert_eq!(status.to_json(pretty), matrix.to_json(pretty));
+                }
+                assert_eq!(status.to_markdown(), matrix.to_markdown());
+                compared += 1;
+            }
+        }
+        assert!(compared > 10, "only {compared} fleets and filters compared");
     }
 }
