@@ -52,27 +52,11 @@ pub struct Status {
 /// Builds the matrix. An unknown `filter.cluster` is refused naming the known clusters.
 pub fn status(fleet: &Fleet, filter: &StatusFilter) -> Result<Status> {
     let clusters = match &filter.cluster {
-        Some(name) if fleet.cluster(name).is_none() => {
-            return Err(Error::refused(format!(
-                "no cluster named {name:?}; known clusters: {}",
-                known(&fleet.cluster_names())
-            )))
-        }
+        Some(name) if fleet.cluster(name).is_none() => return Err(unknown_cluster(fleet, name)),
         Some(name) => vec![name.clone()],
         None => fleet.cluster_names(),
     };
-    let mut wanted = Vec::new();
-    for kind in [Kind::App, Kind::Namespace] {
-        if filter.kind.is_some_and(|k| k != kind) {
-            continue;
-        }
-        for name in fleet.names(kind) {
-            if filter.names.as_ref().is_some_and(|n| !n.contains(&name)) {
-                continue;
-            }
-            wanted.push((kind, name));
-        }
-    }
+    let wanted = wanted_rows(fleet, filter);
     // Thousands of rows of tens of thousands of placements: both cores make them.
     let rows: Vec<Option<StatusRow>> = wanted
         .into_par_iter()
@@ -183,27 +167,11 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
     let (clusters, shown) = match &filter.cluster {
         Some(name) => match all.binary_search_by(|c| c.name.as_str().cmp(name)) {
             Ok(at) => (vec![name.clone()], at..at + 1),
-            Err(_) => {
-                return Err(Error::refused(format!(
-                    "no cluster named {name:?}; known clusters: {}",
-                    known(&fleet.cluster_names())
-                )))
-            }
+            Err(_) => return Err(unknown_cluster(fleet, name)),
         },
         None => (fleet.cluster_names(), 0..all.len()),
     };
-    let mut wanted = Vec::new();
-    for kind in [Kind::App, Kind::Namespace] {
-        if filter.kind.is_some_and(|k| k != kind) {
-            continue;
-        }
-        for name in fleet.names(kind) {
-            if filter.names.as_ref().is_some_and(|n| !n.contains(&name)) {
-                continue;
-            }
-            wanted.push((kind, name));
-        }
-    }
+    let wanted = wanted_rows(fleet, filter);
     let rows: Vec<Option<FleetRow>> = wanted
         .into_par_iter()
         .map(|(kind, name)| {
@@ -721,6 +689,31 @@ impl<'a> JsonCell<'a> {
             also: Vec::new(),
         }
     }
+}
+
+/// The rows `filter` asks for, apps first, each kind in the fleet's order.
+fn wanted_rows(fleet: &Fleet, filter: &StatusFilter) -> Vec<(Kind, String)> {
+    let mut wanted = Vec::new();
+    for kind in [Kind::App, Kind::Namespace] {
+        if filter.kind.is_some_and(|k| k != kind) {
+            continue;
+        }
+        for name in fleet.names(kind) {
+            if filter.names.as_ref().is_some_and(|n| !n.contains(&name)) {
+                continue;
+            }
+            wanted.push((kind, name));
+        }
+    }
+    wanted
+}
+
+/// The refusal for a `--cluster` that names no cluster.
+fn unknown_cluster(fleet: &Fleet, name: &str) -> Error {
+    Error::refused(format!(
+        "no cluster named {name:?}; known clusters: {}",
+        known(&fleet.cluster_names())
+    ))
 }
 
 #[cfg(test)]
