@@ -100,18 +100,7 @@ fn concurrent_runs_make_one_consistent_commit() {
         .into_iter()
         .map(|c| c.wait_with_output().expect("wait"))
         .collect();
-    let committed = outputs
-        .iter()
-        .filter(|o| String::from_utf8_lossy(&o.stderr).contains("Committed on branch"))
-        .count();
-    assert_eq!(committed, 1, "exactly one run commits");
-    for out in &outputs {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let ok = stderr.contains("Committed on branch")
-            || stderr.contains("another fluxfleet run (pid")
-            || stderr.contains("Nothing to do");
-        assert!(ok, "unexpected outcome: {stderr}");
-    }
+    assert_one_run_committed(&outputs);
     assert_eq!(
         sandbox.git(&repo, &["rev-list", "--count", "HEAD"]).trim(),
         "2"
@@ -304,18 +293,7 @@ fn concurrent_promotes_make_one_consistent_commit() {
         .into_iter()
         .map(|c| c.wait_with_output().expect("wait"))
         .collect();
-    let committed = outputs
-        .iter()
-        .filter(|o| String::from_utf8_lossy(&o.stderr).contains("Committed on branch"))
-        .count();
-    assert_eq!(committed, 1, "exactly one run commits");
-    for out in &outputs {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let ok = (out.status.success() && stderr.contains("Committed on branch"))
-            || (out.status.code() == Some(1) && stderr.contains("another fluxfleet run (pid"))
-            || (out.status.success() && stderr.contains("Nothing to do"));
-        assert!(ok, "unexpected outcome: {stderr}");
-    }
+    assert_one_run_committed(&outputs);
     assert_eq!(
         sandbox.git(&repo, &["rev-list", "--count", "HEAD"]).trim(),
         "2"
@@ -326,4 +304,20 @@ fn concurrent_promotes_make_one_consistent_commit() {
     );
     assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
     assert!(!repo.join(".git/fluxfleet.lock").exists());
+}
+
+/// Of concurrent runs, exactly one commits; each other one met the lock or found nothing to do.
+fn assert_one_run_committed(outputs: &[std::process::Output]) {
+    let committed = outputs
+        .iter()
+        .filter(|o| String::from_utf8_lossy(&o.stderr).contains("Committed on branch"))
+        .count();
+    assert_eq!(committed, 1, "exactly one run commits");
+    for out in outputs {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let ok = (out.status.success() && stderr.contains("Committed on branch"))
+            || (out.status.code() == Some(1) && stderr.contains("another fluxfleet run (pid"))
+            || (out.status.success() && stderr.contains("Nothing to do"));
+        assert!(ok, "unexpected outcome: {stderr}");
+    }
 }
