@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{assert_tree_matches, copy_dir, kustomize, repo_state, Sandbox};
+use common::{assert_tree_matches, kustomize, repo_state, Sandbox};
 
 fn cases() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
@@ -17,10 +17,7 @@ fn cases() -> PathBuf {
 fn repository(input: &Path) -> (Sandbox, PathBuf) {
     let sandbox = Sandbox::new();
     let repo = sandbox.work();
-    copy_dir(input, &repo);
-    sandbox.git(&repo, &["init", "-q"]);
-    sandbox.git(&repo, &["add", "-A"]);
-    sandbox.git(&repo, &["commit", "-qm", "fleet"]);
+    sandbox.commit_copy(input, &repo, |_| {});
     (sandbox, repo)
 }
 
@@ -94,14 +91,9 @@ golden! {
 /// Runs `args` on a copy of the seed fleet (optionally changed by `prepare`) and checks that
 /// it fails with `code`, says `message`, and leaves the repository exactly as it was.
 fn refused(args: &[&str], code: i32, message: &str, prepare: impl FnOnce(&Path)) {
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet");
     let sandbox = Sandbox::new();
     let repo = sandbox.work();
-    copy_dir(&seed, &repo);
-    prepare(&repo);
-    sandbox.git(&repo, &["init", "-q"]);
-    sandbox.git(&repo, &["add", "-A"]);
-    sandbox.git(&repo, &["commit", "-qm", "fleet"]);
+    sandbox.commit_copy(&common::seed_fixture(), &repo, prepare);
     let before = repo_state(&repo);
     let output = sandbox.fluxfleet(&repo).args(args).output().expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -388,8 +380,7 @@ fn an_overlay_that_cannot_be_updated_safely_is_left_alone() {
 
 #[test]
 fn dry_run_prints_the_diff_and_writes_nothing() {
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet");
-    let (sandbox, repo) = repository(&seed);
+    let (sandbox, repo) = repository(&common::seed_fixture());
     let before = repo_state(&repo);
     let output = sandbox
         .fluxfleet(&repo)
@@ -415,8 +406,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
 
 #[test]
 fn an_unchanged_overlay_is_nothing_to_do() {
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet");
-    let (sandbox, repo) = repository(&seed);
+    let (sandbox, repo) = repository(&common::seed_fixture());
     let before = repo_state(&repo);
     let output = sandbox
         .fluxfleet(&repo)

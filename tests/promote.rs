@@ -14,7 +14,7 @@ use predicates::prelude::*;
 const CLUSTERS: [&str; 3] = ["dev", "test", "prod"];
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet")
+    common::seed_fixture()
 }
 
 fn golden(case: &str) -> PathBuf {
@@ -25,12 +25,7 @@ fn golden(case: &str) -> PathBuf {
 
 /// The seed fixture committed on `main` of a new repository.
 fn seed_repo(sandbox: &Sandbox) -> PathBuf {
-    let repo = sandbox.work().join("fleet");
-    copy_dir(&fixture(), &repo);
-    sandbox.git(&repo, &["init", "-q", "-b", "main"]);
-    sandbox.git(&repo, &["add", "-A"]);
-    sandbox.git(&repo, &["commit", "-qm", "seed"]);
-    repo
+    sandbox.seed_repo()
 }
 
 /// `git diff --name-status -M main HEAD` as (status, path) pairs; renames as `R old -> new`.

@@ -77,11 +77,7 @@ fn init_asks_for_the_clusters() {
 fn seed_repository() -> (common::Sandbox, std::path::PathBuf) {
     let sandbox = common::Sandbox::new();
     let repo = sandbox.work();
-    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet");
-    common::copy_dir(&seed, &repo);
-    sandbox.git(&repo, &["init", "-q"]);
-    sandbox.git(&repo, &["add", "-A"]);
-    sandbox.git(&repo, &["commit", "-qm", "fleet"]);
+    sandbox.commit_copy(&common::seed_fixture(), &repo, |_| {});
     git_identity();
     (sandbox, repo)
 }

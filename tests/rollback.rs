@@ -7,7 +7,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::{copy_dir, repo_state, Sandbox};
+use common::{repo_state, Sandbox};
 use predicates::prelude::*;
 
 /// A committed repository that `init --clusters dev` changes on a new branch.
@@ -142,16 +142,11 @@ fn a_failed_first_init_leaves_no_directory_and_no_repository() {
 /// `promote` edits and one that `make-common ns team-x` moves.
 fn seed_repository(sandbox: &Sandbox) -> PathBuf {
     let repo = sandbox.work().join("fleet");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet"),
-        &repo,
-    );
-    for file in EXECUTABLE {
-        fs::set_permissions(repo.join(file), fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
-    sandbox.git(&repo, &["init", "-q"]);
-    sandbox.git(&repo, &["add", "-A"]);
-    sandbox.git(&repo, &["commit", "-qm", "seed"]);
+    sandbox.commit_copy(&common::seed_fixture(), &repo, |repo| {
+        for file in EXECUTABLE {
+            fs::set_permissions(repo.join(file), fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+    });
     repo
 }
 

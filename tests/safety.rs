@@ -6,7 +6,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::{copy_dir, repo_state, tree, Sandbox};
 
@@ -23,14 +23,7 @@ struct Fleet {
 impl Fleet {
     fn new() -> Self {
         let sandbox = Sandbox::new();
-        let repo = sandbox.work().join("fleet");
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet"),
-            &repo,
-        );
-        sandbox.git(&repo, &["init", "-q"]);
-        sandbox.git(&repo, &["add", "-A"]);
-        sandbox.git(&repo, &["commit", "-qm", "seed"]);
+        let repo = sandbox.seed_repo();
         fs::create_dir_all(sandbox.temp.path().join("outside")).unwrap();
         Fleet { sandbox, repo }
     }

@@ -91,13 +91,7 @@ fn name() -> impl Strategy<Value = String> {
 
 /// The seed fleet committed in `dir`.
 fn seed(sandbox: &Sandbox, dir: &Path) {
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet"),
-        dir,
-    );
-    sandbox.git(dir, &["init", "-q"]);
-    sandbox.git(dir, &["add", "-A"]);
-    sandbox.git(dir, &["commit", "-qm", "seed"]);
+    sandbox.commit_copy(&common::seed_fixture(), dir, |_| {});
 }
 
 /// Runs one command line; fails the case on a panic, a signal, an unexpected exit code, or a

@@ -42,6 +42,23 @@ impl Sandbox {
         self.temp.path().join("work")
     }
 
+    /// Copies `fixture` to `dir`, lets `prepare` change the copy, and commits it as the first
+    /// commit of a new repository on `main`.
+    pub fn commit_copy(&self, fixture: &Path, dir: &Path, prepare: impl FnOnce(&Path)) {
+        copy_dir(fixture, dir);
+        prepare(dir);
+        self.git(dir, &["init", "-q", "-b", "main"]);
+        self.git(dir, &["add", "-A"]);
+        self.git(dir, &["commit", "-qm", "fleet"]);
+    }
+
+    /// The seed fleet (`tests/fixtures/seed-fleet`) committed in `work/fleet`.
+    pub fn seed_repo(&self) -> PathBuf {
+        let repo = self.work().join("fleet");
+        self.commit_copy(&seed_fixture(), &repo, |_| {});
+        repo
+    }
+
     pub fn home(&self) -> PathBuf {
         self.temp.path().join("home")
     }
@@ -101,6 +118,11 @@ impl Sandbox {
             ("TERM", "dumb".into()),
         ]
     }
+}
+
+/// The hand-written fleet in the seed's end state.
+pub fn seed_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet")
 }
 
 /// Renders `dir` with `kubectl kustomize`; panics saying so when kubectl is missing or the
