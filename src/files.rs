@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{IoContext, Result};
 use crate::plan::layout::Existing;
 
 /// What is at each of `paths` under `root`: its text, or `None` when nothing is there. A
@@ -28,19 +28,4 @@ pub fn read_existing<'a>(
         existing.insert(path.clone(), text);
     }
     Ok(existing)
-}
-
-/// Reads a repository file that must exist, as UTF-8 text.
-pub fn read_text(root: &Path, path: &Path) -> Result<String> {
-    let full = root.join(path);
-    let bytes = std::fs::read(&full).at(&full)?;
-    String::from_utf8(bytes).map_err(|e| {
-        Error::from(crate::yaml::YamlError::file(
-            path,
-            format!(
-                "not UTF-8 (invalid byte at offset {}): fluxfleet edits UTF-8 text only",
-                e.utf8_error().valid_up_to()
-            ),
-        ))
-    })
 }

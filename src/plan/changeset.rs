@@ -156,15 +156,6 @@ impl ChangeSet {
         self.changes.iter().any(|c| c.paths().contains(&path))
     }
 
-    /// The planned text of `path`, if this change set creates, edits or moves a file there.
-    pub fn text_after(&self, path: &Path) -> Option<&str> {
-        self.changes
-            .iter()
-            .filter_map(FileChange::after)
-            .find(|(p, _)| *p == path)
-            .map(|(_, text)| text)
-    }
-
     /// The required paths that neither exist in `present` nor are created by this change.
     pub fn unmet_requirements(&self, present: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
         self.requires
@@ -255,6 +246,6 @@ mod tests {
         assert!(set.is_empty());
         set.edit("a", "1".into(), "2".into()).unwrap();
         assert!(set.edit("a", "2".into(), "3".into()).is_err());
-        assert_eq!(set.text_after(Path::new("a")), Some("2"));
+        assert_eq!(set.changes[0].after(), Some((Path::new("a"), "2")));
     }
 }
