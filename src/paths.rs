@@ -57,14 +57,50 @@ pub fn normalize(reference: &str) -> String {
 /// repository-relative path. `None` for remote references and for paths that leave the
 /// repository.
 pub fn resolve(dir: &Path, reference: &str) -> Option<PathBuf> {
-    if is_remote(reference) || reference.trim().starts_with('/') {
+    resolve_in(&to_slash(dir), reference)
+}
+
+/// [`resolve`] for a `dir` already written with `/` and normalised (as [`to_slash`] writes
+/// it), so that a list's directory is converted once for all its entries.
+pub fn resolve_in(dir: &str, reference: &str) -> Option<PathBuf> {
+    let reference = reference.trim();
+    if is_remote(reference) || reference.starts_with('/') {
         return None;
     }
-    let mut joined = to_slash(dir);
+    // The usual spelling, `../` segments then plain names, is joined directly: this runs for
+    // every entry of every list of a fleet.
+    let mut rest = reference;
+    let mut ups = 0;
+    while let Some(r) = rest.strip_prefix("../") {
+        ups += 1;
+        rest = r;
+    }
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest
+        .split('/')
+        .all(|s| !s.is_empty() && s != "." && s != "..")
+    {
+        let mut base = dir;
+        for _ in 0..ups {
+            if base.is_empty() {
+                return None;
+            }
+            base = base.rfind('/').map_or("", |i| &base[..i]);
+        }
+        let mut out = String::with_capacity(base.len() + 1 + rest.len());
+        out.push_str(base);
+        if !base.is_empty() {
+            out.push('/');
+        }
+        out.push_str(rest);
+        return Some(PathBuf::from(out));
+    }
+    let mut joined = String::with_capacity(dir.len() + 1 + reference.len());
+    joined.push_str(dir);
     if !joined.is_empty() {
         joined.push('/');
     }
-    joined.push_str(reference.trim());
+    joined.push_str(reference);
     let normal = normalize(&joined);
     if normal == ".." || normal.starts_with("../") {
         return None;
@@ -158,6 +194,46 @@ mod tests {
             prop_assert_eq!(normalize(&reference), normalize_by_segments(&reference));
             let path = Path::new(&reference);
             prop_assert_eq!(to_slash(path), normal_components(path).join("/"));
+        }
+    }
+
+    /// `resolve_in` without the direct join: the reference for its fast path.
+    fn resolve_by_normalizing(dir: &str, reference: &str) -> Option<PathBuf> {
+        let reference = reference.trim();
+        if is_remote(reference) || reference.starts_with('/') {
+            return None;
+        }
+        let joined = if dir.is_empty() {
+            reference.to_string()
+        } else {
+            format!("{dir}/{reference}")
+        };
+        let normal = normalize(&joined);
+        if normal == ".." || normal.starts_with("../") {
+            return None;
+        }
+        Some(if normal == "." {
+            PathBuf::new()
+        } else {
+            PathBuf::from(normal)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn resolves_directly_like_by_normalizing(
+            dir in prop::collection::vec(prop_oneof![Just("clusters"), Just("dev"), Just("a.b")], 0..4),
+            parts in prop::collection::vec(prop_oneof![
+                Just(""), Just("."), Just(".."), Just("apps"), Just("b.c"), Just(" x "), Just("..a")
+            ], 0..7),
+        ) {
+            let dir = dir.join("/");
+            let reference = parts.join("/");
+            prop_assert_eq!(
+                resolve_in(&dir, &reference),
+                resolve_by_normalizing(&dir, &reference),
+                "{} in {}", reference, dir
+            );
         }
     }
 

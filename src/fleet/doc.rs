@@ -40,6 +40,17 @@ impl Node {
         }
     }
 
+    /// The value under `key`, to take parts of it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// The value at a path of mapping keys.
     pub fn path(&self, keys: &[&str]) -> Option<&Node> {
         keys.iter().try_fold(self, |node, key| node.get(key))
@@ -63,10 +74,9 @@ impl Node {
 }
 
 /// Decodes a file's bytes, reporting the first invalid byte as a position in the file.
-pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, YamlError> {
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
+pub(crate) fn decode<'b>(path: &Path, bytes: &'b [u8]) -> Result<&'b str, YamlError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = e.valid_up_to();
         let before = &bytes[..valid];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = before
@@ -202,7 +212,7 @@ mod tests {
 
     #[test]
     fn reports_invalid_utf8_where_it_is() {
-        let err = decode(Path::new("k.yaml"), b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        let err = decode(Path::new("k.yaml"), b"a: 1\nb: \xff\n").unwrap_err();
         assert_eq!((err.line, err.col), (2, 4));
     }
 }

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -211,10 +211,10 @@ fn cluster_placements<'d>(
             } else if let Some((app, through)) = app_of(target, defs) {
                 out.push((Kind::App, app, raw(through, Link::None)));
             } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
-                let Some(members) = defs.sets.get(set.as_str()) else {
+                let Some(members) = defs.sets.get(set) else {
                     continue;
                 };
-                let is_file = is_yaml(&rest);
+                let is_file = is_yaml(rest);
                 for &i in members {
                     let ns = &defs.namespaces[i];
                     if is_file && ns.file != *target {
@@ -225,7 +225,7 @@ fn cluster_placements<'d>(
                     } else if ns.own_dir {
                         Through::OwnDir
                     } else {
-                        Through::Set(set.clone())
+                        Through::Set(set.to_string())
                     };
                     let link = if ns.entry.is_some() {
                         Link::Namespace(i)
@@ -293,7 +293,7 @@ pub(crate) fn materialize(
 /// The app a target belongs to, and how: `apps/<a>/base`, `apps/<a>/overlays/<o>`, `apps/<a>`.
 fn app_of<'d>(target: &Path, defs: &Definitions<'d>) -> Option<(&'d str, Through)> {
     let (name, rest) = under(target, "apps")?;
-    let name = *defs.apps.get(name.as_str())?;
+    let name = *defs.apps.get(name)?;
     let mut parts = rest.split('/').filter(|p| !p.is_empty());
     let through = match (parts.next(), parts.next()) {
         (Some("base"), _) => Through::Base,
@@ -304,12 +304,9 @@ fn app_of<'d>(target: &Path, defs: &Definitions<'d>) -> Option<(&'d str, Through
 }
 
 /// For `target` = `<dir>/<name>/<rest>`, the `name` and `rest` (`rest` may be empty).
-fn under(target: &Path, dir: &str) -> Option<(String, String)> {
-    let rest = target.strip_prefix(dir).ok()?;
-    let mut components = rest.components();
-    let name = match components.next()? {
-        Component::Normal(name) => name.to_string_lossy().into_owned(),
-        _ => return None,
-    };
-    Some((name, crate::paths::to_slash(components.as_path())))
+/// Targets are normalised paths written with `/`, so this works on their text.
+fn under<'t>(target: &'t Path, dir: &str) -> Option<(&'t str, &'t str)> {
+    let rest = target.to_str()?.strip_prefix(dir)?.strip_prefix('/')?;
+    let (name, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    (!name.is_empty()).then_some((name, rest))
 }

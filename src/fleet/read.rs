@@ -7,6 +7,8 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use memchr::memmem::Finder;
+
 use super::doc::{self, Node};
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
 use crate::error::{Error, Result};
@@ -16,7 +18,7 @@ pub(crate) struct Reader<'a> {
     root: &'a Path,
     texts: Mutex<HashMap<PathBuf, Arc<str>>>,
     /// When set, cluster lists containing none of these texts are not parsed.
-    focus: Option<Vec<String>>,
+    focus: Option<Vec<Finder<'static>>>,
 }
 
 impl<'a> Reader<'a> {
@@ -30,7 +32,12 @@ impl<'a> Reader<'a> {
 
     /// Reads only what concerns a name from now on: see [`Reader::tree_list`].
     pub fn focus(&mut self, needles: Vec<String>) {
-        self.focus = Some(needles);
+        self.focus = Some(
+            needles
+                .iter()
+                .map(|n| Finder::new(n.as_bytes()).into_owned())
+                .collect(),
+        );
     }
 
     /// The texts of every file read, by repository-relative path.
@@ -45,12 +52,18 @@ impl<'a> Reader<'a> {
         if let Some(text) = self.lock().get(rel) {
             return Ok(Some(text.clone()));
         }
-        let bytes = match read_file(&self.root.join(rel)) {
-            Ok(bytes) => bytes,
-            Err(e) if absent(&e) => return Ok(None),
-            Err(e) => return Err(Error::io(rel, e)),
+        let text = BUFFER.with_borrow_mut(|bytes| {
+            match read_file(&self.root.join(rel), bytes) {
+                Ok(()) => {}
+                Err(e) if absent(&e) => return Ok(None),
+                Err(e) => return Err(Error::io(rel, e)),
+            }
+            // One allocation of the exact size, kept; the buffer is reused.
+            Ok(Some(Arc::<str>::from(doc::decode(rel, bytes)?)))
+        })?;
+        let Some(text) = text else {
+            return Ok(None);
         };
-        let text: Arc<str> = Arc::from(doc::decode(rel, bytes)?);
         self.lock().insert(rel.to_path_buf(), text.clone());
         Ok(Some(text))
     }
@@ -68,7 +81,7 @@ impl<'a> Reader<'a> {
         for name in KUSTOMIZATION_NAMES {
             let path = dir.join(name);
             if let Some(docs) = self.docs(&path)? {
-                return Ok(Some(ListFile::from_docs(&path, &docs)));
+                return Ok(Some(ListFile::from_docs(&path, docs)));
             }
         }
         Ok(None)
@@ -79,7 +92,7 @@ impl<'a> Reader<'a> {
     pub fn concerns(&self, text: &str) -> bool {
         self.focus
             .as_ref()
-            .is_none_or(|needles| needles.iter().any(|n| text.contains(n.as_str())))
+            .is_none_or(|needles| holds_any(needles, text))
     }
 
     /// The list of `dir` inside cluster tree `tree`. When focused, a list whose text holds
@@ -94,8 +107,7 @@ impl<'a> Reader<'a> {
             let Some(text) = self.text(&path)? else {
                 continue;
             };
-            if !needles.iter().any(|n| text.contains(n.as_str())) && !reaches_into(&text, dir, tree)
-            {
+            if !holds_any(needles, &text) && !reaches_into(&text, dir, tree) {
                 return Ok(Some(ListFile {
                     path,
                     references: Vec::new(),
@@ -174,95 +186,149 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// True when `text` holds one of the texts `needles` look for.
+fn holds_any(needles: &[Finder], text: &str) -> bool {
+    needles.iter().any(|n| n.find(text.as_bytes()).is_some())
+}
+
 /// True unless every line of a kustomization is plainly a key or a list entry that resolves
 /// outside `tree`. Anything unusual (flow style, anchors, block scalars) counts as reaching in,
 /// so the caller parses the file.
+///
+/// This runs over every line of every list of a large fleet for each `where`, so it works on
+/// bytes, line by line, without allocating.
 fn reaches_into(text: &str, dir: &Path, tree: &Path) -> bool {
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line == "---" {
+    let (Some(dir), Some(tree)) = (dir.to_str(), tree.to_str()) else {
+        return true;
+    };
+    let within = Within::new(dir, tree);
+    for line in text.as_bytes().split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        if line.is_empty() || line[0] == b'#' || line == b"---" {
             continue;
         }
-        // Bytes rather than chars: all ASCII, so the same answer, without a char searcher
-        // per line (this runs for every line of the long lists of a large fleet).
-        let unusual = |b: &u8| matches!(b, b'[' | b'{' | b'&' | b'*' | b'|' | b'>' | b'"' | b'\'');
-        if line.as_bytes().iter().any(unusual) {
+        if line.iter().any(|&b| UNUSUAL[usize::from(b)]) {
             return true;
         }
-        if let Some(item) = line.strip_prefix("- ") {
+        if let Some(item) = line.strip_prefix(b"- ") {
             // Up to the first ` #`.
-            let comment = item.as_bytes().windows(2).position(|w| w == b" #");
-            let item = comment.map_or(item, |at| &item[..at]).trim();
-            if inside(dir, tree, item) {
-                return true;
+            let comment = item.windows(2).position(|w| w == b" #");
+            let item = comment.map_or(item, |at| &item[..at]).trim_ascii();
+            // Only ASCII bytes were split on, so `item` is still UTF-8.
+            match std::str::from_utf8(item) {
+                Ok(item) if !within.inside(item) => continue,
+                _ => return true,
             }
-            continue;
         }
-        let key = line.split(':').next().unwrap_or("");
-        if !(line.ends_with(':') || line.contains(": ")) || key.contains(' ') {
+        let key = line.split(|&b| b == b':').next().unwrap_or_default();
+        let mapped = line.ends_with(b":") || line.windows(2).any(|w| w == b": ");
+        if !mapped || key.contains(&b' ') {
             return true;
         }
     }
     false
 }
 
-/// True when `item`, written in a list in `dir`, resolves inside `tree`. The usual spelling
-/// (`../` segments, then plain names) is decided on the text, without allocating: this runs
-/// for every line of every list of a large fleet.
-fn inside(dir: &Path, tree: &Path, item: &str) -> bool {
-    let (Some(mut base), Some(tree)) = (dir.to_str(), tree.to_str()) else {
-        return true;
-    };
-    let mut rest = item;
-    while let Some(r) = rest.strip_prefix("../") {
-        match base.rfind('/') {
-            Some(i) => base = &base[..i],
-            None if !base.is_empty() => base = "",
-            // Leaves the repository: not in the tree.
-            None => return false,
+/// Bytes that make a line more than a plain key or list entry.
+const UNUSUAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = matches!(
+            i as u8,
+            b'[' | b'{' | b'&' | b'*' | b'|' | b'>' | b'"' | b'\''
+        );
+        i += 1;
+    }
+    table
+};
+
+/// Whether list entries written in `dir` resolve inside cluster tree `tree` (both
+/// repository-relative, `/`-separated).
+struct Within<'p> {
+    dir: &'p str,
+    tree: &'p str,
+    /// `cuts[k]`: the length of `dir` with its last `k` components dropped.
+    cuts: Vec<usize>,
+}
+
+impl<'p> Within<'p> {
+    fn new(dir: &'p str, tree: &'p str) -> Self {
+        let mut cuts = vec![dir.len()];
+        cuts.extend(
+            dir.bytes()
+                .enumerate()
+                .rev()
+                .filter(|(_, b)| *b == b'/')
+                .map(|(i, _)| i),
+        );
+        if !dir.is_empty() {
+            cuts.push(0);
         }
-        rest = r;
+        Within { dir, tree, cuts }
     }
-    if crate::paths::is_remote(item) {
-        return false;
-    }
-    if rest
-        .split('/')
-        .any(|s| s == ".." || s == "." || s.is_empty())
-        || rest.starts_with('/')
-    {
-        return crate::paths::resolve(dir, item).is_some_and(|t| t.starts_with(tree));
-    }
-    // Is `base/rest` equal to `tree` or below it?
-    let under = |path: &str, prefix: &str| {
-        // The first bytes first: most entries differ there, and a call to compare is dearer.
-        let differ = path.as_bytes().first() != prefix.as_bytes().first();
-        if differ && !prefix.is_empty() {
+
+    /// True when `item` resolves inside the tree. The usual spelling (`../` segments, then
+    /// plain names) is decided on the text; anything else is resolved.
+    fn inside(&self, item: &str) -> bool {
+        let mut rest = item;
+        let mut ups = 0;
+        while let Some(r) = rest.strip_prefix("../") {
+            ups += 1;
+            rest = r;
+        }
+        // Leaves the repository: not in the tree.
+        let Some(&cut) = self.cuts.get(ups) else {
+            return false;
+        };
+        if ups == 0 && crate::paths::is_remote(item) {
             return false;
         }
-        path.strip_prefix(prefix)
-            .is_some_and(|r| r.is_empty() || r.starts_with('/'))
-    };
-    if base.len() >= tree.len() {
-        return under(base, tree);
-    }
-    match tree.strip_prefix(base) {
-        Some(remaining) if base.is_empty() => under(rest, remaining),
-        Some(remaining) => remaining
-            .strip_prefix('/')
-            .is_some_and(|remaining| under(rest, remaining)),
-        None => false,
+        if !plain(rest) {
+            return crate::paths::resolve(Path::new(self.dir), item)
+                .is_some_and(|t| t.starts_with(self.tree));
+        }
+        let base = &self.dir[..cut];
+        // Is `base/rest` the tree or below it?
+        if base.len() >= self.tree.len() {
+            return under(base, self.tree);
+        }
+        match self.tree.strip_prefix(base) {
+            Some(remaining) if base.is_empty() => under(rest, remaining),
+            Some(remaining) => remaining
+                .strip_prefix('/')
+                .is_some_and(|remaining| under(rest, remaining)),
+            None => false,
+        }
     }
 }
 
-/// Reads a whole file. Unlike `fs::read` it does not ask for the size and position first
-/// (`File::read_to_end` does, through `take` it does not): fleet files are small, and two
-/// system calls less per file show in a fleet of thousands.
-fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+/// True when `path` is made of plain names: no empty, `.` or `..` segment, not absolute.
+fn plain(path: &str) -> bool {
+    path.split('/')
+        .all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
+/// True when `path` equals `prefix` or lies below it.
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+}
+
+thread_local! {
+    /// Each reading thread's buffer: a file is read into it, then copied once into a block of
+    /// its exact size. A fresh buffer per file cost a page (zeroed by the kernel) per file.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
+}
+
+/// Reads a whole file into `bytes`. Unlike `fs::read` it does not ask for the size and
+/// position first (`File::read_to_end` does, through `take` it does not): fleet files are
+/// small, and two system calls less per file show in a fleet of thousands.
+fn read_file(path: &Path, bytes: &mut Vec<u8>) -> io::Result<()> {
+    bytes.clear();
     let file = fs::File::open(path)?;
-    let mut bytes = Vec::with_capacity(4 * 1024);
-    file.take(u64::MAX).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    file.take(u64::MAX).read_to_end(bytes)?;
+    Ok(())
 }
 
 /// True for errors that mean "nothing there": a missing path, or a directory where a file was
@@ -299,7 +365,8 @@ mod tests {
             ("./a/../../../x", false),
             ("github.com/org/repo//x?ref=v1", false),
         ] {
-            assert_eq!(inside(dir, tree, item), want, "{item}");
+            let within = Within::new(dir.to_str().unwrap(), tree.to_str().unwrap());
+            assert_eq!(within.inside(item), want, "{item}");
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::doc::Node;
+use super::doc::{Node, Value};
 use crate::paths;
 
 /// One entry of a list: where it is written, the text as written, and what it resolves to.
@@ -22,12 +22,17 @@ pub struct Reference {
 impl Reference {
     /// A reference written in `file`, resolved relative to the directory holding `file`.
     pub fn in_file(file: &Path, line: usize, written: &str) -> Self {
-        let dir = file.parent().unwrap_or(Path::new(""));
+        let dir = paths::to_slash(file.parent().unwrap_or(Path::new("")));
+        Self::in_dir(file, &dir, line, written.to_string())
+    }
+
+    /// [`Reference::in_file`] with the file's directory already written with `/`.
+    fn in_dir(file: &Path, dir: &str, line: usize, written: String) -> Self {
         Reference {
             file: file.to_path_buf(),
             line,
-            written: written.to_string(),
-            target: paths::resolve(dir, written),
+            target: paths::resolve_in(dir, &written),
+            written,
         }
     }
 
@@ -76,7 +81,7 @@ impl ListFile {
     }
 
     /// Reads the lists of a parsed kustomization file.
-    pub(crate) fn from_docs(path: &Path, docs: &[Node]) -> ListFile {
+    pub(crate) fn from_docs(path: &Path, mut docs: Vec<Node>) -> ListFile {
         let mut list = ListFile {
             path: path.to_path_buf(),
             references: Vec::new(),
@@ -86,7 +91,7 @@ impl ListFile {
         };
         // A kustomization is one mapping; extra documents (rare) are ignored like kustomize does.
         let Some(doc) = docs
-            .iter()
+            .iter_mut()
             .find(|d| d.get("kind").is_some() || d.get("resources").is_some())
         else {
             return list;
@@ -95,11 +100,17 @@ impl ListFile {
             // The key's own line: its value node starts on the first item's line.
             list.resources_line = key_line(doc, "resources").unwrap_or(node.line);
         }
+        let dir = paths::to_slash(path.parent().unwrap_or(Path::new("")));
         for key in ["resources", "components", "bases"] {
-            for item in doc.get(key).map(Node::items).unwrap_or_default() {
-                if let Some(written) = item.as_str() {
+            let Some(Value::Seq(items)) = doc.get_mut(key).map(|n| &mut n.value) else {
+                continue;
+            };
+            for item in items {
+                // The parsed text is moved, not copied: lists hold tens of thousands of entries.
+                if let Value::Scalar(written) = &mut item.value {
+                    let written = std::mem::take(written);
                     list.references
-                        .push(Reference::in_file(path, item.line, written));
+                        .push(Reference::in_dir(path, &dir, item.line, written));
                 }
             }
         }
@@ -136,7 +147,7 @@ mod tests {
     fn keeps_file_line_and_text_of_each_entry() {
         let path = Path::new("clusters/dev/apps/kustomization.yaml");
         let text = "kind: Kustomization\nresources:\n  - ../../../apps/common\n  - ../../../apps/podinfo/overlays/dev/\n";
-        let list = ListFile::from_docs(path, &parse(path, text).unwrap());
+        let list = ListFile::from_docs(path, parse(path, text).unwrap());
         assert_eq!(list.resources_line, 2);
         let r = &list.references[1];
         assert_eq!(
