@@ -157,7 +157,8 @@ impl Fleet {
             Layout::Other
         };
 
-        let app_names: HashSet<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+        // Sorted, as `apps` is.
+        let app_names: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
         let mut by_set: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, ns) in namespaces.iter().enumerate() {
             by_set.entry(ns.set.as_str()).or_default().push(i);
@@ -337,7 +338,7 @@ impl Fleet {
             Kind::App => self.placements.apps.get(name),
             Kind::Namespace => self.placements.namespaces.get(name),
         }
-        .map_or(0, Vec::len)
+        .map_or(0, <[_]>::len)
     }
 
     /// The clusters `name` reaches, sorted, without making placements.

@@ -7,7 +7,7 @@
 //! lead to the definition, so `where` can show both the cluster's import and the set's entry.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -144,48 +144,106 @@ pub(crate) enum Link {
 /// Every placement of a fleet, by name, in cluster then list order.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Index {
-    pub apps: HashMap<String, Vec<Raw>>,
-    pub namespaces: HashMap<String, Vec<Raw>>,
+    pub apps: Grouped,
+    pub namespaces: Grouped,
+}
+
+/// Placements with the id of the name they place.
+type Named = Vec<(usize, Raw)>;
+
+/// Placements grouped by name: the names sorted, each name's placements one range of a single
+/// vector. A large fleet has tens of thousands of placements; one vector and a counting sort
+/// cost far less than a map of thousands of small vectors.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Grouped {
+    names: Vec<String>,
+    /// The placements of `names[i]` are `raws[starts[i]..starts[i + 1]]`.
+    starts: Vec<usize>,
+    raws: Vec<Raw>,
+}
+
+impl Grouped {
+    /// The placements of `name`; `None` when it has none.
+    pub fn get(&self, name: &str) -> Option<&[Raw]> {
+        let i = self.names.binary_search_by(|n| n.as_str().cmp(name)).ok()?;
+        let raws = &self.raws[self.starts[i]..self.starts[i + 1]];
+        (!raws.is_empty()).then_some(raws)
+    }
+
+    /// Groups `found` (placements by name id, an index into the sorted `names`, one vector per
+    /// cluster), keeping the order they come in within each name.
+    fn new(names: Vec<String>, found: Vec<Named>) -> Grouped {
+        let mut starts = vec![0; names.len() + 1];
+        for (id, _) in found.iter().flatten() {
+            starts[id + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let placeholder = Raw {
+            cluster: 0,
+            list: 0,
+            reference: 0,
+            through: Through::Base,
+            link: Link::None,
+        };
+        let mut raws = vec![placeholder; starts[names.len()]];
+        for (id, raw) in found.into_iter().flatten() {
+            raws[next[id]] = raw;
+            next[id] += 1;
+        }
+        Grouped {
+            names,
+            starts,
+            raws,
+        }
+    }
 }
 
 /// What the classification needs to know about the fleet.
 pub(crate) struct Definitions<'a> {
-    pub apps: &'a HashSet<&'a str>,
+    /// The app names, sorted.
+    pub apps: &'a [&'a str],
     pub common_apps: Option<&'a ListFile>,
     /// Indexes into the fleet's namespaces, by set name.
     pub sets: &'a HashMap<&'a str, Vec<usize>>,
+    /// Sorted by name, then set.
     pub namespaces: &'a [Namespace],
 }
 
 /// Computes every placement, one cluster per task.
 pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
-    let found: Vec<Vec<(Kind, &str, Raw)>> = clusters
+    // Namespace `i` of the fleet has name id `namespace_ids[i]` among the distinct names.
+    let mut namespace_names: Vec<String> = Vec::new();
+    let mut namespace_ids = Vec::with_capacity(defs.namespaces.len());
+    for ns in defs.namespaces {
+        if namespace_names.last() != Some(&ns.name) {
+            namespace_names.push(ns.name.clone());
+        }
+        namespace_ids.push(namespace_names.len() - 1);
+    }
+    let (apps, namespaces): (Vec<_>, Vec<_>) = clusters
         .par_iter()
         .enumerate()
-        .map(|(i, c)| cluster_placements(i, c, defs))
-        .collect();
-    let mut index = Index::default();
-    for (kind, name, raw) in found.into_iter().flatten() {
-        let map = match kind {
-            Kind::App => &mut index.apps,
-            Kind::Namespace => &mut index.namespaces,
-        };
-        match map.get_mut(name) {
-            Some(list) => list.push(raw),
-            None => {
-                map.insert(name.to_string(), vec![raw]);
-            }
-        }
+        .map(|(i, c)| cluster_placements(i, c, defs, &namespace_ids))
+        .unzip();
+    Index {
+        apps: Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
+        namespaces: Grouped::new(namespace_names, namespaces),
     }
-    index
 }
 
-fn cluster_placements<'d>(
+/// The placements of one cluster as `(id, raw)`: of apps, the id being the app's index in
+/// `defs.apps`, and of namespaces, the name's index in the distinct names (`namespace_ids`
+/// gives it for each of `defs.namespaces`).
+fn cluster_placements(
     at: usize,
     cluster: &Cluster,
-    defs: &Definitions<'d>,
-) -> Vec<(Kind, &'d str, Raw)> {
-    let mut out = Vec::new();
+    defs: &Definitions,
+    namespace_ids: &[usize],
+) -> (Named, Named) {
+    let (mut apps, mut namespaces) = (Vec::new(), Vec::new());
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
             let Some(target) = &r.target else {
@@ -198,18 +256,18 @@ fn cluster_placements<'d>(
                 through,
                 link,
             };
-            if target == Path::new(COMMON_APPS) {
+            if target.as_os_str() == COMMON_APPS {
                 let entries = defs
                     .common_apps
                     .map(|l| &l.references[..])
                     .unwrap_or_default();
                 for (i, entry) in entries.iter().enumerate() {
                     if let Some((app, _)) = entry.target.as_deref().and_then(|t| app_of(t, defs)) {
-                        out.push((Kind::App, app, raw(Through::Common, Link::CommonApp(i))));
+                        apps.push((app, raw(Through::Common, Link::CommonApp(i))));
                     }
                 }
             } else if let Some((app, through)) = app_of(target, defs) {
-                out.push((Kind::App, app, raw(through, Link::None)));
+                apps.push((app, raw(through, Link::None)));
             } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
                 let Some(members) = defs.sets.get(set) else {
                     continue;
@@ -232,12 +290,12 @@ fn cluster_placements<'d>(
                     } else {
                         Link::None
                     };
-                    out.push((Kind::Namespace, ns.name.as_str(), raw(through, link)));
+                    namespaces.push((namespace_ids[i], raw(through, link)));
                 }
             }
         }
     }
-    out
+    (apps, namespaces)
 }
 
 /// The cluster, the cluster's reference and the second reference of the chain (a set's or the
@@ -290,10 +348,11 @@ pub(crate) fn materialize(
     out
 }
 
-/// The app a target belongs to, and how: `apps/<a>/base`, `apps/<a>/overlays/<o>`, `apps/<a>`.
-fn app_of<'d>(target: &Path, defs: &Definitions<'d>) -> Option<(&'d str, Through)> {
+/// The app a target belongs to (its index in `defs.apps`), and how: `apps/<a>/base`,
+/// `apps/<a>/overlays/<o>`, `apps/<a>`.
+fn app_of(target: &Path, defs: &Definitions) -> Option<(usize, Through)> {
     let (name, rest) = under(target, "apps")?;
-    let name = *defs.apps.get(name)?;
+    let name = defs.apps.binary_search(&name).ok()?;
     let mut parts = rest.split('/').filter(|p| !p.is_empty());
     let through = match (parts.next(), parts.next()) {
         (Some("base"), _) => Through::Base,

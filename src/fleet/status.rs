@@ -180,7 +180,6 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
                 Kind::Namespace => fleet.placements.namespaces.get(&name),
             };
             let placements: Vec<Borrowed> = raws
-                .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
                 .filter(|raw| shown.contains(&raw.cluster))
@@ -402,28 +401,23 @@ fn json<R: Row>(clusters: &[String], all: &[R], pretty: bool, sink: &mut Sink) -
         sink(&format!(",\"{key}\":["))?;
         let rows: Vec<&R> = of(kind).collect();
         let mut first = true;
-        for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
-            let parts: serde_json::Result<Vec<String>> = batch
-                .par_chunks(ROWS_PER_TASK)
-                .map(|chunk| {
-                    let mut part = String::new();
-                    for (i, row) in chunk.iter().enumerate() {
-                        if i > 0 {
-                            part.push(',');
-                        }
-                        part.push_str(&serde_json::to_string(&row.json())?);
-                    }
-                    Ok(part)
-                })
-                .collect();
-            for part in parts.map_err(encoding)? {
-                if !first {
-                    sink(",")?;
+        let render = |chunk: &[&R], part: &mut String| {
+            for (i, row) in chunk.iter().enumerate() {
+                if i > 0 {
+                    part.push(',');
                 }
-                first = false;
-                sink(&part)?;
+                // Into the buffer: `to_writer` on a `Vec` would not reuse it.
+                part.push_str(&serde_json::to_string(&row.json()).map_err(encoding)?);
             }
-        }
+            Ok(())
+        };
+        in_batches(&rows, render, &mut |part| {
+            if !first {
+                sink(",")?;
+            }
+            first = false;
+            sink(part)
+        })?;
         sink("]")?;
     }
     sink("}")
@@ -494,6 +488,11 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -
                 for row in chunk {
                     row.cells(clusters, &mut cells);
                     for (width, cell) in widths.iter_mut().zip(&cells) {
+                        // Most cells of a large fleet are empty: `-`, one column wide.
+                        if cell.is_none() {
+                            *width = (*width).max(1);
+                            continue;
+                        }
                         text.clear();
                         push_cell(&mut text, *cell);
                         *width = text.chars().count().max(*width);
@@ -522,47 +521,89 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -
             "{}\n",
             paint(header.trim_end(), Style::new().bold())
         ))?;
-        for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
-            let parts: Vec<String> = batch
-                .par_chunks(ROWS_PER_TASK)
-                .map(|chunk| {
-                    let line_len = first + widths.iter().map(|w| w + 2).sum::<usize>() + 1;
-                    let mut part = String::with_capacity(chunk.len() * line_len);
-                    let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
-                    for row in chunk {
-                        let start = part.len();
-                        let _ = write!(part, "{:first$}", row.name());
-                        row.cells(clusters, &mut cells);
-                        for (cell, w) in cells.iter().zip(&widths) {
-                            text.clear();
-                            push_cell(&mut text, *cell);
-                            let pad = w.saturating_sub(text.chars().count());
-                            part.push_str("  ");
-                            if color {
-                                let style = match cell.map(|c| c.count) {
-                                    None => Style::new().dim(),
-                                    Some(1) => Style::new().green(),
-                                    Some(_) => Style::new().yellow(),
-                                };
-                                part.push_str(&paint(&text, style));
-                            } else {
-                                part.push_str(&text);
-                            }
-                            part.extend(std::iter::repeat_n(' ', pad));
-                        }
-                        let kept = part[start..].trim_end().len();
-                        part.truncate(start + kept);
-                        part.push('\n');
+        // An empty cell, with its separator and padding, is the same text in every row.
+        let empty: Vec<String> = widths
+            .iter()
+            .map(|w| {
+                let mut text = "  ".to_string();
+                text.push_str(&paint("-", Style::new().dim()));
+                push_spaces(&mut text, w.saturating_sub(1));
+                text
+            })
+            .collect();
+        let render = |chunk: &[&R], part: &mut String| {
+            let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
+            for row in chunk {
+                let start = part.len();
+                let _ = write!(part, "{:first$}", row.name());
+                row.cells(clusters, &mut cells);
+                for ((cell, w), empty) in cells.iter().zip(&widths).zip(&empty) {
+                    let Some(filled) = cell else {
+                        part.push_str(empty);
+                        continue;
+                    };
+                    text.clear();
+                    push_cell(&mut text, *cell);
+                    let pad = w.saturating_sub(text.chars().count());
+                    part.push_str("  ");
+                    if color {
+                        let style = match filled.count {
+                            1 => Style::new().green(),
+                            _ => Style::new().yellow(),
+                        };
+                        part.push_str(&paint(&text, style));
+                    } else {
+                        part.push_str(&text);
                     }
-                    part
-                })
-                .collect();
-            for part in &parts {
-                sink(part)?;
+                    push_spaces(part, pad);
+                }
+                let kept = part[start..].trim_end().len();
+                part.truncate(start + kept);
+                part.push('\n');
             }
+            Ok(())
+        };
+        in_batches(&rows, render, sink)?;
+    }
+    Ok(())
+}
+
+/// Renders `rows` a batch at a time, a task per [`ROWS_PER_TASK`] rows on both cores, and gives
+/// each task's text to `sink` in order. Each task writes into a buffer kept from batch to
+/// batch: a large fleet's matrix is megabytes, and fresh memory (zeroed by the kernel, and
+/// given back by the allocator once freed) costs more than the rendering.
+fn in_batches<T: Sync>(
+    rows: &[T],
+    render: impl Fn(&[T], &mut String) -> Result<()> + Sync,
+    sink: &mut Sink,
+) -> Result<()> {
+    let mut buffers = vec![String::new(); TASKS_PER_BATCH];
+    for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
+        let chunks = batch.chunks(ROWS_PER_TASK).len();
+        buffers
+            .par_iter_mut()
+            .zip(batch.par_chunks(ROWS_PER_TASK))
+            .map(|(part, chunk)| {
+                part.clear();
+                render(chunk, part)
+            })
+            .collect::<Result<()>>()?;
+        for part in &buffers[..chunks] {
+            sink(part)?;
         }
     }
     Ok(())
+}
+
+/// Appends `n` spaces.
+fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let step = left.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        left -= step;
+    }
 }
 
 /// Rows a task of the table or JSON rendering takes.
