@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use memchr::memmem::Finder;
+#[cfg(unix)]
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 use super::doc::{self, Node};
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
@@ -16,6 +18,11 @@ use crate::error::{Error, Result};
 /// Reads files below one root, shared by the threads that read clusters, apps and sets.
 pub(crate) struct Reader<'a> {
     root: &'a Path,
+    /// The root directory, opened: files are looked up from it, so the kernel does not walk
+    /// the root's own path again for each of thousands of files. `None` where it could not be
+    /// opened; then paths are joined to `root`.
+    #[cfg(unix)]
+    dir: Option<std::os::fd::OwnedFd>,
     texts: Mutex<HashMap<PathBuf, Arc<str>>>,
     /// When set, cluster lists containing none of these texts are not parsed.
     focus: Option<Vec<Finder<'static>>>,
@@ -25,6 +32,13 @@ impl<'a> Reader<'a> {
     pub fn new(root: &'a Path) -> Self {
         Reader {
             root,
+            #[cfg(unix)]
+            dir: rustix::fs::open(
+                root,
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .ok(),
             texts: Mutex::new(HashMap::new()),
             focus: None,
         }
@@ -53,7 +67,7 @@ impl<'a> Reader<'a> {
             return Ok(Some(text.clone()));
         }
         let text = BUFFER.with_borrow_mut(|bytes| {
-            match read_file(&self.root.join(rel), bytes) {
+            match self.read_file(rel, bytes) {
                 Ok(()) => {}
                 Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(Error::io(rel, e)),
@@ -178,7 +192,37 @@ impl<'a> Reader<'a> {
 
     /// True when `rel` is a directory.
     pub fn is_dir(&self, rel: &Path) -> bool {
+        #[cfg(unix)]
+        if let Some(dir) = &self.dir {
+            return rustix::fs::statat(dir, rel, AtFlags::empty())
+                .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory);
+        }
         self.root.join(rel).is_dir()
+    }
+
+    /// Reads the whole of file `rel` into `bytes`. Unlike `fs::read` it does not ask for the
+    /// size and position first (`File::read_to_end` does, through `take` it does not): fleet
+    /// files are small, and two system calls less per file show in a fleet of thousands.
+    fn read_file(&self, rel: &Path, bytes: &mut Vec<u8>) -> io::Result<()> {
+        bytes.clear();
+        #[cfg(unix)]
+        let opened = match &self.dir {
+            Some(dir) => Some(fs::File::from(rustix::fs::openat(
+                dir,
+                rel,
+                OFlags::RDONLY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?)),
+            None => None,
+        };
+        #[cfg(not(unix))]
+        let opened = None;
+        let file = match opened {
+            Some(file) => file,
+            None => fs::File::open(self.root.join(rel))?,
+        };
+        file.take(u64::MAX).read_to_end(bytes)?;
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<str>>> {
@@ -319,16 +363,6 @@ thread_local! {
     /// Each reading thread's buffer: a file is read into it, then copied once into a block of
     /// its exact size. A fresh buffer per file cost a page (zeroed by the kernel) per file.
     static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
-}
-
-/// Reads a whole file into `bytes`. Unlike `fs::read` it does not ask for the size and
-/// position first (`File::read_to_end` does, through `take` it does not): fleet files are
-/// small, and two system calls less per file show in a fleet of thousands.
-fn read_file(path: &Path, bytes: &mut Vec<u8>) -> io::Result<()> {
-    bytes.clear();
-    let file = fs::File::open(path)?;
-    file.take(u64::MAX).read_to_end(bytes)?;
-    Ok(())
 }
 
 /// True for errors that mean "nothing there": a missing path, or a directory where a file was
