@@ -107,6 +107,34 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// Parses the lists a focused read left unparsed ([`Reader::tree_list`]) whose text holds
+    /// one of `needles`.
+    pub(crate) fn parse_lists_holding(
+        &mut self,
+        reader: &Reader,
+        needles: &[memchr::memmem::Finder],
+    ) -> Result<()> {
+        let lists = self
+            .entry
+            .iter_mut()
+            .chain(&mut self.apps_list)
+            .chain(&mut self.infra_list)
+            .chain(&mut self.other_lists);
+        for list in lists {
+            if list.generated || !list.references.is_empty() {
+                continue;
+            }
+            if reader.holds_any(&list.path, needles) {
+                if let Some(parsed) = reader.list_file(&list.path)? {
+                    *list = parsed;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// True when `clusters/<name>` looks like a cluster: it holds a kustomization, a manifest, or
 /// a subdirectory with a kustomization (the hub-and-spoke layout has only those).
 pub(crate) fn is_cluster_dir(reader: &Reader, dir: &Path) -> Result<bool> {

@@ -99,3 +99,35 @@ impl Lookup {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `where` reads only what concerns the name: it must find exactly what a full read finds,
+    /// for every app and namespace (and a few names that are neither) of every test fleet.
+    #[test]
+    fn the_focused_read_finds_what_the_full_read_finds() {
+        let mut compared = 0;
+        for root in crate::fleet::test_roots() {
+            let Ok(full) = Fleet::read(&root) else {
+                continue;
+            };
+            let mut names = full.names(Kind::App);
+            names.extend(full.names(Kind::Namespace));
+            names.extend(full.cluster_names());
+            names.extend(full.sets().iter().map(|s| s.name.clone()));
+            names.extend(["common", "no-such-name", "flux-system"].map(String::from));
+            for name in names {
+                let focused = Fleet::read_for_name(&root, &name).expect("the full read worked");
+                match (lookup(&full, &name), lookup(&focused, &name)) {
+                    (Ok(want), Ok(got)) => assert_eq!(got, want, "{name} in {}", root.display()),
+                    (Err(_), Err(_)) => {}
+                    (want, got) => panic!("{name} in {}: {want:?} vs {got:?}", root.display()),
+                }
+                compared += 1;
+            }
+        }
+        assert!(compared > 50, "only {compared} names compared");
+    }
+}

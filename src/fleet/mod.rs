@@ -116,19 +116,23 @@ impl Fleet {
                 )
             }
             Some(name) => {
-                // Definitions first: they say which texts a list must contain to concern
-                // `name`, so the clusters' long lists that cannot are not parsed at all.
-                owned.focus(vec![name.to_string()]);
-                let (sets, extras) = {
-                    let reader = &owned;
-                    rayon::join(|| read_sets(reader), || read_extras(reader))
-                };
-                owned.focus(needles(name, &sets, &extras));
+                // Everything at once: cluster lists that lead nowhere inside their tree are
+                // only read, and parsed below if they hold one of the texts that bring `name`
+                // in, which the definitions tell.
+                owned.focus(&[name.to_string()]);
                 let reader = &owned;
-                (
-                    rayon::join(|| read_clusters(reader), || read_apps(reader, depth, only)),
-                    (sets, extras),
-                )
+                let ((clusters, apps), (sets, extras)) = rayon::join(
+                    || rayon::join(|| read_clusters(reader), || read_apps(reader, depth, only)),
+                    || rayon::join(|| read_sets(reader), || read_extras(reader)),
+                );
+                let clusters = clusters.and_then(|mut clusters| {
+                    let needles = read::finders(&needles(name, &sets, &extras));
+                    clusters
+                        .par_iter_mut()
+                        .try_for_each(|c| c.parse_lists_holding(reader, &needles))?;
+                    Ok(clusters)
+                });
+                ((clusters, apps), (sets, extras))
             }
         };
         let (clusters, mut apps, (sets, namespaces)) = (clusters?, apps?, sets?);
@@ -366,6 +370,33 @@ impl Fleet {
         names.dedup();
         names
     }
+}
+
+/// The fleets the unit tests compare readings on: the seed fixture, every fleet under
+/// `tests/cases`, and the corpus of public fleets when it is there.
+#[cfg(test)]
+pub(crate) fn test_roots() -> Vec<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut roots = vec![manifest.join("tests/fixtures/seed-fleet")];
+    let mut stack = vec![
+        manifest.join("tests/cases"),
+        manifest.join("../shared/corpus"),
+    ];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.join("clusters").is_dir() {
+                    roots.push(path.canonicalize().unwrap_or(path.clone()));
+                }
+                stack.push(path);
+            }
+        }
+    }
+    roots
 }
 
 fn read_clusters(reader: &Reader) -> Result<Vec<Cluster>> {

@@ -44,14 +44,11 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads only what concerns a name from now on: see [`Reader::tree_list`].
-    pub fn focus(&mut self, needles: Vec<String>) {
-        self.focus = Some(
-            needles
-                .iter()
-                .map(|n| Finder::new(n.as_bytes()).into_owned())
-                .collect(),
-        );
+    /// Reads only what concerns a name from now on: namespace manifests that hold none of
+    /// `needles` are not parsed ([`Reader::concerns`]), nor are cluster lists that lead nowhere
+    /// inside their tree ([`Reader::tree_list`]).
+    pub fn focus(&mut self, needles: &[String]) {
+        self.focus = Some(finders(needles));
     }
 
     /// The texts of every file read, by repository-relative path.
@@ -109,19 +106,20 @@ impl<'a> Reader<'a> {
             .is_none_or(|needles| holds_any(needles, text))
     }
 
-    /// The list of `dir` inside cluster tree `tree`. When focused, a list whose text holds
-    /// none of the focus texts and, line by line, no entry inside the tree cannot bring the
-    /// name in: it is returned without references and without being parsed (nor checked).
+    /// The list of `dir` inside cluster tree `tree`. When focused, a list with, line by line,
+    /// no entry inside the tree leads the walk nowhere: it is returned without references and
+    /// without being parsed (nor checked). Whether it brings the name in is decided once the
+    /// texts that would show it are known: see [`Reader::holds_any`] and [`Reader::list_file`].
     pub fn tree_list(&self, dir: &Path, tree: &Path) -> Result<Option<ListFile>> {
-        let Some(needles) = &self.focus else {
+        if self.focus.is_none() {
             return self.list(dir);
-        };
+        }
         for name in KUSTOMIZATION_NAMES {
             let path = dir.join(name);
             let Some(text) = self.text(&path)? else {
                 continue;
             };
-            if !holds_any(needles, &text) && !reaches_into(&text, dir, tree) {
+            if !reaches_into(&text, dir, tree) {
                 return Ok(Some(ListFile {
                     path,
                     references: Vec::new(),
@@ -133,6 +131,18 @@ impl<'a> Reader<'a> {
             return self.list(dir);
         }
         Ok(None)
+    }
+
+    /// The list in kustomization file `path`, parsed; `None` when there is no such file.
+    pub fn list_file(&self, path: &Path) -> Result<Option<ListFile>> {
+        Ok(self.docs(path)?.map(|docs| ListFile::from_docs(path, docs)))
+    }
+
+    /// True when the file at `path`, already read, holds one of `needles`.
+    pub fn holds_any(&self, path: &Path, needles: &[Finder]) -> bool {
+        self.lock()
+            .get(path)
+            .is_some_and(|text| holds_any(needles, text))
     }
 
     /// The entries of a directory as `(name, is_dir)`, sorted, hidden ones left out; empty when
@@ -228,6 +238,14 @@ impl<'a> Reader<'a> {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<str>>> {
         self.texts.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Searchers for `needles`.
+pub(crate) fn finders(needles: &[String]) -> Vec<Finder<'static>> {
+    needles
+        .iter()
+        .map(|n| Finder::new(n.as_bytes()).into_owned())
+        .collect()
 }
 
 /// True when `text` holds one of the texts `needles` look for.

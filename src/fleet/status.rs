@@ -933,30 +933,9 @@ mod tests {
     /// filter, on the seed fleet, the fleets of the test cases and those of the corpus.
     #[test]
     fn the_borrowed_matrix_renders_as_the_status() {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut roots = vec![manifest.join("tests/fixtures/seed-fleet")];
-        // The test cases, and the corpus of public fleets when it is there.
-        let mut stack = vec![
-            manifest.join("tests/cases"),
-            manifest.join("../shared/corpus"),
-        ];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    if path.join("clusters").is_dir() {
-                        roots.push(path.clone());
-                    }
-                    stack.push(path);
-                }
-            }
-        }
+        let roots = crate::fleet::test_roots();
         let mut compared = 0;
         for root in roots {
-            let root = root.canonicalize().unwrap_or(root);
             // The command reads without listing overlays: the same matrix.
             let (Ok(fleet), Ok(shallow)) = (Fleet::read(&root), Fleet::read_for_matrix(&root))
             else {
