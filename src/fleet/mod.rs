@@ -457,17 +457,13 @@ fn read_apps(reader: &Reader, depth: Depth, only: Option<&str>) -> Result<Vec<Ap
         Some(name) => vec![name.to_string()],
         None => reader.subdirs(Path::new("apps"))?,
     };
-    let names: Vec<String> = names
-        .into_iter()
-        .filter(|n| Path::new("apps").join(n) != Path::new(COMMON_APPS))
-        // App names are RFC 1123 labels; `_base` and the like are shared building blocks.
-        .filter(|n| crate::names::is_label(n))
-        .collect();
-    let apps: Result<Vec<Option<App>>> = names
+    // App names are RFC 1123 labels; `_base` and the like are shared building blocks.
+    let common = COMMON_APPS.trim_start_matches("apps/");
+    names
         .par_iter()
-        .map(|n| App::read(reader, n, depth))
-        .collect();
-    Ok(apps?.into_iter().flatten().collect())
+        .filter(|n| crate::names::is_label(n) && *n != common)
+        .filter_map(|n| App::read(reader, n, depth).transpose())
+        .collect()
 }
 
 fn read_sets(reader: &Reader) -> Result<(Vec<NamespaceSet>, Vec<Namespace>)> {

@@ -105,6 +105,7 @@ impl ListFile {
             let Some(Value::Seq(items)) = doc.get_mut(key).map(|n| &mut n.value) else {
                 continue;
             };
+            list.references.reserve(items.len());
             for item in items {
                 // The parsed text is moved, not copied: lists hold tens of thousands of entries.
                 if let Value::Scalar(written) = &mut item.value {

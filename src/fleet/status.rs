@@ -411,7 +411,8 @@ fn json<R: Row>(clusters: &[String], all: &[R], pretty: bool, sink: &mut Sink) -
             }
             Ok(())
         };
-        in_batches(&rows, render, &mut |part| {
+        // A first guess (a row with a few placements): the buffers grow as needed, once.
+        in_batches(&rows, 1024, render, &mut |part| {
             if !first {
                 sink(",")?;
             }
@@ -563,21 +564,28 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -
             }
             Ok(())
         };
-        in_batches(&rows, render, sink)?;
+        let row_len = first + widths.iter().map(|w| w + 2).sum::<usize>() + 1;
+        in_batches(&rows, row_len, render, sink)?;
     }
     Ok(())
 }
 
-/// Renders `rows` a batch at a time, a task per [`ROWS_PER_TASK`] rows on both cores, and gives
+/// Renders `rows` a batch at a time, a task per [`ROWS_PER_TASK`] rows on both cores (each row
+/// about `row_len` bytes long), and gives
 /// each task's text to `sink` in order. Each task writes into a buffer kept from batch to
 /// batch: a large fleet's matrix is megabytes, and fresh memory (zeroed by the kernel, and
 /// given back by the allocator once freed) costs more than the rendering.
 fn in_batches<T: Sync>(
     rows: &[T],
+    row_len: usize,
     render: impl Fn(&[T], &mut String) -> Result<()> + Sync,
     sink: &mut Sink,
 ) -> Result<()> {
-    let mut buffers = vec![String::new(); TASKS_PER_BATCH];
+    // Sized for `row_len` bytes a row up front: growing them by doubling would copy and
+    // touch fresh memory several times over.
+    let mut buffers: Vec<String> = (0..TASKS_PER_BATCH)
+        .map(|_| String::with_capacity(row_len * ROWS_PER_TASK.min(rows.len())))
+        .collect();
     for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
         let chunks = batch.chunks(ROWS_PER_TASK).len();
         buffers
