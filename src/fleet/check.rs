@@ -119,7 +119,7 @@ impl TargetKind {
 fn unresolved(root: &Path, reference: &Reference, kind: Option<TargetKind>) -> Option<Finding> {
     let at = |message: String, fix: String| {
         Some(Finding::error(
-            &reference.file,
+            &*reference.file,
             reference.line,
             message,
             fix,
@@ -190,7 +190,7 @@ fn flux_paths(fleet: &Fleet, out: &mut Vec<Finding>) {
             };
             if let Some(other) = other_cluster(fleet, cluster, target) {
                 out.push(Finding::error(
-                    &path.file,
+                    &*path.file,
                     path.line,
                     format!(
                         "Flux Kustomization {} of cluster {} reconciles {}, cluster {other}'s \
@@ -204,7 +204,7 @@ fn flux_paths(fleet: &Fleet, out: &mut Vec<Finding>) {
                 ));
             } else if object.this_repo && !fleet.root().join(target).is_dir() {
                 out.push(Finding::error(
-                    &path.file,
+                    &*path.file,
                     path.line,
                     format!(
                         "Flux Kustomization {} points at {}, which is not a directory",
@@ -304,7 +304,7 @@ fn cluster_files(fleet: &Fleet, cluster: &Cluster, out: &mut Vec<Finding>) {
                 .is_some_and(|t| other_cluster(fleet, cluster, t).is_some());
             if reference.target.as_deref() != Some(own.as_path()) && !foreign {
                 out.push(Finding::error(
-                    &reference.file,
+                    &*reference.file,
                     reference.line,
                     format!(
                         "Flux Kustomization {} points at {}, not at the cluster's {list} list",
@@ -426,7 +426,7 @@ fn twice(fleet: &Fleet, out: &mut Vec<Finding>) {
 fn location(second: &Placement, first: &Placement) -> (PathBuf, usize) {
     if (second.file.as_path(), second.line) == (first.file.as_path(), first.line) {
         if let Some(last) = second.chain.last() {
-            return (last.file.clone(), last.line);
+            return (last.file.to_path_buf(), last.line);
         }
     }
     (second.file.clone(), second.line)

@@ -8,6 +8,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::flux::{may_hold_flux_kustomization, FluxKustomization};
 use super::read::{is_yaml, Reader};
@@ -214,7 +215,7 @@ impl Walk<'_, '_> {
                 };
                 let (file, line) = match origin {
                     Some(o) => (o.file.clone(), o.line),
-                    None => (dir.to_path_buf(), 0),
+                    None => (Arc::from(dir), 0),
                 };
                 if is_dir {
                     if self.reader.list(&path)?.is_some() {

@@ -4,6 +4,7 @@
 //! object in the cluster whose `spec.path` names a directory of the source to reconcile.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::doc::Node;
 use super::reference::Reference;
@@ -52,7 +53,7 @@ impl FluxKustomization {
         let path = doc.path(&["spec", "path"]).and_then(|node| {
             let written = node.as_str()?;
             Some(Reference {
-                file: file.to_path_buf(),
+                file: Arc::from(file),
                 line: node.line,
                 written: written.to_string(),
                 target: git.then(|| from_root(written)).flatten(),

@@ -338,7 +338,7 @@ pub(crate) fn materialize(
             .or_default()
             .push(Placement {
                 cluster: cluster.name.clone(),
-                file: reference.file.clone(),
+                file: reference.file.to_path_buf(),
                 line: reference.line,
                 via: reference.written.clone(),
                 through: raw.through.clone(),

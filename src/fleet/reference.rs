@@ -1,6 +1,7 @@
 //! References as kustomization lists write them, and the lists that hold them.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::doc::{Node, Value};
 use crate::paths;
@@ -8,8 +9,8 @@ use crate::paths;
 /// One entry of a list: where it is written, the text as written, and what it resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
-    /// The repository-relative file holding the entry.
-    pub file: PathBuf,
+    /// The repository-relative file holding the entry (shared by the entries of one file).
+    pub file: Arc<Path>,
     /// The 1-based line of the entry; 0 for entries Flux generates (no line to point at).
     pub line: usize,
     /// The entry exactly as written (without quotes).
@@ -23,13 +24,13 @@ impl Reference {
     /// A reference written in `file`, resolved relative to the directory holding `file`.
     pub fn in_file(file: &Path, line: usize, written: &str) -> Self {
         let dir = paths::to_slash(file.parent().unwrap_or(Path::new("")));
-        Self::in_dir(file, &dir, line, written.to_string())
+        Self::in_dir(Arc::from(file), &dir, line, written.to_string())
     }
 
     /// [`Reference::in_file`] with the file's directory already written with `/`.
-    fn in_dir(file: &Path, dir: &str, line: usize, written: String) -> Self {
+    fn in_dir(file: Arc<Path>, dir: &str, line: usize, written: String) -> Self {
         Reference {
-            file: file.to_path_buf(),
+            file,
             line,
             target: paths::resolve_in(dir, &written),
             written,
@@ -101,6 +102,7 @@ impl ListFile {
             list.resources_line = key_line(doc, "resources").unwrap_or(node.line);
         }
         let dir = paths::to_slash(path.parent().unwrap_or(Path::new("")));
+        let file: Arc<Path> = Arc::from(path);
         for key in ["resources", "components", "bases"] {
             let Some(Value::Seq(items)) = doc.get_mut(key).map(|n| &mut n.value) else {
                 continue;
@@ -111,7 +113,7 @@ impl ListFile {
                 if let Value::Scalar(written) = &mut item.value {
                     let written = std::mem::take(written);
                     list.references
-                        .push(Reference::in_dir(path, &dir, item.line, written));
+                        .push(Reference::in_dir(file.clone(), &dir, item.line, written));
                 }
             }
         }
