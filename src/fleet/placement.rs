@@ -223,10 +223,16 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         }
         namespace_ids.push(namespace_names.len() - 1);
     }
+    // Tens of thousands of entries are looked up: a map, not a search of the sorted names.
+    let apps: HashMap<&str, usize> = defs.apps.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    let ids = Ids {
+        apps: &apps,
+        namespaces: &namespace_ids,
+    };
     let (apps, namespaces): (Vec<_>, Vec<_>) = clusters
         .par_iter()
         .enumerate()
-        .map(|(i, c)| cluster_placements(i, c, defs, &namespace_ids))
+        .map(|(i, c)| cluster_placements(i, c, defs, &ids))
         .unzip();
     Index {
         apps: Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
@@ -234,14 +240,20 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
     }
 }
 
-/// The placements of one cluster as `(id, raw)`: of apps, the id being the app's index in
-/// `defs.apps`, and of namespaces, the name's index in the distinct names (`namespace_ids`
-/// gives it for each of `defs.namespaces`).
+/// The ids of the names placements place.
+struct Ids<'a> {
+    /// An app's index in `Definitions::apps`, by name.
+    apps: &'a HashMap<&'a str, usize>,
+    /// For each of `Definitions::namespaces`, the index of its name among the distinct names.
+    namespaces: &'a [usize],
+}
+
+/// The placements of one cluster as `(id, raw)`, of apps and of namespaces: see [`Ids`].
 fn cluster_placements(
     at: usize,
     cluster: &Cluster,
     defs: &Definitions,
-    namespace_ids: &[usize],
+    ids: &Ids,
 ) -> (Named, Named) {
     let (mut apps, mut namespaces) = (Vec::new(), Vec::new());
     for (list, file) in cluster.lists().enumerate() {
@@ -262,11 +274,11 @@ fn cluster_placements(
                     .map(|l| &l.references[..])
                     .unwrap_or_default();
                 for (i, entry) in entries.iter().enumerate() {
-                    if let Some((app, _)) = entry.target.as_deref().and_then(|t| app_of(t, defs)) {
+                    if let Some((app, _)) = entry.target.as_deref().and_then(|t| app_of(t, ids)) {
                         apps.push((app, raw(Through::Common, Link::CommonApp(i))));
                     }
                 }
-            } else if let Some((app, through)) = app_of(target, defs) {
+            } else if let Some((app, through)) = app_of(target, ids) {
                 apps.push((app, raw(through, Link::None)));
             } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
                 let Some(members) = defs.sets.get(set) else {
@@ -290,7 +302,7 @@ fn cluster_placements(
                     } else {
                         Link::None
                     };
-                    namespaces.push((namespace_ids[i], raw(through, link)));
+                    namespaces.push((ids.namespaces[i], raw(through, link)));
                 }
             }
         }
@@ -348,11 +360,11 @@ pub(crate) fn materialize(
     out
 }
 
-/// The app a target belongs to (its index in `defs.apps`), and how: `apps/<a>/base`,
-/// `apps/<a>/overlays/<o>`, `apps/<a>`.
-fn app_of(target: &Path, defs: &Definitions) -> Option<(usize, Through)> {
+/// The app a target belongs to (its id), and how: `apps/<a>/base`, `apps/<a>/overlays/<o>`,
+/// `apps/<a>`.
+fn app_of(target: &Path, ids: &Ids) -> Option<(usize, Through)> {
     let (name, rest) = under(target, "apps")?;
-    let name = defs.apps.binary_search(&name).ok()?;
+    let name = *ids.apps.get(name)?;
     let mut parts = rest.split('/').filter(|p| !p.is_empty());
     let through = match (parts.next(), parts.next()) {
         (Some("base"), _) => Through::Base,

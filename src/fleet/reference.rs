@@ -117,7 +117,10 @@ impl ListFile {
                 }
             }
         }
-        list.references.sort_by_key(|r| r.line);
+        // Usually in order already: no sort, and no sort buffer, for most lists.
+        if !list.references.is_sorted_by_key(|r| r.line) {
+            list.references.sort_by_key(|r| r.line);
+        }
         list.namespace = doc
             .get("namespace")
             .and_then(Node::as_str)

@@ -172,33 +172,35 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
         None => (fleet.cluster_names(), 0..all.len()),
     };
     let wanted = wanted_rows(fleet, filter);
-    let rows: Vec<Option<FleetRow>> = wanted
+    let rows: Vec<FleetRow> = wanted
         .into_par_iter()
-        .map(|(kind, name)| {
+        .filter_map(|(kind, name)| {
             let raws = match kind {
                 Kind::App => fleet.placements.apps.get(&name),
                 Kind::Namespace => fleet.placements.namespaces.get(&name),
-            };
-            let placements: Vec<Borrowed> = raws
-                .unwrap_or_default()
-                .iter()
-                .filter(|raw| shown.contains(&raw.cluster))
-                .filter_map(|raw| {
-                    let (cluster, reference, link) = placement::resolve(
-                        raw,
-                        all,
-                        fleet.common_apps.as_ref(),
-                        &fleet.namespaces,
-                    )?;
-                    Some(Borrowed {
-                        column: raw.cluster - shown.start,
-                        cluster: &cluster.name,
-                        through: &raw.through,
-                        reference,
-                        link,
-                    })
-                })
-                .collect();
+            }
+            .unwrap_or_default();
+            // Sized once: thousands of rows growing a vector each add up.
+            let mut placements = Vec::with_capacity(raws.len());
+            placements.extend(
+                raws.iter()
+                    .filter(|raw| shown.contains(&raw.cluster))
+                    .filter_map(|raw| {
+                        let (cluster, reference, link) = placement::resolve(
+                            raw,
+                            all,
+                            fleet.common_apps.as_ref(),
+                            &fleet.namespaces,
+                        )?;
+                        Some(Borrowed {
+                            column: raw.cluster - shown.start,
+                            cluster: &cluster.name,
+                            through: &raw.through,
+                            reference,
+                            link,
+                        })
+                    }),
+            );
             if filter.cluster.is_some() && placements.is_empty() {
                 return None;
             }
@@ -218,10 +220,7 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
             })
         })
         .collect();
-    Ok(Matrix {
-        clusters,
-        rows: rows.into_iter().flatten().collect(),
-    })
+    Ok(Matrix { clusters, rows })
 }
 
 impl Matrix<'_> {
