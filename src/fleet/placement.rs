@@ -255,7 +255,10 @@ fn cluster_placements(
     defs: &Definitions,
     ids: &Ids,
 ) -> (Named, Named) {
-    let (mut apps, mut namespaces) = (Vec::new(), Vec::new());
+    // Most of a cluster's references place an app: sized once rather than grown.
+    let common = defs.common_apps.map_or(0, |l| l.references.len());
+    let mut apps = Vec::with_capacity(cluster.references().count() + common);
+    let mut namespaces = Vec::new();
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
             let Some(target) = &r.target else {
