@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use memchr::memmem::Finder;
+use memchr::{memchr, memchr2, memchr3, memchr_iter};
 #[cfg(unix)]
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
@@ -264,27 +265,37 @@ fn reaches_into(text: &str, dir: &Path, tree: &Path) -> bool {
         return true;
     };
     let within = Within::new(dir, tree);
-    for line in text.as_bytes().split(|&b| b == b'\n') {
-        let line = line.trim_ascii();
-        if line.is_empty() || line[0] == b'#' || line == b"---" {
+    let bytes = text.as_bytes();
+    // Most lists hold no unusual byte and no comment at all; three vector searches of the whole
+    // text spare looking at each byte of each line for them.
+    let unusual = memchr3(b'[', b'{', b'&', bytes).is_some()
+        || memchr3(b'*', b'|', b'>', bytes).is_some()
+        || memchr2(b'"', b'\'', bytes).is_some();
+    let comments = memchr(b'#', bytes).is_some();
+    let mut start = 0;
+    for end in memchr_iter(b'\n', bytes).chain([bytes.len()]) {
+        let line = text[start..end].trim_ascii();
+        start = end + 1;
+        if line.is_empty() || line.starts_with('#') || line == "---" {
             continue;
         }
-        if line.iter().any(|&b| UNUSUAL[usize::from(b)]) {
+        if unusual && line.bytes().any(|b| UNUSUAL[usize::from(b)]) {
             return true;
         }
-        if let Some(item) = line.strip_prefix(b"- ") {
+        if let Some(item) = line.strip_prefix("- ") {
             // Up to the first ` #`.
-            let comment = item.windows(2).position(|w| w == b" #");
-            let item = comment.map_or(item, |at| &item[..at]).trim_ascii();
-            // Only ASCII bytes were split on, so `item` is still UTF-8.
-            match std::str::from_utf8(item) {
-                Ok(item) if !within.inside(item) => continue,
-                _ => return true,
+            let item = match comments {
+                true => item.find(" #").map_or(item, |at| &item[..at]),
+                false => item,
+            };
+            if within.inside(item.trim_ascii()) {
+                return true;
             }
+            continue;
         }
-        let key = line.split(|&b| b == b':').next().unwrap_or_default();
-        let mapped = line.ends_with(b":") || line.windows(2).any(|w| w == b": ");
-        if !mapped || key.contains(&b' ') {
+        let key = line.split(':').next().unwrap_or_default();
+        let mapped = line.ends_with(':') || line.contains(": ");
+        if !mapped || key.contains(' ') {
             return true;
         }
     }
@@ -400,6 +411,39 @@ pub(crate) fn is_yaml(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_lists_with_an_entry_inside_the_tree() {
+        let dir = Path::new("clusters/dev/apps");
+        let tree = Path::new("clusters/dev");
+        let head = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n";
+        for (body, want) in [
+            (
+                "- ../../../apps/a/base\n- ../../../apps/b/overlays/dev\n",
+                false,
+            ),
+            ("- ../../../apps/a/base\n- ./team-a\n", true),
+            ("  - ../../../apps/a/base # the dev copy\n", false),
+            (
+                "  - ../../../apps/a/base #x\n  - ../infra # back in\n",
+                true,
+            ),
+            (
+                "# don't list [anything] here\n- ../../../apps/a/base\n",
+                false,
+            ),
+            ("- ../../../apps/a/base\r\n- ../../prod/apps\r\n", false),
+            ("- '../../../apps/a/base'\n", true),
+            ("[../../../apps/a/base]\n", true),
+            ("- &a ../../../apps/a/base\n", true),
+            ("- ../../../apps/a/base\n  ../continued\n", true),
+            ("patches:\n- path: patch.yaml\n", true),
+            ("- ../../../apps/a/base\n---\n", false),
+        ] {
+            let text = format!("{head}{body}");
+            assert_eq!(reaches_into(&text, dir, tree), want, "{body:?}");
+        }
+    }
 
     #[test]
     fn decides_whether_an_entry_stays_in_the_tree() {
