@@ -4,6 +4,7 @@
 //! compared after normalising (`./`, trailing `/`, `a/../b`), so that the same directory written
 //! two ways is recognised as one.
 
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
 /// True for a reference kustomize fetches from elsewhere (a URL or a `github.com/...` path).
@@ -76,10 +77,7 @@ pub fn resolve_in(dir: &str, reference: &str) -> Option<PathBuf> {
         rest = r;
     }
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    if rest
-        .split('/')
-        .all(|s| !s.is_empty() && s != "." && s != "..")
-    {
+    if plain(rest) {
         let mut base = dir;
         for _ in 0..ups {
             if base.is_empty() {
@@ -125,6 +123,21 @@ pub fn reference_between(from: &Path, to: &Path) -> String {
         (_, true) => ".".to_string(),
         (0, false) => format!("./{}", parts.join("/")),
         _ => parts.join("/"),
+    }
+}
+
+/// True when `path` is made of plain names: no empty, `.` or `..` segment, not absolute.
+pub fn plain(path: &str) -> bool {
+    path.split('/')
+        .all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
+/// [`to_slash`], borrowed when the path is already written that way (every path the fleet
+/// reader makes, on Unix): the JSON status writes tens of thousands.
+pub fn as_slash(path: &Path) -> Cow<'_, str> {
+    match path.to_str() {
+        Some(text) if cfg!(unix) && plain(text) => Cow::Borrowed(text),
+        _ => Cow::Owned(to_slash(path)),
     }
 }
 

@@ -357,7 +357,7 @@ impl<'p> Within<'p> {
         if ups == 0 && crate::paths::is_remote(item) {
             return false;
         }
-        if !plain(rest) {
+        if !crate::paths::plain(rest) {
             return crate::paths::resolve(Path::new(self.dir), item)
                 .is_some_and(|t| t.starts_with(self.tree));
         }
@@ -374,12 +374,6 @@ impl<'p> Within<'p> {
             None => false,
         }
     }
-}
-
-/// True when `path` is made of plain names: no empty, `.` or `..` segment, not absolute.
-fn plain(path: &str) -> bool {
-    path.split('/')
-        .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
 /// True when `path` equals `prefix` or lies below it.

@@ -1,6 +1,7 @@
 //! The status matrix as data (apps × clusters, namespaces × clusters) and its three renderings:
 //! a terminal table, the JSON of DESIGN.md, and Markdown for pull request descriptions.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -11,7 +12,7 @@ use serde::Serialize;
 use super::placement::{self, ByCluster, Kind, Placement, Through};
 use super::{Fleet, Reference};
 use crate::error::{Error, Result};
-use crate::paths::to_slash;
+use crate::paths::{as_slash, to_slash};
 use std::path::Path;
 
 /// Which part of the matrix to show.
@@ -651,7 +652,7 @@ struct JsonRow<'a> {
 /// own entry; a definition arriving twice lists the other placements under `also`.
 #[derive(Serialize)]
 struct JsonCell<'a> {
-    file: String,
+    file: Cow<'a, str>,
     line: usize,
     via: &'a str,
     through: &'static str,
@@ -667,7 +668,7 @@ struct JsonCell<'a> {
 
 #[derive(Serialize)]
 struct JsonEntry<'a> {
-    file: String,
+    file: Cow<'a, str>,
     line: usize,
     via: &'a str,
 }
@@ -711,7 +712,7 @@ impl<'a> JsonCell<'a> {
     }
 
     fn new_at(
-        file: &Path,
+        file: &'a Path,
         line: usize,
         via: &'a str,
         through: &'a Through,
@@ -723,14 +724,14 @@ impl<'a> JsonCell<'a> {
             _ => (None, None),
         };
         JsonCell {
-            file: to_slash(file),
+            file: as_slash(file),
             line,
             via,
             through: through.label(),
             overlay,
             set,
             entry: link.map(|r| JsonEntry {
-                file: to_slash(&r.file),
+                file: as_slash(&r.file),
                 line: r.line,
                 via: &r.written,
             }),
