@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::flux::{may_hold_flux_kustomization, FluxKustomization};
 use super::read::{is_yaml, Reader};
-use super::reference::{ListFile, Reference};
+use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 use crate::error::Result;
 
 /// One cluster and the lists its tree pulls in.
@@ -139,6 +139,13 @@ impl Cluster {
 /// True when `clusters/<name>` looks like a cluster: it holds a kustomization, a manifest, or
 /// a subdirectory with a kustomization (the hub-and-spoke layout has only those).
 pub(crate) fn is_cluster_dir(reader: &Reader, dir: &Path) -> Result<bool> {
+    // The usual case without listing the directory: its kustomization, which the walk reads
+    // next anyway.
+    for name in KUSTOMIZATION_NAMES {
+        if reader.text(&dir.join(name))?.is_some() {
+            return Ok(true);
+        }
+    }
     let entries = reader.entries(dir)?;
     // Files first: a cluster's own kustomization answers without parsing a subdirectory's list
     // (`apps/`, thousands of lines in a large fleet, comes first by name).

@@ -99,7 +99,8 @@ impl Fleet {
 
     /// Reads what `where NAME` needs: the cluster trees, the namespace sets, and app `name`
     /// alone. Every other app is absent from this snapshot ([`Fleet::is_partial`]), which
-    /// spares thousands of directory lookups in a large fleet.
+    /// spares thousands of directory lookups in a large fleet; so are the texts of namespace
+    /// manifests that cannot define `name` ([`Fleet::text`]).
     pub fn read_for_name(root: &Path, name: &str) -> Result<Fleet> {
         Self::read_scoped(root, Depth::Listed, Some(name))
     }

@@ -147,9 +147,10 @@ fn collect_file(
         return Ok(());
     }
     // Most files are not namespaces at all; skip the parse when the kind cannot be there.
-    match reader.text(file)? {
-        Some(text) if text.contains("Namespace") && reader.concerns(&text) => {}
-        _ => return Ok(()),
+    if !reader.wants(file, |text| {
+        text.contains("Namespace") && reader.concerns(text)
+    })? {
+        return Ok(());
     }
     for doc in reader.docs(file)?.unwrap_or_default() {
         if doc.get("kind").and_then(Node::as_str) != Some("Namespace") {

@@ -80,6 +80,26 @@ impl<'a> Reader<'a> {
         Ok(Some(text))
     }
 
+    /// Whether file `rel` is wanted, `wanted` deciding on its text; false when there is no
+    /// such file. A focused read keeps the text only if wanted: a name's lookup reads a
+    /// thousand manifests to parse one or two.
+    pub fn wants(&self, rel: &Path, wanted: impl Fn(&str) -> bool) -> Result<bool> {
+        if self.focus.is_none() {
+            return Ok(self.text(rel)?.is_some_and(|text| wanted(&text)));
+        }
+        if let Some(text) = self.lock().get(rel) {
+            return Ok(wanted(text));
+        }
+        BUFFER.with_borrow_mut(|bytes| {
+            match self.read_file(rel, bytes) {
+                Ok(()) => {}
+                Err(e) if absent(&e) => return Ok(false),
+                Err(e) => return Err(Error::io(rel, e)),
+            }
+            Ok(wanted(doc::decode(rel, bytes)?))
+        })
+    }
+
     /// The parsed documents of a file; `None` when there is no such file.
     pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Node>>> {
         match self.text(rel)? {
