@@ -84,28 +84,32 @@ impl<'a> Reader<'a> {
     /// such file. A focused read keeps the text only if wanted: a name's lookup reads a
     /// thousand manifests to parse one or two.
     pub fn wants(&self, rel: &Path, wanted: impl Fn(&str) -> bool) -> Result<bool> {
+        Ok(self.passing(rel, |text| Ok(wanted(text)))?.unwrap_or(false))
+    }
+
+    /// The parsed documents of a file; `None` when there is no such file. A focused read
+    /// parses files it has not read before without keeping their text.
+    pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Node>>> {
+        self.passing(rel, |text| Ok(doc::parse(rel, text)?))
+    }
+
+    /// `f` of the text of file `rel`; `None` when there is no such file. The text is kept
+    /// unless the read is focused. `f` must not read files: it runs on this thread's buffer.
+    fn passing<T>(&self, rel: &Path, f: impl FnOnce(&str) -> Result<T>) -> Result<Option<T>> {
         if self.focus.is_none() {
-            return Ok(self.text(rel)?.is_some_and(|text| wanted(&text)));
+            return self.text(rel)?.map(|text| f(&text)).transpose();
         }
-        if let Some(text) = self.lock().get(rel) {
-            return Ok(wanted(text));
+        if let Some(text) = self.lock().get(rel).cloned() {
+            return f(&text).map(Some);
         }
         BUFFER.with_borrow_mut(|bytes| {
             match self.read_file(rel, bytes) {
                 Ok(()) => {}
-                Err(e) if absent(&e) => return Ok(false),
+                Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(Error::io(rel, e)),
             }
-            Ok(wanted(doc::decode(rel, bytes)?))
+            f(doc::decode(rel, bytes)?).map(Some)
         })
-    }
-
-    /// The parsed documents of a file; `None` when there is no such file.
-    pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Node>>> {
-        match self.text(rel)? {
-            Some(text) => Ok(Some(doc::parse(rel, &text)?)),
-            None => Ok(None),
-        }
     }
 
     /// The kustomization file of `dir`, parsed into its list; `None` when `dir` has none.
