@@ -128,8 +128,15 @@ pub fn reference_between(from: &Path, to: &Path) -> String {
 
 /// True when `path` is made of plain names: no empty, `.` or `..` segment, not absolute.
 pub fn plain(path: &str) -> bool {
-    path.split('/')
-        .all(|s| !s.is_empty() && s != "." && s != "..")
+    let bytes = path.as_bytes();
+    if bytes.first().is_none_or(|&b| b == b'/')
+        || bytes.last() == Some(&b'/')
+        || memchr::memmem::find(bytes, b"//").is_some()
+    {
+        return false;
+    }
+    // Without a dot no segment can be `.` or `..`: most paths, decided without splitting.
+    memchr::memchr(b'.', bytes).is_none() || path.split('/').all(|s| s != "." && s != "..")
 }
 
 /// [`to_slash`], borrowed when the path is already written that way (every path the fleet
@@ -205,6 +212,10 @@ mod tests {
         ) {
             let reference = parts.join("/");
             prop_assert_eq!(normalize(&reference), normalize_by_segments(&reference));
+            prop_assert_eq!(
+                plain(&reference),
+                reference.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+            );
             let path = Path::new(&reference);
             prop_assert_eq!(to_slash(path), normal_components(path).join("/"));
         }

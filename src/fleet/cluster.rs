@@ -190,12 +190,13 @@ impl Walk<'_, '_> {
                     };
                     // Only the cluster's own tree is followed: what lies outside are the
                     // shared definitions the cluster references.
-                    if target.starts_with(&self.dir) {
-                        if self.reader.is_dir(target) {
-                            self.enqueue(target.clone(), None);
-                        } else {
-                            self.scan(target)?;
-                        }
+                    // A manifest is read straight away, without asking first whether the
+                    // target is a directory; that is asked when it could not be read.
+                    if target.starts_with(&self.dir)
+                        && !self.scan(target)?
+                        && self.reader.is_dir(target)
+                    {
+                        self.enqueue(target.clone(), None);
                     }
                 }
                 self.lists.push(list);
@@ -262,24 +263,26 @@ impl Walk<'_, '_> {
     }
 
     /// Reads the Flux Kustomizations of a manifest in the tree and queues what they attach.
-    fn scan(&mut self, file: &Path) -> Result<()> {
+    /// True when `file` was looked at before or read now as a file; false when it was not
+    /// read (not a manifest by its name, Flux's own components, or no such file).
+    fn scan(&mut self, file: &Path) -> Result<bool> {
         if !self.scanned.insert(file.to_path_buf()) {
-            return Ok(());
+            return Ok(true);
         }
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
         // Flux's own components (hundreds of kilobytes of CRDs) never attach a list.
         if name.as_deref() == Some("gotk-components.yaml") || !name.as_deref().is_some_and(is_yaml)
         {
-            return Ok(());
+            return Ok(false);
         }
         let Some(text) = self.reader.text(file)? else {
-            return Ok(());
+            return Ok(false);
         };
         if !may_hold_flux_kustomization(&text) {
-            return Ok(());
+            return Ok(true);
         }
         let Some(docs) = self.reader.docs(file)? else {
-            return Ok(());
+            return Ok(true);
         };
         for object in FluxKustomization::from_docs(file, &docs) {
             if let Some(path) = &object.path {
@@ -293,6 +296,6 @@ impl Walk<'_, '_> {
             }
             self.flux.push(object);
         }
-        Ok(())
+        Ok(true)
     }
 }
