@@ -275,14 +275,10 @@ impl Walk<'_, '_> {
         {
             return Ok(false);
         }
-        let Some(text) = self.reader.text(file)? else {
-            return Ok(false);
-        };
-        if !may_hold_flux_kustomization(&text) {
-            return Ok(true);
-        }
-        let Some(docs) = self.reader.docs(file)? else {
-            return Ok(true);
+        let docs = match self.reader.docs_if(file, may_hold_flux_kustomization)? {
+            None => return Ok(false),
+            Some(None) => return Ok(true),
+            Some(Some(docs)) => docs,
         };
         for object in FluxKustomization::from_docs(file, &docs) {
             if let Some(path) = &object.path {

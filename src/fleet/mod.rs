@@ -108,6 +108,10 @@ impl Fleet {
     fn read_scoped(root: &Path, depth: Depth, only: Option<&str>) -> Result<Fleet> {
         let deep = depth == Depth::Deep;
         let mut owned = Reader::new(root);
+        // The matrix and a name's lookup never show a file's text: it is not kept.
+        if depth == Depth::Matrix || only.is_some() {
+            owned.lean();
+        }
         let ((clusters, apps), (sets, extras)) = match only {
             None => {
                 let reader = &owned;

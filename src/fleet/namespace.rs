@@ -147,12 +147,11 @@ fn collect_file(
         return Ok(());
     }
     // Most files are not namespaces at all; skip the parse when the kind cannot be there.
-    if !reader.wants(file, |text| {
-        text.contains("Namespace") && reader.concerns(text)
-    })? {
+    let wanted = |text: &str| text.contains("Namespace") && reader.concerns(text);
+    let Some(Some(docs)) = reader.docs_if(file, wanted)? else {
         return Ok(());
-    }
-    for doc in reader.docs(file)?.unwrap_or_default() {
+    };
+    for doc in docs {
         if doc.get("kind").and_then(Node::as_str) != Some("Namespace") {
             continue;
         }

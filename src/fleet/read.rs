@@ -27,6 +27,8 @@ pub(crate) struct Reader<'a> {
     texts: Mutex<HashMap<PathBuf, Arc<str>>>,
     /// When set, cluster lists containing none of these texts are not parsed.
     focus: Option<Vec<Finder<'static>>>,
+    /// False when the texts of files read once are not kept ([`Reader::lean`]).
+    keep: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -42,7 +44,14 @@ impl<'a> Reader<'a> {
             .ok(),
             texts: Mutex::new(HashMap::new()),
             focus: None,
+            keep: true,
         }
+    }
+
+    /// Keeps the texts only of files read more than once (the walk's cluster lists): for the
+    /// read-only answers, which never show a file's text.
+    pub fn lean(&mut self) {
+        self.keep = false;
     }
 
     /// Reads only what concerns a name from now on: namespace manifests that hold none of
@@ -80,23 +89,28 @@ impl<'a> Reader<'a> {
         Ok(Some(text))
     }
 
-    /// Whether file `rel` is wanted, `wanted` deciding on its text; false when there is no
-    /// such file. A focused read keeps the text only if wanted: a name's lookup reads a
-    /// thousand manifests to parse one or two.
-    pub fn wants(&self, rel: &Path, wanted: impl Fn(&str) -> bool) -> Result<bool> {
-        Ok(self.passing(rel, |text| Ok(wanted(text)))?.unwrap_or(false))
-    }
-
-    /// The parsed documents of a file; `None` when there is no such file. A focused read
-    /// parses files it has not read before without keeping their text.
+    /// The parsed documents of a file; `None` when there is no such file.
     pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Node>>> {
         self.passing(rel, |text| Ok(doc::parse(rel, text)?))
     }
 
+    /// The parsed documents of a file whose text is `wanted`: `None` when there is no such
+    /// file, `Some(None)` when it is not wanted (and then not parsed).
+    pub fn docs_if(
+        &self,
+        rel: &Path,
+        wanted: impl FnOnce(&str) -> bool,
+    ) -> Result<Option<Option<Vec<Node>>>> {
+        self.passing(rel, |text| match wanted(text) {
+            true => Ok(Some(doc::parse(rel, text)?)),
+            false => Ok(None),
+        })
+    }
+
     /// `f` of the text of file `rel`; `None` when there is no such file. The text is kept
-    /// unless the read is focused. `f` must not read files: it runs on this thread's buffer.
+    /// unless the reader is lean. `f` must not read files: it runs on this thread's buffer.
     fn passing<T>(&self, rel: &Path, f: impl FnOnce(&str) -> Result<T>) -> Result<Option<T>> {
-        if self.focus.is_none() {
+        if self.keep {
             return self.text(rel)?.map(|text| f(&text)).transpose();
         }
         if let Some(text) = self.lock().get(rel).cloned() {
