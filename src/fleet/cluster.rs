@@ -263,16 +263,18 @@ impl Walk<'_, '_> {
     }
 
     /// Reads the Flux Kustomizations of a manifest in the tree and queues what they attach.
-    /// True when `file` was looked at before or read now as a file; false when it was not
-    /// read (not a manifest by its name, Flux's own components, or no such file).
+    /// True when `file` was looked at before or taken for a file now; false when it was not
+    /// read (not a manifest by its name, or no such file).
     fn scan(&mut self, file: &Path) -> Result<bool> {
         if !self.scanned.insert(file.to_path_buf()) {
             return Ok(true);
         }
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
         // Flux's own components (hundreds of kilobytes of CRDs) never attach a list.
-        if name.as_deref() == Some("gotk-components.yaml") || !name.as_deref().is_some_and(is_yaml)
-        {
+        if name.as_deref() == Some("gotk-components.yaml") {
+            return Ok(true);
+        }
+        if !name.as_deref().is_some_and(is_yaml) {
             return Ok(false);
         }
         let docs = match self.reader.docs_if(file, may_hold_flux_kustomization)? {
@@ -285,7 +287,9 @@ impl Walk<'_, '_> {
                 if let Some(target) = &path.target {
                     // Another cluster's tree is not followed: `check` reports the mistake.
                     let foreign = target.starts_with("clusters") && !target.starts_with(&self.dir);
-                    if !foreign && self.reader.is_dir(target) {
+                    // Already queued (the tree itself, its `infra/` and `apps/`): no lookup.
+                    let queued = self.seen.contains(target);
+                    if !foreign && !queued && self.reader.is_dir(target) {
                         self.enqueue(target.clone(), Some(path.clone()));
                     }
                 }
