@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 // mimalloc: glibc malloc took ~20% of a large fleet's read (two threads, many small blocks).
+// Its version 2 (the `v2` feature) touches less fresh memory than version 3 in a short run:
+// 39 MB instead of 51 MB of resident memory for `status` on the benchmark fleet.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
