@@ -217,8 +217,11 @@ impl Fleet {
     /// [`Fleet::find_root`] for a command started in `start`, with the enclosing git
     /// repository's root as the limit. A fleet is readable outside git too.
     pub fn locate(start: &Path) -> PathBuf {
-        let git_root = crate::git::work_dir(start).ok();
-        Self::find_root(start, git_root.as_deref())
+        // The repository's root is the nearest directory holding `.git` (a directory, or a
+        // file in a worktree). Found without opening the repository, which reads git's
+        // configuration and costs as much as reading a fleet of hundreds of files.
+        let git_root = start.ancestors().find(|dir| dir.join(".git").exists());
+        Self::find_root(start, git_root)
     }
 
     /// The repository root the fleet was read from.
