@@ -126,7 +126,8 @@ impl Cluster {
             if list.generated || !list.references.is_empty() {
                 continue;
             }
-            if reader.holds_any(&list.path, needles) {
+            if reader.holds_any(&list.path, needles) || Reader::path_holds_any(&list.path, needles)
+            {
                 if let Some(parsed) = reader.list_file(&list.path)? {
                     *list = parsed;
                 }

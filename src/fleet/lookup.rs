@@ -130,4 +130,50 @@ mod tests {
         }
         assert!(compared > 50, "only {compared} names compared");
     }
+
+    /// A Flux path may attach a list inside an app's directory, whose entries do not write
+    /// the app's name: the focused read must still parse it.
+    #[test]
+    fn the_focused_read_parses_lists_inside_the_app() {
+        let dir = assert_fs::TempDir::new().unwrap();
+        let files = [
+            (
+                "clusters/dev/kustomization.yaml",
+                "resources:\n- ./apps.yaml\n",
+            ),
+            (
+                "clusters/dev/apps.yaml",
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n\
+                 metadata:\n  name: apps\nspec:\n  path: ./apps/podinfo/overlays\n",
+            ),
+            (
+                "apps/podinfo/base/kustomization.yaml",
+                "resources:\n- deploy.yaml\n",
+            ),
+            (
+                "apps/podinfo/overlays/kustomization.yaml",
+                "resources:\n- ./dev\n",
+            ),
+            (
+                "apps/podinfo/overlays/dev/kustomization.yaml",
+                "resources:\n- ../../base\n",
+            ),
+        ];
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let full = lookup(&Fleet::read(dir.path()).unwrap(), "podinfo").unwrap();
+        let focused = lookup(
+            &Fleet::read_for_name(dir.path(), "podinfo").unwrap(),
+            "podinfo",
+        );
+        assert_eq!(focused.unwrap(), full);
+        assert_eq!(
+            full.found[0].2.get("dev").map(Vec::len),
+            Some(1),
+            "{full:?}"
+        );
+    }
 }

@@ -184,6 +184,12 @@ impl<'a> Reader<'a> {
             .is_some_and(|text| holds_any(needles, text))
     }
 
+    /// True when the path of file `path` holds one of `needles`: a list inside an app's own
+    /// directory (attached by a Flux path) writes its entries without the app's name.
+    pub fn path_holds_any(path: &Path, needles: &[Finder]) -> bool {
+        holds_any(needles, &path.to_string_lossy())
+    }
+
     /// The entries of a directory as `(name, is_dir)`, sorted, hidden ones left out; empty when
     /// the directory does not exist.
     pub fn entries(&self, dir: &Path) -> Result<Vec<(String, bool)>> {
