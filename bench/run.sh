@@ -3,12 +3,13 @@
 # ripgrep searching the same cluster trees. Figures go to bench/RESULTS.md by hand.
 #
 #   bench/run.sh            # generate into $BENCH_DIR (default /tmp/fluxfleet-bench) and time
-#   BENCH_APP=app-0042 bench/run.sh
+#   BENCH_APP=app-0042 BENCH_NS=team-007 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 dir=${BENCH_DIR:-${TMPDIR:-/tmp}/fluxfleet-bench}
 app=${BENCH_APP:-app-1234}
+ns=${BENCH_NS:-team-042}
 
 cargo build --quiet --release --bin fluxfleet --example gen_fleet
 target/release/examples/gen_fleet "$dir" 100 3000 600
@@ -23,6 +24,7 @@ cd "$dir"
 commands=(
   "rg apps/$app/ clusters"
   "$bin where $app"
+  "$bin where $ns"
   "$bin status --json"
   "$bin status"
   "$bin check"
@@ -30,6 +32,7 @@ commands=(
 names=(
   "rg apps/$app/ clusters"
   "fluxfleet where $app"
+  "fluxfleet where $ns"
   "fluxfleet status --json"
   "fluxfleet status"
   "fluxfleet check"
