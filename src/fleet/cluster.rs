@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::flux::{may_hold_flux_kustomization, FluxKustomization};
-use super::read::{is_yaml, Reader};
+use super::read::{holds_any, is_yaml, Reader};
 use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 use crate::error::Result;
 
@@ -60,6 +60,35 @@ impl Cluster {
         path.starts_with(&self.dir)
     }
 
+    /// Parses the lists a focused read left unparsed ([`Reader::tree_list`]) whose text holds
+    /// one of `needles`.
+    pub(crate) fn parse_lists_holding(
+        &mut self,
+        reader: &Reader,
+        needles: &[memchr::memmem::Finder],
+    ) -> Result<()> {
+        let lists = self
+            .entry
+            .iter_mut()
+            .chain(&mut self.apps_list)
+            .chain(&mut self.infra_list)
+            .chain(&mut self.other_lists);
+        for list in lists {
+            if list.generated || !list.references.is_empty() {
+                continue;
+            }
+            // The path too: a list inside an app's own directory (attached by a Flux path)
+            // writes its entries without the app's name.
+            let path = list.path.to_string_lossy();
+            if reader.kept_text_holds(&list.path, needles) || holds_any(needles, &path) {
+                if let Some(parsed) = reader.list_file(&list.path)? {
+                    *list = parsed;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reads cluster `name`'s tree.
     pub(crate) fn read(reader: &Reader, name: &str) -> Result<Cluster> {
         let dir = Path::new("clusters").join(name);
@@ -105,35 +134,6 @@ impl Cluster {
             .flux
             .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         Ok(cluster)
-    }
-}
-
-impl Cluster {
-    /// Parses the lists a focused read left unparsed ([`Reader::tree_list`]) whose text holds
-    /// one of `needles`.
-    pub(crate) fn parse_lists_holding(
-        &mut self,
-        reader: &Reader,
-        needles: &[memchr::memmem::Finder],
-    ) -> Result<()> {
-        let lists = self
-            .entry
-            .iter_mut()
-            .chain(&mut self.apps_list)
-            .chain(&mut self.infra_list)
-            .chain(&mut self.other_lists);
-        for list in lists {
-            if list.generated || !list.references.is_empty() {
-                continue;
-            }
-            if reader.holds_any(&list.path, needles) || Reader::path_holds_any(&list.path, needles)
-            {
-                if let Some(parsed) = reader.list_file(&list.path)? {
-                    *list = parsed;
-                }
-            }
-        }
-        Ok(())
     }
 }
 

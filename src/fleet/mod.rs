@@ -86,7 +86,7 @@ impl Fleet {
 
     /// Reads like [`Fleet::read`] but does not list the overlays of apps that have a `base/`
     /// ([`App::overlays`] is empty for them): what the status matrix needs, thousands of
-    /// directory lookups fewer in a large fleet.
+    /// directory lookups fewer in a large fleet. Keeps only the texts of cluster lists.
     pub(crate) fn read_for_matrix(root: &Path) -> Result<Fleet> {
         Self::read_scoped(root, Depth::Matrix, None)
     }
@@ -99,8 +99,8 @@ impl Fleet {
 
     /// Reads what `where NAME` needs: the cluster trees, the namespace sets, and app `name`
     /// alone. Every other app is absent from this snapshot ([`Fleet::is_partial`]), which
-    /// spares thousands of directory lookups in a large fleet; so are the texts of namespace
-    /// manifests that cannot define `name` ([`Fleet::text`]).
+    /// spares thousands of directory lookups in a large fleet. Keeps only the texts of cluster
+    /// lists ([`Fleet::text`]).
     pub fn read_for_name(root: &Path, name: &str) -> Result<Fleet> {
         Self::read_scoped(root, Depth::Listed, Some(name))
     }
@@ -315,7 +315,8 @@ impl Fleet {
         self.deep
     }
 
-    /// The exact original text of a file that was read (repository-relative path).
+    /// The exact original text of a file that was read (repository-relative path). The reads
+    /// for `status` and `where` keep only the cluster lists' texts.
     pub fn text(&self, path: &Path) -> Option<&str> {
         self.texts.get(path).map(|t| &**t)
     }

@@ -25,7 +25,7 @@ pub(crate) struct Reader<'a> {
     #[cfg(unix)]
     dir: Option<std::os::fd::OwnedFd>,
     texts: Mutex<HashMap<PathBuf, Arc<str>>>,
-    /// When set, cluster lists containing none of these texts are not parsed.
+    /// The texts a file must hold to concern the name asked about, when reading for one.
     focus: Option<Vec<Finder<'static>>>,
     /// False when the texts of files read once are not kept ([`Reader::lean`]).
     keep: bool,
@@ -148,7 +148,8 @@ impl<'a> Reader<'a> {
     /// The list of `dir` inside cluster tree `tree`. When focused, a list with, line by line,
     /// no entry inside the tree leads the walk nowhere: it is returned without references and
     /// without being parsed (nor checked). Whether it brings the name in is decided once the
-    /// texts that would show it are known: see [`Reader::holds_any`] and [`Reader::list_file`].
+    /// texts that would show it are known: see [`Reader::kept_text_holds`] and
+    /// [`Reader::list_file`].
     pub fn tree_list(&self, dir: &Path, tree: &Path) -> Result<Option<ListFile>> {
         if self.focus.is_none() {
             return self.list(dir);
@@ -177,17 +178,11 @@ impl<'a> Reader<'a> {
         Ok(self.docs(path)?.map(|docs| ListFile::from_docs(path, docs)))
     }
 
-    /// True when the file at `path`, already read, holds one of `needles`.
-    pub fn holds_any(&self, path: &Path, needles: &[Finder]) -> bool {
+    /// True when the kept text of file `path` holds one of `needles`.
+    pub fn kept_text_holds(&self, path: &Path, needles: &[Finder]) -> bool {
         self.lock()
             .get(path)
             .is_some_and(|text| holds_any(needles, text))
-    }
-
-    /// True when the path of file `path` holds one of `needles`: a list inside an app's own
-    /// directory (attached by a Flux path) writes its entries without the app's name.
-    pub fn path_holds_any(path: &Path, needles: &[Finder]) -> bool {
-        holds_any(needles, &path.to_string_lossy())
     }
 
     /// The entries of a directory as `(name, is_dir)`, sorted, hidden ones left out; empty when
@@ -294,7 +289,7 @@ pub(crate) fn finders(needles: &[String]) -> Vec<Finder<'static>> {
 }
 
 /// True when `text` holds one of the texts `needles` look for.
-fn holds_any(needles: &[Finder], text: &str) -> bool {
+pub(crate) fn holds_any(needles: &[Finder], text: &str) -> bool {
     needles.iter().any(|n| n.find(text.as_bytes()).is_some())
 }
 
