@@ -406,7 +406,7 @@ fn json<R: Row>(clusters: &[String], all: &[R], pretty: bool, sink: &mut Sink) -
                 if i > 0 {
                     part.push(',');
                 }
-                // Into the buffer: `to_writer` on a `Vec` would not reuse it.
+                // Row by row, `,` between: the bytes `to_string` of the whole array writes.
                 part.push_str(&serde_json::to_string(&row.json()).map_err(encoding)?);
             }
             Ok(())
