@@ -397,7 +397,7 @@ impl<'p> Within<'p> {
             return false;
         }
         if !crate::paths::plain(rest) {
-            return crate::paths::resolve(Path::new(self.dir), item)
+            return crate::paths::resolve_in(self.dir, item)
                 .is_some_and(|t| t.starts_with(self.tree));
         }
         let base = &self.dir[..cut];
