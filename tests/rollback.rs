@@ -84,29 +84,10 @@ fn a_held_lock_refuses_naming_the_holder() {
 fn concurrent_runs_make_one_consistent_commit() {
     let sandbox = Sandbox::new();
     let repo = demo_repository(&sandbox);
-    let spawn = || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fluxfleet"));
-        cmd.current_dir(&repo)
-            .args(["init", "--clusters", "dev,test,prod"])
-            .env("HOME", sandbox.home())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", sandbox.home().join(".gitconfig"))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        cmd.spawn().expect("spawn")
-    };
-    let runs: Vec<_> = (0..4).map(|_| spawn()).collect();
-    let outputs: Vec<_> = runs
-        .into_iter()
-        .map(|c| c.wait_with_output().expect("wait"))
+    let runs = (0..4)
+        .map(|_| sandbox.spawn(&repo, &["init", "--clusters", "dev,test,prod"]))
         .collect();
-    assert_one_run_committed(&outputs);
-    assert_eq!(
-        sandbox.git(&repo, &["rev-list", "--count", "HEAD"]).trim(),
-        "2"
-    );
-    assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
-    assert!(!repo.join(".git/fluxfleet.lock").exists());
+    assert_one_run_committed(&sandbox, &repo, runs);
 }
 
 #[test]
@@ -264,45 +245,28 @@ fn a_failure_at_any_step_of_a_make_common_ns_leaves_the_repository_unchanged() {
 fn concurrent_promotes_make_one_consistent_commit() {
     let sandbox = Sandbox::new();
     let repo = seed_repository(&sandbox);
-    let spawn = || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fluxfleet"));
-        cmd.current_dir(&repo)
-            .args(["promote", "foo-app", "--to", "dev,prod"])
-            .env("HOME", sandbox.home())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", sandbox.home().join(".gitconfig"))
-            .env_remove("FLUXFLEET_FAIL_AT")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        cmd.spawn().expect("spawn")
-    };
     // Staggered starts: some runs meet the lock, some read after the first one finished.
-    let runs: Vec<_> = (0..6)
+    let runs = (0..6)
         .map(|_| {
-            let child = spawn();
+            let child = sandbox.spawn(&repo, &["promote", "foo-app", "--to", "dev,prod"]);
             std::thread::sleep(std::time::Duration::from_millis(15));
             child
         })
         .collect();
-    let outputs: Vec<_> = runs
-        .into_iter()
-        .map(|c| c.wait_with_output().expect("wait"))
-        .collect();
-    assert_one_run_committed(&outputs);
-    assert_eq!(
-        sandbox.git(&repo, &["rev-list", "--count", "HEAD"]).trim(),
-        "2"
-    );
+    assert_one_run_committed(&sandbox, &repo, runs);
     assert_eq!(
         sandbox.git(&repo, &["show", "--name-only", "--format=", "HEAD"]),
         "clusters/dev/apps/kustomization.yaml\nclusters/prod/apps/kustomization.yaml\n"
     );
-    assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
-    assert!(!repo.join(".git/fluxfleet.lock").exists());
 }
 
-/// Of concurrent runs, exactly one commits; each other one met the lock or found nothing to do.
-fn assert_one_run_committed(outputs: &[std::process::Output]) {
+/// Of concurrent `runs` in `repo`, exactly one commits (one commit on top of the first) and
+/// each other one met the lock or found nothing to do; the tree is clean and the lock gone.
+fn assert_one_run_committed(sandbox: &Sandbox, repo: &Path, runs: Vec<std::process::Child>) {
+    let outputs: Vec<_> = runs
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait"))
+        .collect();
     let committed = outputs
         .iter()
         .filter(|o| String::from_utf8_lossy(&o.stderr).contains("Committed on branch"))
@@ -315,4 +279,10 @@ fn assert_one_run_committed(outputs: &[std::process::Output]) {
             || (out.status.success() && stderr.contains("Nothing to do"));
         assert!(ok, "unexpected outcome: {stderr}");
     }
+    assert_eq!(
+        sandbox.git(repo, &["rev-list", "--count", "HEAD"]).trim(),
+        "2"
+    );
+    assert_eq!(sandbox.git(repo, &["status", "--porcelain"]), "");
+    assert!(!repo.join(".git/fluxfleet.lock").exists());
 }

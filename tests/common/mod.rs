@@ -17,6 +17,16 @@ pub const IDENTITY_VARS: [&str; 4] = [
     "GIT_COMMITTER_EMAIL",
 ];
 
+/// What a fluxfleet run must not inherit: the fault injection, and the identity, which comes
+/// from the sandbox's HOME unless a test sets it itself.
+const FLUXFLEET_CLEARED: [&str; 5] = [
+    "FLUXFLEET_FAIL_AT",
+    IDENTITY_VARS[0],
+    IDENTITY_VARS[1],
+    IDENTITY_VARS[2],
+    IDENTITY_VARS[3],
+];
+
 /// A temporary home for one test: HOME with a fixed git identity, and a work directory.
 pub struct Sandbox {
     pub temp: TempDir,
@@ -85,15 +95,29 @@ impl Sandbox {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The fluxfleet binary started in `dir` with `args`, isolated like [`Sandbox::fluxfleet`],
+    /// its output piped: for runs that must overlap.
+    pub fn spawn(&self, dir: &Path, args: &[&str]) -> std::process::Child {
+        let mut cmd = Process::new(env!("CARGO_BIN_EXE_fluxfleet"));
+        cmd.current_dir(dir)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        self.isolate_process(&mut cmd);
+        for var in FLUXFLEET_CLEARED {
+            cmd.env_remove(var);
+        }
+        cmd.spawn().expect("spawn fluxfleet")
+    }
+
     fn isolate(&self, cmd: &mut Command) {
         for (k, v) in self.env() {
             cmd.env(k, v);
         }
-        cmd.env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("FLUXFLEET_FAIL_AT");
-        // The identity comes from the sandbox's HOME unless a test sets these itself.
-        for var in IDENTITY_VARS {
+        for var in ["GIT_DIR", "GIT_WORK_TREE"]
+            .into_iter()
+            .chain(FLUXFLEET_CLEARED)
+        {
             cmd.env_remove(var);
         }
     }
