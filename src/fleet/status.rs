@@ -59,9 +59,9 @@ pub fn status(fleet: &Fleet, filter: &StatusFilter) -> Result<Status> {
     };
     let wanted = wanted_rows(fleet, filter);
     // Thousands of rows of tens of thousands of placements: both cores make them.
-    let rows: Vec<Option<StatusRow>> = wanted
+    let rows: Vec<StatusRow> = wanted
         .into_par_iter()
-        .map(|(kind, name)| {
+        .filter_map(|(kind, name)| {
             let mut cells = fleet.placements_of(kind, &name).unwrap_or_default();
             if let Some(only) = &filter.cluster {
                 cells.retain(|c, _| c == only);
@@ -69,26 +69,35 @@ pub fn status(fleet: &Fleet, filter: &StatusFilter) -> Result<Status> {
             if filter.cluster.is_some() && cells.is_empty() {
                 return None;
             }
-            let (definition, set) = match kind {
-                Kind::App => (fleet.app(&name).map(|a| to_slash(&a.dir)), None),
-                Kind::Namespace => {
-                    let ns = fleet.namespace(&name);
-                    (ns.map(|n| to_slash(&n.file)), ns.map(|n| n.set.clone()))
-                }
-            };
+            let (definition, set) = definition(fleet, kind, &name);
             Some(StatusRow {
                 kind,
                 name,
-                definition: definition.unwrap_or_default(),
-                set,
+                definition,
+                set: set.map(str::to_string),
                 cells,
             })
         })
         .collect();
-    Ok(Status {
-        clusters,
-        rows: rows.into_iter().flatten().collect(),
-    })
+    Ok(Status { clusters, rows })
+}
+
+/// A row's definition (the app's directory, the namespace's manifest) and, for a namespace,
+/// its set; empty when the name has no definition.
+fn definition<'f>(fleet: &'f Fleet, kind: Kind, name: &str) -> (String, Option<&'f str>) {
+    match kind {
+        Kind::App => (
+            fleet
+                .app(name)
+                .map(|a| to_slash(&a.dir))
+                .unwrap_or_default(),
+            None,
+        ),
+        Kind::Namespace => match fleet.namespace(name) {
+            Some(ns) => (to_slash(&ns.file), Some(ns.set.as_str())),
+            None => (String::new(), None),
+        },
+    }
 }
 
 /// `a, b, c`, or `none` when empty.
@@ -205,17 +214,11 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
             if filter.cluster.is_some() && placements.is_empty() {
                 return None;
             }
-            let (definition, set) = match kind {
-                Kind::App => (fleet.app(&name).map(|a| to_slash(&a.dir)), None),
-                Kind::Namespace => {
-                    let ns = fleet.namespace(&name);
-                    (ns.map(|n| to_slash(&n.file)), ns.map(|n| n.set.as_str()))
-                }
-            };
+            let (definition, set) = definition(fleet, kind, &name);
             Some(FleetRow {
                 kind,
                 name,
-                definition: definition.unwrap_or_default(),
+                definition,
                 set,
                 placements,
             })
