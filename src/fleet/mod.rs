@@ -47,6 +47,13 @@ pub use status::{status, Status, StatusFilter, StatusRow};
 use crate::error::Result;
 use read::Reader;
 
+/// A map keyed by paths or names of the fleet's own files: a fast hash rather than the
+/// default one that resists flooding, for the tens of thousands of lookups of a large fleet.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A set of the same kind as [`FastMap`].
+pub(crate) type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+
 /// The marker a repository may carry to say it follows fluxfleet's layout.
 pub const MARKER: &str = ".fluxfleet";
 
@@ -145,14 +152,15 @@ impl Fleet {
 
         // A directory a Flux Kustomization attaches as a whole (`./apps/staging`) is a cluster
         // list, not an app.
-        let attached: HashSet<&Path> = clusters
+        let attached: FastSet<&[u8]> = clusters
             .iter()
             .flat_map(|c| c.flux.iter())
             .filter_map(|k| k.path.as_ref()?.target.as_deref())
+            .map(|t| t.as_os_str().as_encoded_bytes())
             .collect();
         // So is `apps/<cluster>` in the Flux examples, attached through another source.
         apps.retain(|a| {
-            !attached.contains(a.dir.as_path())
+            !attached.contains(a.dir.as_os_str().as_encoded_bytes())
                 && clusters.binary_search_by(|c| c.name.cmp(&a.name)).is_err()
         });
 

@@ -17,6 +17,7 @@ use super::cluster::Cluster;
 use super::namespace::{Namespace, COMMON_SET, NAMESPACES_DIR};
 use super::read::is_yaml;
 use super::reference::{ListFile, Reference};
+use super::FastMap;
 
 /// How a definition arrives in a cluster.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -223,8 +224,9 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         }
         namespace_ids.push(namespace_names.len() - 1);
     }
-    // Tens of thousands of entries are looked up: a map, not a search of the sorted names.
-    let apps: HashMap<&str, usize> = defs.apps.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    // Tens of thousands of entries are looked up: a map, not a search of the sorted names, and
+    // a fast hash of short names rather than the default one that resists flooding.
+    let apps: FastMap<&str, usize> = defs.apps.iter().enumerate().map(|(i, a)| (*a, i)).collect();
     let ids = Ids {
         apps: &apps,
         namespaces: &namespace_ids,
@@ -234,16 +236,17 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         .enumerate()
         .map(|(i, c)| cluster_placements(i, c, defs, &ids))
         .unzip();
-    Index {
-        apps: Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
-        namespaces: Grouped::new(namespace_names, namespaces),
-    }
+    let (apps, namespaces) = rayon::join(
+        || Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
+        || Grouped::new(namespace_names, namespaces),
+    );
+    Index { apps, namespaces }
 }
 
 /// The ids of the names placements place.
 struct Ids<'a> {
     /// An app's index in `Definitions::apps`, by name.
-    apps: &'a HashMap<&'a str, usize>,
+    apps: &'a FastMap<&'a str, usize>,
     /// For each of `Definitions::namespaces`, the index of its name among the distinct names.
     namespaces: &'a [usize],
 }

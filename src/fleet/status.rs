@@ -9,10 +9,12 @@ use console::Style;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::placement::{self, ByCluster, Kind, Placement, Through};
+use super::cluster::Cluster;
+use super::placement::{self, ByCluster, Kind, Placement, Raw, Through};
 use super::{Fleet, Reference};
 use crate::error::{Error, Result};
 use crate::paths::{as_slash, to_slash};
+use std::ops::Range;
 use std::path::Path;
 
 /// Which part of the matrix to show.
@@ -157,18 +159,56 @@ pub(crate) struct FleetRow<'f> {
     name: String,
     definition: String,
     set: Option<&'f str>,
-    /// The placements in the shown clusters, in the fleet's cluster then list order.
-    placements: Vec<Borrowed<'f>>,
+    /// All the placements of the name, in the fleet's cluster then list order: a range of the
+    /// fleet's index, so a row costs no vector of its own. Those in `view.shown` are shown.
+    raws: &'f [Raw],
+    view: View<'f>,
 }
 
-/// A placement as positions in the fleet: its column, the cluster's name, how it arrives, the
-/// cluster's reference and a set's or the common list's entry.
-struct Borrowed<'f> {
-    column: usize,
-    cluster: &'f str,
-    through: &'f Through,
-    reference: &'f Reference,
-    link: Option<&'f Reference>,
+/// The fleet and the range of its clusters a [`Matrix`] shows.
+#[derive(Clone)]
+struct View<'f> {
+    fleet: &'f Fleet,
+    shown: Range<usize>,
+}
+
+impl<'f> View<'f> {
+    /// The placements of `raws` in the shown clusters.
+    fn shown<'r>(&self, raws: &'r [Raw]) -> impl Iterator<Item = &'r Raw> + use<'r, '_> {
+        raws.iter().filter(|raw| self.shown.contains(&raw.cluster))
+    }
+
+    /// The shown placements of `raws` as (column, cluster, how, the cluster's reference, a
+    /// set's or the common list's entry).
+    fn placements<'r>(
+        &self,
+        raws: &'r [Raw],
+    ) -> impl Iterator<
+        Item = (
+            usize,
+            &'f Cluster,
+            &'r Through,
+            &'f Reference,
+            Option<&'f Reference>,
+        ),
+    > + use<'f, 'r, '_> {
+        self.shown(raws).filter_map(|raw| {
+            let fleet = self.fleet;
+            let (cluster, reference, link) = placement::resolve(
+                raw,
+                &fleet.clusters,
+                fleet.common_apps.as_ref(),
+                &fleet.namespaces,
+            )?;
+            Some((
+                raw.cluster - self.shown.start,
+                cluster,
+                &raw.through,
+                reference,
+                link,
+            ))
+        })
+    }
 }
 
 /// [`status`] without making placements; refuses an unknown `filter.cluster` the same way.
@@ -181,6 +221,7 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
         },
         None => (fleet.cluster_names(), 0..all.len()),
     };
+    let view = View { fleet, shown };
     let wanted = wanted_rows(fleet, filter);
     let rows: Vec<FleetRow> = wanted
         .into_par_iter()
@@ -190,28 +231,7 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
                 Kind::Namespace => fleet.placements.namespaces.get(&name),
             }
             .unwrap_or_default();
-            // Sized once: thousands of rows growing a vector each add up.
-            let mut placements = Vec::with_capacity(raws.len());
-            placements.extend(
-                raws.iter()
-                    .filter(|raw| shown.contains(&raw.cluster))
-                    .filter_map(|raw| {
-                        let (cluster, reference, link) = placement::resolve(
-                            raw,
-                            all,
-                            fleet.common_apps.as_ref(),
-                            &fleet.namespaces,
-                        )?;
-                        Some(Borrowed {
-                            column: raw.cluster - shown.start,
-                            cluster: &cluster.name,
-                            through: &raw.through,
-                            reference,
-                            link,
-                        })
-                    }),
-            );
-            if filter.cluster.is_some() && placements.is_empty() {
+            if filter.cluster.is_some() && view.shown(raws).next().is_none() {
                 return None;
             }
             let (definition, set) = definition(fleet, kind, &name);
@@ -220,7 +240,8 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
                 name,
                 definition,
                 set,
-                placements,
+                raws,
+                view: view.clone(),
             })
         })
         .collect();
@@ -348,10 +369,11 @@ impl Row for FleetRow<'_> {
     fn cells<'s>(&'s self, clusters: &[String], out: &mut Vec<Option<Cell<'s>>>) {
         out.clear();
         out.resize(clusters.len(), None);
-        for p in &self.placements {
-            if let Some(cell) = out.get_mut(p.column) {
+        // The table needs only the column and how: no reference is looked up.
+        for raw in self.view.shown(self.raws) {
+            if let Some(cell) = out.get_mut(raw.cluster - self.view.shown.start) {
                 let cell = cell.get_or_insert(Cell {
-                    first: Some(p.through),
+                    first: Some(&raw.through),
                     count: 0,
                 });
                 cell.count += 1;
@@ -361,12 +383,12 @@ impl Row for FleetRow<'_> {
 
     fn json(&self) -> JsonRow<'_> {
         let mut clusters: BTreeMap<&str, JsonCell> = BTreeMap::new();
-        for p in &self.placements {
-            let cell = JsonCell::new(p.reference, p.through, p.link);
-            match clusters.get_mut(p.cluster) {
+        for (_, cluster, through, reference, link) in self.view.placements(self.raws) {
+            let cell = JsonCell::new(reference, through, link);
+            match clusters.get_mut(cluster.name.as_str()) {
                 Some(first) => first.also.push(cell),
                 None => {
-                    clusters.insert(p.cluster, cell);
+                    clusters.insert(&cluster.name, cell);
                 }
             }
         }
