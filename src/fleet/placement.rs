@@ -77,6 +77,17 @@ impl Through {
             other => out.push_str(other.label()),
         }
     }
+
+    /// The width of [`Through::describe`] in characters, without writing it: the status table
+    /// measures hundreds of thousands of cells.
+    pub(crate) fn width(&self) -> usize {
+        match self {
+            Through::Overlay(name) => "overlay ".len() + name.chars().count(),
+            Through::Set(name) => "set ".len() + name.chars().count(),
+            Through::OwnDir => "own dir".len(),
+            other => other.label().len(),
+        }
+    }
 }
 
 /// One way a definition reaches one cluster.

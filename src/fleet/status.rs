@@ -510,18 +510,11 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -
             .par_chunks(ROWS_PER_TASK)
             .map(|chunk| {
                 let mut widths = vec![0; columns];
-                let (mut cells, mut text) = (Vec::with_capacity(columns), String::new());
+                let mut cells = Vec::with_capacity(columns);
                 for row in chunk {
                     row.cells(clusters, &mut cells);
                     for (width, cell) in widths.iter_mut().zip(&cells) {
-                        // Most cells of a large fleet are empty: `-`, one column wide.
-                        if cell.is_none() {
-                            *width = (*width).max(1);
-                            continue;
-                        }
-                        text.clear();
-                        push_cell(&mut text, *cell);
-                        *width = text.chars().count().max(*width);
+                        *width = cell_width(*cell).max(*width);
                     }
                 }
                 widths
@@ -570,7 +563,7 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -
                     };
                     text.clear();
                     push_cell(&mut text, *cell);
-                    let pad = w.saturating_sub(text.chars().count());
+                    let pad = w.saturating_sub(cell_width(*cell));
                     part.push_str("  ");
                     if color {
                         let style = match filled.count {
@@ -641,6 +634,19 @@ fn push_spaces(out: &mut String, n: usize) {
 
 /// Rows a task of the table or JSON rendering takes.
 const ROWS_PER_TASK: usize = 256;
+
+/// The width of a cell's text (see [`push_cell`]) in characters, without writing it.
+fn cell_width(cell: Option<Cell>) -> usize {
+    let Some(cell) = cell else {
+        return 1;
+    };
+    let mut width = cell.first.map_or(0, Through::width);
+    if cell.count > 1 {
+        // ` ×` and the digits.
+        width += 2 + cell.count.ilog10() as usize + 1;
+    }
+    width
+}
 
 /// How a cell reads: `overlay dev`, `common`, `base ×2` when it arrives twice, `-` when it
 /// does not arrive.
@@ -866,6 +872,19 @@ mod tests {
         out
     }
 
+    /// The width of a cell's text (see [`push_cell`]) in characters, without writing it.
+    fn cell_width(cell: Option<Cell>) -> usize {
+        let Some(cell) = cell else {
+            return 1;
+        };
+        let mut width = cell.first.map_or(0, Through::width);
+        if cell.count > 1 {
+            // ` ×` and the digits.
+            width += 2 + cell.count.ilog10() as usize + 1;
+        }
+        width
+    }
+
     /// How a cell reads: `overlay dev`, `common`, or `base ×2` when it arrives twice.
     fn cell_text(placements: &[Placement]) -> Cow<'static, str> {
         let first = placements
@@ -935,6 +954,33 @@ mod tests {
             });
         }
         Status { clusters, rows }
+    }
+
+    #[test]
+    fn a_cell_is_as_wide_as_its_text() {
+        let throughs = [
+            Through::Base,
+            Through::Overlay("dev".into()),
+            Through::Overlay("café-prod".into()),
+            Through::Common,
+            Through::Set("test-only".into()),
+            Through::OwnDir,
+            Through::Direct,
+        ];
+        let mut cells = vec![None];
+        for through in &throughs {
+            for count in [1, 2, 9, 10, 99, 100, 12345] {
+                cells.push(Some(Cell {
+                    first: Some(through),
+                    count,
+                }));
+            }
+        }
+        for cell in cells {
+            let mut text = String::new();
+            push_cell(&mut text, cell);
+            assert_eq!(cell_width(cell), text.chars().count(), "{text:?}");
+        }
     }
 
     #[test]
