@@ -25,14 +25,13 @@ struct Line<'a> {
 
 /// The documents of `text`, or `None` when it is not in the simple shape.
 pub(crate) fn parse(text: &str) -> Option<Vec<Node>> {
-    if !text
-        .bytes()
-        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
-    {
+    if !printable(text.as_bytes()) {
         return None;
     }
     let mut docs = Vec::new();
-    let mut lines: Vec<Line> = Vec::new();
+    // Sized once: a cluster's list is hundreds of lines.
+    let mut lines: Vec<Line> =
+        Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
     let mut separators = 0;
     for (i, line) in text.split('\n').enumerate() {
         if line.len() > MAX_LINE {
@@ -53,7 +52,10 @@ pub(crate) fn parse(text: &str) -> Option<Vec<Node>> {
             }
             continue;
         }
-        if body.starts_with("---") || body.starts_with("...") {
+        if matches!(
+            body.as_bytes(),
+            [b'-', b'-', b'-', ..] | [b'.', b'.', b'.', ..]
+        ) {
             return None;
         }
         lines.push(Line {
@@ -118,7 +120,7 @@ impl Parser<'_> {
             let rest = &line.text[1..];
             let content = rest.trim_start_matches(' ');
             let at = indent + 1 + (rest.len() - content.len());
-            if content.is_empty() || content.starts_with(['#', '-']) {
+            if matches!(content.as_bytes().first(), None | Some(b'#' | b'-')) {
                 return None;
             }
             if indentless && items.is_empty() {
@@ -192,6 +194,16 @@ impl Parser<'_> {
     }
 }
 
+/// True when `bytes` are printable ASCII and line feeds only.
+fn printable(bytes: &[u8]) -> bool {
+    // No early exit inside a chunk, so that the compiler checks many bytes at once.
+    bytes.chunks(64).all(|chunk| {
+        chunk.iter().fold(true, |ok, &b| {
+            ok & ((b' '..=b'~').contains(&b) | (b == b'\n'))
+        })
+    })
+}
+
 fn is_item(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
 }
@@ -228,13 +240,23 @@ fn scalar(text: &str, line: usize, col: usize) -> Option<Node> {
             value
         }
         first if first.is_ascii_alphanumeric() || b"./_~$(+=".contains(first) => {
-            let value = match text.find(" #") {
-                Some(i) => &text[..i],
-                None => text,
-            };
-            let value = value.trim_end_matches(' ');
-            if value.contains(": ") || value.ends_with(':') || value.contains(['[', ']', '{', '}'])
-            {
+            // One pass: the value ends where ` #` starts a comment; a flow indicator or `: `
+            // before that, or a `:` at its end, is more than a plain scalar.
+            let bytes = text.as_bytes();
+            let mut end = bytes.len();
+            for (i, &b) in bytes.iter().enumerate() {
+                match b {
+                    b'#' if i > 0 && bytes[i - 1] == b' ' => {
+                        end = i;
+                        break;
+                    }
+                    b'[' | b']' | b'{' | b'}' => return None,
+                    b':' if bytes.get(i + 1) == Some(&b' ') => return None,
+                    _ => {}
+                }
+            }
+            let value = text[..end].trim_end_matches(' ');
+            if value.ends_with(':') {
                 return None;
             }
             value
