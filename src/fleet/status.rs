@@ -178,35 +178,28 @@ impl<'f> View<'f> {
         raws.iter().filter(|raw| self.shown.contains(&raw.cluster))
     }
 
-    /// The shown placements of `raws` as (column, cluster, how, the cluster's reference, a
-    /// set's or the common list's entry).
+    /// The shown placements of `raws` as (cluster, how, the cluster's reference, a set's or
+    /// the common list's entry).
     fn placements<'r>(
         &self,
         raws: &'r [Raw],
     ) -> impl Iterator<
         Item = (
-            usize,
             &'f Cluster,
             &'r Through,
             &'f Reference,
             Option<&'f Reference>,
         ),
     > + use<'f, 'r, '_> {
-        self.shown(raws).filter_map(|raw| {
-            let fleet = self.fleet;
+        let fleet = self.fleet;
+        self.shown(raws).filter_map(move |raw| {
             let (cluster, reference, link) = placement::resolve(
                 raw,
                 &fleet.clusters,
                 fleet.common_apps.as_ref(),
                 &fleet.namespaces,
             )?;
-            Some((
-                raw.cluster - self.shown.start,
-                cluster,
-                &raw.through,
-                reference,
-                link,
-            ))
+            Some((cluster, &raw.through, reference, link))
         })
     }
 }
@@ -383,7 +376,7 @@ impl Row for FleetRow<'_> {
 
     fn json(&self) -> JsonRow<'_> {
         let mut clusters: BTreeMap<&str, JsonCell> = BTreeMap::new();
-        for (_, cluster, through, reference, link) in self.view.placements(self.raws) {
+        for (cluster, through, reference, link) in self.view.placements(self.raws) {
             let cell = JsonCell::new(reference, through, link);
             match clusters.get_mut(cluster.name.as_str()) {
                 Some(first) => first.also.push(cell),
