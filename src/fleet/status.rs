@@ -865,19 +865,6 @@ mod tests {
         out
     }
 
-    /// The width of a cell's text (see [`push_cell`]) in characters, without writing it.
-    fn cell_width(cell: Option<Cell>) -> usize {
-        let Some(cell) = cell else {
-            return 1;
-        };
-        let mut width = cell.first.map_or(0, Through::width);
-        if cell.count > 1 {
-            // ` ×` and the digits.
-            width += 2 + cell.count.ilog10() as usize + 1;
-        }
-        width
-    }
-
     /// How a cell reads: `overlay dev`, `common`, or `base ×2` when it arrives twice.
     fn cell_text(placements: &[Placement]) -> Cow<'static, str> {
         let first = placements
