@@ -112,7 +112,14 @@ impl Parser<'_> {
         // yaml-rust2 marks an indented sequence at its first dash, an indentless one where its
         // first item starts.
         let mut col = indent + 1;
-        let mut items = Vec::new();
+        // Sized once: a cluster's list holds hundreds of entries, and growing a vector of
+        // nodes by doubling allocates twice its size again in vectors thrown away.
+        let count = self.lines[self.pos..]
+            .iter()
+            .take_while(|l| l.indent > indent || (l.indent == indent && is_item(l.text)))
+            .filter(|l| l.indent == indent)
+            .count();
+        let mut items = Vec::with_capacity(count);
         while let Some(line) = self.lines.get(self.pos).copied() {
             if line.indent != indent || !is_item(line.text) {
                 break;
@@ -154,7 +161,14 @@ impl Parser<'_> {
         let first = *self.lines.get(self.pos)?;
         // yaml-rust2 marks a mapping at its first key's colon.
         let col = indent + 1 + split_key(first.text)?.0.len();
-        let mut entries = Vec::new();
+        // Sized once, as a sequence's items; keys of an indentless sequence's items are not
+        // counted, which are deeper.
+        let count = self.lines[self.pos..]
+            .iter()
+            .take_while(|l| l.indent >= indent)
+            .filter(|l| l.indent == indent && !is_item(l.text))
+            .count();
+        let mut entries = Vec::with_capacity(count);
         while let Some(line) = self.lines.get(self.pos).copied() {
             if line.indent != indent || is_item(line.text) {
                 break;
