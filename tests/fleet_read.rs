@@ -233,6 +233,74 @@ fn status_table_and_markdown_show_how_each_arrives() {
 }
 
 #[test]
+fn status_names_overlays_as_their_directories_are_named() {
+    // prod takes an overlay named after no cluster; test takes the one made for dev.
+    let (sandbox, dir) = seed();
+    let overlays = dir.join("apps/podinfo/overlays");
+    copy_dir(&overlays.join("prod"), &overlays.join("prod-eu"));
+    for (cluster, from, to) in [("prod", "prod", "prod-eu"), ("test", "test", "dev")] {
+        let list = dir
+            .join("clusters")
+            .join(cluster)
+            .join("apps/kustomization.yaml");
+        let text = fs::read_to_string(&list).unwrap();
+        let edited = text.replace(&format!("overlays/{from}\n"), &format!("overlays/{to}\n"));
+        assert_ne!(edited, text, "{}", list.display());
+        fs::write(&list, edited).unwrap();
+        let apps = rendered_objects(&kustomize(&dir.join("clusters").join(cluster).join("apps")));
+        assert!(apps
+            .iter()
+            .any(|(k, n, _)| k == "Deployment" && n == "podinfo"));
+    }
+
+    let table = stdout(&sandbox, &dir, &["status", "--kind", "app"]);
+    assert_eq!(
+        table,
+        "APP      dev          prod             test\n\
+         foo-app  -            -                base\n\
+         podinfo  overlay dev  overlay prod-eu  overlay dev\n"
+    );
+    let json: Value = serde_json::from_str(&stdout(&sandbox, &dir, &["status", "--json"])).unwrap();
+    let overlays: Vec<(String, String, Cell)> = rows(&json, "apps")
+        .into_iter()
+        .filter(|(name, _, _)| name == "podinfo")
+        .collect();
+    let podinfo = |c: &str| format!("../../../apps/podinfo/overlays/{c}");
+    assert_eq!(
+        overlays,
+        vec![
+            want(
+                "podinfo",
+                "dev",
+                "apps",
+                5,
+                &podinfo("dev"),
+                "overlay",
+                Some("dev")
+            ),
+            want(
+                "podinfo",
+                "prod",
+                "apps",
+                5,
+                &podinfo("prod-eu"),
+                "overlay",
+                Some("prod-eu")
+            ),
+            want(
+                "podinfo",
+                "test",
+                "apps",
+                5,
+                &podinfo("dev"),
+                "overlay",
+                Some("dev")
+            ),
+        ]
+    );
+}
+
+#[test]
 fn status_filters_by_cluster_and_kind() {
     let (sandbox, dir) = seed();
     let json: Value = serde_json::from_str(&stdout(

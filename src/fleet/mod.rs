@@ -371,7 +371,7 @@ impl Fleet {
         let mut out: Vec<&str> = raws
             .into_iter()
             .flatten()
-            .filter_map(|r| self.clusters.get(r.cluster).map(|c| c.name.as_str()))
+            .filter_map(|r| self.clusters.get(r.cluster()).map(|c| c.name.as_str()))
             .collect();
         out.dedup();
         out

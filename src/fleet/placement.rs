@@ -19,24 +19,25 @@ use super::read::is_yaml;
 use super::reference::{ListFile, Reference};
 use super::FastMap;
 
-/// How a definition arrives in a cluster.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Through {
+/// How a definition arrives in a cluster. `S` holds the overlay's or set's name: owned in a
+/// [`Placement`], borrowed from the cluster's reference where a placement is only looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Through<S = String> {
     /// The cluster references the app's `base/`.
     Base,
     /// The cluster references `overlays/<name>` of the app.
-    Overlay(String),
+    Overlay(S),
     /// The cluster imports a common set (`apps/common`, `infrastructure/namespaces/common`).
     Common,
     /// The cluster imports the named namespace set.
-    Set(String),
+    Set(S),
     /// The cluster references the namespace's own directory.
     OwnDir,
     /// The cluster references the app's directory itself (layouts without `base/`).
     Direct,
 }
 
-impl Through {
+impl<S: AsRef<str>> Through<S> {
     /// The short machine-readable label `status --json` uses.
     pub fn label(&self) -> &'static str {
         match self {
@@ -67,11 +68,11 @@ impl Through {
         match self {
             Through::Overlay(name) => {
                 out.push_str("overlay ");
-                out.push_str(name);
+                out.push_str(name.as_ref());
             }
             Through::Set(name) => {
                 out.push_str("set ");
-                out.push_str(name);
+                out.push_str(name.as_ref());
             }
             Through::OwnDir => out.push_str("own dir"),
             other => out.push_str(other.label()),
@@ -82,10 +83,31 @@ impl Through {
     /// measures hundreds of thousands of cells.
     pub(crate) fn width(&self) -> usize {
         match self {
-            Through::Overlay(name) => "overlay ".len() + name.chars().count(),
-            Through::Set(name) => "set ".len() + name.chars().count(),
+            Through::Overlay(name) => "overlay ".len() + name.as_ref().chars().count(),
+            Through::Set(name) => "set ".len() + name.as_ref().chars().count(),
             Through::OwnDir => "own dir".len(),
             other => other.label().len(),
+        }
+    }
+
+    /// The same, with the name borrowed.
+    pub fn as_deref(&self) -> Through<&str> {
+        self.map(AsRef::as_ref)
+    }
+
+    /// The same, with the name owned.
+    pub fn owned(&self) -> Through {
+        self.map(|name| name.as_ref().to_string())
+    }
+
+    fn map<'s, T>(&'s self, f: impl FnOnce(&'s S) -> T) -> Through<T> {
+        match self {
+            Through::Base => Through::Base,
+            Through::Overlay(name) => Through::Overlay(f(name)),
+            Through::Common => Through::Common,
+            Through::Set(name) => Through::Set(f(name)),
+            Through::OwnDir => Through::OwnDir,
+            Through::Direct => Through::Direct,
         }
     }
 }
@@ -131,26 +153,72 @@ impl Kind {
 pub type ByCluster = BTreeMap<String, Vec<Placement>>;
 
 /// A placement as positions in the fleet, made into a [`Placement`] only when asked for:
-/// a large fleet has tens of thousands, and `where` needs one name's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// a large fleet has tens of thousands, so one is a few small numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Raw {
     /// Index of the cluster in the fleet's sorted clusters.
-    pub cluster: usize,
+    cluster: u32,
     /// Index of the list in [`Cluster::lists`] order, and of the reference in it.
-    pub list: usize,
-    pub reference: usize,
-    pub through: Through,
-    pub link: Link,
+    list: u32,
+    reference: u32,
+    via: Via,
+    link: Link,
+}
+
+impl Raw {
+    /// Index of the cluster in the fleet's sorted clusters.
+    pub fn cluster(&self) -> usize {
+        self.cluster as usize
+    }
+
+    /// How the placement arrives, with the overlay's or the set's name. The table asks this of
+    /// hundreds of thousands of cells: a name is looked up by index, and only an overlay not
+    /// named after a cluster reads its reference.
+    pub fn through<'f>(
+        &self,
+        clusters: &'f [Cluster],
+        namespaces: &'f [Namespace],
+    ) -> Through<&'f str> {
+        match self.via {
+            Via::Base => Through::Base,
+            Via::Overlay(i) => Through::Overlay(match clusters.get(i as usize) {
+                Some(cluster) => cluster.name.as_str(),
+                None => reference_of(self, clusters)
+                    .and_then(|(_, r)| r.target.as_deref()?.to_str())
+                    .and_then(overlay_of)
+                    .unwrap_or_default(),
+            }),
+            Via::Common => Through::Common,
+            Via::Set(i) => Through::Set(namespaces.get(i as usize).map_or("", |n| n.set.as_str())),
+            Via::OwnDir => Through::OwnDir,
+            Via::Direct => Through::Direct,
+        }
+    }
+}
+
+/// How a raw placement arrives: a [`Through`] that keeps, instead of an overlay's or a set's
+/// name, where in the fleet the name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Base,
+    /// The index of the cluster the overlay is named after, as overlays usually are; past the
+    /// clusters when it is named otherwise, and the reference's target tells the name.
+    Overlay(u32),
+    Common,
+    /// The index of one of the set's namespaces, which tells the set's name.
+    Set(u32),
+    OwnDir,
+    Direct,
 }
 
 /// The second reference of a placement's chain, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Link {
+enum Link {
     None,
     /// Entry `i` of `apps/common/kustomization.yaml`.
-    CommonApp(usize),
+    CommonApp(u32),
     /// The set entry of the fleet's namespace `i`.
-    Namespace(usize),
+    Namespace(u32),
 }
 
 /// Every placement of a fleet, by name, in cluster then list order.
@@ -161,7 +229,7 @@ pub(crate) struct Index {
 }
 
 /// Placements with the id of the name they place.
-type Named = Vec<(usize, Raw)>;
+type Named = Vec<(u32, Raw)>;
 
 /// Placements grouped by name: the names sorted, each name's placements one range of a single
 /// vector. A large fleet has tens of thousands of placements; one vector and a counting sort
@@ -187,7 +255,7 @@ impl Grouped {
     fn new(names: Vec<String>, found: Vec<Named>) -> Grouped {
         let mut starts = vec![0; names.len() + 1];
         for (id, _) in found.iter().flatten() {
-            starts[id + 1] += 1;
+            starts[*id as usize + 1] += 1;
         }
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
@@ -197,13 +265,14 @@ impl Grouped {
             cluster: 0,
             list: 0,
             reference: 0,
-            through: Through::Base,
+            via: Via::Base,
             link: Link::None,
         };
         let mut raws = vec![placeholder; starts[names.len()]];
         for (id, raw) in found.into_iter().flatten() {
-            raws[next[id]] = raw;
-            next[id] += 1;
+            let at = &mut next[id as usize];
+            raws[*at] = raw;
+            *at += 1;
         }
         Grouped {
             names,
@@ -233,19 +302,25 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         if namespace_names.last() != Some(&ns.name) {
             namespace_names.push(ns.name.clone());
         }
-        namespace_ids.push(namespace_names.len() - 1);
+        namespace_ids.push(position(namespace_names.len() - 1));
     }
     // Tens of thousands of entries are looked up: a map, not a search of the sorted names, and
     // a fast hash of short names rather than the default one that resists flooding.
-    let apps: FastMap<&str, usize> = defs.apps.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    let apps: FastMap<&str, u32> = defs
+        .apps
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (*a, position(i)))
+        .collect();
     let ids = Ids {
+        clusters,
         apps: &apps,
         namespaces: &namespace_ids,
     };
     let (apps, namespaces): (Vec<_>, Vec<_>) = clusters
         .par_iter()
         .enumerate()
-        .map(|(i, c)| cluster_placements(i, c, defs, &ids))
+        .map(|(i, c)| cluster_placements(position(i), c, defs, &ids))
         .unzip();
     let (apps, namespaces) = rayon::join(
         || Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
@@ -254,49 +329,54 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
     Index { apps, namespaces }
 }
 
+/// A position in one of the fleet's vectors as a raw placement keeps it. A fleet's clusters,
+/// lists, references and names number far fewer than `u32::MAX`; a larger one would make a
+/// position that resolves to nothing rather than to a wrong item.
+fn position(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
 /// The ids of the names placements place.
 struct Ids<'a> {
+    /// The fleet's clusters, sorted by name, which overlays are usually named after.
+    clusters: &'a [Cluster],
     /// An app's index in `Definitions::apps`, by name.
-    apps: &'a FastMap<&'a str, usize>,
+    apps: &'a FastMap<&'a str, u32>,
     /// For each of `Definitions::namespaces`, the index of its name among the distinct names.
-    namespaces: &'a [usize],
+    namespaces: &'a [u32],
 }
 
 /// The placements of one cluster as `(id, raw)`, of apps and of namespaces: see [`Ids`].
-fn cluster_placements(
-    at: usize,
-    cluster: &Cluster,
-    defs: &Definitions,
-    ids: &Ids,
-) -> (Named, Named) {
+fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids) -> (Named, Named) {
     // Most of a cluster's references place an app: sized once rather than grown.
     let common = defs.common_apps.map_or(0, |l| l.references.len());
     let mut apps = Vec::with_capacity(cluster.references().count() + common);
     let mut namespaces = Vec::new();
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
-            let Some(target) = &r.target else {
+            let Some(target) = r.target.as_deref().and_then(Path::to_str) else {
                 continue;
             };
-            let raw = |through, link| Raw {
+            let raw = |via, link| Raw {
                 cluster: at,
-                list,
-                reference,
-                through,
+                list: position(list),
+                reference: position(reference),
+                via,
                 link,
             };
-            if target.as_os_str() == COMMON_APPS {
+            if target == COMMON_APPS {
                 let entries = defs
                     .common_apps
                     .map(|l| &l.references[..])
                     .unwrap_or_default();
                 for (i, entry) in entries.iter().enumerate() {
-                    if let Some((app, _)) = entry.target.as_deref().and_then(|t| app_of(t, ids)) {
-                        apps.push((app, raw(Through::Common, Link::CommonApp(i))));
+                    let entry = entry.target.as_deref().and_then(Path::to_str);
+                    if let Some((app, _)) = entry.and_then(|t| app_of(t, ids)) {
+                        apps.push((app, raw(Via::Common, Link::CommonApp(position(i)))));
                     }
                 }
-            } else if let Some((app, through)) = app_of(target, ids) {
-                apps.push((app, raw(through, Link::None)));
+            } else if let Some((app, via)) = app_of(target, ids) {
+                apps.push((app, raw(via, Link::None)));
             } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
                 let Some(members) = defs.sets.get(set) else {
                     continue;
@@ -304,22 +384,22 @@ fn cluster_placements(
                 let is_file = is_yaml(rest);
                 for &i in members {
                     let ns = &defs.namespaces[i];
-                    if is_file && ns.file != *target {
+                    if is_file && ns.file.to_str() != Some(target) {
                         continue;
                     }
-                    let through = if set == COMMON_SET {
-                        Through::Common
+                    let via = if set == COMMON_SET {
+                        Via::Common
                     } else if ns.own_dir {
-                        Through::OwnDir
+                        Via::OwnDir
                     } else {
-                        Through::Set(set.to_string())
+                        Via::Set(position(i))
                     };
                     let link = if ns.entry.is_some() {
-                        Link::Namespace(i)
+                        Link::Namespace(position(i))
                     } else {
                         Link::None
                     };
-                    namespaces.push((ids.namespaces[i], raw(through, link)));
+                    namespaces.push((ids.namespaces[i], raw(via, link)));
                 }
             }
         }
@@ -335,17 +415,24 @@ pub(crate) fn resolve<'f>(
     common_apps: Option<&'f ListFile>,
     namespaces: &'f [Namespace],
 ) -> Option<(&'f Cluster, &'f Reference, Option<&'f Reference>)> {
-    let cluster = clusters.get(raw.cluster)?;
-    let reference = cluster
-        .lists()
-        .nth(raw.list)
-        .and_then(|l| l.references.get(raw.reference))?;
+    let (cluster, reference) = reference_of(raw, clusters)?;
     let link = match raw.link {
         Link::None => None,
-        Link::CommonApp(i) => common_apps.and_then(|l| l.references.get(i)),
-        Link::Namespace(i) => namespaces.get(i).and_then(|n| n.entry.as_ref()),
+        Link::CommonApp(i) => common_apps.and_then(|l| l.references.get(i as usize)),
+        Link::Namespace(i) => namespaces.get(i as usize).and_then(|n| n.entry.as_ref()),
     };
     Some((cluster, reference, link))
+}
+
+/// The cluster and the cluster's reference of a raw placement; `None` when its positions are
+/// out of range.
+fn reference_of<'f>(raw: &Raw, clusters: &'f [Cluster]) -> Option<(&'f Cluster, &'f Reference)> {
+    let cluster = clusters.get(raw.cluster())?;
+    let reference = cluster
+        .lists()
+        .nth(raw.list as usize)
+        .and_then(|l| l.references.get(raw.reference as usize))?;
+    Some((cluster, reference))
 }
 
 /// Makes placements of raw positions, grouped by cluster.
@@ -370,7 +457,7 @@ pub(crate) fn materialize(
                 file: reference.file.to_path_buf(),
                 line: reference.line,
                 via: reference.written.clone(),
-                through: raw.through.clone(),
+                through: raw.through(clusters, namespaces).owned(),
                 chain,
             });
     }
@@ -379,22 +466,36 @@ pub(crate) fn materialize(
 
 /// The app a target belongs to (its id), and how: `apps/<a>/base`, `apps/<a>/overlays/<o>`,
 /// `apps/<a>`.
-fn app_of(target: &Path, ids: &Ids) -> Option<(usize, Through)> {
+fn app_of(target: &str, ids: &Ids) -> Option<(u32, Via)> {
     let (name, rest) = under(target, "apps")?;
     let name = *ids.apps.get(name)?;
     let mut parts = rest.split('/').filter(|p| !p.is_empty());
-    let through = match (parts.next(), parts.next()) {
-        (Some("base"), _) => Through::Base,
-        (Some("overlays"), Some(overlay)) => Through::Overlay(overlay.to_string()),
-        _ => Through::Direct,
+    let via = match (parts.next(), parts.next()) {
+        (Some("base"), _) => Via::Base,
+        (Some("overlays"), Some(overlay)) => Via::Overlay(
+            ids.clusters
+                .binary_search_by(|c| c.name.as_str().cmp(overlay))
+                .map_or(u32::MAX, position),
+        ),
+        _ => Via::Direct,
     };
-    Some((name, through))
+    Some((name, via))
+}
+
+/// The overlay of a target `apps/<a>/overlays/<o>[/...]`.
+fn overlay_of(target: &str) -> Option<&str> {
+    let (_, rest) = under(target, "apps")?;
+    let mut parts = rest.split('/').filter(|p| !p.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some("overlays"), Some(overlay)) => Some(overlay),
+        _ => None,
+    }
 }
 
 /// For `target` = `<dir>/<name>/<rest>`, the `name` and `rest` (`rest` may be empty).
 /// Targets are normalised paths written with `/`, so this works on their text.
-fn under<'t>(target: &'t Path, dir: &str) -> Option<(&'t str, &'t str)> {
-    let rest = target.to_str()?.strip_prefix(dir)?.strip_prefix('/')?;
+fn under<'t>(target: &'t str, dir: &str) -> Option<(&'t str, &'t str)> {
+    let rest = target.strip_prefix(dir)?.strip_prefix('/')?;
     let (name, rest) = rest.split_once('/').unwrap_or((rest, ""));
     (!name.is_empty()).then_some((name, rest))
 }

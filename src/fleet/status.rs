@@ -63,43 +63,24 @@ pub fn status(fleet: &Fleet, filter: &StatusFilter) -> Result<Status> {
     // Thousands of rows of tens of thousands of placements: both cores make them.
     let rows: Vec<StatusRow> = wanted
         .into_par_iter()
-        .filter_map(|(kind, name)| {
-            let mut cells = fleet.placements_of(kind, &name).unwrap_or_default();
+        .filter_map(|row| {
+            let mut cells = fleet.placements_of(row.kind, row.name).unwrap_or_default();
             if let Some(only) = &filter.cluster {
                 cells.retain(|c, _| c == only);
             }
             if filter.cluster.is_some() && cells.is_empty() {
                 return None;
             }
-            let (definition, set) = definition(fleet, kind, &name);
             Some(StatusRow {
-                kind,
-                name,
-                definition,
-                set: set.map(str::to_string),
+                kind: row.kind,
+                name: row.name.to_string(),
+                definition: to_slash(row.definition),
+                set: row.set.map(str::to_string),
                 cells,
             })
         })
         .collect();
     Ok(Status { clusters, rows })
-}
-
-/// A row's definition (the app's directory, the namespace's manifest) and, for a namespace,
-/// its set; empty when the name has no definition.
-fn definition<'f>(fleet: &'f Fleet, kind: Kind, name: &str) -> (String, Option<&'f str>) {
-    match kind {
-        Kind::App => (
-            fleet
-                .app(name)
-                .map(|a| to_slash(&a.dir))
-                .unwrap_or_default(),
-            None,
-        ),
-        Kind::Namespace => match fleet.namespace(name) {
-            Some(ns) => (to_slash(&ns.file), Some(ns.set.as_str())),
-            None => (String::new(), None),
-        },
-    }
 }
 
 /// `a, b, c`, or `none` when empty.
@@ -156,8 +137,8 @@ pub(crate) struct Matrix<'f> {
 /// A row of a [`Matrix`].
 pub(crate) struct FleetRow<'f> {
     kind: Kind,
-    name: String,
-    definition: String,
+    name: &'f str,
+    definition: Cow<'f, str>,
     set: Option<&'f str>,
     /// All the placements of the name, in the fleet's cluster then list order: a range of the
     /// fleet's index, so a row costs no vector of its own. Those in `view.shown` are shown.
@@ -175,7 +156,8 @@ struct View<'f> {
 impl<'f> View<'f> {
     /// The placements of `raws` in the shown clusters.
     fn shown<'r>(&self, raws: &'r [Raw]) -> impl Iterator<Item = &'r Raw> + use<'r, '_> {
-        raws.iter().filter(|raw| self.shown.contains(&raw.cluster))
+        raws.iter()
+            .filter(|raw| self.shown.contains(&raw.cluster()))
     }
 
     /// The shown placements of `raws` as (cluster, how, the cluster's reference, a set's or
@@ -186,7 +168,7 @@ impl<'f> View<'f> {
     ) -> impl Iterator<
         Item = (
             &'f Cluster,
-            &'r Through,
+            Through<&'f str>,
             &'f Reference,
             Option<&'f Reference>,
         ),
@@ -199,7 +181,8 @@ impl<'f> View<'f> {
                 fleet.common_apps.as_ref(),
                 &fleet.namespaces,
             )?;
-            Some((cluster, &raw.through, reference, link))
+            let through = raw.through(&fleet.clusters, &fleet.namespaces);
+            Some((cluster, through, reference, link))
         })
     }
 }
@@ -218,21 +201,20 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
     let wanted = wanted_rows(fleet, filter);
     let rows: Vec<FleetRow> = wanted
         .into_par_iter()
-        .filter_map(|(kind, name)| {
-            let raws = match kind {
-                Kind::App => fleet.placements.apps.get(&name),
-                Kind::Namespace => fleet.placements.namespaces.get(&name),
+        .filter_map(|row| {
+            let raws = match row.kind {
+                Kind::App => fleet.placements.apps.get(row.name),
+                Kind::Namespace => fleet.placements.namespaces.get(row.name),
             }
             .unwrap_or_default();
             if filter.cluster.is_some() && view.shown(raws).next().is_none() {
                 return None;
             }
-            let (definition, set) = definition(fleet, kind, &name);
             Some(FleetRow {
-                kind,
-                name,
-                definition,
-                set,
+                kind: row.kind,
+                name: row.name,
+                definition: as_slash(row.definition),
+                set: row.set,
                 raws,
                 view: view.clone(),
             })
@@ -297,7 +279,7 @@ const TASKS_PER_BATCH: usize = 4;
 /// One shown cell: how the first placement arrives, and how many placements there are.
 #[derive(Clone, Copy)]
 struct Cell<'a> {
-    first: Option<&'a Through>,
+    first: Option<Through<&'a str>>,
     count: usize,
 }
 
@@ -321,7 +303,7 @@ impl Row for StatusRow {
 
     fn cells<'s>(&'s self, clusters: &[String], out: &mut Vec<Option<Cell<'s>>>) {
         let cell = |p: &'s Vec<Placement>| Cell {
-            first: p.first().map(|p| &p.through),
+            first: p.first().map(|p| p.through.as_deref()),
             count: p.len(),
         };
         out.clear();
@@ -356,17 +338,18 @@ impl Row for FleetRow<'_> {
     }
 
     fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     fn cells<'s>(&'s self, clusters: &[String], out: &mut Vec<Option<Cell<'s>>>) {
         out.clear();
         out.resize(clusters.len(), None);
         // The table needs only the column and how: no reference is looked up.
+        let fleet = self.view.fleet;
         for raw in self.view.shown(self.raws) {
-            if let Some(cell) = out.get_mut(raw.cluster - self.view.shown.start) {
-                let cell = cell.get_or_insert(Cell {
-                    first: Some(&raw.through),
+            if let Some(cell) = out.get_mut(raw.cluster() - self.view.shown.start) {
+                let cell = cell.get_or_insert_with(|| Cell {
+                    first: Some(raw.through(&fleet.clusters, &fleet.namespaces)),
                     count: 0,
                 });
                 cell.count += 1;
@@ -386,7 +369,7 @@ impl Row for FleetRow<'_> {
             }
         }
         JsonRow {
-            name: &self.name,
+            name: self.name,
             definition: &self.definition,
             set: self.set,
             clusters,
@@ -633,7 +616,7 @@ fn cell_width(cell: Option<Cell>) -> usize {
     let Some(cell) = cell else {
         return 1;
     };
-    let mut width = cell.first.map_or(0, Through::width);
+    let mut width = cell.first.map_or(0, |first| first.width());
     if cell.count > 1 {
         // ` ×` and the digits.
         width += 2 + cell.count.ilog10() as usize + 1;
@@ -720,12 +703,22 @@ impl<'a> JsonRow<'a> {
 
 impl<'a> JsonCell<'a> {
     fn of(p: &'a Placement) -> Self {
-        Self::new_at(&p.file, p.line, &p.via, &p.through, p.chain.get(1))
+        Self::new_at(
+            &p.file,
+            p.line,
+            &p.via,
+            p.through.as_deref(),
+            p.chain.get(1),
+        )
     }
 
     /// The cell of the cluster's `reference`, arriving `through`, with a set's or the common
     /// list's entry `link`.
-    fn new(reference: &'a Reference, through: &'a Through, link: Option<&'a Reference>) -> Self {
+    fn new(
+        reference: &'a Reference,
+        through: Through<&'a str>,
+        link: Option<&'a Reference>,
+    ) -> Self {
         Self::new_at(
             &reference.file,
             reference.line,
@@ -739,12 +732,12 @@ impl<'a> JsonCell<'a> {
         file: &'a Path,
         line: usize,
         via: &'a str,
-        through: &'a Through,
+        through: Through<&'a str>,
         link: Option<&'a Reference>,
     ) -> Self {
         let (overlay, set) = match through {
-            Through::Overlay(name) => (Some(name.as_str()), None),
-            Through::Set(name) => (None, Some(name.as_str())),
+            Through::Overlay(name) => (Some(name), None),
+            Through::Set(name) => (None, Some(name)),
             _ => (None, None),
         };
         JsonCell {
@@ -764,21 +757,38 @@ impl<'a> JsonCell<'a> {
     }
 }
 
-/// The rows `filter` asks for, apps first, each kind in the fleet's order.
-fn wanted_rows(fleet: &Fleet, filter: &StatusFilter) -> Vec<(Kind, String)> {
-    let mut wanted = Vec::new();
-    for kind in [Kind::App, Kind::Namespace] {
-        if filter.kind.is_some_and(|k| k != kind) {
-            continue;
-        }
-        for name in fleet.names(kind) {
-            if filter.names.as_ref().is_some_and(|n| !n.contains(&name)) {
-                continue;
-            }
-            wanted.push((kind, name));
-        }
-    }
-    wanted
+/// A row `filter` asks for: an app or namespace name, its definition (the app's directory, the
+/// namespace's manifest) and, for a namespace, its set.
+struct Wanted<'f> {
+    kind: Kind,
+    name: &'f str,
+    definition: &'f Path,
+    set: Option<&'f str>,
+}
+
+/// The rows `filter` asks for, apps first, each kind in the fleet's order. Borrowed from the
+/// fleet: a large fleet has thousands.
+fn wanted_rows<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Vec<Wanted<'f>> {
+    let apps = fleet.apps.iter().map(|a| Wanted {
+        kind: Kind::App,
+        name: &a.name,
+        definition: &a.dir,
+        set: None,
+    });
+    // Sorted by name, then set: a name held by two sets shows the first.
+    let namespaces = fleet.namespaces.iter().enumerate();
+    let namespaces = namespaces
+        .filter(|(i, ns)| *i == 0 || fleet.namespaces[i - 1].name != ns.name)
+        .map(|(_, ns)| Wanted {
+            kind: Kind::Namespace,
+            name: &ns.name,
+            definition: &ns.file,
+            set: Some(&ns.set),
+        });
+    apps.chain(namespaces)
+        .filter(|row| filter.kind.is_none_or(|k| k == row.kind))
+        .filter(|row| filter.names.as_ref().is_none_or(|n| n.contains(row.name)))
+        .collect()
 }
 
 /// The refusal for a `--cluster` that names no cluster.
@@ -940,15 +950,15 @@ mod tests {
     fn a_cell_is_as_wide_as_its_text() {
         let throughs = [
             Through::Base,
-            Through::Overlay("dev".into()),
-            Through::Overlay("café-prod".into()),
+            Through::Overlay("dev"),
+            Through::Overlay("café-prod"),
             Through::Common,
-            Through::Set("test-only".into()),
+            Through::Set("test-only"),
             Through::OwnDir,
             Through::Direct,
         ];
         let mut cells = vec![None];
-        for through in &throughs {
+        for through in throughs {
             for count in [1, 2, 9, 10, 99, 100, 12345] {
                 cells.push(Some(Cell {
                     first: Some(through),
