@@ -609,7 +609,7 @@ fn push_spaces(out: &mut String, n: usize) {
 }
 
 /// Rows a task of the table or JSON rendering takes.
-const ROWS_PER_TASK: usize = 256;
+const ROWS_PER_TASK: usize = 64;
 
 /// The width of a cell's text (see [`push_cell`]) in characters, without writing it.
 fn cell_width(cell: Option<Cell>) -> usize {
