@@ -301,6 +301,40 @@ fn status_names_overlays_as_their_directories_are_named() {
 }
 
 #[test]
+fn an_app_missing_its_base_is_shown_where_a_cluster_asks_for_it() {
+    // test still lists foo-app's base, which is gone: the directory holds a README alone.
+    let (sandbox, dir) = seed();
+    fs::remove_dir_all(dir.join("apps/foo-app/base")).unwrap();
+    fs::write(dir.join("apps/foo-app/README.md"), "# foo-app\n").unwrap();
+
+    let table = stdout(&sandbox, &dir, &["status", "--kind", "app"]);
+    assert_eq!(
+        table,
+        "APP      dev          prod          test\n\
+         foo-app  -            -             base\n\
+         podinfo  overlay dev  overlay prod  overlay test\n"
+    );
+    assert_eq!(
+        stdout(&sandbox, &dir, &["where", "foo-app"]),
+        "app foo-app (apps/foo-app)\n  \
+         test  clusters/test/apps/kustomization.yaml:6  ../../../apps/foo-app/base  (base)\n"
+    );
+    sandbox
+        .fluxfleet(&dir)
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(
+            "error: clusters/test/apps/kustomization.yaml:6: ../../../apps/foo-app/base does \
+             not resolve: apps/foo-app/base does not exist\n  \
+             fix: create it, or remove this line\n",
+        )
+        .stderr(predicates::str::contains(
+            "3 clusters, 2 apps, 4 namespaces: 1 error(s), 0 warning(s)",
+        ));
+}
+
+#[test]
 fn status_filters_by_cluster_and_kind() {
     let (sandbox, dir) = seed();
     let json: Value = serde_json::from_str(&stdout(

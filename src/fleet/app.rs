@@ -15,7 +15,8 @@ pub const COMMON_APPS: &str = "apps/common";
 pub(crate) enum Depth {
     /// Whether it is an app, and its `base/`; the overlays of an app with a `base/` are not
     /// listed (left empty): the status matrix does not show them, and a large fleet's apps are
-    /// thousands of directory lookups.
+    /// thousands of directory lookups. An app the clusters reference by its base or an overlay
+    /// is not looked into at all ([`App::referenced`]).
     Matrix,
     /// Plus the overlays.
     Listed,
@@ -30,7 +31,8 @@ pub struct App {
     pub name: String,
     /// `apps/<name>`.
     pub dir: PathBuf,
-    /// `apps/<name>/base`, when it exists.
+    /// `apps/<name>/base`, when it exists; not looked up for the status matrix when the
+    /// clusters reference the app.
     pub base: Option<PathBuf>,
     /// The clusters (directory names) under `apps/<name>/overlays/`, sorted.
     pub overlays: Vec<String>,
@@ -47,6 +49,21 @@ impl App {
     /// `apps/<name>/overlays/<cluster>`.
     pub fn overlay_dir(&self, cluster: &str) -> PathBuf {
         self.dir.join("overlays").join(cluster)
+    }
+
+    /// App `name` as the clusters' references to its `base/` or one of its `overlays/` make
+    /// it, without looking into its directory: no `base`, no overlays. The status matrix takes
+    /// every referenced app so; the other reads only those whose directory holds neither.
+    pub(crate) fn referenced(name: &str) -> App {
+        App {
+            name: name.to_string(),
+            dir: Path::new("apps").join(name),
+            base: None,
+            overlays: Vec::new(),
+            namespace: None,
+            own_namespaces: Vec::new(),
+            lists: Vec::new(),
+        }
     }
 
     /// Reads `apps/<name>` when it is an app: it has a `base/`, `overlays/` or a kustomization.

@@ -120,6 +120,23 @@ impl Fleet {
             owned.lean();
         }
         let ((clusters, apps), (sets, extras)) = match only {
+            None if depth == Depth::Matrix => {
+                let reader = &owned;
+                rayon::join(
+                    || {
+                        let (clusters, names) =
+                            rayon::join(|| read_clusters(reader), || app_names(reader));
+                        // The apps once the lists that reference them are read: see
+                        // `matrix_apps`. A failed read of the clusters is reported below.
+                        let apps = match &clusters {
+                            Ok(clusters) => names.and_then(|n| matrix_apps(reader, &n, clusters)),
+                            Err(_) => Ok(Vec::new()),
+                        };
+                        (clusters, apps)
+                    },
+                    || rayon::join(|| read_sets(reader), || read_extras(reader)),
+                )
+            }
             None => {
                 let reader = &owned;
                 rayon::join(
@@ -149,6 +166,9 @@ impl Fleet {
         };
         let (clusters, mut apps, (sets, namespaces)) = (clusters?, apps?, sets?);
         let (common_apps, definitions) = extras?;
+        if depth != Depth::Matrix {
+            add_referenced(&owned, &mut apps, &clusters, only);
+        }
 
         // A directory a Flux Kustomization attaches as a whole (`./apps/staging`) is a cluster
         // list, not an app.
@@ -474,12 +494,65 @@ fn read_apps(reader: &Reader, depth: Depth, only: Option<&str>) -> Result<Vec<Ap
         Some(name) => vec![name.to_string()],
         None => reader.subdirs(Path::new("apps"))?,
     };
-    // App names are RFC 1123 labels; `_base` and the like are shared building blocks.
-    let common = COMMON_APPS.trim_start_matches("apps/");
     names
         .par_iter()
-        .filter(|n| crate::names::is_label(n) && *n != common)
+        .filter(|n| may_be_app(n))
         .filter_map(|n| App::read(reader, n, depth).transpose())
+        .collect()
+}
+
+/// The directories under `apps/` that may be apps, sorted.
+fn app_names(reader: &Reader) -> Result<Vec<String>> {
+    let mut names = reader.subdirs(Path::new("apps"))?;
+    names.retain(|n| may_be_app(n));
+    Ok(names)
+}
+
+/// App names are RFC 1123 labels; `_base` and the like are shared building blocks, and
+/// `common` is the common set.
+fn may_be_app(name: &str) -> bool {
+    crate::names::is_label(name) && name != COMMON_APPS.trim_start_matches("apps/")
+}
+
+/// The names of the apps the clusters' lists reference by their `base/` or one of their
+/// `overlays/`. A directory under `apps/` they name is an app, whatever it holds: the clusters
+/// ask for it, and `check` reports what it lacks.
+fn referenced_apps(clusters: &[Cluster]) -> FastSet<&str> {
+    clusters
+        .iter()
+        .flat_map(Cluster::references)
+        .filter_map(|r| placement::laid_out_app(r.target.as_deref()?.to_str()?))
+        .collect()
+}
+
+/// Adds to `apps` (sorted by name) the directories that [`referenced_apps`] makes apps and
+/// [`App::read`] did not find to be; with `only`, that one name alone.
+fn add_referenced(reader: &Reader, apps: &mut Vec<App>, clusters: &[Cluster], only: Option<&str>) {
+    let known = |name: &str| apps.binary_search_by(|a| a.name.as_str().cmp(name)).is_ok();
+    let mut more: Vec<&str> = referenced_apps(clusters)
+        .into_iter()
+        .filter(|n| only.is_none_or(|o| o == *n) && may_be_app(n) && !known(n))
+        .filter(|n| reader.is_dir(&Path::new("apps").join(n)))
+        .collect();
+    if more.is_empty() {
+        return;
+    }
+    more.sort_unstable();
+    apps.extend(more.into_iter().map(App::referenced));
+    apps.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+/// The apps of the status matrix among `names`: those [`referenced_apps`] names, without
+/// looking into their directories (a large fleet's thousands of apps would each cost a lookup,
+/// a sixth of the matrix's time), and the others that hold what [`App::read`] asks.
+fn matrix_apps(reader: &Reader, names: &[String], clusters: &[Cluster]) -> Result<Vec<App>> {
+    let referenced = referenced_apps(clusters);
+    names
+        .par_iter()
+        .filter_map(|n| match referenced.contains(n.as_str()) {
+            true => Some(Ok(App::referenced(n))),
+            false => App::read(reader, n, Depth::Matrix).transpose(),
+        })
         .collect()
 }
 

@@ -482,6 +482,17 @@ fn app_of(target: &str, ids: &Ids) -> Option<(u32, Via)> {
     Some((name, via))
 }
 
+/// The app `a` of a target laid out as an app's part, `apps/<a>/base[/...]` or
+/// `apps/<a>/overlays/<o>[/...]`.
+pub(crate) fn laid_out_app(target: &str) -> Option<&str> {
+    let (name, rest) = under(target, "apps")?;
+    let mut parts = rest.split('/').filter(|p| !p.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some("base"), _) | (Some("overlays"), Some(_)) => Some(name),
+        _ => None,
+    }
+}
+
 /// The overlay of a target `apps/<a>/overlays/<o>[/...]`.
 fn overlay_of(target: &str) -> Option<&str> {
     let (_, rest) = under(target, "apps")?;
