@@ -240,13 +240,18 @@ impl<'a> Reader<'a> {
             .collect())
     }
 
-    /// True when `rel` is a directory (or a link to one).
+    /// True when `rel` is a directory (or a link to one) below the root. The root itself
+    /// (`rel` empty, as a Flux Kustomization's `path: ./` resolves) is not: a cluster's walk
+    /// does not take in the whole repository.
     pub fn is_dir(&self, rel: &Path) -> bool {
+        if rel.as_os_str().is_empty() {
+            return false;
+        }
         #[cfg(unix)]
         if let Some(dir) = &self.dir {
             // With a trailing `/` the path resolves only to a directory, so asking whether it
-            // exists answers without the kernel filling in a `stat`: a fifth less time for the
-            // thousands of `apps/<a>/base` of a large fleet.
+            // exists answers without the kernel filling in a `stat`: about 15% less time for
+            // the thousands of `apps/<a>/base` of a large fleet.
             let mut path = rel.as_os_str().to_os_string();
             path.push("/");
             return rustix::fs::accessat(dir, &path, Access::EXISTS, AtFlags::empty()).is_ok();
@@ -448,6 +453,30 @@ pub(crate) fn is_yaml(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_dir_answers_for_directories_below_the_root_only() {
+        let root = assert_fs::TempDir::new().unwrap();
+        std::fs::create_dir_all(root.path().join("apps/a/base")).unwrap();
+        std::fs::write(root.path().join("apps/a/file.yaml"), "").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("a", root.path().join("apps/link")).unwrap();
+        let reader = Reader::new(root.path());
+        let mut cases = vec![
+            ("apps/a/base", true),
+            ("apps/a", true),
+            ("apps/a/file.yaml", false),
+            ("apps/a/missing", false),
+            ("apps/a/file.yaml/x", false),
+            ("", false),
+        ];
+        if cfg!(unix) {
+            cases.push(("apps/link/base", true));
+        }
+        for (rel, want) in cases {
+            assert_eq!(reader.is_dir(Path::new(rel)), want, "{rel:?}");
+        }
+    }
 
     #[test]
     fn finds_lists_with_an_entry_inside_the_tree() {
