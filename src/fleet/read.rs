@@ -201,7 +201,9 @@ impl<'a> Reader<'a> {
         let mut out = Vec::new();
         for entry in read {
             let entry = entry.map_err(|e| Error::io(dir, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+            // One allocation for a name in UTF-8, as nearly all are: `apps/` holds thousands.
+            let name = (entry.file_name().into_string())
+                .unwrap_or_else(|name| name.to_string_lossy().into_owned());
             if name.starts_with('.') {
                 continue;
             }
@@ -212,7 +214,9 @@ impl<'a> Reader<'a> {
             };
             out.push((name, is_dir));
         }
-        out.sort();
+        // Names are unique, or equal with their kind when made alike by replacing what is not
+        // UTF-8: no order to keep among equals.
+        out.sort_unstable();
         Ok(Some(out))
     }
 
