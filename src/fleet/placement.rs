@@ -171,6 +171,11 @@ impl Raw {
         self.cluster as usize
     }
 
+    /// Index of the cluster's list, in [`Cluster::lists`] order.
+    pub fn list(&self) -> usize {
+        self.list as usize
+    }
+
     /// How the placement arrives, with the overlay's or the set's name. The table asks this of
     /// hundreds of thousands of cells: a name is looked up by index, and only an overlay not
     /// named after a cluster reads its reference.
