@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 use crate::paths::{as_slash, to_slash};
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 /// Which part of the matrix to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -274,10 +275,6 @@ fn into(out: &mut String) -> impl FnMut(&str) -> Result<()> + '_ {
     }
 }
 
-/// Row chunks rendered at once before their text goes to the sink: enough for both cores,
-/// few enough that memory of one batch is reused by the next.
-const TASKS_PER_BATCH: usize = 4;
-
 /// One shown cell: how the first placement arrives, and how many placements there are.
 #[derive(Clone, Copy)]
 struct Cell<'a> {
@@ -534,7 +531,7 @@ fn json<R: Row>(clusters: &[String], all: &[R], pretty: bool, sink: &mut Sink) -
             Ok(())
         };
         // A first guess (a row with a few placements): the buffers grow as needed, once.
-        in_batches(&rows, 1024, render, &mut |part| {
+        in_order(&rows, 1024, render, &mut |part| {
             if !first {
                 sink(",")?;
             }
@@ -747,42 +744,83 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -
             Ok(())
         };
         let row_len = first + widths.iter().map(|w| w + 2).sum::<usize>() + 1;
-        in_batches(&rows, row_len, render, sink)?;
+        in_order(&rows, row_len, render, sink)?;
     }
     Ok(())
 }
 
-/// Renders `rows` a batch at a time, a task per [`ROWS_PER_TASK`] rows on both cores (each row
-/// about `row_len` bytes long), and gives
-/// each task's text to `sink` in order. Each task writes into a buffer kept from batch to
-/// batch: a large fleet's matrix is megabytes, and fresh memory (zeroed by the kernel, and
-/// given back by the allocator once freed) costs more than the rendering.
-fn in_batches<T: Sync>(
+/// Renders `rows` on every core, a task per [`ROWS_PER_TASK`] rows (each row about `row_len`
+/// bytes long), and gives each task's text to `sink` in order, as soon as it and those before
+/// it are done: the cores wait neither for the sink nor for each other between tasks. Tasks
+/// are taken in order and only a few texts wait for their turn, each in a buffer reused from
+/// task to task: a large fleet's matrix is megabytes, and fresh memory (zeroed by the kernel)
+/// costs more than the rendering. Stops at the first error of `render` or of `sink`.
+fn in_order<T: Sync>(
     rows: &[T],
     row_len: usize,
     render: impl Fn(&[T], &mut String) -> Result<()> + Sync,
     sink: &mut Sink,
 ) -> Result<()> {
-    // Sized for `row_len` bytes a row up front: growing them by doubling would copy and
-    // touch fresh memory several times over.
-    let mut buffers: Vec<String> = (0..TASKS_PER_BATCH)
-        .map(|_| String::with_capacity(row_len * ROWS_PER_TASK.min(rows.len())))
-        .collect();
-    for batch in rows.chunks(ROWS_PER_TASK * TASKS_PER_BATCH) {
-        let chunks = batch.chunks(ROWS_PER_TASK).len();
-        buffers
-            .par_iter_mut()
-            .zip(batch.par_chunks(ROWS_PER_TASK))
-            .map(|(part, chunk)| {
-                part.clear();
-                render(chunk, part)
-            })
-            .collect::<Result<()>>()?;
-        for part in &buffers[..chunks] {
-            sink(part)?;
+    if rayon::current_thread_index().is_some() {
+        // On a thread of the pool, waiting for the tasks could leave them none to run on:
+        // rendered here, in order.
+        let mut part = String::new();
+        for chunk in rows.chunks(ROWS_PER_TASK) {
+            part.clear();
+            render(chunk, &mut part)?;
+            sink(&part)?;
         }
+        return Ok(());
     }
-    Ok(())
+    let chunks: Vec<&[T]> = rows.chunks(ROWS_PER_TASK).collect();
+    let next = AtomicUsize::new(0);
+    let spare: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let workers = rayon::current_num_threads();
+    // Texts waiting for the sink block the tasks beyond these: the memory stays bounded.
+    let (done, texts) = mpsc::sync_channel::<(usize, Result<String>)>(workers);
+    let (chunks, next, spare, render) = (&chunks, &next, &spare, &render);
+    // The receiving end moves into the scope, so that it is gone when an error ends the scope
+    // early and the tasks blocked on a full channel stop.
+    rayon::in_place_scope(move |scope| {
+        for _ in 0..workers {
+            let done = done.clone();
+            scope.spawn(move |_| {
+                loop {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(chunk) = chunks.get(at) else {
+                        break;
+                    };
+                    let reused = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                    // Sized for `row_len` bytes a row: growing by doubling would copy and
+                    // touch fresh memory several times over.
+                    let mut part =
+                        reused.unwrap_or_else(|| String::with_capacity(row_len * chunk.len()));
+                    part.clear();
+                    let rendered = render(chunk, &mut part).map(|()| part);
+                    // The receiving end is gone once the sink failed: nothing more to do.
+                    if done.send((at, rendered)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done);
+        let mut waiting = BTreeMap::new();
+        let mut turn = 0;
+        for (at, rendered) in texts {
+            waiting.insert(at, rendered);
+            while let Some(rendered) = waiting.remove(&turn) {
+                let part = rendered?;
+                sink(&part)?;
+                spare
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(part);
+                turn += 1;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Appends `n` spaces.
@@ -1132,6 +1170,61 @@ mod tests {
             });
         }
         Status { clusters, rows }
+    }
+
+    /// Rendered on the pool or on one of its threads, the pieces reach the sink in order, and
+    /// the first error of the rendering or of the sink ends it.
+    #[test]
+    fn renders_in_order_and_stops_at_the_first_error() {
+        let rows: Vec<usize> = (0..ROWS_PER_TASK * 37 + 5).collect();
+        let want: String = rows.iter().map(|r| format!("{r}\n")).collect();
+        let render = |chunk: &[usize], out: &mut String| -> Result<()> {
+            for row in chunk {
+                if *row == ROWS_PER_TASK * 20 + 3 {
+                    return Err(Error::refused("row"));
+                }
+                let _ = writeln!(out, "{row}");
+            }
+            Ok(())
+        };
+        let plain = |chunk: &[usize], out: &mut String| -> Result<()> {
+            for row in chunk {
+                let _ = writeln!(out, "{row}");
+            }
+            Ok(())
+        };
+        let on_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        for nested in [false, true] {
+            let run = |f: &(dyn Fn() + Sync)| match nested {
+                true => on_pool.install(f),
+                false => f(),
+            };
+            run(&|| {
+                let mut out = String::new();
+                in_order(&rows, 8, plain, &mut into(&mut out)).unwrap();
+                assert_eq!(out, want);
+
+                let mut out = String::new();
+                let failed = in_order(&rows, 8, render, &mut into(&mut out));
+                assert_eq!(failed.unwrap_err().to_string(), "row");
+                assert_eq!(out, want[..want.find("1280\n").unwrap()]);
+
+                let mut pieces = 0;
+                let mut sink = |_: &str| {
+                    pieces += 1;
+                    match pieces {
+                        3 => Err(Error::refused("sink")),
+                        _ => Ok(()),
+                    }
+                };
+                let failed = in_order(&rows, 8, plain, &mut sink);
+                assert_eq!(failed.unwrap_err().to_string(), "sink");
+                assert_eq!(pieces, 3);
+            });
+        }
     }
 
     #[test]
