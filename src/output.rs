@@ -13,6 +13,8 @@ pub struct Shell {
     err: Box<dyn Write>,
     out_color: bool,
     err_color: bool,
+    /// True when `out` is the process's stdout, which [`Shell::data_bulk`] may write past.
+    stdout: bool,
 }
 
 impl Shell {
@@ -24,6 +26,7 @@ impl Shell {
             err_color: !no_color && io::stderr().is_terminal(),
             out: Box::new(io::stdout()),
             err: Box::new(io::stderr()),
+            stdout: true,
         }
     }
 
@@ -34,6 +37,7 @@ impl Shell {
             err,
             out_color: false,
             err_color: false,
+            stdout: false,
         }
     }
 
@@ -45,6 +49,26 @@ impl Shell {
     /// Writes data to stdout.
     pub fn data(&mut self, text: &str) -> Result<()> {
         self.out.write_all(text.as_bytes()).map_err(Error::Output)
+    }
+
+    /// Writes a large piece of data to stdout, a part of megabytes of output. On the process's
+    /// stdout it goes past the line buffer, which would search each piece for its last line
+    /// break: through the whole piece for JSON, which has none.
+    pub fn data_bulk(&mut self, text: &str) -> Result<()> {
+        #[cfg(unix)]
+        if self.stdout {
+            self.out.flush().map_err(Error::Output)?;
+            let mut rest = text.as_bytes();
+            while !rest.is_empty() {
+                match rustix::io::write(io::stdout(), rest) {
+                    Ok(written) => rest = &rest[written..],
+                    Err(rustix::io::Errno::INTR) => {}
+                    Err(e) => return Err(Error::Output(e.into())),
+                }
+            }
+            return Ok(());
+        }
+        self.data(text)
     }
 
     /// Writes a line of status to stderr.

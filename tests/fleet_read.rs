@@ -335,6 +335,49 @@ fn an_app_missing_its_base_is_shown_where_a_cluster_asks_for_it() {
 }
 
 #[test]
+fn status_stops_quietly_when_its_reader_goes_away() {
+    // Thousands of apps in every cluster: far more than a pipe holds, as a table or as JSON.
+    let (sandbox, dir) = seed();
+    let mut list = fs::read_to_string(dir.join("clusters/dev/apps/kustomization.yaml")).unwrap();
+    for i in 0..4000 {
+        let app = format!("apps/bulk-{i:04}/base");
+        fs::create_dir_all(dir.join(&app)).unwrap();
+        fs::write(dir.join(&app).join("kustomization.yaml"), "resources: []\n").unwrap();
+        list.push_str(&format!("- ../../../{app}\n"));
+    }
+    for cluster in ["dev", "prod", "test"] {
+        fs::write(
+            dir.join("clusters")
+                .join(cluster)
+                .join("apps/kustomization.yaml"),
+            &list,
+        )
+        .unwrap();
+    }
+    let whole = stdout(&sandbox, &dir, &["status", "--json"]);
+    let table = stdout(&sandbox, &dir, &["status"]);
+    for text in [&whole, &table] {
+        assert!(text.len() > 128 * 1024, "{} bytes", text.len());
+    }
+    for (args, whole) in [(&["status", "--json"][..], &whole), (&["status"], &table)] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fluxfleet"))
+            .args(args)
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0_u8; 64];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", out.status);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+        assert_eq!(&head[..], &whole.as_bytes()[..64], "{args:?}");
+    }
+}
+
+#[test]
 fn status_filters_by_cluster_and_kind() {
     let (sandbox, dir) = seed();
     let json: Value = serde_json::from_str(&stdout(

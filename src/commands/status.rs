@@ -62,7 +62,7 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     // Megabytes for a large fleet: written a few thousand rows at a time.
     let color = ctx.shell.out_color();
     let written = {
-        let mut sink = |piece: &str| ctx.shell.data(piece);
+        let mut sink = |piece: &str| ctx.shell.data_bulk(piece);
         if args.json {
             // Indented for a person at a terminal; one line for the programs that read it from
             // a pipe (a large fleet's matrix is megabytes of indentation otherwise).
