@@ -121,28 +121,20 @@ impl Fleet {
         }
         let ((clusters, apps), (sets, extras)) = match only {
             None if depth == Depth::Matrix => {
+                // The apps are known once the clusters' references are: see `matrix_apps`.
                 let reader = &owned;
                 rayon::join(
-                    || {
-                        let (clusters, names) =
-                            rayon::join(|| read_clusters(reader), || app_names(reader));
-                        // The apps once the lists that reference them are read: see
-                        // `matrix_apps`. A failed read of the clusters is reported below.
-                        let apps = match &clusters {
-                            Ok(clusters) => names.and_then(|n| matrix_apps(reader, &n, clusters)),
-                            Err(_) => Ok(Vec::new()),
-                        };
-                        (clusters, apps)
-                    },
+                    || rayon::join(|| read_clusters(reader), || app_names(reader)),
                     || rayon::join(|| read_sets(reader), || read_extras(reader)),
                 )
             }
             None => {
                 let reader = &owned;
-                rayon::join(
+                let ((clusters, apps), more) = rayon::join(
                     || rayon::join(|| read_clusters(reader), || read_apps(reader, depth, None)),
                     || rayon::join(|| read_sets(reader), || read_extras(reader)),
-                )
+                );
+                ((clusters, apps.map(Apps::Read)), more)
             }
             Some(name) => {
                 // Everything at once: cluster lists that lead nowhere inside their tree are
@@ -161,28 +153,33 @@ impl Fleet {
                         .try_for_each(|c| c.parse_lists_holding(reader, &needles))?;
                     Ok(clusters)
                 });
-                ((clusters, apps), (sets, extras))
+                ((clusters, apps.map(Apps::Read)), (sets, extras))
             }
         };
-        let (clusters, mut apps, (sets, namespaces)) = (clusters?, apps?, sets?);
+        let (clusters, apps, (sets, namespaces)) = (clusters?, apps?, sets?);
         let (common_apps, definitions) = extras?;
-        if depth != Depth::Matrix {
-            add_referenced(&owned, &mut apps, &clusters, only);
-        }
 
         // A directory a Flux Kustomization attaches as a whole (`./apps/staging`) is a cluster
         // list, not an app.
-        let attached: FastSet<&[u8]> = clusters
+        let attached: FastSet<&str> = clusters
             .iter()
             .flat_map(|c| c.flux.iter())
-            .filter_map(|k| k.path.as_ref()?.target.as_deref())
-            .map(|t| t.as_os_str().as_encoded_bytes())
+            .filter_map(|k| {
+                k.path
+                    .as_ref()?
+                    .target
+                    .as_deref()?
+                    .to_str()?
+                    .strip_prefix("apps/")
+            })
             .collect();
         // So is `apps/<cluster>` in the Flux examples, attached through another source.
-        apps.retain(|a| {
-            !attached.contains(a.dir.as_os_str().as_encoded_bytes())
-                && clusters.binary_search_by(|c| c.name.cmp(&a.name)).is_err()
-        });
+        let may_be = |name: &str| {
+            !attached.contains(name)
+                && clusters
+                    .binary_search_by(|c| c.name.as_str().cmp(name))
+                    .is_err()
+        };
 
         let layout = if root.join(MARKER).exists()
             || clusters.iter().any(|c| {
@@ -194,22 +191,36 @@ impl Fleet {
             Layout::Other
         };
 
-        // Sorted, as `apps` is.
-        let app_names: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
         let mut by_set: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, ns) in namespaces.iter().enumerate() {
             by_set.entry(ns.set.as_str()).or_default().push(i);
         }
-        let placements = placement::index(
-            &clusters,
-            &placement::Definitions {
-                apps: &app_names,
-                common_apps: common_apps.as_ref(),
-                sets: &by_set,
-                namespaces: &namespaces,
-            },
-        );
-        drop((app_names, by_set));
+        // Sorted.
+        let index = |apps: &[&str]| {
+            placement::index(
+                &clusters,
+                &placement::Definitions {
+                    apps,
+                    common_apps: common_apps.as_ref(),
+                    sets: &by_set,
+                    namespaces: &namespaces,
+                },
+            )
+        };
+        let (apps, placements) = match apps {
+            Apps::Read(mut apps) => {
+                add_referenced(&owned, &mut apps, &clusters, only);
+                apps.retain(|a| may_be(&a.name));
+                let placements = index(&apps.iter().map(|a| a.name.as_str()).collect::<Vec<_>>());
+                (apps, placements)
+            }
+            Apps::Named(mut names) => {
+                names.retain(|n| may_be(n));
+                let placements = index(&names.iter().map(String::as_str).collect::<Vec<_>>());
+                matrix_apps(&owned, &names, placements)?
+            }
+        };
+        drop(by_set);
 
         Ok(Fleet {
             root: root.to_path_buf(),
@@ -501,11 +512,18 @@ fn read_apps(reader: &Reader, depth: Depth, only: Option<&str>) -> Result<Vec<Ap
         .collect()
 }
 
+/// The apps a read found, or for the status matrix the directories under `apps/` that may be
+/// apps (sorted), which [`matrix_apps`] settles.
+enum Apps {
+    Read(Vec<App>),
+    Named(Vec<String>),
+}
+
 /// The directories under `apps/` that may be apps, sorted.
-fn app_names(reader: &Reader) -> Result<Vec<String>> {
+fn app_names(reader: &Reader) -> Result<Apps> {
     let mut names = reader.subdirs(Path::new("apps"))?;
     names.retain(|n| may_be_app(n));
-    Ok(names)
+    Ok(Apps::Named(names))
 }
 
 /// App names are RFC 1123 labels; `_base` and the like are shared building blocks, and
@@ -542,18 +560,30 @@ fn add_referenced(reader: &Reader, apps: &mut Vec<App>, clusters: &[Cluster], on
     apps.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
-/// The apps of the status matrix among `names`: those [`referenced_apps`] names, without
-/// looking into their directories (a large fleet's thousands of apps would each cost a lookup,
-/// a sixth of the matrix's time), and the others that hold what [`App::read`] asks.
-fn matrix_apps(reader: &Reader, names: &[String], clusters: &[Cluster]) -> Result<Vec<App>> {
-    let referenced = referenced_apps(clusters);
-    names
+/// The apps of the status matrix among `names`, and `placements` (indexed with `names` for the
+/// apps) without those of the names that are not apps. A name the clusters' lists reference by
+/// its `base/` or one of its `overlays/` is an app, taken without looking into its directory
+/// (a large fleet's thousands of apps would each cost a lookup, a sixth of the matrix's time);
+/// the others are apps when they hold what [`App::read`] asks.
+fn matrix_apps(
+    reader: &Reader,
+    names: &[String],
+    mut placements: placement::Index,
+) -> Result<(Vec<App>, placement::Index)> {
+    let laid_out = placements.apps.laid_out();
+    let found: Vec<Option<App>> = names
         .par_iter()
-        .filter_map(|n| match referenced.contains(n.as_str()) {
-            true => Some(Ok(App::referenced(n))),
-            false => App::read(reader, n, Depth::Matrix).transpose(),
+        .zip(laid_out)
+        .map(|(name, laid_out)| match laid_out {
+            true => Ok(Some(App::referenced(name))),
+            false => App::read(reader, name, Depth::Matrix),
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    let is_app: Vec<bool> = found.iter().map(Option::is_some).collect();
+    if is_app.contains(&false) {
+        placements.apps.retain(&is_app);
+    }
+    Ok((found.into_iter().flatten().collect(), placements))
 }
 
 fn read_sets(reader: &Reader) -> Result<(Vec<NamespaceSet>, Vec<Namespace>)> {

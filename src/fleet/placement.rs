@@ -255,6 +255,38 @@ impl Grouped {
         (!raws.is_empty()).then_some(raws)
     }
 
+    /// For each name, whether a placement brings it by its `base/` or one of its `overlays/`
+    /// (an app's laid-out parts, as [`laid_out_app`] reads a target).
+    pub fn laid_out(&self) -> Vec<bool> {
+        self.starts
+            .windows(2)
+            .map(|w| {
+                let raws = &self.raws[w[0]..w[1]];
+                raws.iter()
+                    .any(|r| matches!(r.via, Via::Base | Via::Overlay(_)))
+            })
+            .collect()
+    }
+
+    /// Keeps the names whose `keep` is true, with their placements.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut names = Vec::new();
+        let mut starts = vec![0];
+        let mut raws = Vec::new();
+        for (i, name) in std::mem::take(&mut self.names).into_iter().enumerate() {
+            if keep.get(i).copied().unwrap_or(true) {
+                raws.extend_from_slice(&self.raws[self.starts[i]..self.starts[i + 1]]);
+                starts.push(raws.len());
+                names.push(name);
+            }
+        }
+        *self = Grouped {
+            names,
+            starts,
+            raws,
+        };
+    }
+
     /// Groups `found` (placements by name id, an index into the sorted `names`, one vector per
     /// cluster), keeping the order they come in within each name.
     fn new(names: Vec<String>, found: Vec<Named>) -> Grouped {

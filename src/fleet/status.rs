@@ -1248,7 +1248,9 @@ mod tests {
     }
 
     /// The hand-written JSON of the borrowed matrix against serde's, on a fleet whose overlay,
-    /// namespace file and set entry need escapes, and with cells that arrive twice.
+    /// namespace file and set entry need escapes, with cells that arrive twice, and with a
+    /// directory under `apps/` that a cluster references but that is no app (no `base/`,
+    /// `overlays/` or kustomization of its own).
     #[test]
     fn the_borrowed_matrix_escapes_its_json_as_serde() {
         let root = assert_fs::TempDir::new().unwrap();
@@ -1263,7 +1265,8 @@ mod tests {
             "clusters/dev/kustomization.yaml",
             &format!(
                 "{list}resources:\n- ../../infrastructure/namespaces/common\n\
-                 - \"../../apps/web/overlays/d\\\"ev\"\n- ../../apps/web/base\n"
+                 - \"../../apps/web/overlays/d\\\"ev\"\n- ../../apps/web/base\n\
+                 - ../../apps/shared/podinfo\n"
             ),
         );
         write(
@@ -1280,6 +1283,7 @@ mod tests {
         );
         write("apps/web/base/kustomization.yaml", list);
         write("apps/web/overlays/d\"ev/kustomization.yaml", list);
+        write("apps/shared/podinfo/kustomization.yaml", list);
 
         let (fleet, shallow) = (
             Fleet::read(root.path()).unwrap(),
@@ -1299,6 +1303,9 @@ mod tests {
         ] {
             assert!(json.contains(escaped), "{escaped} in {json}");
         }
+        assert!(!json.contains("shared"), "{json}");
+        assert_eq!(shallow.names(Kind::App), ["web"]);
+        assert!(shallow.app_placements("shared").is_empty());
     }
 
     #[test]
