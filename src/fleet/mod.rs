@@ -195,7 +195,7 @@ impl Fleet {
         for (i, ns) in namespaces.iter().enumerate() {
             by_set.entry(ns.set.as_str()).or_default().push(i);
         }
-        // Sorted.
+        // The placements of the fleet, those of apps for the names in `apps` (sorted).
         let index = |apps: &[&str]| {
             placement::index(
                 &clusters,
@@ -220,7 +220,6 @@ impl Fleet {
                 matrix_apps(&owned, &names, placements)?
             }
         };
-        drop(by_set);
 
         Ok(Fleet {
             root: root.to_path_buf(),
