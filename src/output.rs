@@ -14,6 +14,7 @@ pub struct Shell {
     out_color: bool,
     err_color: bool,
     /// True when `out` is the process's stdout, which [`Shell::data_bulk`] may write past.
+    #[cfg_attr(not(unix), allow(dead_code))]
     stdout: bool,
 }
 
@@ -61,6 +62,7 @@ impl Shell {
             let mut rest = text.as_bytes();
             while !rest.is_empty() {
                 match rustix::io::write(io::stdout(), rest) {
+                    Ok(0) => return Err(Error::Output(io::ErrorKind::WriteZero.into())),
                     Ok(written) => rest = &rest[written..],
                     Err(rustix::io::Errno::INTR) => {}
                     Err(e) => return Err(Error::Output(e.into())),

@@ -91,9 +91,11 @@ impl Fleet {
         Self::read_scoped(root, Depth::Listed, None)
     }
 
-    /// Reads like [`Fleet::read`] but does not list the overlays of apps that have a `base/`
-    /// ([`App::overlays`] is empty for them): what the status matrix needs, thousands of
-    /// directory lookups fewer in a large fleet. Keeps only the texts of cluster lists.
+    /// Reads like [`Fleet::read`] but does not look into the directories of apps the clusters
+    /// reference by their base or an overlay ([`App::referenced`]: no `base`, no overlays), nor
+    /// list the overlays of the other apps that have a `base/`: what the status matrix needs,
+    /// thousands of directory lookups fewer in a large fleet. Keeps only the texts of cluster
+    /// lists.
     pub(crate) fn read_for_matrix(root: &Path) -> Result<Fleet> {
         Self::read_scoped(root, Depth::Matrix, None)
     }

@@ -421,7 +421,9 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                 let is_file = is_yaml(rest);
                 for &i in members {
                     let ns = &defs.namespaces[i];
-                    if is_file && ns.file.to_str() != Some(target) {
+                    // Compared as paths: a file found by listing its set's directory is
+                    // joined with the platform's separator.
+                    if is_file && ns.file != Path::new(target) {
                         continue;
                     }
                     let via = if set == COMMON_SET {

@@ -14,10 +14,11 @@ use super::placement::{self, ByCluster, Kind, Placement, Raw, Through};
 use super::{Fleet, ListFile, Reference};
 use crate::error::{Error, Result};
 use crate::paths::{as_slash, to_slash};
+use std::io;
 use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::sync::{mpsc, Arc};
 
 /// Which part of the matrix to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -162,8 +163,8 @@ impl<'f> View<'f> {
             .filter(|raw| self.shown.contains(&raw.cluster()))
     }
 
-    /// The shown placements of `raws` as (cluster, how, the cluster's reference, a set's or
-    /// the common list's entry).
+    /// The shown placements of `raws` as (the raw placement, cluster, how, the cluster's
+    /// reference, a set's or the common list's entry).
     fn placements<'r>(
         &self,
         raws: &'r [Raw],
@@ -751,10 +752,11 @@ fn table<R: Row>(clusters: &[String], all: &[R], color: bool, sink: &mut Sink) -
 
 /// Renders `rows` on every core, a task per [`ROWS_PER_TASK`] rows (each row about `row_len`
 /// bytes long), and gives each task's text to `sink` in order, as soon as it and those before
-/// it are done: the cores wait neither for the sink nor for each other between tasks. Tasks
-/// are taken in order and only a few texts wait for their turn, each in a buffer reused from
-/// task to task: a large fleet's matrix is megabytes, and fresh memory (zeroed by the kernel)
-/// costs more than the rendering. Stops at the first error of `render` or of `sink`.
+/// it are done: the cores wait neither for the sink nor for each other between tasks. Only a
+/// few tasks run or wait ahead of the sink, each in a buffer the sink hands back to the next
+/// task: a large fleet's matrix is megabytes, and fresh memory (zeroed by the kernel) costs
+/// more than the rendering. Stops at the first error of `render` or of `sink`; a panic in
+/// `render` is raised again here.
 fn in_order<T: Sync>(
     rows: &[T],
     row_len: usize,
@@ -773,50 +775,44 @@ fn in_order<T: Sync>(
         return Ok(());
     }
     let chunks: Vec<&[T]> = rows.chunks(ROWS_PER_TASK).collect();
-    let next = AtomicUsize::new(0);
-    let spare: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let workers = rayon::current_num_threads();
-    // Texts waiting for the sink block the tasks beyond these: the memory stays bounded.
-    let (done, texts) = mpsc::sync_channel::<(usize, Result<String>)>(workers);
-    let (chunks, next, spare, render) = (&chunks, &next, &spare, &render);
-    // The receiving end moves into the scope, so that it is gone when an error ends the scope
-    // early and the tasks blocked on a full channel stop.
-    rayon::in_place_scope(move |scope| {
-        for _ in 0..workers {
-            let done = done.clone();
+    // Enough tasks ahead of the sink to keep every core busy while one is slow.
+    let ahead = 2 * rayon::current_num_threads();
+    // Every task sends exactly once, even when `render` panics: the loop below always ends.
+    type Rendered = std::thread::Result<Result<String>>;
+    let (done, texts) = mpsc::channel::<(usize, Rendered)>();
+    let render = &render;
+    rayon::in_place_scope(|scope| {
+        let start = |at: usize, mut part: String| {
+            let (chunk, done) = (chunks[at], done.clone());
             scope.spawn(move |_| {
-                loop {
-                    let at = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(chunk) = chunks.get(at) else {
-                        break;
-                    };
-                    let reused = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
-                    // Sized for `row_len` bytes a row: growing by doubling would copy and
-                    // touch fresh memory several times over.
-                    let mut part =
-                        reused.unwrap_or_else(|| String::with_capacity(row_len * chunk.len()));
-                    part.clear();
-                    let rendered = render(chunk, &mut part).map(|()| part);
-                    // The receiving end is gone once the sink failed: nothing more to do.
-                    if done.send((at, rendered)).is_err() {
-                        break;
-                    }
-                }
+                part.clear();
+                let rendered = panic::catch_unwind(AssertUnwindSafe(|| render(chunk, &mut part)));
+                // The receiving end outlives the scope: sending cannot fail.
+                let _ = done.send((at, rendered.map(|r| r.map(|()| part))));
             });
-        }
-        drop(done);
+        };
+        // Sized for `row_len` bytes a row: growing by doubling would copy and touch fresh
+        // memory several times over.
+        let fresh = || String::with_capacity(row_len * ROWS_PER_TASK);
+        let mut next = chunks.len().min(ahead);
+        (0..next).for_each(|at| start(at, fresh()));
         let mut waiting = BTreeMap::new();
-        let mut turn = 0;
-        for (at, rendered) in texts {
-            waiting.insert(at, rendered);
-            while let Some(rendered) = waiting.remove(&turn) {
-                let part = rendered?;
-                sink(&part)?;
-                spare
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(part);
-                turn += 1;
+        for turn in 0..chunks.len() {
+            let part = loop {
+                if let Some(rendered) = waiting.remove(&turn) {
+                    break rendered;
+                }
+                // Every task sends, and `done` is held here: the channel stays open.
+                let Ok((at, rendered)) = texts.recv() else {
+                    return Err(Error::Output(io::Error::other("a rendering task was lost")));
+                };
+                waiting.insert(at, rendered);
+            };
+            let part = part.unwrap_or_else(|panic| panic::resume_unwind(panic))?;
+            sink(&part)?;
+            if next < chunks.len() {
+                start(next, part);
+                next += 1;
             }
         }
         Ok(())
@@ -1223,8 +1219,46 @@ mod tests {
                 let failed = in_order(&rows, 8, plain, &mut sink);
                 assert_eq!(failed.unwrap_err().to_string(), "sink");
                 assert_eq!(pieces, 3);
+
+                let panicking = |chunk: &[usize], out: &mut String| -> Result<()> {
+                    assert!(!chunk.contains(&(ROWS_PER_TASK * 30)), "a rendering panics");
+                    plain(chunk, out)
+                };
+                let mut out = String::new();
+                let run = std::panic::AssertUnwindSafe(|| {
+                    in_order(&rows, 8, panicking, &mut into(&mut out))
+                });
+                assert!(std::panic::catch_unwind(run).is_err());
+                assert_eq!(out, want[..want.find("1920\n").unwrap()]);
             });
         }
+    }
+
+    /// While the first chunk is slow, only a few others are rendered ahead of it: the texts
+    /// waiting for the sink stay few.
+    #[test]
+    fn renders_only_a_few_chunks_ahead_of_the_sink() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let rows: Vec<usize> = (0..ROWS_PER_TASK * 200).collect();
+        let (others, seen) = (AtomicUsize::new(0), AtomicUsize::new(usize::MAX));
+        let slow_first = |chunk: &[usize], out: &mut String| -> Result<()> {
+            if chunk[0] == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                seen.store(others.load(Ordering::SeqCst), Ordering::SeqCst);
+            } else {
+                others.fetch_add(1, Ordering::SeqCst);
+            }
+            out.push_str(if chunk[0] == 0 { "first" } else { "." });
+            Ok(())
+        };
+        let mut out = String::new();
+        in_order(&rows, 8, slow_first, &mut into(&mut out)).unwrap();
+        assert_eq!(out, format!("first{}", ".".repeat(199)));
+        let ahead = 2 * rayon::current_num_threads();
+        assert!(
+            seen.into_inner() < ahead,
+            "rendered ahead: more than {ahead}"
+        );
     }
 
     #[test]
