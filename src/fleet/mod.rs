@@ -122,21 +122,12 @@ impl Fleet {
             owned.lean();
         }
         let ((clusters, apps), (sets, extras)) = match only {
-            None if depth == Depth::Matrix => {
-                // The apps are known once the clusters' references are: see `matrix_apps`.
-                let reader = &owned;
-                rayon::join(
-                    || rayon::join(|| read_clusters(reader), || app_names(reader)),
-                    || rayon::join(|| read_sets(reader), || read_extras(reader)),
-                )
-            }
             None => {
                 let reader = &owned;
-                let ((clusters, apps), more) = rayon::join(
+                rayon::join(
                     || rayon::join(|| read_clusters(reader), || read_apps(reader, depth, None)),
                     || rayon::join(|| read_sets(reader), || read_extras(reader)),
-                );
-                ((clusters, apps.map(Apps::Read)), more)
+                )
             }
             Some(name) => {
                 // Everything at once: cluster lists that lead nowhere inside their tree are
@@ -155,10 +146,10 @@ impl Fleet {
                         .try_for_each(|c| c.parse_lists_holding(reader, &needles))?;
                     Ok(clusters)
                 });
-                ((clusters, apps.map(Apps::Read)), (sets, extras))
+                ((clusters, apps), (sets, extras))
             }
         };
-        let (clusters, apps, (sets, namespaces)) = (clusters?, apps?, sets?);
+        let (clusters, mut candidates, (sets, namespaces)) = (clusters?, apps?, sets?);
         let (common_apps, definitions) = extras?;
 
         // A directory a Flux Kustomization attaches as a whole (`./apps/staging`) is a cluster
@@ -197,31 +188,21 @@ impl Fleet {
         for (i, ns) in namespaces.iter().enumerate() {
             by_set.entry(ns.set.as_str()).or_default().push(i);
         }
-        // The placements of the fleet, those of apps for the names in `apps` (sorted).
-        let index = |apps: &[&str]| {
+        candidates.retain(|c| may_be(&c.name));
+        let placements = {
+            // Sorted, as the directories were listed.
+            let names: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
             placement::index(
                 &clusters,
                 &placement::Definitions {
-                    apps,
+                    apps: &names,
                     common_apps: common_apps.as_ref(),
                     sets: &by_set,
                     namespaces: &namespaces,
                 },
             )
         };
-        let (apps, placements) = match apps {
-            Apps::Read(mut apps) => {
-                add_referenced(&owned, &mut apps, &clusters, only);
-                apps.retain(|a| may_be(&a.name));
-                let placements = index(&apps.iter().map(|a| a.name.as_str()).collect::<Vec<_>>());
-                (apps, placements)
-            }
-            Apps::Named(mut names) => {
-                names.retain(|n| may_be(n));
-                let placements = index(&names.iter().map(String::as_str).collect::<Vec<_>>());
-                matrix_apps(&owned, &names, placements)?
-            }
-        };
+        let (apps, placements) = settle_apps(&owned, candidates, placements)?;
 
         Ok(Fleet {
             root: root.to_path_buf(),
@@ -373,10 +354,7 @@ impl Fleet {
 
     /// The placements of `name`, `None` when it reaches no cluster.
     pub(crate) fn placements_of(&self, kind: Kind, name: &str) -> Option<ByCluster> {
-        let raws = match kind {
-            Kind::App => self.placements.apps.get(name),
-            Kind::Namespace => self.placements.namespaces.get(name),
-        }?;
+        let raws = self.placements.get(kind, name)?;
         Some(placement::materialize(
             raws,
             &self.clusters,
@@ -387,19 +365,12 @@ impl Fleet {
 
     /// How many placements `name` has, over all clusters.
     pub fn placement_count(&self, kind: Kind, name: &str) -> usize {
-        match kind {
-            Kind::App => self.placements.apps.get(name),
-            Kind::Namespace => self.placements.namespaces.get(name),
-        }
-        .map_or(0, <[_]>::len)
+        self.placements.get(kind, name).map_or(0, <[_]>::len)
     }
 
     /// The clusters `name` reaches, sorted, without making placements.
     pub fn reaches(&self, kind: Kind, name: &str) -> Vec<&str> {
-        let raws = match kind {
-            Kind::App => self.placements.apps.get(name),
-            Kind::Namespace => self.placements.namespaces.get(name),
-        };
+        let raws = self.placements.get(kind, name);
         let mut out: Vec<&str> = raws
             .into_iter()
             .flatten()
@@ -501,30 +472,38 @@ fn needles(
     out
 }
 
-fn read_apps(reader: &Reader, depth: Depth, only: Option<&str>) -> Result<Vec<App>> {
+/// A directory under `apps/` that may be an app, and what a look into it found.
+struct Candidate {
+    name: String,
+    found: Found,
+}
+
+enum Found {
+    /// Not looked into yet: the status matrix looks only into the directories that no
+    /// cluster references by base or overlay, once the placements tell which.
+    Unread,
+    /// No app there ([`App::read`] found nothing).
+    Nothing,
+    App(App),
+}
+
+/// The directories under `apps/` (or `only`) that may be apps, sorted, read as `depth` asks.
+fn read_apps(reader: &Reader, depth: Depth, only: Option<&str>) -> Result<Vec<Candidate>> {
     let names = match only {
         Some(name) => vec![name.to_string()],
         None => reader.subdirs(Path::new("apps"))?,
     };
     names
-        .par_iter()
+        .into_par_iter()
         .filter(|n| may_be_app(n))
-        .filter_map(|n| App::read(reader, n, depth).transpose())
+        .map(|name| {
+            let found = match depth {
+                Depth::Matrix => Found::Unread,
+                _ => App::read(reader, &name, depth)?.map_or(Found::Nothing, Found::App),
+            };
+            Ok(Candidate { name, found })
+        })
         .collect()
-}
-
-/// The apps a read found, or for the status matrix the directories under `apps/` that may be
-/// apps (sorted), which [`matrix_apps`] settles.
-enum Apps {
-    Read(Vec<App>),
-    Named(Vec<String>),
-}
-
-/// The directories under `apps/` that may be apps, sorted.
-fn app_names(reader: &Reader) -> Result<Apps> {
-    let mut names = reader.subdirs(Path::new("apps"))?;
-    names.retain(|n| may_be_app(n));
-    Ok(Apps::Named(names))
 }
 
 /// App names are RFC 1123 labels; `_base` and the like are shared building blocks, and
@@ -533,52 +512,33 @@ fn may_be_app(name: &str) -> bool {
     crate::names::is_label(name) && name != COMMON_APPS.trim_start_matches("apps/")
 }
 
-/// The names of the apps the clusters' lists reference by their `base/` or one of their
-/// `overlays/`. A directory under `apps/` they name is an app, whatever it holds: the clusters
-/// ask for it, and `check` reports what it lacks.
-fn referenced_apps(clusters: &[Cluster]) -> FastSet<&str> {
-    clusters
-        .iter()
-        .flat_map(Cluster::references)
-        .filter_map(|r| placement::laid_out_app(r.target.as_deref()?.to_str()?))
-        .collect()
-}
-
-/// Adds to `apps` (sorted by name) the directories that [`referenced_apps`] makes apps and
-/// [`App::read`] did not find to be; with `only`, that one name alone.
-fn add_referenced(reader: &Reader, apps: &mut Vec<App>, clusters: &[Cluster], only: Option<&str>) {
-    let known = |name: &str| apps.binary_search_by(|a| a.name.as_str().cmp(name)).is_ok();
-    let mut more: Vec<&str> = referenced_apps(clusters)
-        .into_iter()
-        .filter(|n| only.is_none_or(|o| o == *n) && may_be_app(n) && !known(n))
-        .filter(|n| reader.is_dir(&Path::new("apps").join(n)))
-        .collect();
-    if more.is_empty() {
-        return;
-    }
-    more.sort_unstable();
-    apps.extend(more.into_iter().map(App::referenced));
-    apps.sort_by(|a, b| a.name.cmp(&b.name));
-}
-
-/// The apps of the status matrix among `names`, and `placements` (indexed with `names` for the
-/// apps) without those of the names that are not apps. A name the clusters' lists reference by
-/// its `base/` or one of its `overlays/` is an app, taken without looking into its directory
-/// (a large fleet's thousands of apps would each cost a lookup, a sixth of the matrix's time);
-/// the others are apps when they hold what [`App::read`] asks.
-fn matrix_apps(
+/// The apps among `candidates`, and `placements` (indexed with the candidates' names for the
+/// apps) without those of the candidates that are not apps. A directory that the clusters'
+/// lists reference by its `base/` or one of its `overlays/` is an app whatever it holds: the
+/// clusters ask for it, and `check` reports what it lacks. Such a directory not looked into
+/// yet is taken without a look (the status matrix: a large fleet's thousands of apps would
+/// each cost a lookup, a sixth of its time); the others not looked into are read now.
+fn settle_apps(
     reader: &Reader,
-    names: &[String],
+    candidates: Vec<Candidate>,
     mut placements: placement::Index,
 ) -> Result<(Vec<App>, placement::Index)> {
     let laid_out = placements.apps.laid_out();
-    let found: Vec<Option<App>> = names
-        .par_iter()
+    let found: Vec<Option<App>> = candidates
+        .into_par_iter()
         .zip(laid_out)
-        .map(|(name, laid_out)| match laid_out {
-            true => Ok(Some(App::referenced(name))),
-            false => App::read(reader, name, Depth::Matrix),
-        })
+        .map(
+            |(Candidate { name, found }, laid_out)| match (found, laid_out) {
+                (Found::App(app), _) => Ok(Some(app)),
+                (Found::Unread, true) => Ok(Some(App::referenced(&name))),
+                (Found::Unread, false) => App::read(reader, &name, Depth::Matrix),
+                // `where` looks into the directory of the name asked about, which may not exist.
+                (Found::Nothing, true) if reader.is_dir(&Path::new("apps").join(&name)) => {
+                    Ok(Some(App::referenced(&name)))
+                }
+                (Found::Nothing, _) => Ok(None),
+            },
+        )
         .collect::<Result<_>>()?;
     let is_app: Vec<bool> = found.iter().map(Option::is_some).collect();
     if is_app.contains(&false) {

@@ -233,6 +233,16 @@ pub(crate) struct Index {
     pub namespaces: Grouped,
 }
 
+impl Index {
+    /// The placements of the app or namespace `name`; `None` when it has none.
+    pub fn get(&self, kind: Kind, name: &str) -> Option<&[Raw]> {
+        match kind {
+            Kind::App => self.apps.get(name),
+            Kind::Namespace => self.namespaces.get(name),
+        }
+    }
+}
+
 /// Placements with the id of the name they place.
 type Named = Vec<(u32, Raw)>;
 
@@ -255,8 +265,8 @@ impl Grouped {
         (!raws.is_empty()).then_some(raws)
     }
 
-    /// For each name, whether a placement brings it by its `base/` or one of its `overlays/`
-    /// (an app's laid-out parts, as [`laid_out_app`] reads a target).
+    /// For each name, whether a placement brings it by its `base/` or one of its `overlays/`,
+    /// the parts an app's directory is laid out in.
     pub fn laid_out(&self) -> Vec<bool> {
         self.starts
             .windows(2)
@@ -519,17 +529,6 @@ fn app_of(target: &str, ids: &Ids) -> Option<(u32, Via)> {
         _ => Via::Direct,
     };
     Some((name, via))
-}
-
-/// The app `a` of a target laid out as an app's part, `apps/<a>/base[/...]` or
-/// `apps/<a>/overlays/<o>[/...]`.
-pub(crate) fn laid_out_app(target: &str) -> Option<&str> {
-    let (name, rest) = under(target, "apps")?;
-    let mut parts = rest.split('/').filter(|p| !p.is_empty());
-    match (parts.next(), parts.next()) {
-        (Some("base"), _) | (Some("overlays"), Some(_)) => Some(name),
-        _ => None,
-    }
 }
 
 /// The overlay of a target `apps/<a>/overlays/<o>[/...]`.

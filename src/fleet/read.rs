@@ -73,16 +73,8 @@ impl<'a> Reader<'a> {
         if let Some(text) = self.lock().get(rel) {
             return Ok(Some(text.clone()));
         }
-        let text = BUFFER.with_borrow_mut(|bytes| {
-            match self.read_file(rel, bytes) {
-                Ok(()) => {}
-                Err(e) if absent(&e) => return Ok(None),
-                Err(e) => return Err(Error::io(rel, e)),
-            }
-            // One allocation of the exact size, kept; the buffer is reused.
-            Ok(Some(Arc::<str>::from(doc::decode(rel, bytes)?)))
-        })?;
-        let Some(text) = text else {
+        // One allocation of the exact size, kept; the buffer is reused.
+        let Some(text) = self.decoded(rel, |text| Ok(Arc::<str>::from(text)))? else {
             return Ok(None);
         };
         self.lock().insert(rel.to_path_buf(), text.clone());
@@ -116,6 +108,12 @@ impl<'a> Reader<'a> {
         if let Some(text) = self.lock().get(rel).cloned() {
             return f(&text).map(Some);
         }
+        self.decoded(rel, f)
+    }
+
+    /// `f` of the text of file `rel`, read into this thread's buffer and decoded; `None` when
+    /// there is no such file. `f` must not read files.
+    fn decoded<T>(&self, rel: &Path, f: impl FnOnce(&str) -> Result<T>) -> Result<Option<T>> {
         BUFFER.with_borrow_mut(|bytes| {
             match self.read_file(rel, bytes) {
                 Ok(()) => {}

@@ -206,11 +206,7 @@ pub(crate) fn matrix<'f>(fleet: &'f Fleet, filter: &StatusFilter) -> Result<Matr
     let rows: Vec<FleetRow> = wanted
         .into_par_iter()
         .filter_map(|row| {
-            let raws = match row.kind {
-                Kind::App => fleet.placements.apps.get(row.name),
-                Kind::Namespace => fleet.placements.namespaces.get(row.name),
-            }
-            .unwrap_or_default();
+            let raws = fleet.placements.get(row.kind, row.name).unwrap_or_default();
             if filter.cluster.is_some() && view.shown(raws).next().is_none() {
                 return None;
             }
