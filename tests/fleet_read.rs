@@ -122,13 +122,26 @@ fn want(
     )
 }
 
+/// podinfo in `cluster` through its overlay `overlay`, from line 5 of the cluster's app list.
+fn podinfo_overlay(cluster: &str, overlay: &str) -> (String, String, Cell) {
+    let via = format!("../../../apps/podinfo/overlays/{overlay}");
+    want(
+        "podinfo",
+        cluster,
+        "apps",
+        5,
+        &via,
+        "overlay",
+        Some(overlay),
+    )
+}
+
 #[test]
 fn status_json_shows_every_cell_of_the_matrix() {
     let (sandbox, dir) = seed();
     let json: Value = serde_json::from_str(&stdout(&sandbox, &dir, &["status", "--json"])).unwrap();
     assert_eq!(json["clusters"], serde_json::json!(["dev", "prod", "test"]));
 
-    let podinfo = |c: &str| format!("../../../apps/podinfo/overlays/{c}");
     assert_eq!(
         rows(&json, "apps"),
         vec![
@@ -141,33 +154,9 @@ fn status_json_shows_every_cell_of_the_matrix() {
                 "base",
                 None
             ),
-            want(
-                "podinfo",
-                "dev",
-                "apps",
-                5,
-                &podinfo("dev"),
-                "overlay",
-                Some("dev")
-            ),
-            want(
-                "podinfo",
-                "prod",
-                "apps",
-                5,
-                &podinfo("prod"),
-                "overlay",
-                Some("prod")
-            ),
-            want(
-                "podinfo",
-                "test",
-                "apps",
-                5,
-                &podinfo("test"),
-                "overlay",
-                Some("test")
-            ),
+            podinfo_overlay("dev", "dev"),
+            podinfo_overlay("prod", "prod"),
+            podinfo_overlay("test", "test"),
         ]
     );
 
@@ -265,37 +254,12 @@ fn status_names_overlays_as_their_directories_are_named() {
         .into_iter()
         .filter(|(name, _, _)| name == "podinfo")
         .collect();
-    let podinfo = |c: &str| format!("../../../apps/podinfo/overlays/{c}");
     assert_eq!(
         overlays,
         vec![
-            want(
-                "podinfo",
-                "dev",
-                "apps",
-                5,
-                &podinfo("dev"),
-                "overlay",
-                Some("dev")
-            ),
-            want(
-                "podinfo",
-                "prod",
-                "apps",
-                5,
-                &podinfo("prod-eu"),
-                "overlay",
-                Some("prod-eu")
-            ),
-            want(
-                "podinfo",
-                "test",
-                "apps",
-                5,
-                &podinfo("dev"),
-                "overlay",
-                Some("dev")
-            ),
+            podinfo_overlay("dev", "dev"),
+            podinfo_overlay("prod", "prod-eu"),
+            podinfo_overlay("test", "dev"),
         ]
     );
 }
