@@ -8,7 +8,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::{repo_state, Sandbox};
-use predicates::prelude::*;
 
 /// A committed repository that `init --clusters dev` changes on a new branch.
 fn demo_repository(sandbox: &Sandbox) -> std::path::PathBuf {
@@ -65,19 +64,48 @@ fn a_failure_at_any_step_leaves_the_repository_unchanged() {
 }
 
 #[test]
-fn a_held_lock_refuses_naming_the_holder() {
+fn a_held_lock_refuses_and_a_lock_file_left_behind_is_taken_over() {
     let sandbox = Sandbox::new();
     let repo = demo_repository(&sandbox);
-    fs::write(repo.join(".git/fluxfleet.lock"), "4242\n").expect("write");
+    let lock = repo.join(".git/fluxfleet.lock");
+    // Another process holds the kernel lock (flock(1) until its stdin closes).
+    let mut holder = std::process::Command::new("flock")
+        .arg(&lock)
+        .args(["-c", "echo locked; read _"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("flock(1) runs");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("flock says it holds the lock");
+    assert_eq!(line, "locked\n");
     let before = repo_state(&repo);
     sandbox
         .fluxfleet(&repo)
         .args(["init", "--clusters", "dev"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("another fluxfleet run (pid 4242)"))
-        .stderr(predicate::str::contains(".git/fluxfleet.lock"));
+        .stdout("")
+        .stderr(
+            "error: another fluxfleet run (pid unknown) is changing this repository: wait for \
+             it to finish, then run again\n",
+        );
     assert_eq!(repo_state(&repo), before);
+    drop(holder.stdin.take());
+    holder.wait().expect("flock ends");
+
+    // A run that was killed leaves its lock file, with its pid, but not the kernel's lock.
+    fs::write(&lock, "4242\n").expect("write");
+    sandbox
+        .fluxfleet(&repo)
+        .args(["init", "--clusters", "dev"])
+        .assert()
+        .success();
+    assert!(!lock.exists(), "the lock file is removed at the end");
 }
 
 #[test]
@@ -261,7 +289,8 @@ fn concurrent_promotes_make_one_consistent_commit() {
 }
 
 /// Of concurrent `runs` in `repo`, exactly one commits (one commit on top of the first) and
-/// each other one met the lock or found nothing to do; the tree is clean and the lock gone.
+/// each other one met the lock, found nothing to do, or found the first one's branch or files
+/// when it took the lock after reading; the tree is clean and the lock gone.
 fn assert_one_run_committed(sandbox: &Sandbox, repo: &Path, runs: Vec<std::process::Child>) {
     let outputs: Vec<_> = runs
         .into_iter()
@@ -276,6 +305,9 @@ fn assert_one_run_committed(sandbox: &Sandbox, repo: &Path, runs: Vec<std::proce
         let stderr = String::from_utf8_lossy(&out.stderr);
         let ok = (out.status.success() && stderr.contains("Committed on branch"))
             || (out.status.code() == Some(1) && stderr.contains("another fluxfleet run (pid"))
+            // Read before the first run committed, refused once it holds the lock.
+            || (out.status.code() == Some(1)
+                && (stderr.contains("exists already") || stderr.contains("changed on disk")))
             || (out.status.success() && stderr.contains("Nothing to do"));
         assert!(ok, "unexpected outcome: {stderr}");
     }

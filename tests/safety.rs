@@ -349,13 +349,6 @@ fn cases() -> Vec<Case> {
             1,
             &[".git/index.lock"],
         ),
-        case(
-            "fluxfleet lock held",
-            |f| f.write(".git/fluxfleet.lock", "4242\n"),
-            PROMOTE,
-            1,
-            &["another fluxfleet run (pid 4242)", ".git/fluxfleet.lock"],
-        ),
         // Paths.
         case(
             "cluster's apps directory is a symbolic link outside the repository",
@@ -1353,7 +1346,7 @@ mod in_process {
             &mut ctx,
             &fleet.repo,
             &change,
-            fluxfleet::apply::History::Required,
+            fluxfleet::apply::Finish::new(fluxfleet::apply::History::Required),
         )
         .unwrap_err();
         assert!(err.to_string().contains("outside the repository"), "{err}");

@@ -1,5 +1,7 @@
-//! Fault injection for tests: `FLUXFLEET_FAIL_AT=N` makes the Nth write, rename or git step of
-//! a run fail, so tests can show that every failure point rolls back.
+//! Fault injection for tests, at every write, rename and git step of a run (counted from 1):
+//! `FLUXFLEET_FAIL_AT=N` makes step N fail, so tests can show that every failure rolls back;
+//! `FLUXFLEET_STOP_AT=N` stops the process (SIGSTOP) before step N, so a test can deliver a
+//! signal at exactly that point, or run git meanwhile, without relying on timing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -7,16 +9,25 @@ use crate::error::{Error, Result};
 
 static STEPS: AtomicUsize = AtomicUsize::new(0);
 
-/// Counts one fallible step; fails it when it is the one `FLUXFLEET_FAIL_AT` names.
-pub fn point(what: &str) -> Result<()> {
-    let Some(fail_at) = std::env::var("FLUXFLEET_FAIL_AT")
+fn step_named(var: &str) -> Option<usize> {
+    std::env::var(var)
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-    else {
+}
+
+/// Counts one fallible step; fails it when it is the one `FLUXFLEET_FAIL_AT` names, and stops
+/// the process before it when it is the one `FLUXFLEET_STOP_AT` names.
+pub fn point(what: &str) -> Result<()> {
+    let fail_at = step_named("FLUXFLEET_FAIL_AT");
+    let stop_at = step_named("FLUXFLEET_STOP_AT");
+    if fail_at.is_none() && stop_at.is_none() {
         return Ok(());
-    };
+    }
     let step = STEPS.fetch_add(1, Ordering::SeqCst) + 1;
-    if step == fail_at {
+    if stop_at == Some(step) {
+        stop();
+    }
+    if fail_at == Some(step) {
         return Err(Error::io(
             what,
             std::io::Error::other(format!("injected failure at step {step}")),
@@ -24,3 +35,12 @@ pub fn point(what: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(unix)]
+fn stop() {
+    use rustix::process::{getpid, kill_process, Signal};
+    let _ = kill_process(getpid(), Signal::STOP);
+}
+
+#[cfg(not(unix))]
+fn stop() {}

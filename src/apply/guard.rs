@@ -97,3 +97,52 @@ fn check_path(root: &Path, path: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Refuses a `--pr-body` file that would damage the repository or the change: inside any git
+/// directory, through a symbolic link, over a directory or special file, in a directory that
+/// does not exist, or at a path the change itself writes.
+pub fn check_description(root: &Path, change: &ChangeSet, given: &Path, path: &Path) -> Result<()> {
+    let refuse = |why: &str| {
+        Err(Error::refused(format!(
+            "--pr-body {}: {why}; nothing was written",
+            given.display()
+        )))
+    };
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return refuse("not a file name");
+    };
+    let Ok(parent) = parent.canonicalize() else {
+        return refuse("its directory does not exist");
+    };
+    if !parent.is_dir() {
+        return refuse("its directory does not exist");
+    }
+    let target = parent.join(name);
+    let git_dir = git2::Repository::discover(&parent)
+        .ok()
+        .map(|repo| canonical(repo.path()));
+    let in_git = target
+        .components()
+        .any(|c| matches!(c, Component::Normal(n) if n.eq_ignore_ascii_case(".git")))
+        || git_dir.is_some_and(|git| target.starts_with(git));
+    if in_git {
+        return refuse("refusing to write inside a git directory");
+    }
+    if let Ok(meta) = std::fs::symlink_metadata(&target) {
+        if meta.file_type().is_symlink() {
+            return refuse("refusing to write through a symbolic link");
+        }
+        if !meta.is_file() {
+            return refuse("not a regular file");
+        }
+    }
+    let root = canonical(root);
+    if change
+        .touched_paths()
+        .iter()
+        .any(|p| root.join(p) == target)
+    {
+        return refuse("the change itself writes this file");
+    }
+    Ok(())
+}

@@ -2,7 +2,6 @@
 
 use clap::Args;
 
-use crate::apply::{self, History};
 use crate::context::Context;
 use crate::error::Result;
 use crate::names::{self, NameKind};
@@ -25,7 +24,7 @@ pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
     let name = ctx.value_or_ask(args.name, "NAME", "Name of the new cluster", None)?;
     names::check(NameKind::Cluster, &name)?;
     let options = AddClusterOptions {
-        name,
+        name: name.clone(),
         like: args.like,
         repository: super::init::repository_name(&session.root),
     };
@@ -33,5 +32,5 @@ pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
     let existing =
         crate::files::read_existing(&session.root, planned.wanted.iter().map(|w| &w.path))?;
     let change = add_cluster::plan(planned, &existing, &options)?;
-    apply::finish(ctx, &session.root, &change, History::Required).map(|_| ())
+    session.finish(ctx, &change, &name, None)
 }

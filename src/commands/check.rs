@@ -16,6 +16,7 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
     let root = Fleet::locate(&ctx.start_dir()?);
+    crate::apply::recover(ctx, &root, crate::apply::Intent::Read)?;
     let fleet = Fleet::read_deep(&root)?;
     let mut findings = check(&fleet);
     if args.build {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::apply::{self, History};
+use crate::apply::{self, Finish, History};
 use crate::context::Context;
 use crate::error::{Error, IoContext, Result};
 use crate::names::{self, NameKind};
@@ -49,12 +49,8 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
         repository: repository_name(&dir),
     };
 
-    // In an existing repository the lock is held from before the read, as for every command
-    // that writes.
-    if !ctx.options.dry_run {
-        if let Some(repo) = crate::git::open_if_any(&dir)? {
-            ctx.lock_repository(repo.path())?;
-        }
+    if dir.join(".git").exists() {
+        apply::recover(ctx, &dir, apply::Intent::Write)?;
     }
     let templates = Templates::load(&dir)?;
     let wanted = init::wanted(&templates, &options)?;
@@ -62,7 +58,7 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
     let change = init::plan(wanted, &existing, &options)?;
 
     let created = prepare_repository(ctx, &dir, change.is_empty())?;
-    match apply::finish(ctx, &dir, &change, History::MayBeEmpty) {
+    match apply::finish(ctx, &dir, &change, Finish::new(History::MayBeEmpty)) {
         Ok(_) => Ok(()),
         Err(e) => {
             created.undo();

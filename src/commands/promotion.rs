@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::apply::{self, History, Outcome};
+use crate::apply::{self, Basis, Description, Finish, History};
 use crate::context::Context;
-use crate::error::{IoContext, Result};
+use crate::error::Result;
 use crate::fleet::{self, Fleet, StatusFilter};
 use crate::plan::ChangeSet;
 use crate::render::Templates;
@@ -20,14 +20,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// Reads the fleet of the repository the command runs in, holding the repository lock
-    /// from before the read unless nothing will be written (`--dry-run`).
+    /// Reads the fleet of the repository the command runs in, after recovering a run that was
+    /// interrupted there. The repository lock is taken later, once the prompts are answered,
+    /// when the change is written: the plan is held to the files as they were read then.
     pub fn open(ctx: &mut Context) -> Result<Session> {
         let root = ctx.repo_root()?;
-        if !ctx.options.dry_run {
-            let repo = crate::git::open(&root)?;
-            ctx.lock_repository(repo.path())?;
-        }
+        apply::recover(ctx, &root, apply::Intent::Write)?;
         let fleet = Fleet::read_deep(&root)?;
         let templates = Templates::load(&root)?;
         Ok(Session {
@@ -37,8 +35,8 @@ impl Session {
         })
     }
 
-    /// Shows or applies `change`; then writes the pull request description to `pr_body`, with
-    /// the status rows of `name` before and after.
+    /// Shows or applies `change`, with the pull request description in `pr_body` (a file, or
+    /// `-` for stdout): the status rows of `name` before and after.
     pub fn finish(
         self,
         ctx: &mut Context,
@@ -46,24 +44,24 @@ impl Session {
         name: &str,
         pr_body: Option<&Path>,
     ) -> Result<()> {
-        let outcome = apply::finish(ctx, &self.root, change, History::Required)?;
-        let Some(file) = pr_body else {
-            return Ok(());
+        let root = self.root.clone();
+        let fleet = &self.fleet;
+        let description = pr_body.map(|given| Description {
+            given: given.to_path_buf(),
+            render: Box::new(move || {
+                let after = Fleet::read_deep(&root)?;
+                pr_body_markdown(fleet, &after, change, name)
+            }),
+        });
+        let run = Finish {
+            basis: Basis {
+                files: self.fleet.read_files().map(Path::to_path_buf).collect(),
+                subject: Some(name.to_string()),
+            },
+            history: History::Required,
+            description,
         };
-        if !matches!(outcome, Outcome::Committed { .. } | Outcome::Written) {
-            return ctx.shell.status(&format!(
-                "--pr-body: nothing was written, so {} was not written either",
-                file.display()
-            ));
-        }
-        let after = Fleet::read_deep(&self.root)?;
-        let body = pr_body_markdown(&self.fleet, &after, change, name)?;
-        let target = ctx.start_dir()?.join(file);
-        std::fs::write(&target, body).at(&target)?;
-        ctx.shell.status(&format!(
-            "Wrote the pull request description to {}",
-            target.display()
-        ))
+        apply::finish(ctx, &self.root, change, run).map(|_| ())
     }
 }
 

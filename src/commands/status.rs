@@ -42,6 +42,7 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
         names: None,
     };
     let root = Fleet::locate(&ctx.start_dir()?);
+    crate::apply::recover(ctx, &root, crate::apply::Intent::Read)?;
     // The matrix does not show overlays: they are not listed.
     let fleet = Fleet::read_for_matrix(&root)?;
     if fleet.clusters().is_empty() {

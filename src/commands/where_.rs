@@ -14,6 +14,7 @@ pub struct WhereArgs {
 
 pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
     let root = Fleet::locate(&ctx.start_dir()?);
+    crate::apply::recover(ctx, &root, crate::apply::Intent::Read)?;
     let fleet = Fleet::read_for_name(&root, &args.name)?;
     let found = match lookup(&fleet, &args.name) {
         Ok(found) => found,

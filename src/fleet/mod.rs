@@ -336,6 +336,12 @@ impl Fleet {
         self.deep
     }
 
+    /// The files whose text was kept ([`Fleet::text`]): with [`Fleet::read_deep`], every file
+    /// that was read.
+    pub fn read_files(&self) -> impl Iterator<Item = &Path> {
+        self.texts.keys().map(PathBuf::as_path)
+    }
+
     /// The exact original text of a file that was read (repository-relative path). The reads
     /// for `status` and `where` keep only the cluster lists' texts.
     pub fn text(&self, path: &Path) -> Option<&str> {

@@ -1,8 +1,9 @@
 //! Step 4 of the pipeline, in intent-level functions: open the repository, make sure it is safe
 //! to change, build the commit, put the branch in place, and hold a lock while doing so.
 //!
-//! The commit is built from HEAD's tree and the ChangeSet alone, so it holds exactly the planned
-//! change whatever else is in the working tree.
+//! The commit is HEAD's tree with the touched paths as the working tree has them after the
+//! change, through git's filters: exactly the planned change, whatever else is in the working
+//! tree or staged in the index.
 
 mod lock;
 mod preflight;
@@ -14,7 +15,6 @@ use git2::{FileMode, Oid, Repository, RepositoryInitOptions, Signature};
 
 use crate::error::{Error, Result};
 use crate::paths::to_slash;
-use crate::plan::{ChangeSet, FileChange};
 
 pub use lock::Lock;
 pub use preflight::{preflight, Preflight};
@@ -28,12 +28,29 @@ pub fn work_dir(start: &Path) -> Result<PathBuf> {
         ))
     })?;
     match repo.workdir() {
-        Some(dir) => Ok(dir.to_path_buf()),
+        Some(dir) => Ok(git_work_tree(start, &repo).unwrap_or_else(|| dir.to_path_buf())),
         None => Err(Error::refused(format!(
             "{} is a bare repository: fluxfleet edits files, run it in a clone with a working tree",
             repo.path().display()
         ))),
     }
+}
+
+/// The work tree git itself reports for `start` (`git rev-parse --show-toplevel`): the nearest
+/// directory holding `.git`, also when `.git` is a link to another checkout's git directory,
+/// which libgit2 follows to that checkout's work tree. `None` when `core.worktree` names one.
+fn git_work_tree(start: &Path, repo: &Repository) -> Option<PathBuf> {
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.worktree").ok());
+    if configured.is_some() {
+        return None;
+    }
+    start
+        .ancestors()
+        .find(|dir| std::fs::symlink_metadata(dir.join(".git")).is_ok())
+        .map(Path::to_path_buf)
 }
 
 /// Opens the repository whose working directory is `root`.
@@ -44,6 +61,13 @@ pub fn open(root: &Path) -> Result<Repository> {
             "{} is a bare repository: run fluxfleet in a clone with a working tree",
             root.display()
         )));
+    }
+    // Through a linked `.git`, libgit2 would stage and check out the other checkout's files.
+    if git_work_tree(root, &repo).as_deref() == Some(root) {
+        let same = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
+        if !repo.workdir().is_some_and(|dir| same(dir, root)) {
+            repo.set_workdir(root, false)?;
+        }
     }
     Ok(repo)
 }
@@ -87,9 +111,47 @@ pub fn is_unborn(repo: &Repository) -> bool {
     matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch)
 }
 
-/// The commit object for `change` on top of HEAD (or as a first commit), written to the object
-/// database but referenced by nothing yet.
-pub fn build_commit(repo: &Repository, change: &ChangeSet) -> Result<Oid> {
+/// Where a run commits, and what it holds while doing so.
+pub struct Commit<'a> {
+    /// The branch the commit goes on.
+    pub target: &'a Target,
+    /// Every path the change writes or removes, as the working tree now has them.
+    pub touched: &'a [PathBuf],
+    pub message: String,
+    /// A directory of the run's own in the git directory, for the new index.
+    pub staging: &'a Path,
+    /// git's `index.lock`, held by the run since before its first write.
+    pub index_lock: &'a mut std::fs::File,
+}
+
+/// Commits the touched paths as the working tree has them, on top of HEAD (or as the first
+/// commit), and checks the branch out: the blobs go through git's filters (line endings, as
+/// `git add` does), the index records them with their file status, and everything else in HEAD
+/// and the index stays as it was. `on_commit` hears of the commit before the branch points at
+/// it. The index is put in place through the held `index.lock`, as git does; HEAD moves last.
+pub fn commit_work_tree(
+    repo: &Repository,
+    commit: Commit,
+    on_commit: impl FnOnce(Oid) -> Result<()>,
+) -> Result<Oid> {
+    let git_dir = repo.path().to_path_buf();
+    let staged = commit.staging.join("index.new");
+    if git_dir.join("index").exists() {
+        std::fs::copy(git_dir.join("index"), &staged).map_err(|e| Error::io(&staged, e))?;
+    }
+    let mut index = git2::Index::open(&staged).map_err(unreadable_index)?;
+    repo.set_index(&mut index)?;
+    for path in commit.touched {
+        let full = repo.workdir().map(|dir| dir.join(path));
+        if full.as_deref().is_some_and(Path::is_file) {
+            index.add_path(path)?;
+        } else if index.get_path(path, 0).is_some() {
+            index.remove_path(path)?;
+        }
+    }
+    crate::apply::fault::point("stage the files")?;
+    index.write()?;
+
     let parent = match repo.head() {
         Ok(head) => Some(head.peel_to_commit()?),
         Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
@@ -100,33 +162,12 @@ pub fn build_commit(repo: &Repository, change: &ChangeSet) -> Result<Oid> {
         None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
     };
     let mut updates = TreeUpdateBuilder::new();
-    for file in &change.changes {
-        let mode = |path: &Path| {
-            baseline
-                .get_path(path)
-                .ok()
-                .and_then(|e| match e.filemode() {
-                    0o100755 => Some(FileMode::BlobExecutable),
-                    _ => None,
-                })
-                .unwrap_or(FileMode::Blob)
-        };
-        match file {
-            FileChange::Create { path, content } => {
-                updates.upsert(
-                    to_slash(path),
-                    repo.blob(content.as_bytes())?,
-                    FileMode::Blob,
-                );
+    for path in commit.touched {
+        match index.get_path(path, 0) {
+            Some(entry) => {
+                updates.upsert(to_slash(path), entry.id, file_mode(entry.mode));
             }
-            FileChange::Edit { path, new, .. } => {
-                updates.upsert(to_slash(path), repo.blob(new.as_bytes())?, mode(path));
-            }
-            FileChange::Move { from, to, new, .. } => {
-                updates.remove(to_slash(from));
-                updates.upsert(to_slash(to), repo.blob(new.as_bytes())?, mode(from));
-            }
-            FileChange::Delete { path, .. } => {
+            None => {
                 updates.remove(to_slash(path));
             }
         }
@@ -134,14 +175,59 @@ pub fn build_commit(repo: &Repository, change: &ChangeSet) -> Result<Oid> {
     let tree = repo.find_tree(updates.create_updated(repo, &baseline)?)?;
     let (author, committer) = identity(repo)?;
     let parents: Vec<&git2::Commit> = parent.iter().collect();
-    Ok(repo.commit(
-        None,
-        &author,
-        &committer,
-        &change.commit_message(),
-        &tree,
-        &parents,
-    )?)
+    let oid = repo.commit(None, &author, &committer, &commit.message, &tree, &parents)?;
+    on_commit(oid)?;
+
+    // A new branch exists before HEAD names it; an unborn branch, which HEAD names already,
+    // is created last, so that HEAD at the commit always means the run is complete.
+    if let Target::NewBranch(_) = commit.target {
+        crate::apply::fault::point("create the branch")?;
+        create_branch(repo, commit.target, oid)?;
+    }
+    crate::apply::fault::point("write the index")?;
+    let bytes = std::fs::read(&staged).map_err(|e| Error::io(&staged, e))?;
+    let lock = git_dir.join("index.lock");
+    {
+        use std::io::{Seek, Write};
+        let file = &mut *commit.index_lock;
+        file.set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(&bytes))
+            .and_then(|()| file.sync_all())
+            .map_err(|e| Error::io(&lock, e))?;
+    }
+    crate::apply::fault::point("put the index in place")?;
+    std::fs::rename(&lock, git_dir.join("index")).map_err(|e| Error::io(&lock, e))?;
+    match commit.target {
+        Target::NewBranch(_) => {
+            crate::apply::fault::point("move HEAD")?;
+            repo.set_head(&commit.target.refname())?;
+        }
+        Target::Unborn(_) => {
+            crate::apply::fault::point("create the branch")?;
+            create_branch(repo, commit.target, oid)?;
+        }
+    }
+    Ok(oid)
+}
+
+/// git's tree entry mode for an index entry's mode.
+fn file_mode(mode: u32) -> FileMode {
+    match mode {
+        0o100755 => FileMode::BlobExecutable,
+        0o120000 => FileMode::Link,
+        0o160000 => FileMode::Commit,
+        _ => FileMode::Blob,
+    }
+}
+
+/// The refusal for an index libgit2 cannot read (a split or sparse index).
+fn unreadable_index(e: git2::Error) -> Error {
+    Error::refused(format!(
+        "git's index cannot be read here: {}: if the repository uses a split index, run `git \
+         update-index --no-split-index`; a sparse index, `git sparse-checkout disable`",
+        e.message()
+    ))
 }
 
 /// The author and committer of a new commit: `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL` and
@@ -229,23 +315,26 @@ pub fn branch_exists(name: &str) -> Error {
     ))
 }
 
-/// Checks out the target branch after its files were written: HEAD names the branch and the
-/// index records the touched paths as the working tree now has them.
-pub fn check_out(repo: &Repository, target: &Target, touched: &[PathBuf]) -> Result<()> {
-    let mut index = repo.index()?;
-    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-    for path in touched {
-        if root.join(path).is_file() {
-            index.add_path(path)?;
-        } else if index.get_path(path, 0).is_some() {
-            index.remove_path(path)?;
-        }
+/// The files among `paths` that differ from HEAD, in the index or the working tree, sorted.
+pub fn changed_files(repo: &Repository, paths: &[PathBuf]) -> Result<Vec<String>> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
     }
-    crate::apply::fault::point("write the index")?;
-    index.write()?;
-    crate::apply::fault::point("move HEAD")?;
-    repo.set_head(&target.refname())?;
-    Ok(())
+    let wanted: std::collections::HashSet<String> = paths.iter().map(|p| to_slash(p)).collect();
+    let mut options = git2::StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = repo.statuses(Some(&mut options))?;
+    let mut changed: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.status() != git2::Status::CURRENT)
+        .filter_map(|s| s.path().ok().map(str::to_string))
+        .filter(|path| wanted.contains(path))
+        .collect();
+    changed.sort();
+    Ok(changed)
 }
 
 /// True when HEAD's tree has `path` (a file or a directory); false without a commit.

@@ -1,0 +1,319 @@
+//! Writes stay inside the repository and commits hold exactly the change: planted links at the
+//! temporaries' names, a full disk, `--pr-body` pointed at the repository's own files, a `.git`
+//! that is a link to another checkout, a plan made from uncommitted text, and git's line-ending
+//! filters.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{repo_state, seed_fixture, Sandbox};
+
+const LIST: &str = "clusters/dev/apps/kustomization.yaml";
+const FOO_NOT_IN_DEV: &str = "warning: namespace foo (of foo-app) does not reach dev: run \
+    `fluxfleet promote ns foo --to dev`, or pass --with-namespace to promote\n";
+const FOO_NOT_IN_PROD: &str = "warning: namespace foo (of foo-app) does not reach prod: run \
+    `fluxfleet promote ns foo --to prod`, or pass --with-namespace to promote\n";
+
+fn seed(sandbox: &Sandbox) -> PathBuf {
+    sandbox.seed_repo()
+}
+
+/// Every file under `dir` whose name marks it as a fluxfleet temporary.
+fn temporaries(dir: &Path) -> Vec<String> {
+    common::tree(dir)
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| path.contains(".fluxfleet-") && path.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn links_planted_at_temporary_names_are_never_written_through() {
+    let sandbox = Sandbox::new();
+    let repo = seed(&sandbox);
+    let outside = sandbox.work().join("outside.txt");
+    fs::write(&outside, "precious\n").unwrap();
+    // The names the temporaries of the next runs would have had when named by process id:
+    // links to the outside file, committed.
+    let next = std::process::Command::new("true").spawn().unwrap().id();
+    for pid in next..next + 3000 {
+        let link = repo.join(format!(
+            "clusters/dev/apps/.kustomization.yaml.fluxfleet-{pid}.tmp"
+        ));
+        std::os::unix::fs::symlink(&outside, link).unwrap();
+    }
+    sandbox.git(&repo, &["add", "-A"]);
+    sandbox.git(&repo, &["commit", "-qm", "plant"]);
+    sandbox
+        .fluxfleet(&repo)
+        .args(["promote", "foo-app", "--to", "dev"])
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "precious\n");
+    let list = fs::symlink_metadata(repo.join(LIST)).unwrap();
+    assert!(list.is_file(), "the list is still a regular file");
+    assert!(fs::read_to_string(repo.join(LIST))
+        .unwrap()
+        .contains("foo-app"));
+    assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_write_that_fails_for_lack_of_space_leaves_no_temporary() {
+    let sandbox = Sandbox::new();
+    let repo = seed(&sandbox);
+    // A list larger than the file size limit the run gets below: its temporary cannot be
+    // written in full.
+    let mut big = fs::read_to_string(repo.join(LIST)).unwrap();
+    big.push_str(&"# padding\n".repeat(40_000));
+    fs::write(repo.join(LIST), big).unwrap();
+    sandbox.git(&repo, &["commit", "-qam", "big"]);
+    let before = repo_state(&repo);
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 200; exec {} promote foo-app --to dev",
+        env!("CARGO_BIN_EXE_fluxfleet")
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.current_dir(&repo).args(["-c", &script]);
+    for (key, value) in sandbox_env(&sandbox) {
+        cmd.env(key, value);
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!("{FOO_NOT_IN_DEV}error: {LIST}: File too large (os error 27)\n")
+    );
+    assert_eq!(temporaries(&repo), Vec::<String>::new());
+    assert_eq!(repo_state(&repo), before);
+    assert!(!repo.join(".git/fluxfleet").exists());
+    assert!(!repo.join(".git/index.lock").exists());
+}
+
+/// The variables [`Sandbox`] isolates a run with, for a run started through a shell.
+fn sandbox_env(sandbox: &Sandbox) -> Vec<(String, String)> {
+    let home = sandbox.home().display().to_string();
+    vec![
+        ("HOME".into(), home.clone()),
+        ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
+        ("GIT_CONFIG_GLOBAL".into(), format!("{home}/.gitconfig")),
+        ("NO_COLOR".into(), "1".into()),
+        ("TERM".into(), "dumb".into()),
+    ]
+}
+
+#[test]
+fn a_pr_body_inside_git_or_in_a_missing_directory_is_refused_before_anything() {
+    let sandbox = Sandbox::new();
+    let repo = seed(&sandbox);
+    let before = repo_state(&repo);
+    let cases = [
+        (
+            ".git/HEAD",
+            "--pr-body .git/HEAD: refusing to write inside a git directory",
+        ),
+        (
+            ".git/x.md",
+            "--pr-body .git/x.md: refusing to write inside a git directory",
+        ),
+        (
+            "/no/dir/x.md",
+            "--pr-body /no/dir/x.md: its directory does not exist",
+        ),
+        ("clusters", "--pr-body clusters: not a regular file"),
+        (LIST, "the change itself writes this file"),
+    ];
+    for (given, says) in cases {
+        let out = sandbox
+            .fluxfleet(&repo)
+            .args(["promote", "foo-app", "--to", "dev", "--pr-body", given])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{given}: {stderr}");
+        assert!(stderr.contains(says), "{given}: {stderr}");
+        assert!(stderr.contains("nothing was written"), "{given}: {stderr}");
+        assert_eq!(repo_state(&repo), before, "{given} left a trace");
+    }
+    // Through a link into the git directory.
+    std::os::unix::fs::symlink(repo.join(".git"), sandbox.work().join("gitlink")).unwrap();
+    let out = sandbox
+        .fluxfleet(&repo)
+        .args([
+            "promote",
+            "foo-app",
+            "--to",
+            "dev",
+            "--pr-body",
+            "../gitlink/HEAD",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(repo_state(&repo), before);
+}
+
+#[test]
+fn a_pr_body_is_written_before_the_commit_and_to_stdout_for_a_dash() {
+    let sandbox = Sandbox::new();
+    let repo = seed(&sandbox);
+    let out = sandbox
+        .fluxfleet(&repo)
+        .args(["promote", "foo-app", "--to", "dev", "--pr-body", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("## promote foo-app to dev\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("### What runs where"), "{stdout}");
+    assert!(!repo.join("-").exists());
+
+    // A description that cannot be written refuses the run as a whole: every step of the
+    // run fails in turn, the description's among them, and each leaves nothing behind.
+    let repo = sandbox.work().join("fleet2");
+    sandbox.commit_copy(&seed_fixture(), &repo, |_| {});
+    let before = repo_state(&repo);
+    let body = sandbox.work().join("pr.md");
+    let mut described = false;
+    for step in 1.. {
+        let out = sandbox
+            .fluxfleet(&repo)
+            .env("FLUXFLEET_FAIL_AT", step.to_string())
+            .args(["promote", "foo-app", "--to", "dev", "--pr-body", "../pr.md"])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            break;
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        described |= stderr.contains("pull request description");
+        assert_eq!(repo_state(&repo), before, "step {step}: {stderr}");
+        assert!(
+            !body.exists(),
+            "step {step} wrote the description: {stderr}"
+        );
+    }
+    assert!(described, "no step wrote the description");
+    assert!(body.is_file());
+    assert_eq!(
+        sandbox.git(&repo, &["branch", "--show-current"]).trim(),
+        "fluxfleet/promote-foo-app-to-dev"
+    );
+}
+
+#[test]
+fn a_git_link_to_another_checkout_edits_this_work_tree_only() {
+    let sandbox = Sandbox::new();
+    let first = seed(&sandbox);
+    let second = sandbox.work().join("second");
+    common::copy_dir(&seed_fixture(), &second);
+    std::os::unix::fs::symlink(first.join(".git"), second.join(".git")).unwrap();
+    let first_files = common::tree(&first);
+    sandbox
+        .fluxfleet(&second)
+        .args(["promote", "foo-app", "--to", "dev"])
+        .assert()
+        .success();
+    assert_eq!(
+        common::tree(&first),
+        first_files,
+        "the other checkout changed"
+    );
+    assert!(fs::read_to_string(second.join(LIST))
+        .unwrap()
+        .contains("foo-app"));
+    assert_eq!(
+        sandbox.git(&second, &["show", "--name-only", "--format=", "HEAD"]),
+        format!("{LIST}\n")
+    );
+}
+
+#[test]
+fn a_plan_made_from_uncommitted_text_that_concerns_it_is_refused() {
+    let sandbox = Sandbox::new();
+    let repo = seed(&sandbox);
+    // Uncommitted: dev already lists foo-app, so the plan would skip dev, and the branch,
+    // made from HEAD, would not have it there.
+    let list = fs::read_to_string(repo.join(LIST)).unwrap();
+    fs::write(
+        repo.join(LIST),
+        format!("{list}- ../../../apps/foo-app/base\n"),
+    )
+    .unwrap();
+    let before = repo_state(&repo);
+    sandbox
+        .fluxfleet(&repo)
+        .args(["promote", "foo-app", "--to", "dev,prod"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(format!(
+            "{FOO_NOT_IN_PROD}error: the change was planned from files whose uncommitted changes concern it: \
+             {LIST}\nthe new branch starts from HEAD, which has them otherwise: commit or stash \
+             them first (`git stash`), or pass --no-commit to edit the working tree only\n"
+        ));
+    assert_eq!(repo_state(&repo), before);
+}
+
+/// A seed repository whose text files git stores with LF and checks out with CRLF.
+fn crlf_repo(sandbox: &Sandbox, configure: &[&[&str]]) -> PathBuf {
+    let repo = seed(sandbox);
+    for args in configure {
+        sandbox.git(&repo, args);
+    }
+    sandbox.git(&repo, &["commit", "-qam", "line endings", "--allow-empty"]);
+    // A fresh checkout writes every file with the configured line endings.
+    for (path, _) in common::tree(&repo) {
+        fs::remove_file(repo.join(path)).unwrap();
+    }
+    sandbox.git(&repo, &["checkout", "-q", "--", "."]);
+    assert!(fs::read_to_string(repo.join(LIST))
+        .unwrap()
+        .contains("\r\n"));
+    assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
+    repo
+}
+
+#[test]
+fn line_endings_go_through_git_filters_like_git_add() {
+    let sandbox = Sandbox::new();
+    let autocrlf = crlf_repo(&sandbox, &[&["config", "core.autocrlf", "true"]]);
+    let attributes = sandbox.work().join("attrs");
+    sandbox.commit_copy(&seed_fixture(), &attributes, |dir| {
+        fs::write(dir.join(".gitattributes"), "*.yaml text eol=crlf\n").unwrap();
+    });
+    for (path, _) in common::tree(&attributes) {
+        if path.ends_with(".yaml") {
+            fs::remove_file(attributes.join(path)).unwrap();
+        }
+    }
+    sandbox.git(&attributes, &["checkout", "-q", "--", "."]);
+    assert!(fs::read_to_string(attributes.join(LIST))
+        .unwrap()
+        .contains("\r\n"));
+
+    for repo in [autocrlf, attributes] {
+        sandbox
+            .fluxfleet(&repo)
+            .args(["promote", "foo-app", "--to", "dev"])
+            .assert()
+            .success();
+        // The commit stores the one new line, with git's line ending for the blob.
+        let diff = sandbox.git(&repo, &["show", "--format=", "--numstat", "HEAD"]);
+        assert_eq!(diff, format!("1\t0\t{LIST}\n"), "{}", repo.display());
+        let blob = sandbox.git(&repo, &["show", &format!("HEAD:{LIST}")]);
+        assert!(!blob.contains('\r'), "the blob keeps LF: {blob:?}");
+        assert!(fs::read_to_string(repo.join(LIST))
+            .unwrap()
+            .contains("\r\n"));
+        assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
+    }
+}
