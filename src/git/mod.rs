@@ -6,6 +6,7 @@
 
 mod lock;
 mod preflight;
+mod refname;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ use crate::plan::{ChangeSet, FileChange};
 
 pub use lock::Lock;
 pub use preflight::{preflight, Preflight};
+pub use refname::check_branch_name;
 
 /// The working directory of the repository containing `start`.
 pub fn work_dir(start: &Path) -> Result<PathBuf> {
@@ -56,16 +58,6 @@ pub fn open_if_any(root: &Path) -> Result<Option<Repository>> {
         Err(e) => Err(e.into()),
         Ok(_) => open(root).map(Some),
     }
-}
-
-/// Refuses a `--branch` that git would not accept as a branch name.
-pub fn check_branch_name(branch: &str) -> Result<()> {
-    if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
-        return Err(Error::refused(format!(
-            "--branch {branch:?} is not a valid branch name: see `git check-ref-format --branch`"
-        )));
-    }
-    Ok(())
 }
 
 /// Opens the repository at `dir`, or creates one there (`git init`) with the configured default

@@ -46,7 +46,8 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
              has a base to be merged into",
         ));
     }
-    if super::is_unborn(repo) && !check.allow_unborn {
+    let unborn = super::is_unborn(repo);
+    if unborn && !check.allow_unborn {
         return Err(Error::refused(
             "the repository has no commit yet: commit the fleet first, or run `fluxfleet init`",
         ));
@@ -59,8 +60,11 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
             dirty.join(", ")
         )));
     }
-    if repo.find_reference(&format!("refs/heads/{branch}")).is_ok() && !super::is_unborn(repo) {
-        return Err(super::branch_exists(branch));
+    if !unborn {
+        if repo.find_reference(&format!("refs/heads/{branch}")).is_ok() {
+            return Err(super::branch_exists(branch));
+        }
+        super::refname::check_branch_room(repo, branch)?;
     }
     super::identity(repo)?;
     Ok(())

@@ -1,0 +1,241 @@
+//! Git's own rules: branch names git refuses, branches in each other's way, hooks and signing
+//! that a commit through libgit2 would bypass, and repository shapes libgit2 cannot commit in
+//! (split index, submodule, bare, sparse) are refused before anything is written, with a message
+//! saying what is wrong and what to do; ignored files the change commits are named in a warning.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{repo_state, Sandbox};
+
+/// The seed fleet committed in a fresh repository.
+struct Fleet {
+    sandbox: Sandbox,
+    repo: PathBuf,
+}
+
+/// What a run printed and how it ended, with the sandbox's temporary directory written
+/// `[TMP]` so that messages can be compared whole.
+#[derive(Debug, PartialEq, Eq)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn refused(stderr: &str) -> Run {
+        Run {
+            code: Some(1),
+            stdout: String::new(),
+            stderr: format!("error: {stderr}\n"),
+        }
+    }
+}
+
+impl Fleet {
+    fn new() -> Self {
+        let sandbox = Sandbox::new();
+        let repo = sandbox.seed_repo();
+        Fleet { sandbox, repo }
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        self.sandbox.git(&self.repo, args)
+    }
+
+    fn write(&self, file: &str, text: &str) {
+        let path = self.repo.join(file);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_in(&self.repo, args)
+    }
+
+    fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let out = self.sandbox.fluxfleet(dir).args(args).output().unwrap();
+        let tmp = self.sandbox.temp.path().display().to_string();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&tmp, "[TMP]");
+        Run {
+            code: out.status.code(),
+            stdout: text(&out.stdout),
+            stderr: text(&out.stderr),
+        }
+    }
+
+    /// Runs `args`, which must be refused with `message`, and checks that files, index, refs
+    /// and HEAD are as they were.
+    fn assert_refused(&self, args: &[&str], message: &str) {
+        let before = repo_state(&self.repo);
+        pretty_assertions::assert_eq!(self.run(args), Run::refused(message), "{args:?}");
+        assert!(
+            repo_state(&self.repo) == before,
+            "{args:?}: the refused run changed the repository"
+        );
+        assert!(!self.repo.join(".git/fluxfleet.lock").exists());
+    }
+
+    fn branches(&self) -> String {
+        self.git(&["branch", "--format=%(refname:short)"])
+    }
+
+    fn head_branch(&self) -> String {
+        self.git(&["symbolic-ref", "--short", "HEAD"])
+            .trim()
+            .to_string()
+    }
+}
+
+const DEMOTE: &[&str] = &["demote", "podinfo", "--from", "dev"];
+const DEMOTED: &str = "Committed on branch fluxfleet/demote-podinfo-from-dev: demote podinfo \
+                       from dev\n  M clusters/dev/apps/kustomization.yaml\n";
+const SUGGEST: &str = "pass another --branch NAME, such as fluxfleet/my-change";
+
+/// `flags` followed by `args`.
+fn with<'a>(flags: &[&'a str], args: &[&'a str]) -> Vec<&'a str> {
+    flags.iter().chain(args).copied().collect()
+}
+
+// Branch names.
+
+#[test]
+fn branch_names_git_refuses_are_refused_stating_the_rule() {
+    let fleet = Fleet::new();
+    let cases = [
+        (
+            "HEAD",
+            "HEAD names the checked-out commit, so git refuses it as a branch name",
+        ),
+        (
+            "-x",
+            "a branch name cannot start with '-' (git would read it as an option)",
+        ),
+        (
+            "-",
+            "a branch name cannot start with '-' (git would read it as an option)",
+        ),
+        ("a..b", "a branch name cannot contain '..'"),
+        (
+            "@",
+            "`@` alone means HEAD to git, so the branch could not be named",
+        ),
+        ("a b", "a branch name cannot contain spaces"),
+        ("a~b", "a branch name cannot contain any of ~ ^ : ? * [ \\"),
+        ("a^b", "a branch name cannot contain any of ~ ^ : ? * [ \\"),
+        ("a:b", "a branch name cannot contain any of ~ ^ : ? * [ \\"),
+        ("a?b", "a branch name cannot contain any of ~ ^ : ? * [ \\"),
+        ("a*b", "a branch name cannot contain any of ~ ^ : ? * [ \\"),
+        ("a[b", "a branch name cannot contain any of ~ ^ : ? * [ \\"),
+        ("a\\b", "a branch name cannot contain any of ~ ^ : ? * [ \\"),
+        (
+            "x.lock",
+            "no '/'-separated part of a branch name can end with '.lock'",
+        ),
+        (
+            "x/",
+            "a branch name cannot start or end with '/' or contain '//'",
+        ),
+        ("a@{1}", "a branch name cannot contain '@{'"),
+        (
+            "x/.y",
+            "no '/'-separated part of a branch name can start with '.'",
+        ),
+    ];
+    for (name, rule) in cases {
+        let message = format!("--branch {name:?} is not a valid branch name: {rule}; {SUGGEST}");
+        let flag = format!("--branch={name}");
+        fleet.assert_refused(&with(&[&flag], DEMOTE), &message);
+    }
+    // The spelling with a space: `-` is a value to clap, and still refused.
+    fleet.assert_refused(
+        &["--branch", "-", "demote", "podinfo", "--from", "dev"],
+        &format!(
+            "--branch \"-\" is not a valid branch name: a branch name cannot start with '-' \
+             (git would read it as an option); {SUGGEST}"
+        ),
+    );
+    assert_eq!(fleet.branches(), "main\n");
+}
+
+#[test]
+fn a_refused_branch_name_is_refused_by_a_dry_run_too() {
+    let fleet = Fleet::new();
+    fleet.assert_refused(
+        &[
+            "--dry-run",
+            "--branch",
+            "HEAD",
+            "demote",
+            "podinfo",
+            "--from",
+            "dev",
+        ],
+        &format!(
+            "--branch \"HEAD\" is not a valid branch name: HEAD names the checked-out commit, \
+             so git refuses it as a branch name; {SUGGEST}"
+        ),
+    );
+}
+
+#[test]
+fn branch_names_git_accepts_still_commit() {
+    let fleet = Fleet::new();
+    let run = fleet.run(&[
+        "--branch",
+        "team/x@y-1.2",
+        "demote",
+        "podinfo",
+        "--from",
+        "dev",
+    ]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(fleet.head_branch(), "team/x@y-1.2");
+}
+
+#[test]
+fn a_branch_named_like_the_prefix_of_the_new_one_is_in_the_way() {
+    let fleet = Fleet::new();
+    fleet.git(&["branch", "fluxfleet"]);
+    fleet.assert_refused(
+        DEMOTE,
+        "the existing branch \"fluxfleet\" is in the way of the new branch \
+         \"fluxfleet/demote-podinfo-from-dev\": git cannot hold a branch \"fluxfleet\" and a \
+         branch \"fluxfleet/demote-podinfo-from-dev\" at the same time; pass --branch NAME for \
+         another name, or rename the existing branch (`git branch -m fluxfleet NEW-NAME`)",
+    );
+    // The way out the message names works.
+    let run = fleet.run(&[
+        "--branch",
+        "demote-podinfo",
+        "demote",
+        "podinfo",
+        "--from",
+        "dev",
+    ]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+}
+
+#[test]
+fn a_branch_below_the_new_name_is_in_the_way() {
+    let fleet = Fleet::new();
+    fleet.git(&["branch", "fluxfleet/x"]);
+    fleet.assert_refused(
+        &[
+            "--branch",
+            "fluxfleet",
+            "demote",
+            "podinfo",
+            "--from",
+            "dev",
+        ],
+        "the existing branch \"fluxfleet/x\" is in the way of the new branch \"fluxfleet\": \
+         git cannot hold a branch \"fluxfleet\" and a branch \"fluxfleet/x\" at the same time; \
+         pass --branch NAME for another name, or rename the existing branch (`git branch -m \
+         fluxfleet/x NEW-NAME`)",
+    );
+}
