@@ -239,3 +239,147 @@ fn a_branch_below_the_new_name_is_in_the_way() {
          fluxfleet/x NEW-NAME`)",
     );
 }
+
+// Hooks and signing.
+
+/// Installs an executable hook that fails, so that a commit that ran it would not exist.
+fn hook(path: &Path) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, "#!/bin/sh\necho hook ran >&2\nexit 1\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn a_pre_commit_hook_is_refused_naming_it_and_no_verify() {
+    let fleet = Fleet::new();
+    hook(&fleet.repo.join(".git/hooks/pre-commit"));
+    fleet.assert_refused(
+        DEMOTE,
+        "the repository has the git hook [TMP]/work/fleet/.git/hooks/pre-commit, which `git \
+         commit` would run but fluxfleet cannot: pass --no-verify to commit without it (as `git \
+         commit --no-verify` does), or pass --no-commit and commit the change yourself with \
+         `git commit`",
+    );
+    let run = fleet.run(&with(&["--no-verify"], DEMOTE));
+    pretty_assertions::assert_eq!(
+        run,
+        Run {
+            code: Some(0),
+            stdout: String::new(),
+            stderr: DEMOTED.to_string(),
+        }
+    );
+    assert_eq!(fleet.head_branch(), "fluxfleet/demote-podinfo-from-dev");
+}
+
+#[test]
+fn hooks_in_core_hooks_path_are_found_and_named() {
+    let fleet = Fleet::new();
+    fleet.git(&["config", "core.hooksPath", ".githooks"]);
+    hook(&fleet.repo.join(".githooks/commit-msg"));
+    hook(&fleet.repo.join(".githooks/pre-commit"));
+    fleet.git(&["add", ".githooks"]);
+    fleet.git(&["commit", "-qm", "hooks", "--no-verify"]);
+    fleet.assert_refused(
+        DEMOTE,
+        "the repository has the git hooks [TMP]/work/fleet/.githooks/pre-commit and \
+         [TMP]/work/fleet/.githooks/commit-msg, which `git commit` would run but fluxfleet \
+         cannot: pass --no-verify to commit without them (as `git commit --no-verify` does), or \
+         pass --no-commit and commit the change yourself with `git commit`",
+    );
+    // The hooks in .git/hooks are not git's any more: core.hooksPath replaces them.
+    fleet.git(&["config", "core.hooksPath", "/nowhere"]);
+    hook(&fleet.repo.join(".git/hooks/pre-commit"));
+    let run = fleet.run(DEMOTE);
+    assert_eq!(run.code, Some(0), "{run:?}");
+}
+
+#[test]
+fn a_hook_that_is_not_executable_does_not_count_as_git_does() {
+    let fleet = Fleet::new();
+    fleet.write(".git/hooks/pre-commit", "#!/bin/sh\nexit 1\n");
+    fleet.write(".git/hooks/commit-msg.sample", "#!/bin/sh\nexit 1\n");
+    let run = fleet.run(DEMOTE);
+    assert_eq!(run.code, Some(0), "{run:?}");
+}
+
+#[test]
+fn commit_gpgsign_is_refused_unless_no_gpg_sign() {
+    let fleet = Fleet::new();
+    fleet.git(&["config", "commit.gpgsign", "true"]);
+    fleet.assert_refused(
+        DEMOTE,
+        "commit.gpgsign is true in the repository's configuration, so `git commit` would sign \
+         the commit, but fluxfleet cannot sign: pass --no-gpg-sign to commit unsigned (as `git \
+         commit --no-gpg-sign` does), or pass --no-commit and commit the change yourself with \
+         `git commit`",
+    );
+    let run = fleet.run(&with(&["--no-gpg-sign"], DEMOTE));
+    pretty_assertions::assert_eq!(
+        run,
+        Run {
+            code: Some(0),
+            stdout: String::new(),
+            stderr: DEMOTED.to_string(),
+        }
+    );
+    let commit = fleet.git(&["cat-file", "commit", "HEAD"]);
+    assert!(!commit.contains("gpgsig"), "{commit}");
+}
+
+#[test]
+fn commit_gpgsign_in_the_global_configuration_is_named_so() {
+    let fleet = Fleet::new();
+    let config = fleet.sandbox.home().join(".gitconfig");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, text.replace("gpgsign = false", "gpgsign = true")).unwrap();
+    fleet.assert_refused(
+        DEMOTE,
+        "commit.gpgsign is true in your global git configuration, so `git commit` would sign \
+         the commit, but fluxfleet cannot sign: pass --no-gpg-sign to commit unsigned (as `git \
+         commit --no-gpg-sign` does), or pass --no-commit and commit the change yourself with \
+         `git commit`",
+    );
+}
+
+#[test]
+fn a_dry_run_warns_that_the_real_run_would_be_refused_by_a_hook() {
+    let fleet = Fleet::new();
+    hook(&fleet.repo.join(".git/hooks/commit-msg"));
+    let before = repo_state(&fleet.repo);
+    let run = fleet.run(&with(&["--dry-run"], DEMOTE));
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stdout.contains("-- ../../../apps/podinfo/overlays/dev"),
+        "{run:?}"
+    );
+    pretty_assertions::assert_eq!(
+        run.stderr,
+        "warning: the real run would be refused: the repository has the git hook \
+         [TMP]/work/fleet/.git/hooks/commit-msg, which `git commit` would run but fluxfleet \
+         cannot: pass --no-verify to commit without it (as `git commit --no-verify` does), or \
+         pass --no-commit and commit the change yourself with `git commit`\n"
+    );
+    assert!(repo_state(&fleet.repo) == before);
+    let quiet = fleet.run(&with(&["--dry-run", "--no-verify"], DEMOTE));
+    assert_eq!(quiet.stderr, "", "{quiet:?}");
+}
+
+#[test]
+fn no_commit_needs_neither_no_verify_nor_no_gpg_sign() {
+    let fleet = Fleet::new();
+    hook(&fleet.repo.join(".git/hooks/pre-commit"));
+    fleet.git(&["config", "commit.gpgsign", "true"]);
+    let run = fleet.run(&with(&["--no-commit"], DEMOTE));
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(fleet.head_branch(), "main");
+    assert!(
+        !fs::read_to_string(fleet.repo.join("clusters/dev/apps/kustomization.yaml"))
+            .unwrap()
+            .contains("podinfo")
+    );
+}

@@ -143,6 +143,8 @@ fn ready_to_commit(
             touched: &change.touched_paths(),
             branch: Some(target.name()),
             allow_unborn: history == History::MayBeEmpty,
+            no_verify: ctx.options.no_verify,
+            no_gpg_sign: ctx.options.no_gpg_sign,
         },
     )?;
     let unmet = change.unmet_requirements(|path| git::head_has(repo, path));

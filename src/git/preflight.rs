@@ -1,5 +1,8 @@
 //! The checks before any write: a repository in a state where a new branch with one commit can
-//! be made without losing anything.
+//! be made without losing anything, and as `git commit` would make it.
+
+mod hooks;
+mod signing;
 
 use std::path::PathBuf;
 
@@ -17,6 +20,10 @@ pub struct Preflight<'a> {
     pub branch: Option<&'a str>,
     /// A repository without commits is acceptable (`init`).
     pub allow_unborn: bool,
+    /// Commit although the repository has `pre-commit`/`commit-msg` hooks (`--no-verify`).
+    pub no_verify: bool,
+    /// Commit unsigned although `commit.gpgsign` is set (`--no-gpg-sign`).
+    pub no_gpg_sign: bool,
 }
 
 /// Refuses, saying what to do, when the repository is not ready for the change.
@@ -65,6 +72,12 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
             return Err(super::branch_exists(branch));
         }
         super::refname::check_branch_room(repo, branch)?;
+    }
+    if !check.no_verify {
+        hooks::check_hooks(repo)?;
+    }
+    if !check.no_gpg_sign {
+        signing::check_signing(repo)?;
     }
     super::identity(repo)?;
     Ok(())
