@@ -383,3 +383,139 @@ fn no_commit_needs_neither_no_verify_nor_no_gpg_sign() {
             .contains("podinfo")
     );
 }
+
+// Repository shapes libgit2 cannot commit in.
+
+#[test]
+fn a_split_index_is_refused_saying_how_to_undo_it() {
+    let fleet = Fleet::new();
+    fleet.git(&["update-index", "--split-index"]);
+    let message = "[TMP]/work/fleet/.git/index is a split index (`git update-index \
+                   --split-index`, or core.splitIndex), which fluxfleet's git library cannot \
+                   read: run `git update-index --no-split-index` to write it as one file, then \
+                   run again";
+    fleet.assert_refused(DEMOTE, message);
+    let dry = fleet.run(&with(&["--dry-run"], DEMOTE));
+    assert_eq!(dry.code, Some(0));
+    assert_eq!(
+        dry.stderr,
+        format!("warning: the real run would be refused: {message}\n")
+    );
+    fleet.git(&["config", "core.splitIndex", "true"]);
+    fleet.assert_refused(
+        DEMOTE,
+        "[TMP]/work/fleet/.git/index is a split index (`git update-index --split-index`, or \
+         core.splitIndex), which fluxfleet's git library cannot read: run `git config \
+         core.splitIndex false`, then `git update-index --no-split-index` to write it as one \
+         file, then run again",
+    );
+    // The way out the message names works.
+    fleet.git(&["config", "core.splitIndex", "false"]);
+    fleet.git(&["update-index", "--no-split-index"]);
+    let run = fleet.run(DEMOTE);
+    assert_eq!(run.code, Some(0), "{run:?}");
+}
+
+#[test]
+fn a_cluster_that_is_a_submodule_is_refused_naming_it() {
+    let fleet = Fleet::new();
+    let dev = fleet.repo.join("clusters/dev");
+    fleet.sandbox.git(&dev, &["init", "-q", "-b", "main"]);
+    fleet.sandbox.git(&dev, &["add", "-A"]);
+    fleet
+        .sandbox
+        .git(&dev, &["commit", "-qm", "dev on its own"]);
+    fleet.git(&["rm", "-rq", "--cached", "clusters/dev"]);
+    fleet.git(&["add", "clusters/dev"]);
+    fleet.git(&["commit", "-qm", "dev is a submodule"]);
+    assert!(fleet
+        .git(&["ls-tree", "HEAD", "clusters/dev"])
+        .starts_with("160000 commit"));
+    fleet.assert_refused(
+        DEMOTE,
+        "clusters/dev is a git submodule (a separate repository, recorded in HEAD as a commit), \
+         so clusters/dev/apps/kustomization.yaml cannot be committed in this repository: make \
+         the change in the submodule's own repository (pass --no-commit to edit the files, then \
+         commit them in clusters/dev), or turn clusters/dev into an ordinary directory of this \
+         repository",
+    );
+    let dry = fleet.run(&with(&["--dry-run"], DEMOTE));
+    assert_eq!(dry.code, Some(0), "{dry:?}");
+    assert!(
+        dry.stderr
+            .starts_with("warning: the real run would be refused: clusters/dev is a git submodule"),
+        "{dry:?}"
+    );
+}
+
+#[test]
+fn a_sparse_checkout_that_leaves_out_a_cluster_is_refused_naming_it() {
+    let fleet = Fleet::new();
+    fleet.git(&[
+        "sparse-checkout",
+        "set",
+        "--no-cone",
+        "/*",
+        "!/clusters/prod/",
+    ]);
+    assert!(!fleet.repo.join("clusters/prod").exists());
+    let message = "this is a sparse checkout that leaves clusters/prod out of the working \
+                   tree: fluxfleet reads the fleet from the working tree, so it would plan \
+                   without them (and `--to all` would skip them); run `git sparse-checkout \
+                   disable` (or `git sparse-checkout add clusters` and the paths named), then \
+                   run again";
+    fleet.assert_refused(DEMOTE, message);
+    fleet.assert_refused(
+        &["promote", "foo-app", "--with-namespace", "--to", "all"],
+        message,
+    );
+}
+
+#[test]
+fn a_sparse_checkout_that_keeps_every_cluster_commits() {
+    let fleet = Fleet::new();
+    fleet.git(&[
+        "sparse-checkout",
+        "set",
+        "--no-cone",
+        "/*",
+        "!/apps/foo-app/",
+    ]);
+    let run = fleet.run(DEMOTE);
+    pretty_assertions::assert_eq!(
+        run,
+        Run {
+            code: Some(0),
+            stdout: String::new(),
+            stderr: DEMOTED.to_string(),
+        }
+    );
+}
+
+#[test]
+fn a_sparse_index_is_refused_saying_how_to_expand_it() {
+    let fleet = Fleet::new();
+    fleet.git(&[
+        "sparse-checkout",
+        "set",
+        "--sparse-index",
+        "clusters/dev",
+        "apps",
+        "infrastructure",
+    ]);
+    fleet.assert_refused(
+        DEMOTE,
+        "[TMP]/work/fleet/.git/index is a sparse index (index.sparse), which fluxfleet's git \
+         library cannot read: run `git sparse-checkout disable` (or `git sparse-checkout \
+         reapply --no-sparse-index` to keep the sparse checkout), then run again",
+    );
+    // Once expanded, the sparse checkout itself is refused: it leaves clusters out.
+    fleet.git(&["sparse-checkout", "reapply", "--no-sparse-index"]);
+    fleet.assert_refused(
+        DEMOTE,
+        "this is a sparse checkout that leaves clusters/prod, clusters/test out of the working \
+         tree: fluxfleet reads the fleet from the working tree, so it would plan without them \
+         (and `--to all` would skip them); run `git sparse-checkout disable` (or `git \
+         sparse-checkout add clusters` and the paths named), then run again",
+    );
+}

@@ -2,7 +2,10 @@
 //! be made without losing anything, and as `git commit` would make it.
 
 mod hooks;
+mod index;
 mod signing;
+mod sparse;
+mod submodule;
 
 use std::path::PathBuf;
 
@@ -59,6 +62,9 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
             "the repository has no commit yet: commit the fleet first, or run `fluxfleet init`",
         ));
     }
+    let index = index::open_index(repo)?;
+    submodule::check_submodules(repo, check.touched)?;
+    sparse::check_sparse(&index, check.touched)?;
     let dirty = dirty_paths(repo, check.touched)?;
     if !dirty.is_empty() {
         return Err(Error::refused(format!(
