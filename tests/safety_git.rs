@@ -449,6 +449,36 @@ fn a_cluster_that_is_a_submodule_is_refused_naming_it() {
 }
 
 #[test]
+fn a_git_file_pointing_at_a_bare_repository_is_refused_saying_so() {
+    let fleet = Fleet::new();
+    let work = fleet.sandbox.work();
+    fleet
+        .sandbox
+        .git(&work, &["clone", "-q", "--bare", "fleet", "store.git"]);
+    let checkout = work.join("checkout");
+    common::copy_dir(&fleet.repo.join("clusters"), &checkout.join("clusters"));
+    fs::write(
+        checkout.join(".git"),
+        format!("gitdir: {}\n", work.join("store.git").display()),
+    )
+    .unwrap();
+    let before = common::tree(&checkout);
+    let store_before = repo_state(&work.join("store.git"));
+    pretty_assertions::assert_eq!(
+        fleet.run_in(&checkout, DEMOTE),
+        Run::refused(
+            "[TMP]/work/checkout/.git points at [TMP]/work/store.git, which is a bare repository \
+             (core.bare = true): it has no working tree, so [TMP]/work/checkout is not one and \
+             fluxfleet has no files to edit and commit there; run fluxfleet in a clone (`git \
+             clone [TMP]/work/store.git DIR`) or in a worktree of it (`git -C \
+             [TMP]/work/store.git worktree add DIR`)"
+        )
+    );
+    assert!(common::tree(&checkout) == before);
+    assert!(repo_state(&work.join("store.git")) == store_before);
+}
+
+#[test]
 fn a_sparse_checkout_that_leaves_out_a_cluster_is_refused_naming_it() {
     let fleet = Fleet::new();
     fleet.git(&[

@@ -4,6 +4,7 @@
 //! The commit is built from HEAD's tree and the ChangeSet alone, so it holds exactly the planned
 //! change whatever else is in the working tree.
 
+mod bare;
 mod lock;
 mod preflight;
 mod refname;
@@ -31,10 +32,7 @@ pub fn work_dir(start: &Path) -> Result<PathBuf> {
     })?;
     match repo.workdir() {
         Some(dir) => Ok(dir.to_path_buf()),
-        None => Err(Error::refused(format!(
-            "{} is a bare repository: fluxfleet edits files, run it in a clone with a working tree",
-            repo.path().display()
-        ))),
+        None => Err(bare::bare_refusal(start, &repo)),
     }
 }
 
