@@ -549,3 +549,46 @@ fn a_sparse_index_is_refused_saying_how_to_expand_it() {
          sparse-checkout add clusters` and the paths named), then run again",
     );
 }
+
+// Ignored files.
+
+#[test]
+fn files_the_change_adds_that_git_ignores_are_named_with_the_rule() {
+    let fleet = Fleet::new();
+    fleet.write("clusters/.gitignore", "# local experiments\nstaging/\n");
+    fleet.git(&["add", "-A"]);
+    fleet.git(&["commit", "-qm", "ignore staging"]);
+    let run = fleet.run(&["add-cluster", "staging", "--like", "dev"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let files = "clusters/staging/apps/kustomization.yaml, clusters/staging/apps.yaml, \
+                 clusters/staging/flux-system/gotk-components.yaml, \
+                 clusters/staging/flux-system/gotk-sync.yaml, \
+                 clusters/staging/flux-system/kustomization.yaml, \
+                 clusters/staging/infra/kustomization.yaml, clusters/staging/infra.yaml, \
+                 clusters/staging/kustomization.yaml";
+    let warning = format!(
+        "warning: {files} are ignored by git (clusters/.gitignore:2: `staging/`), but committed \
+         on the new branch all the same, as `git add -f` would: if they belong in the \
+         repository, remove or narrow that rule; if not, delete the branch\n"
+    );
+    assert!(run.stderr.starts_with(&warning), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("warning:").count(), 1, "{}", run.stderr);
+    let committed = fleet.git(&["ls-tree", "-r", "--name-only", "HEAD", "clusters/staging"]);
+    assert_eq!(committed.lines().count(), 8, "{committed}");
+}
+
+#[test]
+fn ignored_files_the_change_edits_are_not_named_when_git_tracks_them() {
+    let fleet = Fleet::new();
+    // The cluster lists are ignored but tracked: editing them is what git would commit too.
+    fleet.write(".git/info/exclude", "kustomization.yaml\n");
+    let run = fleet.run(DEMOTE);
+    pretty_assertions::assert_eq!(
+        run,
+        Run {
+            code: Some(0),
+            stdout: String::new(),
+            stderr: DEMOTED.to_string(),
+        }
+    );
+}

@@ -123,9 +123,10 @@ pub fn finish(
     })
 }
 
-/// The branch the change would be committed on, once every check before writing passes.
+/// The branch the change would be committed on, once every check before writing passes; prints
+/// the warnings of the checks.
 fn ready_to_commit(
-    ctx: &Context,
+    ctx: &mut Context,
     repo: &git2::Repository,
     change: &ChangeSet,
     history: History,
@@ -137,7 +138,7 @@ fn ready_to_commit(
         (Some(name), false) => Target::NewBranch(name.clone()),
         (None, false) => Target::NewBranch(change.branch.clone()),
     };
-    git::preflight(
+    let warnings = git::preflight(
         repo,
         &Preflight {
             touched: &change.touched_paths(),
@@ -155,6 +156,9 @@ fn ready_to_commit(
              branch starts from HEAD, so commit them first, or pass --no-commit",
             paths.join(", ")
         )));
+    }
+    for warning in warnings {
+        ctx.shell.warn(&warning)?;
     }
     Ok(target)
 }

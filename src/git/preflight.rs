@@ -2,6 +2,7 @@
 //! be made without losing anything, and as `git commit` would make it.
 
 mod hooks;
+mod ignored;
 mod index;
 mod signing;
 mod sparse;
@@ -29,8 +30,9 @@ pub struct Preflight<'a> {
     pub no_gpg_sign: bool,
 }
 
-/// Refuses, saying what to do, when the repository is not ready for the change.
-pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
+/// Refuses, saying what to do, when the repository is not ready for the change; otherwise
+/// returns the warnings the user should see before the commit is made.
+pub fn preflight(repo: &Repository, check: &Preflight) -> Result<Vec<String>> {
     let git_dir = repo.path();
     if git_dir.join("index.lock").exists() {
         return Err(Error::refused(format!(
@@ -40,7 +42,7 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
         )));
     }
     let Some(branch) = check.branch else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     super::check_branch_name(branch)?;
     let state = repo.state();
@@ -86,7 +88,7 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
         signing::check_signing(repo)?;
     }
     super::identity(repo)?;
-    Ok(())
+    ignored::ignored_warnings(repo, &index, check.touched)
 }
 
 /// The touched paths that differ from HEAD in the index or the working tree.
