@@ -558,6 +558,10 @@ fn files_the_change_adds_that_git_ignores_are_named_with_the_rule() {
     fleet.write("clusters/.gitignore", "# local experiments\nstaging/\n");
     fleet.git(&["add", "-A"]);
     fleet.git(&["commit", "-qm", "ignore staging"]);
+    let before = repo_state(&fleet.repo);
+    let dry = fleet.run(&["--dry-run", "add-cluster", "staging", "--like", "dev"]);
+    assert_eq!(dry.code, Some(0), "{dry:?}");
+    assert!(repo_state(&fleet.repo) == before);
     let run = fleet.run(&["add-cluster", "staging", "--like", "dev"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     let files = "clusters/staging/apps/kustomization.yaml, clusters/staging/apps.yaml, \
@@ -571,6 +575,7 @@ fn files_the_change_adds_that_git_ignores_are_named_with_the_rule() {
          on the new branch all the same, as `git add -f` would: if they belong in the \
          repository, remove or narrow that rule; if not, delete the branch\n"
     );
+    assert!(dry.stderr.ends_with(&warning), "{}", dry.stderr);
     assert!(run.stderr.starts_with(&warning), "{}", run.stderr);
     assert_eq!(run.stderr.matches("warning:").count(), 1, "{}", run.stderr);
     let committed = fleet.git(&["ls-tree", "-r", "--name-only", "HEAD", "clusters/staging"]);
