@@ -41,4 +41,12 @@ pub struct GlobalArgs {
     /// Name of the branch to create for the change.
     #[arg(long, global = true, value_name = "NAME")]
     pub branch: Option<String>,
+
+    /// Commit without the pre-commit and commit-msg hooks (as `git commit --no-verify`).
+    #[arg(long, global = true)]
+    pub no_verify: bool,
+
+    /// Commit unsigned although commit.gpgsign is set (as `git commit --no-gpg-sign`).
+    #[arg(long, global = true)]
+    pub no_gpg_sign: bool,
 }

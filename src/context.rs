@@ -20,6 +20,10 @@ pub struct GlobalOptions {
     pub branch: Option<String>,
     /// Never prompt.
     pub yes: bool,
+    /// Commit without running the pre-commit and commit-msg hooks.
+    pub no_verify: bool,
+    /// Commit unsigned although commit.gpgsign is set.
+    pub no_gpg_sign: bool,
 }
 
 /// A command's session.
@@ -41,6 +45,8 @@ impl<'a> Context<'a> {
                 no_commit: global.no_commit,
                 branch: global.branch,
                 yes: global.yes,
+                no_verify: global.no_verify,
+                no_gpg_sign: global.no_gpg_sign,
             },
             shell,
             prompter,

@@ -409,9 +409,10 @@ fn not_written(ctx: &mut Context, description: Option<&Description>) -> Result<(
     Ok(())
 }
 
-/// The branch the change would be committed on, once every check before writing passes.
+/// The branch the change would be committed on, once every check before writing passes; prints
+/// the warnings of the checks.
 fn ready_to_commit(
-    ctx: &Context,
+    ctx: &mut Context,
     repo: &git2::Repository,
     root: &Path,
     change: &ChangeSet,
@@ -425,12 +426,14 @@ fn ready_to_commit(
         (Some(name), false) => Target::NewBranch(name.clone()),
         (None, false) => Target::NewBranch(change.branch.clone()),
     };
-    git::preflight(
+    let warnings = git::preflight(
         repo,
         &Preflight {
             touched: &change.touched_paths(),
             branch: Some(target.name()),
             allow_unborn: history == History::MayBeEmpty,
+            no_verify: ctx.options.no_verify,
+            no_gpg_sign: ctx.options.no_gpg_sign,
         },
     )?;
     let unmet = change.unmet_requirements(|path| git::head_has(repo, path));
@@ -450,6 +453,9 @@ fn ready_to_commit(
              (`git stash`), or pass --no-commit to edit the working tree only",
             dirty.join(", ")
         )));
+    }
+    for warning in warnings {
+        ctx.shell.warn(&warning)?;
     }
     Ok(target)
 }

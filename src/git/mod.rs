@@ -5,8 +5,10 @@
 //! change, through git's filters: exactly the planned change, whatever else is in the working
 //! tree or staged in the index.
 
+mod bare;
 mod lock;
 mod preflight;
+mod refname;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +20,7 @@ use crate::paths::to_slash;
 
 pub use lock::Lock;
 pub use preflight::{preflight, Preflight};
+pub use refname::check_branch_name;
 
 /// The working directory of the repository containing `start`.
 pub fn work_dir(start: &Path) -> Result<PathBuf> {
@@ -29,10 +32,7 @@ pub fn work_dir(start: &Path) -> Result<PathBuf> {
     })?;
     match repo.workdir() {
         Some(dir) => Ok(git_work_tree(start, &repo).unwrap_or_else(|| dir.to_path_buf())),
-        None => Err(Error::refused(format!(
-            "{} is a bare repository: fluxfleet edits files, run it in a clone with a working tree",
-            repo.path().display()
-        ))),
+        None => Err(bare::bare_refusal(start, &repo)),
     }
 }
 
@@ -80,16 +80,6 @@ pub fn open_if_any(root: &Path) -> Result<Option<Repository>> {
         Err(e) => Err(e.into()),
         Ok(_) => open(root).map(Some),
     }
-}
-
-/// Refuses a `--branch` that git would not accept as a branch name.
-pub fn check_branch_name(branch: &str) -> Result<()> {
-    if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
-        return Err(Error::refused(format!(
-            "--branch {branch:?} is not a valid branch name: see `git check-ref-format --branch`"
-        )));
-    }
-    Ok(())
 }
 
 /// Opens the repository at `dir`, or creates one there (`git init`) with the configured default

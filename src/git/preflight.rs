@@ -1,5 +1,12 @@
 //! The checks before any write: a repository in a state where a new branch with one commit can
-//! be made without losing anything.
+//! be made without losing anything, and as `git commit` would make it.
+
+mod hooks;
+mod ignored;
+mod index;
+mod signing;
+mod sparse;
+mod submodule;
 
 use std::path::PathBuf;
 
@@ -17,10 +24,15 @@ pub struct Preflight<'a> {
     pub branch: Option<&'a str>,
     /// A repository without commits is acceptable (`init`).
     pub allow_unborn: bool,
+    /// Commit although the repository has `pre-commit`/`commit-msg` hooks (`--no-verify`).
+    pub no_verify: bool,
+    /// Commit unsigned although `commit.gpgsign` is set (`--no-gpg-sign`).
+    pub no_gpg_sign: bool,
 }
 
-/// Refuses, saying what to do, when the repository is not ready for the change.
-pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
+/// Refuses, saying what to do, when the repository is not ready for the change; otherwise
+/// returns the warnings the user should see before the commit is made.
+pub fn preflight(repo: &Repository, check: &Preflight) -> Result<Vec<String>> {
     let git_dir = repo.path();
     if git_dir.join("index.lock").exists() {
         return Err(Error::refused(format!(
@@ -30,7 +42,7 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
         )));
     }
     let Some(branch) = check.branch else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     super::check_branch_name(branch)?;
     let state = repo.state();
@@ -46,11 +58,15 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
              has a base to be merged into",
         ));
     }
-    if super::is_unborn(repo) && !check.allow_unborn {
+    let unborn = super::is_unborn(repo);
+    if unborn && !check.allow_unborn {
         return Err(Error::refused(
             "the repository has no commit yet: commit the fleet first, or run `fluxfleet init`",
         ));
     }
+    let index = index::open_index(repo)?;
+    submodule::check_submodules(repo, check.touched)?;
+    sparse::check_sparse(&index, check.touched)?;
     let dirty = dirty_paths(repo, check.touched)?;
     if !dirty.is_empty() {
         return Err(Error::refused(format!(
@@ -59,11 +75,20 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<()> {
             dirty.join(", ")
         )));
     }
-    if repo.find_reference(&format!("refs/heads/{branch}")).is_ok() && !super::is_unborn(repo) {
-        return Err(super::branch_exists(branch));
+    if !unborn {
+        if repo.find_reference(&format!("refs/heads/{branch}")).is_ok() {
+            return Err(super::branch_exists(branch));
+        }
+        super::refname::check_branch_room(repo, branch)?;
+    }
+    if !check.no_verify {
+        hooks::check_hooks(repo)?;
+    }
+    if !check.no_gpg_sign {
+        signing::check_signing(repo)?;
     }
     super::identity(repo)?;
-    Ok(())
+    ignored::ignored_warnings(repo, &index, check.touched)
 }
 
 /// The touched paths that differ from HEAD in the index or the working tree.
