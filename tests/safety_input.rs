@@ -238,3 +238,177 @@ fn a_valid_override_is_still_used() {
     let diff = fleet.accepted(&strs(&add_app(&["--image", "nginx"])));
     assert!(diff.contains("+# ours\n"), "{diff}");
 }
+
+// Item: flags that produce broken manifests are committed.
+
+const REPLICAS_RULE: &str = "Kubernetes stores replicas as a 32-bit signed integer: give 1 to \
+                             2147483647";
+
+#[test]
+fn replicas_beyond_kubernetes_int32_are_refused_stating_the_range() {
+    let fleet = Fleet::new();
+    for (args, given) in [
+        (
+            add_app(&["--image", "nginx", "--replicas", "4294967295"]),
+            "4294967295",
+        ),
+        (
+            add_app(&["--image", "nginx", "--replicas", "2147483648"]),
+            "2147483648",
+        ),
+        (
+            [
+                "add-overlay",
+                "podinfo",
+                "--cluster",
+                "test",
+                "--replicas",
+                "4294967295",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "4294967295",
+        ),
+        (
+            [
+                "promote",
+                "foo-app",
+                "--to",
+                "prod",
+                "--overlay",
+                "--replicas",
+                "2147483648",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "2147483648",
+        ),
+    ] {
+        fleet.refused(
+            &strs(&args),
+            &format!("error: --replicas {given}: {REPLICAS_RULE}\n"),
+        );
+    }
+}
+
+#[test]
+fn replicas_at_the_int32_bound_are_written() {
+    let fleet = Fleet::new();
+    let diff = fleet.accepted(&strs(&add_app(&[
+        "--image",
+        "nginx",
+        "--replicas",
+        "2147483647",
+    ])));
+    assert!(diff.contains("+  replicas: 2147483647\n"), "{diff}");
+}
+
+const IMAGE_RULE: &str = "an image reference is [HOST[:PORT]/]NAME[:TAG][@DIGEST]: NAME is \
+     lowercase path components separated by '/', each of letters and digits joined by '.', \
+     '_', '__' or dashes; TAG is 1 to 128 letters, digits, '_', '.' and '-', not starting \
+     with '.' or '-'; DIGEST is ALGORITHM:HEX with at least 32 hex digits (for example \
+     ghcr.io/stefanprodan/podinfo:6.9.0)";
+
+#[test]
+fn images_outside_the_reference_grammar_are_refused_stating_the_rule() {
+    let fleet = Fleet::new();
+    let cases: &[(&str, &str)] = &[
+        (
+            "a:b:c",
+            "the name \"a:b\" holds a ':' that is neither a registry port nor a tag",
+        ),
+        ("x/", "the name \"x/\" has an empty path component"),
+        ("/x", "the name \"/x\" has an empty path component"),
+        ("a//b", "the name \"a//b\" has an empty path component"),
+        ("Nginx", "\"Nginx\" is not a lowercase path component"),
+        (
+            "ghcr.io/Team/app",
+            "\"Team\" is not a lowercase path component",
+        ),
+        ("a--.b", "\"a--.b\" is not a lowercase path component"),
+        ("nginx:", "the tag is empty"),
+        (
+            "nginx:.1",
+            "the tag \".1\" does not start with a letter, digit or '_'",
+        ),
+        (
+            "nginx@sha256:abc",
+            "the digest \"sha256:abc\" is not ALGORITHM:HEX",
+        ),
+        (
+            "nginx latest",
+            "it contains whitespace or a control character",
+        ),
+    ];
+    for (image, reason) in cases {
+        let message = format!("error: invalid image {image:?}: {reason}; {IMAGE_RULE}\n");
+        fleet.refused(&strs(&add_app(&["--image", image])), &message);
+        fleet.refused(
+            &[
+                "add-overlay",
+                "podinfo",
+                "--cluster",
+                "test",
+                "--image",
+                image,
+            ],
+            &message,
+        );
+        fleet.refused(
+            &[
+                "promote",
+                "foo-app",
+                "--to",
+                "prod",
+                "--overlay",
+                "--image",
+                image,
+            ],
+            &message,
+        );
+    }
+}
+
+#[test]
+fn images_inside_the_reference_grammar_are_written() {
+    let fleet = Fleet::new();
+    let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    for image in [
+        "nginx".to_string(),
+        "nginx:1.27".to_string(),
+        "localhost:5000/team/app:v1_2.3-rc".to_string(),
+        "registry.example.com:443/a__b/c-d---e.f_g:latest".to_string(),
+        "[::1]:5000/app".to_string(),
+        format!("ghcr.io/stefanprodan/podinfo:6.9.0@{digest}"),
+        format!("nginx@{digest}"),
+    ] {
+        let diff = fleet.accepted(&strs(&add_app(&["--image", &image])));
+        // Quoted where YAML needs it ("[::1]..." would start a flow sequence).
+        assert!(
+            diff.contains(&format!("image: {image}\n"))
+                || diff.contains(&format!("image: \"{image}\"\n")),
+            "{image}: {diff}"
+        );
+    }
+}
+
+#[test]
+fn ports_are_bounded_by_clap() {
+    let fleet = Fleet::new();
+    for flag in ["--port", "--service-port"] {
+        let mut args: Vec<String> = add_app(&["--image", "nginx"])
+            .into_iter()
+            .filter(|a| a != "--port" && a != "80")
+            .collect();
+        args.extend([flag.to_string(), "65536".to_string()]);
+        let before = repo_state(&fleet.repo);
+        let (code, stdout, stderr) = fleet.run(&strs(&args));
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains("65536 is not in 0..=65535"),
+            "{flag}: {stderr}"
+        );
+        assert!(repo_state(&fleet.repo) == before);
+    }
+}
