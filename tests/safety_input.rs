@@ -103,18 +103,19 @@ fn strs(args: &[String]) -> Vec<&str> {
 
 #[test]
 fn an_override_that_renders_invalid_yaml_is_refused_naming_it_and_the_rendered_line() {
-    // The loop renders one line per label, so the rendered line (9) is not the template's (7).
+    // The loop renders one line per label: the error is on line 10 of the rendered text, and
+    // on line 9 of the template.
     let fleet = Fleet::with_override(
         "app/deployment.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ app }}\n  labels:\n\
-         {%- for l in ['a', 'b', 'c'] %}\n    {{ l }}: x\n{%- endfor %}\n  \
+         {%- for l in ['a', 'b', 'c', 'd'] %}\n    {{ l }}: x\n{%- endfor %}\n  \
          annotations: {{ image }}: oops\nspec:\n  replicas: {{ replicas }}\n",
     );
     fleet.refused(
         &strs(&add_app(&["--image", "nginx:1.27"])),
         "error: template .fluxfleet/templates/app/deployment.yaml renders invalid YAML \
-         (line 9, column 26 of the rendered text): mapping values are not allowed in this \
-         context\n  |\n9 |   annotations: nginx:1.27: oops\n  |                          ^\n\
+         (line 10, column 26 of the rendered text): mapping values are not allowed in this \
+         context\n   |\n10 |   annotations: nginx:1.27: oops\n   |                          ^\n\
          fix the template so that it renders valid YAML whose every document is a mapping \
          with apiVersion and kind, or delete it to use the built-in one\n",
     );

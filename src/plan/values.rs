@@ -215,26 +215,19 @@ fn is_path_component(component: &str) -> bool {
 /// `HOST[:PORT]`: a domain name (labels of letters, digits and inner dashes, joined by `.`) or
 /// a bracketed IPv6 address, and an optional port number.
 fn is_registry(registry: &str) -> bool {
-    let (host_ok, port) = match registry.strip_prefix('[') {
-        Some(rest) => match rest.split_once(']') {
-            Some((address, after)) => (
-                !address.is_empty() && address.chars().all(|c| c.is_ascii_hexdigit() || c == ':'),
-                match after {
-                    "" => None,
-                    _ => Some(after.strip_prefix(':').unwrap_or("-")),
-                },
-            ),
-            None => (false, None),
-        },
-        None => {
-            let (host, port) = match registry.split_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (registry, None),
-            };
-            (host.split('.').all(is_domain_label), port)
-        }
+    // The port follows the last ':' that is not inside an IPv6 address's brackets.
+    let (host, port) = match registry.rfind(':') {
+        Some(i) if !registry[i..].contains(']') => (&registry[..i], Some(&registry[i + 1..])),
+        _ => (registry, None),
     };
-    host_ok && port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = match host.strip_prefix('[') {
+        Some(rest) => rest.strip_suffix(']').is_some_and(|address| {
+            !address.is_empty() && address.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
+        }),
+        None => host.split('.').all(is_domain_label),
+    };
+    port_ok && host_ok
 }
 
 /// Letters, digits and inner dashes.
