@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::fleet::Kind;
 use crate::names::{self, NameKind};
 use crate::plan::add_app::{self, AddAppOptions};
+use crate::plan::values;
 
 use super::promotion;
 
@@ -51,6 +52,8 @@ pub struct AddAppArgs {
 
 pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::App, args.name.as_deref())?;
+    values::check_given_image(args.image.as_deref())?;
+    values::replicas(args.replicas)?;
     let session = promotion::Session::open(ctx)?;
     let name = ctx.value_or_ask(args.name, "NAME", "Name of the app", None)?;
     names::check(NameKind::App, &name)?;

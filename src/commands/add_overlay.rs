@@ -31,6 +31,8 @@ pub struct AddOverlayArgs {
 
 pub fn run(args: AddOverlayArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::App, args.app.as_deref())?;
+    values::check_given_image(args.image.as_deref())?;
+    args.replicas.map_or(Ok(()), values::replicas)?;
     let session = promotion::Session::open(ctx)?;
     let apps = session.fleet.names(Kind::App);
     let app = ctx.choice_or_ask(args.app, "APP", "App to make an overlay of", &apps)?;

@@ -49,6 +49,8 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
     if let Some(set) = &args.set {
         names::check(NameKind::Set, set)?;
     }
+    values::check_given_image(args.image.as_deref())?;
+    args.replicas.map_or(Ok(()), values::replicas)?;
     let session = promotion::Session::open(ctx)?;
     let to = ctx.list_or_ask(
         args.to,

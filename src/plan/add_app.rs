@@ -67,6 +67,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddAppOptions) -> Re
              there (leave the cluster out of --clusters)"
         )));
     }
+    values::replicas(options.replicas)?;
     values::quantity("--cpu-request", &options.cpu_request)?;
     values::quantity("--memory-request", &options.memory_request)?;
     values::quantity("--memory-limit", &options.memory_limit)?;

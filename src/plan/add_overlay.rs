@@ -118,6 +118,9 @@ pub fn plan_into(
             app.name
         )));
     }
+    if let Some(replicas) = options.replicas {
+        values::replicas(replicas)?;
+    }
     let image = match &options.image {
         Some(image) => {
             values::image(image)?;

@@ -89,23 +89,168 @@ pub fn env_name(name: &str) -> Result<()> {
     )))
 }
 
-/// Checks a container image reference: no whitespace or control characters, not starting
-/// with `-`, a name before any tag or digest.
-pub fn image(image: &str) -> Result<()> {
-    let parsed = Image::parse(image);
-    let ok = !image.is_empty()
-        && !image.starts_with(['-', '/', ':', '@'])
-        && !image.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !parsed.name.is_empty()
-        && parsed.tag.as_deref() != Some("")
-        && parsed.digest.as_deref() != Some("");
-    if ok {
+/// The image reference grammar of docker/distribution (`reference.go`), as every refusal
+/// states it.
+pub const IMAGE_RULE: &str = "an image reference is [HOST[:PORT]/]NAME[:TAG][@DIGEST]: NAME is \
+     lowercase path components separated by '/', each of letters and digits joined by '.', \
+     '_', '__' or dashes; TAG is 1 to 128 letters, digits, '_', '.' and '-', not starting \
+     with '.' or '-'; DIGEST is ALGORITHM:HEX with at least 32 hex digits (for example \
+     ghcr.io/stefanprodan/podinfo:6.9.0)";
+
+/// The most replicas Kubernetes stores: `spec.replicas` is an int32.
+pub const MAX_REPLICAS: u32 = i32::MAX as u32;
+
+/// Checks a `--replicas` value against Kubernetes' int32 (0 is refused by each command with
+/// its own advice: absence is absence).
+pub fn replicas(replicas: u32) -> Result<()> {
+    if replicas <= MAX_REPLICAS {
         return Ok(());
     }
     Err(Error::refused(format!(
-        "invalid image {image:?}: expected NAME[:TAG][@DIGEST], for example \
-         ghcr.io/stefanprodan/podinfo:6.9.0"
+        "--replicas {replicas}: Kubernetes stores replicas as a 32-bit signed integer: give 1 \
+         to {MAX_REPLICAS}"
     )))
+}
+
+/// Checks a container image reference against the grammar of docker/distribution, which
+/// container runtimes and kustomize's `images:` apply: a reference outside it makes a
+/// Deployment that never pulls.
+pub fn image(image: &str) -> Result<()> {
+    match image_problem(image) {
+        None => Ok(()),
+        Some(problem) => Err(Error::refused(format!(
+            "invalid image {image:?}: {problem}; {IMAGE_RULE}"
+        ))),
+    }
+}
+
+/// Checks an image given on the command line, before anything is read; an image left out is
+/// asked for later and checked then.
+pub fn check_given_image(image: Option<&str>) -> Result<()> {
+    image.map_or(Ok(()), self::image)
+}
+
+/// What is wrong with `image`, or `None` when it is a valid reference.
+fn image_problem(image: &str) -> Option<String> {
+    if image.is_empty() {
+        return Some("the reference is empty".into());
+    }
+    if image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("it contains whitespace or a control character".into());
+    }
+    let parsed = Image::parse(image);
+    if let Some(digest) = &parsed.digest {
+        if !is_digest(digest) {
+            return Some(format!("the digest {digest:?} is not ALGORITHM:HEX"));
+        }
+    }
+    match parsed.tag.as_deref() {
+        Some("") => return Some("the tag is empty".into()),
+        Some(tag) if tag.len() > 128 => {
+            return Some(format!("the tag is {} characters long", tag.len()))
+        }
+        Some(tag) if !tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') => {
+            return Some(format!(
+                "the tag {tag:?} does not start with a letter, digit or '_'"
+            ))
+        }
+        Some(tag)
+            if !tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) =>
+        {
+            return Some(format!(
+                "the tag {tag:?} holds a character other than letters, digits, '_', '.' and '-'"
+            ))
+        }
+        _ => {}
+    }
+    name_problem(&parsed.name)
+}
+
+/// What is wrong with the name part (`[HOST[:PORT]/]PATH`) of an image reference.
+fn name_problem(name: &str) -> Option<String> {
+    if name.len() > 255 {
+        return Some(format!(
+            "the name is {} characters long, over 255",
+            name.len()
+        ));
+    }
+    let components: Vec<&str> = name.split('/').collect();
+    if components.iter().any(|c| c.is_empty()) {
+        return Some(format!("the name {name:?} has an empty path component"));
+    }
+    // The first component is a registry host when the rest is a path; otherwise it is part of
+    // the path itself.
+    let path = match components.split_first() {
+        Some((host, rest)) if !rest.is_empty() && is_registry(host) => rest,
+        _ => &components[..],
+    };
+    if let Some(bad) = path.iter().find(|c| !is_path_component(c)) {
+        if bad.contains(':') && components.len() == path.len() {
+            return Some(format!(
+                "the name {name:?} holds a ':' that is neither a registry port nor a tag"
+            ));
+        }
+        return Some(format!("{bad:?} is not a lowercase path component"));
+    }
+    None
+}
+
+/// `[a-z0-9]+` runs joined by one of `.`, `_`, `__` or dashes.
+fn is_path_component(component: &str) -> bool {
+    let bytes = component.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if !(bytes.first().is_some_and(alnum) && bytes.last().is_some_and(alnum)) {
+        return false;
+    }
+    bytes
+        .split(alnum)
+        .filter(|separator| !separator.is_empty())
+        .all(|separator| {
+            matches!(separator, b"." | b"_" | b"__") || separator.iter().all(|&b| b == b'-')
+        })
+}
+
+/// `HOST[:PORT]`: a domain name (labels of letters, digits and inner dashes, joined by `.`) or
+/// a bracketed IPv6 address, and an optional port number.
+fn is_registry(registry: &str) -> bool {
+    // The port follows the last ':' that is not inside an IPv6 address's brackets.
+    let (host, port) = match registry.rfind(':') {
+        Some(i) if !registry[i..].contains(']') => (&registry[..i], Some(&registry[i + 1..])),
+        _ => (registry, None),
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = match host.strip_prefix('[') {
+        Some(rest) => rest.strip_suffix(']').is_some_and(|address| {
+            !address.is_empty() && address.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
+        }),
+        None => host.split('.').all(is_domain_label),
+    };
+    port_ok && host_ok
+}
+
+/// Letters, digits and inner dashes.
+fn is_domain_label(label: &str) -> bool {
+    let bytes = label.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+}
+
+/// `ALGORITHM:HEX`: components `[A-Za-z][A-Za-z0-9]*` joined by `+`, `.`, `_` or `-`, and at
+/// least 32 hex digits.
+fn is_digest(digest: &str) -> bool {
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return false;
+    };
+    let algorithm_ok = algorithm.split(['+', '.', '_', '-']).all(|component| {
+        component.starts_with(|c: char| c.is_ascii_alphabetic())
+            && component.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    algorithm_ok && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// A container image reference split the way kustomize's `images:` field sees it.
@@ -180,6 +325,69 @@ mod tests {
         assert!(self::image("nginx:").is_err());
         assert!(self::image("a b").is_err());
         assert!(self::image("nginx").is_ok());
+    }
+
+    #[test]
+    fn images_follow_the_reference_grammar() {
+        let hex = "0123456789abcdef".repeat(4);
+        for good in [
+            "nginx".to_string(),
+            "nginx:1.27".to_string(),
+            "library/nginx:_x".to_string(),
+            "a.b_c__d-e---f/g".to_string(),
+            "localhost:5000/app".to_string(),
+            "localhost:5000".to_string(),
+            "Registry.Example.com:443/team/app:V1.2-rc_3".to_string(),
+            "[::1]:5000/app".to_string(),
+            "[fe80::1]/app".to_string(),
+            format!("nginx@sha256:{hex}"),
+            format!("ghcr.io/a/b:1@sha512+x.y:{hex}"),
+            format!("nginx:{}", "t".repeat(128)),
+        ] {
+            assert!(image(&good).is_ok(), "{good}");
+        }
+        for bad in [
+            "".to_string(),
+            "a:b:c".to_string(),
+            "x/".to_string(),
+            "/x".to_string(),
+            "a//b".to_string(),
+            "Nginx".to_string(),
+            "ghcr.io/Team/app".to_string(),
+            "a..b".to_string(),
+            "a___b".to_string(),
+            "-a".to_string(),
+            "a-".to_string(),
+            "a.-b".to_string(),
+            "host:port/app".to_string(),
+            "[::1]x/app".to_string(),
+            "[zz]/app".to_string(),
+            "-bad.host/app".to_string(),
+            "nginx:".to_string(),
+            "nginx:-x".to_string(),
+            "nginx:.x".to_string(),
+            "nginx:a+b".to_string(),
+            format!("nginx:{}", "t".repeat(129)),
+            "nginx@".to_string(),
+            "nginx@sha256:abc".to_string(),
+            format!("nginx@sha256:{hex}g"),
+            format!("nginx@1sha:{hex}"),
+            format!("nginx@sha256{hex}"),
+            format!("nginx@sha256:{hex}@sha256:{hex}"),
+            "a b".to_string(),
+            "a\tb".to_string(),
+            format!("{}/x", "a".repeat(255)),
+        ] {
+            assert!(image(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn replicas_fit_kubernetes_int32() {
+        assert!(replicas(1).is_ok());
+        assert!(replicas(2_147_483_647).is_ok());
+        assert!(replicas(2_147_483_648).is_err());
+        assert!(replicas(u32::MAX).is_err());
     }
 
     #[test]

@@ -5,32 +5,34 @@ use std::path::Path;
 use tera::Tera;
 
 use crate::error::{Error, IoContext, Result};
+use crate::yaml::{check_generated, Expected, YamlError};
 
 /// Where a repository keeps its own versions of the templates.
 pub const OVERRIDE_DIR: &str = ".fluxfleet/templates";
 
-/// The embedded templates, by name. The name is the path of the override file.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    embed!("cluster/kustomization.yaml"),
-    embed!("cluster/infra.yaml"),
-    embed!("cluster/apps.yaml"),
-    embed!("cluster/infra/kustomization.yaml"),
-    embed!("cluster/apps/kustomization.yaml"),
-    embed!("cluster/flux-system/kustomization.yaml"),
-    embed!("cluster/flux-system/gotk-components.yaml"),
-    embed!("cluster/flux-system/gotk-sync.yaml"),
-    embed!("common/apps.yaml"),
-    embed!("common/namespaces.yaml"),
+/// The embedded templates, by name, with what each renders (`None`: not YAML). The name is
+/// the path of the override file.
+pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
+    embed!("cluster/kustomization.yaml", Kustomization),
+    embed!("cluster/infra.yaml", Manifest),
+    embed!("cluster/apps.yaml", Manifest),
+    embed!("cluster/infra/kustomization.yaml", Kustomization),
+    embed!("cluster/apps/kustomization.yaml", Kustomization),
+    embed!("cluster/flux-system/kustomization.yaml", Kustomization),
+    embed!("cluster/flux-system/gotk-components.yaml", Manifest),
+    embed!("cluster/flux-system/gotk-sync.yaml", Manifest),
+    embed!("common/apps.yaml", Kustomization),
+    embed!("common/namespaces.yaml", Kustomization),
     embed!("repo/README.md"),
-    embed!("repo/validate.yaml"),
-    embed!("kustomization.yaml"),
-    embed!("app/deployment.yaml"),
-    embed!("app/service.yaml"),
-    embed!("app/kustomization.yaml"),
-    embed!("namespace/namespace.yaml"),
-    embed!("overlay/kustomization.yaml"),
-    embed!("overlay/patch.yaml"),
-    embed!("overlay/image.yaml"),
+    embed!("repo/validate.yaml", Yaml),
+    embed!("kustomization.yaml", Kustomization),
+    embed!("app/deployment.yaml", Manifest),
+    embed!("app/service.yaml", Manifest),
+    embed!("app/kustomization.yaml", Kustomization),
+    embed!("namespace/namespace.yaml", Manifest),
+    embed!("overlay/kustomization.yaml", Kustomization),
+    embed!("overlay/patch.yaml", ListItem),
+    embed!("overlay/image.yaml", ListItem),
 ];
 
 macro_rules! embed {
@@ -38,6 +40,14 @@ macro_rules! embed {
         (
             $name,
             include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $name)),
+            None,
+        )
+    };
+    ($name:literal, $expected:ident) => {
+        (
+            $name,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $name)),
+            Some(Expected::$expected),
         )
     };
 }
@@ -46,6 +56,8 @@ use embed;
 /// The templates a command renders from.
 pub struct Templates {
     tera: Tera,
+    /// The names of the templates the repository overrides.
+    overridden: Vec<&'static str>,
 }
 
 impl Templates {
@@ -53,9 +65,11 @@ impl Templates {
     /// file exists.
     pub fn load(root: &Path) -> Result<Self> {
         let mut sources: Vec<(String, String)> = Vec::with_capacity(EMBEDDED.len());
-        for (name, text) in EMBEDDED {
+        let mut overridden = Vec::new();
+        for (name, text, _) in EMBEDDED {
             let custom = root.join(OVERRIDE_DIR).join(name);
             let text = if custom.is_file() {
+                overridden.push(*name);
                 std::fs::read_to_string(&custom).at(&custom)?
             } else {
                 (*text).to_string()
@@ -65,15 +79,64 @@ impl Templates {
         let mut tera = Tera::default();
         tera.autoescape_on(Vec::new());
         tera.add_raw_templates(sources)
-            .map_err(|e| template_error("(loading)", &e))?;
-        Ok(Templates { tera })
+            .map_err(|e| template_error(&format!("under {OVERRIDE_DIR}/"), &e))?;
+        Ok(Templates { tera, overridden })
     }
 
-    /// Renders template `name` with `context`.
+    /// Renders template `name` with `context`, and checks that the text is what the template
+    /// is for (valid YAML, a Kubernetes manifest, a kustomization...), so that a repository's
+    /// own template cannot make fluxfleet write a file that kustomize or Kubernetes refuses.
     pub fn render(&self, name: &str, context: &tera::Context) -> Result<String> {
-        self.tera
+        let text = self
+            .tera
             .render(name, context)
-            .map_err(|e| template_error(name, &e))
+            .map_err(|e| template_error(&self.origin(name), &e))?;
+        let expected = EMBEDDED
+            .iter()
+            .find(|(embedded, _, _)| *embedded == name)
+            .and_then(|(_, _, expected)| *expected);
+        if let Some(expected) = expected {
+            check_generated(Path::new(name), &text, expected)
+                .map_err(|e| self.unfit(name, expected, &e))?;
+        }
+        Ok(text)
+    }
+
+    /// Where template `name` comes from, for messages: the override file, or the binary.
+    fn origin(&self, name: &str) -> String {
+        if self.overridden.contains(&name) {
+            format!("{OVERRIDE_DIR}/{name}")
+        } else {
+            format!("{name} (built in)")
+        }
+    }
+
+    /// The refusal of a rendered text that is not what `name` must render.
+    fn unfit(&self, name: &str, expected: Expected, error: &YamlError) -> Error {
+        let (what, detail) = match error.message.strip_prefix("invalid YAML: ") {
+            Some(detail) => ("invalid YAML", detail),
+            None => (expected.invalid(), error.message.as_str()),
+        };
+        // Positions are those of the rendered text, which a loop or a condition makes differ
+        // from the template's.
+        let at = match (error.line, error.col) {
+            (0, _) => String::new(),
+            (line, 0) => format!(" (line {line} of the rendered text)"),
+            (line, col) => format!(" (line {line}, column {col} of the rendered text)"),
+        };
+        let advice = if self.overridden.contains(&name) {
+            format!(
+                "fix the template so that it renders {}, or delete it to use the built-in one",
+                expected.rule()
+            )
+        } else {
+            "this is a bug in fluxfleet's built-in template: please report it".to_string()
+        };
+        Error::refused(format!(
+            "template {} renders {what}{at}: {detail}{}\n{advice}",
+            self.origin(name),
+            error.excerpt()
+        ))
     }
 }
 
@@ -87,7 +150,7 @@ fn template_error(name: &str, error: &tera::Error) -> Error {
         source = cause.source();
     }
     Error::Template {
-        name: format!("{OVERRIDE_DIR}/{name} (or the embedded default)"),
+        name: name.to_string(),
         message,
     }
 }

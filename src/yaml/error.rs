@@ -63,6 +63,23 @@ impl YamlError {
     }
 }
 
+impl YamlError {
+    /// The offending line under a gutter with its number, and a caret under the column:
+    /// what follows the message, starting with a line break; empty without a line to show.
+    pub fn excerpt(&self) -> String {
+        let Some(source) = &self.source_line else {
+            return String::new();
+        };
+        let number = self.line.to_string();
+        let pad = " ".repeat(number.len());
+        let mut excerpt = format!("\n{pad} |\n{number} | {source}");
+        if self.col > 0 {
+            excerpt.push_str(&format!("\n{pad} | {}^", " ".repeat(self.col - 1)));
+        }
+        excerpt
+    }
+}
+
 impl fmt::Display for YamlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.path.display())?;
@@ -72,16 +89,7 @@ impl fmt::Display for YamlError {
                 write!(f, ":{}", self.col)?;
             }
         }
-        write!(f, ": {}", self.message)?;
-        if let Some(source) = &self.source_line {
-            let number = self.line.to_string();
-            let pad = " ".repeat(number.len());
-            write!(f, "\n{pad} |\n{number} | {source}")?;
-            if self.col > 0 {
-                write!(f, "\n{pad} | {}^", " ".repeat(self.col - 1))?;
-            }
-        }
-        Ok(())
+        write!(f, ": {}{}", self.message, self.excerpt())
     }
 }
 
