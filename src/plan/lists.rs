@@ -28,6 +28,7 @@ impl ListEdits {
 
     fn open(&mut self, fleet: &Fleet, list: &Path) -> Result<&mut Kustomization> {
         if !self.files.contains_key(list) {
+            single_list(fleet, list)?;
             let text = fleet.text(list).ok_or_else(|| {
                 Error::refused(format!(
                     "{} does not exist: the layout needs it; run `fluxfleet check` to see what \
@@ -129,6 +130,24 @@ impl ListEdits {
         }
         Ok(())
     }
+}
+
+/// Refuses to edit or create kustomization file `list` when its directory holds more than one:
+/// kustomize refuses such a directory, and which file Flux would read is not for an edit to
+/// guess.
+pub fn single_list(fleet: &Fleet, list: &Path) -> Result<()> {
+    let dir = list_dir(list);
+    let Some(files) = fleet.double_list(dir) else {
+        return Ok(());
+    };
+    let names: Vec<String> = files.iter().map(|f| to_slash(f)).collect();
+    Err(Error::refused(format!(
+        "{} are both kustomization files of {}: kustomize refuses a directory with more than \
+         one (\"Found multiple kustomization files\"), so fluxfleet edits neither; merge them \
+         into one, delete the other, and run this again",
+        names.join(" and "),
+        to_slash(dir)
+    )))
 }
 
 /// The directory references in `list` are relative to.
