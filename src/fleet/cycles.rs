@@ -7,7 +7,7 @@
 //! Only directories something references can be on a cycle: the lists the fleet read, and the
 //! lists they lead to that it did not read (a controller's, a policy stage's), read here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::check::TargetKind;
@@ -141,8 +141,9 @@ impl<'l> Graph<'l> {
         Graph { nodes }
     }
 
-    /// One cycle through each group of lists that reach each other, as the references along
-    /// it; found by a depth-first search without recursion (a chain of lists may be long).
+    /// The cycles a depth-first search meets, one for each reference that leads back to a list
+    /// on the search's path, as the references along it: at least one through each group of
+    /// lists that reach each other. Without recursion: a chain of lists may be long.
     fn cycles(&self) -> Vec<Vec<&Reference>> {
         let mut order: Vec<usize> = (0..self.nodes.len()).collect();
         order.sort_by(|a, b| {
@@ -160,7 +161,6 @@ impl<'l> Graph<'l> {
         }
         let mut mark = vec![Mark::New; self.nodes.len()];
         let mut found = Vec::new();
-        let mut seen_sets: HashSet<Vec<usize>> = HashSet::new();
         for start in order {
             if mark[start] != Mark::New {
                 continue;
@@ -190,12 +190,7 @@ impl<'l> Graph<'l> {
                             .filter_map(|(_, _, r)| *r)
                             .collect();
                         cycle.push(reference);
-                        let mut set: Vec<usize> =
-                            stack[from..].iter().map(|(n, _, _)| *n).collect();
-                        set.sort_unstable();
-                        if seen_sets.insert(set) {
-                            found.push(cycle);
-                        }
+                        found.push(cycle);
                     }
                     Mark::Done => {}
                 }
