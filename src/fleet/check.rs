@@ -39,7 +39,7 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
     flux_paths(fleet, &root, &mut out);
     if fleet.layout() == Layout::Fluxfleet {
         for cluster in fleet.clusters() {
-            cluster_files(fleet, cluster, &mut out);
+            cluster_files(fleet, &root, cluster, &mut out);
         }
         if fleet.is_deep() {
             app_namespaces(fleet, &mut out);
@@ -119,18 +119,11 @@ pub(crate) enum TargetKind {
 
 impl TargetKind {
     pub(crate) fn of(root: &Root, rel: &Path) -> TargetKind {
-        match root.kind(rel) {
-            Ok((EntryKind::File, _)) => TargetKind::File,
-            Ok((EntryKind::Special, _)) => TargetKind::Special,
-            Ok((EntryKind::Dir, id)) => {
-                let listed = KUSTOMIZATION_NAMES
-                    .iter()
-                    .any(|n| matches!(root.kind(&rel.join(n)), Ok((EntryKind::File, _))));
-                match listed {
-                    true => TargetKind::Kustomization(id),
-                    false => TargetKind::BareDir,
-                }
-            }
+        match root.kind_holding(rel, &KUSTOMIZATION_NAMES) {
+            Ok((EntryKind::File, _, _)) => TargetKind::File,
+            Ok((EntryKind::Special, _, _)) => TargetKind::Special,
+            Ok((EntryKind::Dir, id, true)) => TargetKind::Kustomization(id),
+            Ok((EntryKind::Dir, _, false)) => TargetKind::BareDir,
             Err(e) if super::root::leaves(&e) => TargetKind::Outside,
             Err(_) => TargetKind::Missing,
         }
@@ -317,7 +310,7 @@ fn own_equivalent(cluster: &Cluster, target: &Path, other: &str) -> PathBuf {
 
 /// fluxfleet's cluster files: the entry lists `infra.yaml` and `apps.yaml`, each a Flux
 /// Kustomization pointing at the cluster's own list, apps after infra.
-fn cluster_files(fleet: &Fleet, cluster: &Cluster, out: &mut Vec<Finding>) {
+fn cluster_files(fleet: &Fleet, root: &Root, cluster: &Cluster, out: &mut Vec<Finding>) {
     let entry = cluster.entry.as_ref().filter(|e| !e.generated);
     let Some(entry) = entry else {
         out.push(Finding::error(
@@ -334,7 +327,7 @@ fn cluster_files(fleet: &Fleet, cluster: &Cluster, out: &mut Vec<Finding>) {
         let path = cluster.dir.join(file);
         let objects: Vec<_> = cluster.flux_in(file).collect();
         let expected = format!("./{}", to_slash(&cluster.dir.join(list)));
-        if !fleet.root().join(&path).is_file() {
+        if !matches!(root.kind(&path), Ok((EntryKind::File, _))) {
             out.push(Finding::error(
                 &entry.path,
                 entry.resources_line,

@@ -208,6 +208,44 @@ impl Root {
         }
     }
 
+    /// [`Root::kind`], and whether `rel` is a directory holding a regular file by one of
+    /// `names`. One resolution of `rel` for all: `check` asks this of thousands of targets.
+    pub fn kind_holding(&self, rel: &Path, names: &[&str]) -> io::Result<(Kind, FileId, bool)> {
+        #[cfg(unix)]
+        {
+            let fd = self.open(rel, OFlags::PATH)?;
+            let stat = rustix::fs::fstat(&fd)?;
+            let kind = match FileType::from_raw_mode(stat.st_mode) {
+                FileType::RegularFile => Kind::File,
+                FileType::Directory => Kind::Dir,
+                _ => Kind::Special,
+            };
+            let holds = kind == Kind::Dir
+                && names.iter().any(|name| {
+                    // Looked up from the directory, not followed: a link is resolved below the
+                    // root like any path.
+                    let found = rustix::fs::statat(&fd, *name, AtFlags::SYMLINK_NOFOLLOW);
+                    match found.map(|s| FileType::from_raw_mode(s.st_mode)) {
+                        Ok(FileType::RegularFile) => true,
+                        Ok(FileType::Symlink) => {
+                            matches!(self.kind(&rel.join(name)), Ok((Kind::File, _)))
+                        }
+                        _ => false,
+                    }
+                });
+            Ok((kind, id_of(&stat), holds))
+        }
+        #[cfg(not(unix))]
+        {
+            let (kind, id) = self.kind(rel)?;
+            let holds = kind == Kind::Dir
+                && names
+                    .iter()
+                    .any(|name| matches!(self.kind(&rel.join(name)), Ok((Kind::File, _))));
+            Ok((kind, id, holds))
+        }
+    }
+
     /// True when `rel` is a directory below the root.
     pub fn is_dir(&self, rel: &Path) -> bool {
         #[cfg(unix)]
