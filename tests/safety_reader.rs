@@ -242,8 +242,19 @@ team-x      own dir  own dir  own dir
         ),
         "{check:?}"
     );
-    let refused = fleet.run(&["promote", "foo-app", "--to", "dev"]);
-    assert_eq!(refused.code, Some(1), "{refused:?}");
+    let before = fleet.state();
+    assert_eq!(
+        fleet.run(&["promote", "foo-app", "--to", "dev"]),
+        Run {
+            code: Some(1),
+            stdout: String::new(),
+            stderr: "error: clusters/dev/apps/kustomization.yaml is a symbolic link to /dev/zero, \
+                     which leaves the repository: fluxfleet neither reads nor writes through it; \
+                     replace the link with the files themselves\n"
+                .into(),
+        }
+    );
+    assert_eq!(fleet.state(), before);
 }
 
 #[test]
