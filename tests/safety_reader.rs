@@ -582,3 +582,33 @@ fn check_reports_a_list_that_lists_its_own_directory() {
     assert_eq!(fleet.run(&["where", "podinfo"]), ok(WHERE_PODINFO));
     assert_eq!(fleet.run(&["where", "monitoring"]).code, Some(0));
 }
+
+#[test]
+fn check_reports_a_cycle_among_lists_only_check_reads() {
+    // The controller's list leads to two lists the fleet read does not hold, which lead back.
+    let fleet = Fleet::new(|d| {
+        let kyverno = d.join("infrastructure/controllers/kyverno/kustomization.yaml");
+        let text = fs::read_to_string(&kyverno).unwrap();
+        fs::write(&kyverno, format!("{text}- ../../shared/a\n")).unwrap();
+        write(
+            d,
+            "infrastructure/shared/a/kustomization.yaml",
+            &kustomization(&["../b"]),
+        );
+        write(
+            d,
+            "infrastructure/shared/b/kustomization.yaml",
+            &kustomization(&["../../controllers/kyverno"]),
+        );
+    });
+    assert_eq!(
+        fleet.run(&["check"]).stdout,
+        "error: infrastructure/controllers/kyverno/kustomization.yaml:6: the resources of these \
+         lists form a cycle: infrastructure/controllers/kyverno/kustomization.yaml:6 \
+         (../../shared/a) -> infrastructure/shared/a/kustomization.yaml:4 (../b) -> \
+         infrastructure/shared/b/kustomization.yaml:4 (../../controllers/kyverno) -> back to \
+         infrastructure/controllers/kyverno/kustomization.yaml; kustomize fails on it\n  fix: \
+         remove one of these references\n"
+    );
+    assert_eq!(fleet.run(&["status"]), ok(SEED_STATUS));
+}

@@ -35,22 +35,22 @@ pub(crate) fn report(
 
 /// One node: a directory's list, and the nodes its references lead to.
 struct Node<'l> {
-    list: Cow<'l>,
+    list: Held<'l>,
     /// `(reference index, node)` for each reference to a directory with a list.
     edges: Vec<(usize, usize)>,
 }
 
-/// A list the fleet holds, or one read for the graph.
-enum Cow<'l> {
+/// A list the fleet holds, or one read here.
+enum Held<'l> {
     Borrowed(&'l ListFile),
     Owned(ListFile),
 }
 
-impl Cow<'_> {
+impl Held<'_> {
     fn get(&self) -> &ListFile {
         match self {
-            Cow::Borrowed(list) => list,
-            Cow::Owned(list) => list,
+            Held::Borrowed(list) => list,
+            Held::Owned(list) => list,
         }
     }
 }
@@ -91,14 +91,14 @@ impl<'l> Graph<'l> {
                 continue;
             }
             let list = match by_dir.get(dir.as_path()) {
-                Some(list) => Cow::Borrowed(list),
+                Some(list) => Held::Borrowed(list),
                 None => match reader.list(&dir) {
-                    Ok(Some(list)) => Cow::Owned(list),
+                    Ok(Some(list)) => Held::Owned(list),
                     _ => continue,
                 },
             };
             index.insert(id, nodes.len());
-            if let Cow::Owned(list) = &list {
+            if let Held::Owned(list) = &list {
                 for reference in &list.references {
                     let Some(target) = reference.target.as_deref() else {
                         continue;
