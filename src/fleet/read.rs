@@ -65,7 +65,10 @@ impl Reader {
 
     /// The texts of every file read, by repository-relative path.
     pub fn into_texts(self) -> HashMap<PathBuf, Arc<str>> {
-        let texts = (self.texts.into_inner()).unwrap_or_else(PoisonError::into_inner);
+        let texts = self
+            .texts
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
         texts.into_iter().map(|(k, (t, _))| (k, t)).collect()
     }
 
