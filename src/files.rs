@@ -3,10 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
+use crate::fleet::MAX_FILE_SIZE;
 use crate::plan::layout::Existing;
 
 /// What is at each of `paths` under `root`: its text, or `None` when nothing is there. A
-/// directory where a file should go, or a file that is not UTF-8, reads as differing content.
+/// directory or special file where a file should go, a file over [`MAX_FILE_SIZE`] (not read),
+/// or a file that is not UTF-8, reads as differing content.
 pub fn read_existing<'a>(
     root: &Path,
     paths: impl IntoIterator<Item = &'a PathBuf>,
@@ -16,6 +18,10 @@ pub fn read_existing<'a>(
         let full = root.join(path);
         let text = match std::fs::symlink_metadata(&full) {
             Err(_) => None,
+            Ok(meta) if meta.is_file() && meta.len() > MAX_FILE_SIZE => Some(format!(
+                "(larger than {} MiB, not read)",
+                MAX_FILE_SIZE >> 20
+            )),
             Ok(meta) if meta.is_file() => {
                 let bytes = std::fs::read(&full).at(&full)?;
                 Some(

@@ -17,7 +17,8 @@ use super::namespace::{COMMON_SET, NAMESPACES_DIR};
 use super::placement::{Kind, Placement, Through};
 use super::queries::BUILTIN_NAMESPACES;
 use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
-use super::{Fleet, Layout};
+use super::root::{FileId, Kind as EntryKind, OutsideLink, Root};
+use super::{cycles, Fleet, Layout};
 use crate::paths::{reference_between, to_slash};
 
 pub use super::finding::{Finding, Severity};
@@ -27,11 +28,18 @@ pub use super::finding::{Finding, Severity};
 /// [`Fleet::read_deep`]; on a shallow fleet it is skipped.
 pub fn check(fleet: &Fleet) -> Vec<Finding> {
     let mut out = Vec::new();
-    references(fleet, &mut out);
-    flux_paths(fleet, &mut out);
+    let root = Root::new(fleet.root());
+    let kinds = references(fleet, &root, &mut out);
+    cycles::report(fleet, &lists(fleet), &root, &kinds, &mut out);
+    outside_links(
+        fleet.outside_links().iter().chain(&root.outside_links()),
+        &mut out,
+    );
+    double_lists(fleet, &mut out);
+    flux_paths(fleet, &root, &mut out);
     if fleet.layout() == Layout::Fluxfleet {
         for cluster in fleet.clusters() {
-            cluster_files(fleet, cluster, &mut out);
+            cluster_files(fleet, &root, cluster, &mut out);
         }
         if fleet.is_deep() {
             app_namespaces(fleet, &mut out);
@@ -47,7 +55,7 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
 }
 
 /// Every list whose references must resolve, each once.
-fn lists(fleet: &Fleet) -> Vec<&ListFile> {
+pub(crate) fn lists(fleet: &Fleet) -> Vec<&ListFile> {
     let mut seen = HashSet::new();
     let clusters = fleet.clusters().iter().flat_map(Cluster::lists);
     let sets = fleet.sets().iter().filter_map(|s| s.list.as_ref());
@@ -60,7 +68,12 @@ fn lists(fleet: &Fleet) -> Vec<&ListFile> {
         .collect()
 }
 
-fn references(fleet: &Fleet, out: &mut Vec<Finding>) {
+/// Checks that each reference resolves; returns what each target is.
+fn references<'f>(
+    fleet: &'f Fleet,
+    root: &Root,
+    out: &mut Vec<Finding>,
+) -> HashMap<&'f Path, TargetKind> {
     let references: Vec<&Reference> = lists(fleet)
         .into_iter()
         .flat_map(|l| l.references.iter())
@@ -74,10 +87,9 @@ fn references(fleet: &Fleet, out: &mut Vec<Finding>) {
         .collect();
     targets.sort();
     targets.dedup();
-    let root = fleet.root();
     let kinds: HashMap<&Path, TargetKind> = targets
         .par_iter()
-        .map(|t| (*t, TargetKind::of(&root.join(t))))
+        .map(|t| (*t, TargetKind::of(root, t)))
         .collect();
     for reference in references {
         let kind = reference
@@ -88,35 +100,78 @@ fn references(fleet: &Fleet, out: &mut Vec<Finding>) {
             out.push(finding);
         }
     }
+    kinds
 }
 
-/// What a reference's target is on disk.
+/// What a reference's target is on disk, looked at without leaving the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TargetKind {
+pub(crate) enum TargetKind {
     File,
-    Kustomization,
+    /// A directory with a kustomization file, and the directory's identity.
+    Kustomization(FileId),
     BareDir,
+    /// A named pipe, device or socket.
+    Special,
+    /// Behind a symbolic link that leaves the repository.
+    Outside,
     Missing,
 }
 
 impl TargetKind {
-    fn of(full: &Path) -> TargetKind {
-        if full.is_file() {
-            TargetKind::File
-        } else if full.is_dir() {
-            if KUSTOMIZATION_NAMES.iter().any(|n| full.join(n).is_file()) {
-                TargetKind::Kustomization
-            } else {
-                TargetKind::BareDir
-            }
-        } else {
-            TargetKind::Missing
+    pub(crate) fn of(root: &Root, rel: &Path) -> TargetKind {
+        match root.kind_holding(rel, &KUSTOMIZATION_NAMES) {
+            Ok((EntryKind::File, _, _)) => TargetKind::File,
+            Ok((EntryKind::Special, _, _)) => TargetKind::Special,
+            Ok((EntryKind::Dir, id, true)) => TargetKind::Kustomization(id),
+            Ok((EntryKind::Dir, _, false)) => TargetKind::BareDir,
+            Err(e) if super::root::leaves(&e) => TargetKind::Outside,
+            Err(_) => TargetKind::Missing,
         }
     }
 }
 
+/// A finding for each link through which the read would have left the repository.
+fn outside_links<'l>(links: impl Iterator<Item = &'l OutsideLink>, out: &mut Vec<Finding>) {
+    for link in links {
+        out.push(Finding::error(
+            &link.link,
+            0,
+            format!(
+                "{} is a symbolic link to {}, which leaves the repository: it is not followed, \
+                 and what it points at counts as absent",
+                to_slash(&link.link),
+                link.target.display()
+            ),
+            "replace the link with the files themselves, or point it inside the repository".into(),
+        ));
+    }
+}
+
+/// A finding for each directory with more than one kustomization file.
+fn double_lists(fleet: &Fleet, out: &mut Vec<Finding>) {
+    for files in fleet.double_lists() {
+        let [first, ..] = &files[..] else {
+            continue;
+        };
+        let names: Vec<String> = files.iter().map(|f| to_slash(f)).collect();
+        out.push(Finding::error(
+            first,
+            0,
+            format!(
+                "{} are both kustomization files of one directory: kustomize refuses it \
+                 (\"Found multiple kustomization files\"), and fluxfleet edits neither",
+                names.join(" and ")
+            ),
+            format!(
+                "keep one: merge the others into {} and delete them",
+                to_slash(first)
+            ),
+        ));
+    }
+}
+
 /// A finding when `reference` names neither a file nor a directory with a kustomization.
-fn unresolved(root: &Path, reference: &Reference, kind: Option<TargetKind>) -> Option<Finding> {
+fn unresolved(root: &Root, reference: &Reference, kind: Option<TargetKind>) -> Option<Finding> {
     let at = |message: String, fix: String| {
         Some(Finding::error(
             &*reference.file,
@@ -131,9 +186,29 @@ fn unresolved(root: &Path, reference: &Reference, kind: Option<TargetKind>) -> O
             "reference a path inside the repository, or a remote URL with ?ref=".into(),
         );
     };
-    let kind = kind.unwrap_or_else(|| TargetKind::of(&root.join(target)));
-    if matches!(kind, TargetKind::File | TargetKind::Kustomization) {
+    let kind = kind.unwrap_or_else(|| TargetKind::of(root, target));
+    if matches!(kind, TargetKind::File | TargetKind::Kustomization(_)) {
         return None;
+    }
+    if kind == TargetKind::Outside {
+        return at(
+            format!(
+                "{} resolves to {}, behind a symbolic link that leaves the repository",
+                reference.written,
+                to_slash(target)
+            ),
+            "reference a path inside the repository".into(),
+        );
+    }
+    if kind == TargetKind::Special {
+        return at(
+            format!(
+                "{} resolves to {}, which is not a regular file (a named pipe, device or socket)",
+                reference.written,
+                to_slash(target)
+            ),
+            "replace it with a manifest, or remove this line".into(),
+        );
     }
     if kind == TargetKind::BareDir {
         return at(
@@ -148,7 +223,7 @@ fn unresolved(root: &Path, reference: &Reference, kind: Option<TargetKind>) -> O
             ),
         );
     }
-    let fix = match closest_sibling(root, target) {
+    let fix = match closest_sibling(root.path(), target) {
         Some(better) => {
             let dir = reference.file.parent().unwrap_or(Path::new(""));
             format!("did you mean {}?", reference_between(dir, &better))
@@ -179,7 +254,7 @@ fn closest_sibling(root: &Path, target: &Path) -> Option<PathBuf> {
         .map(|(_, n)| parent.join(n))
 }
 
-fn flux_paths(fleet: &Fleet, out: &mut Vec<Finding>) {
+fn flux_paths(fleet: &Fleet, root: &Root, out: &mut Vec<Finding>) {
     for cluster in fleet.clusters() {
         for object in &cluster.flux {
             let Some(path) = &object.path else {
@@ -202,7 +277,7 @@ fn flux_paths(fleet: &Fleet, out: &mut Vec<Finding>) {
                         to_slash(&own_equivalent(cluster, target, other))
                     ),
                 ));
-            } else if object.this_repo && !fleet.root().join(target).is_dir() {
+            } else if object.this_repo && !root.is_dir(target) {
                 out.push(Finding::error(
                     &*path.file,
                     path.line,
@@ -235,7 +310,7 @@ fn own_equivalent(cluster: &Cluster, target: &Path, other: &str) -> PathBuf {
 
 /// fluxfleet's cluster files: the entry lists `infra.yaml` and `apps.yaml`, each a Flux
 /// Kustomization pointing at the cluster's own list, apps after infra.
-fn cluster_files(fleet: &Fleet, cluster: &Cluster, out: &mut Vec<Finding>) {
+fn cluster_files(fleet: &Fleet, root: &Root, cluster: &Cluster, out: &mut Vec<Finding>) {
     let entry = cluster.entry.as_ref().filter(|e| !e.generated);
     let Some(entry) = entry else {
         out.push(Finding::error(
@@ -252,7 +327,7 @@ fn cluster_files(fleet: &Fleet, cluster: &Cluster, out: &mut Vec<Finding>) {
         let path = cluster.dir.join(file);
         let objects: Vec<_> = cluster.flux_in(file).collect();
         let expected = format!("./{}", to_slash(&cluster.dir.join(list)));
-        if !fleet.root().join(&path).is_file() {
+        if !matches!(root.kind(&path), Ok((EntryKind::File, _))) {
             out.push(Finding::error(
                 &entry.path,
                 entry.resources_line,

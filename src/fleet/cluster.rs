@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::flux::{may_hold_flux_kustomization, FluxKustomization};
 use super::read::{holds_any, is_yaml, Reader};
 use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
+use super::root::FileId;
 use crate::error::Result;
 
 /// One cluster and the lists its tree pulls in.
@@ -96,6 +97,7 @@ impl Cluster {
             reader,
             dir: dir.clone(),
             seen: HashSet::new(),
+            walked: HashSet::new(),
             queue: VecDeque::new(),
             lists: Vec::new(),
             flux: Vec::new(),
@@ -164,10 +166,13 @@ pub(crate) fn is_cluster_dir(reader: &Reader, dir: &Path) -> Result<bool> {
     Ok(false)
 }
 
-struct Walk<'r, 'a> {
-    reader: &'r Reader<'a>,
+struct Walk<'r> {
+    reader: &'r Reader,
     dir: PathBuf,
     seen: HashSet<PathBuf>,
+    /// The lists and directories walked, by identity: links (to `.`, to a parent) spell one
+    /// directory in endless ways, and a cycle of references comes back to where it started.
+    walked: HashSet<FileId>,
     /// Directories to read as lists, with the Flux path that attached them, if any.
     queue: VecDeque<(PathBuf, Option<Reference>)>,
     lists: Vec<ListFile>,
@@ -175,7 +180,7 @@ struct Walk<'r, 'a> {
     scanned: HashSet<PathBuf>,
 }
 
-impl Walk<'_, '_> {
+impl Walk<'_> {
     fn enqueue(&mut self, dir: PathBuf, origin: Option<Reference>) {
         if self.seen.insert(dir.clone()) {
             self.queue.push_back((dir, origin));
@@ -184,7 +189,10 @@ impl Walk<'_, '_> {
 
     fn run(&mut self) -> Result<()> {
         while let Some((dir, origin)) = self.queue.pop_front() {
-            if let Some(list) = self.reader.tree_list(&dir, &self.dir)? {
+            if let Some((list, id)) = self.reader.tree_list(&dir, &self.dir)? {
+                if !self.walked.insert(id) {
+                    continue;
+                }
                 for reference in &list.references {
                     let Some(target) = &reference.target else {
                         continue;
@@ -215,7 +223,13 @@ impl Walk<'_, '_> {
         let mut references = Vec::new();
         let mut pending = vec![dir.to_path_buf()];
         while let Some(at) = pending.pop() {
-            for (name, is_dir) in self.reader.entries(&at)? {
+            let Some((id, entries)) = self.reader.listing(&at)? else {
+                continue;
+            };
+            if !self.walked.insert(id) {
+                continue;
+            }
+            for (name, is_dir) in entries {
                 let path = at.join(&name);
                 let rel = path.strip_prefix(dir).unwrap_or(&path);
                 let written = match origin {

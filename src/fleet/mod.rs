@@ -10,6 +10,7 @@ mod app;
 mod build;
 mod check;
 mod cluster;
+mod cycles;
 mod definition;
 mod doc;
 mod finding;
@@ -20,6 +21,7 @@ mod placement;
 mod queries;
 mod read;
 mod reference;
+mod root;
 mod simple;
 mod status;
 
@@ -41,6 +43,7 @@ pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
 pub use placement::{ByCluster, Kind, Placement, Through};
 pub use queries::BUILTIN_NAMESPACES;
 pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
+pub use root::{OutsideLink, MAX_FILE_SIZE};
 pub(crate) use status::matrix;
 pub use status::{status, Status, StatusFilter, StatusRow};
 
@@ -82,6 +85,8 @@ pub struct Fleet {
     layout: Layout,
     deep: bool,
     partial: bool,
+    outside_links: Vec<OutsideLink>,
+    double_lists: Vec<Vec<PathBuf>>,
 }
 
 impl Fleet {
@@ -203,6 +208,7 @@ impl Fleet {
             )
         };
         let (apps, placements) = settle_apps(&owned, candidates, placements)?;
+        let (outside_links, double_lists) = owned.findings();
 
         Ok(Fleet {
             root: root.to_path_buf(),
@@ -217,6 +223,8 @@ impl Fleet {
             layout,
             deep,
             partial: only.is_some(),
+            outside_links,
+            double_lists,
         })
     }
 
@@ -340,6 +348,27 @@ impl Fleet {
     /// that was read.
     pub fn read_files(&self) -> impl Iterator<Item = &Path> {
         self.texts.keys().map(PathBuf::as_path)
+    }
+
+    /// The symbolic links through which the read would have left the repository; they were not
+    /// followed, and what lies behind them counts as absent.
+    pub fn outside_links(&self) -> &[OutsideLink] {
+        &self.outside_links
+    }
+
+    /// The kustomization files of each directory read that holds more than one (kustomize
+    /// refuses it), in the order kustomize looks for them. Found by the reads that keep texts
+    /// ([`Fleet::read`], [`Fleet::read_deep`]).
+    pub fn double_lists(&self) -> &[Vec<PathBuf>] {
+        &self.double_lists
+    }
+
+    /// The kustomization files of `dir` when it holds more than one.
+    pub fn double_list(&self, dir: &Path) -> Option<&[PathBuf]> {
+        self.double_lists
+            .iter()
+            .find(|files| files.first().and_then(|f| f.parent()) == Some(dir))
+            .map(Vec::as_slice)
     }
 
     /// The exact original text of a file that was read (repository-relative path). The reads

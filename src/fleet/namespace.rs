@@ -4,12 +4,13 @@
 //! may create `foo`. A set holds the namespaces its kustomization lists (or, without one, every
 //! manifest below it, as Flux would generate).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::doc::Node;
 use super::read::{is_yaml, Reader};
 use super::reference::{ListFile, Reference};
+use super::root::FileId;
 use crate::error::Result;
 
 /// The directory holding the namespace sets.
@@ -54,12 +55,18 @@ impl NamespaceSet {
     /// Reads set `name` and its namespaces.
     pub(crate) fn read(reader: &Reader, name: &str) -> Result<(NamespaceSet, Vec<Namespace>)> {
         let dir = Path::new(NAMESPACES_DIR).join(name);
-        let list = reader.list(&dir)?;
+        let list = reader.list_and_id(&dir)?;
         let mut found = Vec::new();
+        // Each list and directory once: links and references may lead back.
+        let mut walked = HashSet::new();
         match &list {
-            Some(list) => collect_listed(reader, &dir, list, None, &mut found, 0)?,
-            None => collect_all(reader, &dir, &mut found)?,
+            Some((list, id)) => {
+                walked.insert(*id);
+                collect_listed(reader, &dir, list, None, &mut found, &mut walked)?;
+            }
+            None => collect_all(reader, &dir, &mut found, &mut walked)?,
         }
+        let list = list.map(|(list, _)| list);
         let mut names = BTreeSet::new();
         let mut namespaces = Vec::new();
         for (ns_name, file, line, entry) in found {
@@ -98,12 +105,8 @@ fn collect_listed(
     list: &ListFile,
     top_entry: Option<&Reference>,
     found: &mut Found,
-    depth: usize,
+    walked: &mut HashSet<FileId>,
 ) -> Result<()> {
-    // Nested kustomizations are shallow in practice; the bound stops a cycle.
-    if depth > 8 {
-        return Ok(());
-    }
     for reference in &list.references {
         let Some(target) = reference.target.as_ref().filter(|t| t.starts_with(set_dir)) else {
             continue;
@@ -113,10 +116,12 @@ fn collect_listed(
         let inner = if is_yaml(&target.to_string_lossy()) {
             None
         } else {
-            reader.list(target)?
+            reader.list_and_id(target)?
         };
-        if let Some(inner) = inner {
-            collect_listed(reader, set_dir, &inner, Some(entry), found, depth + 1)?;
+        if let Some((inner, id)) = inner {
+            if walked.insert(id) {
+                collect_listed(reader, set_dir, &inner, Some(entry), found, walked)?;
+            }
         } else {
             collect_file(reader, target, Some(entry), found)?;
         }
@@ -125,11 +130,22 @@ fn collect_listed(
 }
 
 /// Every manifest below a set without a kustomization.
-fn collect_all(reader: &Reader, dir: &Path, found: &mut Found) -> Result<()> {
-    for (name, is_dir) in reader.entries(dir)? {
+fn collect_all(
+    reader: &Reader,
+    dir: &Path,
+    found: &mut Found,
+    walked: &mut HashSet<FileId>,
+) -> Result<()> {
+    let Some((id, entries)) = reader.listing(dir)? else {
+        return Ok(());
+    };
+    if !walked.insert(id) {
+        return Ok(());
+    }
+    for (name, is_dir) in entries {
         let path = dir.join(&name);
         if is_dir {
-            collect_all(reader, &path, found)?;
+            collect_all(reader, &path, found, walked)?;
         } else if is_yaml(&name) {
             collect_file(reader, &path, None, found)?;
         }

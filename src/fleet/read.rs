@@ -2,47 +2,38 @@
 //! for later edits, and a missing file is an answer (`None`), not an error.
 
 use std::collections::HashMap;
-use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use memchr::memmem::Finder;
 use memchr::{memchr, memchr2, memchr3, memchr_iter};
-#[cfg(unix)]
-use rustix::fs::{Access, AtFlags, Mode, OFlags};
 
 use super::doc::{self, Node};
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
+use super::root::{Entries, FileId, Kind, OutsideLink, Root};
 use crate::error::{Error, Result};
 
 /// Reads files below one root, shared by the threads that read clusters, apps and sets.
-pub(crate) struct Reader<'a> {
-    root: &'a Path,
-    /// The root directory, opened: files are looked up from it, so the kernel does not walk
-    /// the root's own path again for each of thousands of files. `None` where it could not be
-    /// opened; then paths are joined to `root`.
-    #[cfg(unix)]
-    dir: Option<std::os::fd::OwnedFd>,
-    texts: Mutex<HashMap<PathBuf, Arc<str>>>,
+/// Nothing outside the root is read ([`Root`]).
+pub(crate) struct Reader {
+    root: Root,
+    /// Each file's text and identity, by repository-relative path.
+    texts: Mutex<HashMap<PathBuf, (Arc<str>, FileId)>>,
+    /// The kustomization files of each directory that holds more than one, as found.
+    doubles: Mutex<Vec<Vec<PathBuf>>>,
     /// The texts a file must hold to concern the name asked about, when reading for one.
     focus: Option<Vec<Finder<'static>>>,
     /// False when the texts of files read once are not kept ([`Reader::lean`]).
     keep: bool,
 }
 
-impl<'a> Reader<'a> {
-    pub fn new(root: &'a Path) -> Self {
+impl Reader {
+    pub fn new(root: &Path) -> Self {
         Reader {
-            root,
-            #[cfg(unix)]
-            dir: rustix::fs::open(
-                root,
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
-            .ok(),
+            root: Root::new(root),
             texts: Mutex::new(HashMap::new()),
+            doubles: Mutex::new(Vec::new()),
             focus: None,
             keep: true,
         }
@@ -61,29 +52,49 @@ impl<'a> Reader<'a> {
         self.focus = Some(finders(needles));
     }
 
+    /// What the read found besides the files: the links through which a path left the
+    /// repository, and the directories holding more than one kustomization file (each with its
+    /// files, in the order kustomize looks for them).
+    pub fn findings(&self) -> (Vec<OutsideLink>, Vec<Vec<PathBuf>>) {
+        let mut doubles =
+            std::mem::take(&mut *self.doubles.lock().unwrap_or_else(PoisonError::into_inner));
+        doubles.sort();
+        doubles.dedup();
+        (self.root.outside_links(), doubles)
+    }
+
     /// The texts of every file read, by repository-relative path.
     pub fn into_texts(self) -> HashMap<PathBuf, Arc<str>> {
-        self.texts
+        let texts = self
+            .texts
             .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner);
+        texts.into_iter().map(|(k, (t, _))| (k, t)).collect()
     }
 
     /// The text of a file; `None` when there is no such file.
     pub fn text(&self, rel: &Path) -> Result<Option<Arc<str>>> {
-        if let Some(text) = self.lock().get(rel) {
-            return Ok(Some(text.clone()));
+        Ok(self.text_and_id(rel)?.map(|(text, _)| text))
+    }
+
+    /// The text of a file and its identity; `None` when there is no such file.
+    fn text_and_id(&self, rel: &Path) -> Result<Option<(Arc<str>, FileId)>> {
+        if let Some(kept) = self.lock().get(rel) {
+            return Ok(Some(kept.clone()));
         }
         // One allocation of the exact size, kept; the buffer is reused.
-        let Some(text) = self.decoded(rel, |text| Ok(Arc::<str>::from(text)))? else {
+        let Some((text, id)) = self.decoded(rel, |text| Ok(Arc::<str>::from(text)))? else {
             return Ok(None);
         };
-        self.lock().insert(rel.to_path_buf(), text.clone());
-        Ok(Some(text))
+        self.lock().insert(rel.to_path_buf(), (text.clone(), id));
+        Ok(Some((text, id)))
     }
 
     /// The parsed documents of a file; `None` when there is no such file.
     pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Node>>> {
-        self.passing(rel, |text| Ok(doc::parse(rel, text)?))
+        Ok(self
+            .passing(rel, |text| Ok(doc::parse(rel, text)?))?
+            .map(|(docs, _)| docs))
     }
 
     /// The parsed documents of a file whose text is `wanted`: `None` when there is no such
@@ -93,46 +104,89 @@ impl<'a> Reader<'a> {
         rel: &Path,
         wanted: impl FnOnce(&str) -> bool,
     ) -> Result<Option<Option<Vec<Node>>>> {
-        self.passing(rel, |text| match wanted(text) {
+        let docs = self.passing(rel, |text| match wanted(text) {
             true => Ok(Some(doc::parse(rel, text)?)),
             false => Ok(None),
-        })
+        })?;
+        Ok(docs.map(|(docs, _)| docs))
     }
 
-    /// `f` of the text of file `rel`; `None` when there is no such file. The text is kept
-    /// unless the reader is lean. `f` must not read files: it runs on this thread's buffer.
-    fn passing<T>(&self, rel: &Path, f: impl FnOnce(&str) -> Result<T>) -> Result<Option<T>> {
+    /// `f` of the text of file `rel`, and the file's identity; `None` when there is no such
+    /// file. The text is kept unless the reader is lean. `f` must not read files: it runs on
+    /// this thread's buffer.
+    fn passing<T>(
+        &self,
+        rel: &Path,
+        f: impl FnOnce(&str) -> Result<T>,
+    ) -> Result<Option<(T, FileId)>> {
         if self.keep {
-            return self.text(rel)?.map(|text| f(&text)).transpose();
+            return match self.text_and_id(rel)? {
+                Some((text, id)) => Ok(Some((f(&text)?, id))),
+                None => Ok(None),
+            };
         }
-        if let Some(text) = self.lock().get(rel).cloned() {
-            return f(&text).map(Some);
+        if let Some((text, id)) = self.lock().get(rel).cloned() {
+            return Ok(Some((f(&text)?, id)));
         }
         self.decoded(rel, f)
     }
 
-    /// `f` of the text of file `rel`, read into this thread's buffer and decoded; `None` when
-    /// there is no such file. `f` must not read files.
-    fn decoded<T>(&self, rel: &Path, f: impl FnOnce(&str) -> Result<T>) -> Result<Option<T>> {
+    /// `f` of the text of file `rel`, read into this thread's buffer and decoded, and the
+    /// file's identity; `None` when there is no such file. `f` must not read files.
+    fn decoded<T>(
+        &self,
+        rel: &Path,
+        f: impl FnOnce(&str) -> Result<T>,
+    ) -> Result<Option<(T, FileId)>> {
         BUFFER.with_borrow_mut(|bytes| {
-            match self.read_file(rel, bytes) {
-                Ok(()) => {}
+            let id = match self.root.read(rel, bytes) {
+                Ok(id) => id,
                 Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(Error::io(rel, e)),
-            }
-            f(doc::decode(rel, bytes)?).map(Some)
+            };
+            Ok(Some((f(doc::decode(rel, bytes)?)?, id)))
         })
     }
 
     /// The kustomization file of `dir`, parsed into its list; `None` when `dir` has none.
     pub fn list(&self, dir: &Path) -> Result<Option<ListFile>> {
-        for name in KUSTOMIZATION_NAMES {
+        Ok(self.list_and_id(dir)?.map(|(list, _)| list))
+    }
+
+    /// [`Reader::list`], with the identity of the kustomization file.
+    pub fn list_and_id(&self, dir: &Path) -> Result<Option<(ListFile, FileId)>> {
+        for (i, name) in KUSTOMIZATION_NAMES.iter().enumerate() {
             let path = dir.join(name);
-            if let Some(docs) = self.docs(&path)? {
-                return Ok(Some(ListFile::from_docs(&path, docs)));
-            }
+            let Some((docs, id)) = self.passing(&path, |text| Ok(doc::parse(&path, text)?))? else {
+                continue;
+            };
+            self.note_doubles(dir, i);
+            return Ok(Some((ListFile::from_docs(&path, docs), id)));
         }
         Ok(None)
+    }
+
+    /// Remembers the other kustomization files of `dir` when the one kustomize takes is
+    /// `KUSTOMIZATION_NAMES[found]`: kustomize refuses such a directory, and so does every
+    /// edit. Only where texts are kept for edits and `check` (the matrix and a name's lookup
+    /// do not refuse, and spare the lookups).
+    fn note_doubles(&self, dir: &Path, found: usize) {
+        if !self.keep {
+            return;
+        }
+        let mut files = vec![dir.join(KUSTOMIZATION_NAMES[found])];
+        for name in &KUSTOMIZATION_NAMES[found + 1..] {
+            let path = dir.join(name);
+            if self.root.has_entry(&path) {
+                files.push(path);
+            }
+        }
+        if files.len() > 1 {
+            self.doubles
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(files);
+        }
     }
 
     /// False when focused and `text` holds none of the focus texts: a manifest that cannot
@@ -143,30 +197,31 @@ impl<'a> Reader<'a> {
             .is_none_or(|needles| holds_any(needles, text))
     }
 
-    /// The list of `dir` inside cluster tree `tree`. When focused, a list with, line by line,
-    /// no entry inside the tree leads the walk nowhere: it is returned without references and
-    /// without being parsed (nor checked). Whether it brings the name in is decided once the
-    /// texts that would show it are known: see [`Reader::kept_text_holds`] and
-    /// [`Reader::list_file`].
-    pub fn tree_list(&self, dir: &Path, tree: &Path) -> Result<Option<ListFile>> {
+    /// The list of `dir` inside cluster tree `tree`, with the identity of its file. When
+    /// focused, a list with, line by line, no entry inside the tree leads the walk nowhere: it
+    /// is returned without references and without being parsed (nor checked). Whether it
+    /// brings the name in is decided once the texts that would show it are known: see
+    /// [`Reader::kept_text_holds`] and [`Reader::list_file`].
+    pub fn tree_list(&self, dir: &Path, tree: &Path) -> Result<Option<(ListFile, FileId)>> {
         if self.focus.is_none() {
-            return self.list(dir);
+            return self.list_and_id(dir);
         }
         for name in KUSTOMIZATION_NAMES {
             let path = dir.join(name);
-            let Some(text) = self.text(&path)? else {
+            let Some((text, id)) = self.text_and_id(&path)? else {
                 continue;
             };
             if !reaches_into(&text, dir, tree) {
-                return Ok(Some(ListFile {
+                let list = ListFile {
                     path,
                     references: Vec::new(),
                     resources_line: 1,
                     namespace: None,
                     generated: false,
-                }));
+                };
+                return Ok(Some((list, id)));
             }
-            return self.list(dir);
+            return self.list_and_id(dir);
         }
         Ok(None)
     }
@@ -180,47 +235,33 @@ impl<'a> Reader<'a> {
     pub fn kept_text_holds(&self, path: &Path, needles: &[Finder]) -> bool {
         self.lock()
             .get(path)
-            .is_some_and(|text| holds_any(needles, text))
+            .is_some_and(|(text, _)| holds_any(needles, text))
     }
 
     /// The entries of a directory as `(name, is_dir)`, sorted, hidden ones left out; empty when
     /// the directory does not exist.
     pub fn entries(&self, dir: &Path) -> Result<Vec<(String, bool)>> {
-        Ok(self.entries_if_any(dir)?.unwrap_or_default())
+        Ok(self.listing(dir)?.map(|(_, e)| e).unwrap_or_default())
     }
 
-    /// Like [`Reader::entries`], `None` when the directory does not exist.
-    fn entries_if_any(&self, dir: &Path) -> Result<Option<Vec<(String, bool)>>> {
-        let read = match fs::read_dir(self.root.join(dir)) {
-            Ok(read) => read,
+    /// Like [`Reader::entries`], with the directory's identity; `None` when the directory does
+    /// not exist. A walk that must not enter a directory twice (links to `.` make endless
+    /// paths) keeps the identities.
+    pub fn listing(&self, dir: &Path) -> Result<Option<(FileId, Entries)>> {
+        let (id, mut out) = match self.root.entries(dir) {
+            Ok(found) => found,
             Err(e) if absent(&e) => return Ok(None),
             Err(e) => return Err(Error::io(dir, e)),
         };
-        let mut out = Vec::new();
-        for entry in read {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            // One allocation for a name in UTF-8, as nearly all are: `apps/` holds thousands.
-            let name = (entry.file_name().into_string())
-                .unwrap_or_else(|name| name.to_string_lossy().into_owned());
-            if name.starts_with('.') {
-                continue;
-            }
-            let is_dir = match entry.file_type() {
-                Ok(t) if t.is_symlink() => entry.path().is_dir(),
-                Ok(t) => t.is_dir(),
-                Err(e) => return Err(Error::io(dir.join(&name), e)),
-            };
-            out.push((name, is_dir));
-        }
         // Names are unique, or equal with their kind when made alike by replacing what is not
         // UTF-8: no order to keep among equals.
         out.sort_unstable();
-        Ok(Some(out))
+        Ok(Some((id, out)))
     }
 
     /// The names of the subdirectories of `dir`, sorted; `None` when `dir` does not exist.
     pub fn subdirs_if_any(&self, dir: &Path) -> Result<Option<Vec<String>>> {
-        Ok(self.entries_if_any(dir)?.map(|entries| {
+        Ok(self.listing(dir)?.map(|(_, entries)| {
             entries
                 .into_iter()
                 .filter_map(|(name, is_dir)| is_dir.then_some(name))
@@ -230,7 +271,7 @@ impl<'a> Reader<'a> {
 
     /// True when `rel` is a file.
     pub fn is_file(&self, rel: &Path) -> bool {
-        self.root.join(rel).is_file()
+        matches!(self.root.kind(rel), Ok((Kind::File, _)))
     }
 
     /// The names of the subdirectories of `dir`, sorted.
@@ -246,47 +287,10 @@ impl<'a> Reader<'a> {
     /// (`rel` empty, as a Flux Kustomization's `path: ./` resolves) is not: a cluster's walk
     /// does not take in the whole repository.
     pub fn is_dir(&self, rel: &Path) -> bool {
-        if rel.as_os_str().is_empty() {
-            return false;
-        }
-        #[cfg(unix)]
-        if let Some(dir) = &self.dir {
-            // With a trailing `/` the path resolves only to a directory, so asking whether it
-            // exists answers without the kernel filling in a `stat`: about 15% less time for
-            // the thousands of `apps/<a>/base` of a large fleet.
-            let mut path = rel.as_os_str().to_os_string();
-            path.push("/");
-            return rustix::fs::accessat(dir, &path, Access::EXISTS, AtFlags::empty()).is_ok();
-        }
-        self.root.join(rel).is_dir()
+        !rel.as_os_str().is_empty() && self.root.is_dir(rel)
     }
 
-    /// Reads the whole of file `rel` into `bytes`. Unlike `fs::read` it does not ask for the
-    /// size and position first (`File::read_to_end` does, through `take` it does not): fleet
-    /// files are small, and two system calls less per file show in a fleet of thousands.
-    fn read_file(&self, rel: &Path, bytes: &mut Vec<u8>) -> io::Result<()> {
-        bytes.clear();
-        #[cfg(unix)]
-        let opened = match &self.dir {
-            Some(dir) => Some(fs::File::from(rustix::fs::openat(
-                dir,
-                rel,
-                OFlags::RDONLY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )?)),
-            None => None,
-        };
-        #[cfg(not(unix))]
-        let opened = None;
-        let file = match opened {
-            Some(file) => file,
-            None => fs::File::open(self.root.join(rel))?,
-        };
-        file.take(u64::MAX).read_to_end(bytes)?;
-        Ok(())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<str>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (Arc<str>, FileId)>> {
         self.texts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::fleet::{App, Fleet, Through};
 use crate::names::{self, NameKind};
 use crate::paths::to_slash;
-use crate::plan::lists::ListEdits;
+use crate::plan::lists::{single_list, ListEdits};
 use crate::plan::overlay_edit::OverlayEdit;
 use crate::plan::values::{self, Image};
 use crate::plan::{branch_name, targets, ChangeSet};
@@ -170,6 +170,7 @@ pub fn plan_into(
         None => None,
     };
 
+    single_list(fleet, &file)?;
     let created = match fleet.text(&file) {
         None => {
             if app.overlays.contains(cluster) {

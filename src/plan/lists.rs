@@ -28,6 +28,10 @@ impl ListEdits {
 
     fn open(&mut self, fleet: &Fleet, list: &Path) -> Result<&mut Kustomization> {
         if !self.files.contains_key(list) {
+            single_list(fleet, list)?;
+            if let Some(refusal) = behind_outside_link(fleet, list) {
+                return Err(refusal);
+            }
             let text = fleet.text(list).ok_or_else(|| {
                 Error::refused(format!(
                     "{} does not exist: the layout needs it; run `fluxfleet check` to see what \
@@ -131,6 +135,46 @@ impl ListEdits {
     }
 }
 
+/// Refuses to edit or create kustomization file `list` when its directory holds more than one:
+/// kustomize refuses such a directory, and which file Flux would read is not for an edit to
+/// guess.
+pub fn single_list(fleet: &Fleet, list: &Path) -> Result<()> {
+    let dir = list_dir(list);
+    let Some(files) = fleet.double_list(dir) else {
+        return Ok(());
+    };
+    let names: Vec<String> = files.iter().map(|f| to_slash(f)).collect();
+    Err(Error::refused(format!(
+        "{} are both kustomization files of {}: kustomize refuses a directory with more than \
+         one (\"Found multiple kustomization files\"), so fluxfleet edits neither; merge them \
+         into one, delete the other, and run this again",
+        names.join(" and "),
+        to_slash(dir)
+    )))
+}
+
+/// A refusal when `path` lies behind a symbolic link that leaves the repository: the read did
+/// not follow it, and nothing is written through it.
+fn behind_outside_link(fleet: &Fleet, path: &Path) -> Option<Error> {
+    let link = fleet
+        .outside_links()
+        .iter()
+        .find(|l| path.starts_with(&l.link))?;
+    let what = match path == link.link {
+        true => format!("{} is a symbolic link", to_slash(path)),
+        false => format!(
+            "{} lies behind the symbolic link {}",
+            to_slash(path),
+            to_slash(&link.link)
+        ),
+    };
+    Some(Error::refused(format!(
+        "{what} to {}, which leaves the repository: fluxfleet neither reads nor writes through \
+         it; replace the link with the files themselves",
+        link.target.display()
+    )))
+}
+
 /// The directory references in `list` are relative to.
 fn list_dir(list: &Path) -> &Path {
     list.parent().unwrap_or(Path::new(""))
@@ -142,7 +186,7 @@ pub fn apps_list(fleet: &Fleet, cluster: &str) -> Result<PathBuf> {
         .cluster(cluster)
         .and_then(|c| c.apps_list.as_ref())
         .map(|l| l.path.clone())
-        .ok_or_else(|| missing_list(cluster, "apps"))
+        .ok_or_else(|| missing_list(fleet, cluster, "apps"))
 }
 
 /// A cluster's infrastructure list, or a refusal saying the cluster has none.
@@ -151,10 +195,17 @@ pub fn infra_list(fleet: &Fleet, cluster: &str) -> Result<PathBuf> {
         .cluster(cluster)
         .and_then(|c| c.infra_list.as_ref())
         .map(|l| l.path.clone())
-        .ok_or_else(|| missing_list(cluster, "infra"))
+        .ok_or_else(|| missing_list(fleet, cluster, "infra"))
 }
 
-fn missing_list(cluster: &str, list: &str) -> Error {
+fn missing_list(fleet: &Fleet, cluster: &str, list: &str) -> Error {
+    let path = Path::new("clusters")
+        .join(cluster)
+        .join(list)
+        .join("kustomization.yaml");
+    if let Some(refusal) = behind_outside_link(fleet, &path) {
+        return refusal;
+    }
     Error::refused(format!(
         "cluster {cluster} has no clusters/{cluster}/{list}/kustomization.yaml: fluxfleet edits \
          the layout `fluxfleet init` writes; create that list (a kustomization with \

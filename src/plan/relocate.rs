@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::fleet::{Fleet, Namespace};
 use crate::paths::to_slash;
-use crate::plan::lists::{infra_list, ListEdits};
+use crate::plan::lists::{infra_list, single_list, ListEdits};
 use crate::plan::{ChangeSet, FileChange};
 use crate::render::Templates;
 
@@ -98,6 +98,7 @@ pub fn relocate(
 
     // The new home lists the manifest: an existing set gains an entry, a new one is created.
     let new_list = new_dir.join("kustomization.yaml");
+    single_list(fleet, &new_list)?;
     if fleet.text(&new_list).is_some() {
         lists.add(fleet, &new_list, &new_file)?;
     } else {
