@@ -264,19 +264,7 @@ fn a_killed_run_is_rolled_back_by_the_next_command_which_says_so() {
             run.id()
         ));
     // git itself sees the repository locked: a commit cannot take half the change.
-    let commit = Command::new("git")
-        .current_dir(&repo)
-        .args([
-            "-c",
-            "user.name=x",
-            "-c",
-            "user.email=x@x",
-            "commit",
-            "-qam",
-            "mine",
-        ])
-        .output()
-        .expect("git runs");
+    let commit = git_commit_all(&repo);
     assert!(!commit.status.success());
     assert!(String::from_utf8_lossy(&commit.stderr).contains("index.lock"));
 
@@ -317,19 +305,7 @@ fn git_commands_run_while_fluxfleet_writes_wait_for_the_whole_change() {
     let want = reference(&sandbox, &repo, PROMOTE);
     let mut run = start_stopping_at(&sandbox, &repo, PROMOTE, 12);
     assert!(stopped(&mut run));
-    let commit = Command::new("git")
-        .current_dir(&repo)
-        .args([
-            "-c",
-            "user.name=x",
-            "-c",
-            "user.email=x@x",
-            "commit",
-            "-qam",
-            "mine",
-        ])
-        .output()
-        .expect("git runs");
+    let commit = git_commit_all(&repo);
     let stderr = String::from_utf8_lossy(&commit.stderr);
     assert!(
         !commit.status.success(),
@@ -339,6 +315,16 @@ fn git_commands_run_while_fluxfleet_writes_wait_for_the_whole_change() {
     signal(&run, "CONT");
     assert!(run.wait().expect("wait").success());
     assert_whole_change(&sandbox, &repo, &want, "after git commit -a was refused");
+}
+
+/// `git commit -a` in `repo`, as a user would run it while fluxfleet writes.
+fn git_commit_all(repo: &Path) -> std::process::Output {
+    Command::new("git")
+        .current_dir(repo)
+        .args(["-c", "user.name=x", "-c", "user.email=x@x"])
+        .args(["commit", "-qam", "mine"])
+        .output()
+        .expect("git runs")
 }
 
 fn temporaries(dir: &Path) -> Vec<String> {

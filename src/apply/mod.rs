@@ -75,7 +75,7 @@ pub struct Basis {
 impl Basis {
     /// The files of the basis whose uncommitted changes concern the subject.
     fn dirty(&self, repo: &git2::Repository, root: &Path) -> Result<Vec<String>> {
-        let changed = git::changed_files(repo, &self.files)?;
+        let changed = git::dirty_paths(repo, &self.files)?;
         let Some(subject) = &self.subject else {
             return Ok(changed);
         };
@@ -282,10 +282,14 @@ fn transact(
             journal.close();
             Ok(())
         }
-        Err(e) => {
-            journal.roll_back(repo, root)?;
-            Err(e)
-        }
+        Err(e) => match journal.roll_back(repo, root) {
+            Ok(_) => Err(e),
+            // The journal stays: the next run tries again.
+            Err(undo) => Err(Error::refused(format!(
+                "{e}\nundoing the run failed too: {undo}: run `fluxfleet status` to finish \
+                 undoing it"
+            ))),
+        },
     }
 }
 

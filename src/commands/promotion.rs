@@ -55,7 +55,7 @@ impl Session {
         });
         let run = Finish {
             basis: Basis {
-                files: self.fleet.read_files().map(Path::to_path_buf).collect(),
+                files: decision_files(&self.fleet, name),
                 subject: Some(name.to_string()),
             },
             history: History::Required,
@@ -63,6 +63,23 @@ impl Session {
         };
         apply::finish(ctx, &self.root, change, run).map(|_| ())
     }
+}
+
+/// The files whose text decides what a change about `name` does: the cluster lists, the sets
+/// under `infrastructure/`, the common apps, and `name`'s own definition; not the other apps'
+/// manifests, thousands in a large fleet, which say nothing about `name`.
+fn decision_files(fleet: &Fleet, name: &str) -> Vec<PathBuf> {
+    let own = |path: &Path| path.components().any(|c| c.as_os_str() == name);
+    fleet
+        .read_files()
+        .filter(|path| {
+            path.starts_with("clusters")
+                || path.starts_with("infrastructure")
+                || path.starts_with("apps/common")
+                || own(path)
+        })
+        .map(Path::to_path_buf)
+        .collect()
 }
 
 /// A pull request description: the story, the matrix rows of `name` before and after, and the

@@ -189,12 +189,7 @@ impl Root {
         {
             let fd = self.open(rel, OFlags::PATH)?;
             let stat = rustix::fs::fstat(&fd)?;
-            let kind = match FileType::from_raw_mode(stat.st_mode) {
-                FileType::RegularFile => Kind::File,
-                FileType::Directory => Kind::Dir,
-                _ => Kind::Special,
-            };
-            Ok((kind, id_of(&stat)))
+            Ok((kind_of(&stat), id_of(&stat)))
         }
         #[cfg(not(unix))]
         {
@@ -215,11 +210,7 @@ impl Root {
         {
             let fd = self.open(rel, OFlags::PATH)?;
             let stat = rustix::fs::fstat(&fd)?;
-            let kind = match FileType::from_raw_mode(stat.st_mode) {
-                FileType::RegularFile => Kind::File,
-                FileType::Directory => Kind::Dir,
-                _ => Kind::Special,
-            };
+            let kind = kind_of(&stat);
             let holds = kind == Kind::Dir
                 && names.iter().any(|name| {
                     // Looked up from the directory, not followed: a link is resolved below the
@@ -371,6 +362,16 @@ fn id_of(stat: &rustix::fs::Stat) -> FileId {
     FileId {
         dev: stat.st_dev as u64,
         ino: stat.st_ino as u64,
+    }
+}
+
+/// What a file's status says it is.
+#[cfg(unix)]
+fn kind_of(stat: &rustix::fs::Stat) -> Kind {
+    match FileType::from_raw_mode(stat.st_mode) {
+        FileType::RegularFile => Kind::File,
+        FileType::Directory => Kind::Dir,
+        _ => Kind::Special,
     }
 }
 

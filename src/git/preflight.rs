@@ -91,8 +91,8 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<Vec<String>> {
     ignored::ignored_warnings(repo, &index, check.touched)
 }
 
-/// The touched paths that differ from HEAD in the index or the working tree.
-fn dirty_paths(repo: &Repository, touched: &[PathBuf]) -> Result<Vec<String>> {
+/// The paths among `touched` that differ from HEAD in the index or the working tree, sorted.
+pub fn dirty_paths(repo: &Repository, touched: &[PathBuf]) -> Result<Vec<String>> {
     if touched.is_empty() {
         return Ok(Vec::new());
     }
