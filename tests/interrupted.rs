@@ -182,7 +182,7 @@ fn interrupt_at(sandbox: &Sandbox, repo: &Path, steps: impl Iterator<Item = usiz
             reset(sandbox, repo, &want.branch, &before);
             break;
         }
-        let how = if step % 2 == 0 { "INT" } else { "KILL" };
+        let how = ["KILL", "INT", "TERM"][step % 3];
         signal(&run, how);
         signal(&run, "CONT");
         let status = run.wait().expect("wait");
