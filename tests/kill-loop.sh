@@ -7,7 +7,8 @@
 #
 #   tests/kill-loop.sh [--runs N] [--clusters N]      (defaults: 100 runs, 100 clusters)
 #
-# FLUXFLEET (the binary; default target/release/fluxfleet), FLEET_FIXTURE (default
+# FLUXFLEET (the binary, built with the fault-injection feature; default: built into
+# target/release/fluxfleet), FLEET_FIXTURE (default
 # tests/fixtures/seed-fleet) and WORK (a scratch directory; default a new temporary one) may be
 # set. Needs git and bash; a test runs a short version (tests/interrupted.rs).
 set -euo pipefail
@@ -22,6 +23,10 @@ while (($#)); do
   esac
 done
 here=$(cd "$(dirname "$0")/.." && pwd)
+if [[ -z ${FLUXFLEET:-} ]]; then
+  # The stops at a chosen step need the tests' fault injection, which release builds leave out.
+  (cd "$here" && cargo build --quiet --release --features fault-injection --bin fluxfleet)
+fi
 bin=${FLUXFLEET:-$here/target/release/fluxfleet}
 fixture=${FLEET_FIXTURE:-$here/tests/fixtures/seed-fleet}
 work=${WORK:-$(mktemp -d)}
