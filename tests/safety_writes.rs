@@ -317,3 +317,56 @@ fn line_endings_go_through_git_filters_like_git_add() {
         assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
     }
 }
+
+#[test]
+fn template_overrides_are_read_from_inside_the_repository_only() {
+    let sandbox = Sandbox::new();
+    let repo = seed(&sandbox);
+    let secret = sandbox.work().join("secret.yaml");
+    fs::write(&secret, "kind: Secret # outside the repository\n").unwrap();
+    let dir = repo.join(".fluxfleet/templates/app");
+    fs::create_dir_all(&dir).unwrap();
+    let add_app = [
+        "add-app",
+        "web",
+        "--namespace",
+        "foo",
+        "--image",
+        "nginx:1.27",
+        "--port",
+        "80",
+        "--clusters",
+        "dev",
+    ];
+    // A link out of the repository: refused, naming it; the outside file is not read.
+    std::os::unix::fs::symlink(&secret, dir.join("deployment.yaml")).unwrap();
+    sandbox.git(&repo, &["add", "-A"]);
+    sandbox.git(&repo, &["commit", "-qm", "override"]);
+    let before = repo_state(&repo);
+    sandbox
+        .fluxfleet(&repo)
+        .args(add_app)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "error: .fluxfleet/templates/app/deployment.yaml: a symbolic link along it leaves \
+             the repository\n",
+        );
+    assert_eq!(repo_state(&repo), before);
+
+    // A named pipe: refused without waiting for a writer.
+    fs::remove_file(dir.join("deployment.yaml")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(dir.join("deployment.yaml"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let out = sandbox.fluxfleet(&repo).args(add_app).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: .fluxfleet/templates/app/deployment.yaml: not a regular file but a named pipe \
+         (FIFO); fluxfleet reads only regular files: remove it\n"
+    );
+}

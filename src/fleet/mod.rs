@@ -21,7 +21,7 @@ mod placement;
 mod queries;
 mod read;
 mod reference;
-mod root;
+pub(crate) mod root;
 mod simple;
 mod status;
 

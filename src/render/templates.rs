@@ -4,7 +4,8 @@ use std::path::Path;
 
 use tera::Tera;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
+use crate::fleet::root::{leaves, Root};
 use crate::yaml::{check_generated, Expected, YamlError};
 
 /// Where a repository keeps its own versions of the templates.
@@ -66,13 +67,21 @@ impl Templates {
     pub fn load(root: &Path) -> Result<Self> {
         let mut sources: Vec<(String, String)> = Vec::with_capacity(EMBEDDED.len());
         let mut overridden = Vec::new();
+        // Read as the fleet is: from inside the repository only, regular files of a sane size.
+        let files = Root::new(root);
+        let mut bytes = Vec::new();
         for (name, text, _) in EMBEDDED {
-            let custom = root.join(OVERRIDE_DIR).join(name);
-            let text = if custom.is_file() {
-                overridden.push(*name);
-                std::fs::read_to_string(&custom).at(&custom)?
-            } else {
-                (*text).to_string()
+            let custom = Path::new(OVERRIDE_DIR).join(name);
+            let text = match files.read(&custom, &mut bytes) {
+                Ok(_) => {
+                    overridden.push(*name);
+                    String::from_utf8(std::mem::take(&mut bytes))
+                        .map_err(|_| Error::io(&custom, std::io::ErrorKind::InvalidData.into()))?
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !leaves(&e) => {
+                    (*text).to_string()
+                }
+                Err(e) => return Err(Error::io(&custom, e)),
             };
             sources.push((name.to_string(), text));
         }
