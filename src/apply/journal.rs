@@ -92,10 +92,6 @@ impl Journal {
         }
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir(&dir).at(&dir)?;
-        let index = repo.path().join("index");
-        if index.exists() {
-            fs::copy(&index, dir.join(OLD_INDEX)).at(&index)?;
-        }
         let journal = Journal {
             index_lock: false,
             dir,
@@ -113,9 +109,15 @@ impl Journal {
         Ok(journal)
     }
 
-    /// The run took git's `index.lock`: undoing the run removes it.
-    pub fn holds_index_lock(&mut self) {
+    /// The run took git's `index.lock`: undoing the run removes it, and puts back the index
+    /// as it is now, which no one can change any more until the run ends.
+    pub fn holds_index_lock(&mut self, repo: &Repository) -> Result<()> {
         self.index_lock = true;
+        let index = repo.path().join("index");
+        if index.exists() {
+            fs::copy(&index, self.dir.join(OLD_INDEX)).at(&index)?;
+        }
+        Ok(())
     }
 
     /// Where the run keeps its staging files (the new index).

@@ -254,7 +254,7 @@ fn transact(
     let result = (|| {
         fault::point("take the index lock")?;
         let mut index_lock = take_index_lock(repo)?;
-        journal.holds_index_lock();
+        journal.holds_index_lock(repo)?;
         write(root, change, &steps, &dirs, &token)?;
         describe(ctx)?;
         match target {
