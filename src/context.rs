@@ -56,8 +56,9 @@ impl<'a> Context<'a> {
     }
 
     /// Takes the lock of the repository whose git directory is `git_dir`, for the rest of the
-    /// run. A command that writes takes it before it reads, so that no other run changes the
-    /// files between its reading and its writing; taking it again is a no-op.
+    /// run. A command that writes takes it once its prompts are answered, before it checks and
+    /// writes; the files its plan read are checked again under the lock. Taking it again is a
+    /// no-op.
     pub fn lock_repository(&mut self, git_dir: &Path) -> Result<()> {
         if self.lock.as_ref().is_some_and(|lock| lock.guards(git_dir)) {
             return Ok(());
