@@ -247,7 +247,7 @@ fn a_killed_run_is_rolled_back_by_the_next_command_which_says_so() {
     let sandbox = Sandbox::new();
     let repo = fleet(&sandbox, 2);
     let before = repo_state(&sandbox, &repo);
-    // Stopped among its renames: some lists are written, others not.
+    // Stopped among its renames: three of its four lists are written, the last not.
     let mut run = start_stopping_at(&sandbox, &repo, PROMOTE, 10);
     assert!(stopped(&mut run));
 
@@ -280,7 +280,7 @@ fn a_killed_run_is_rolled_back_by_the_next_command_which_says_so() {
     assert_eq!(
         stderr,
         format!(
-            "warning: an interrupted fluxfleet run (pid {}) was rolled back: 4 file(s) as \
+            "warning: an interrupted fluxfleet run (pid {}) was rolled back: 3 file(s) as \
              before\n",
             run.id()
         )
@@ -474,4 +474,71 @@ fn ctrl_c_at_a_prompt_leaves_nothing_behind() {
     );
     assert!(!repo.join(".git/fluxfleet").exists());
     assert_same_state(&before, &repo_state(&sandbox, &repo), "after Ctrl-C");
+}
+
+#[test]
+fn a_run_killed_after_its_last_step_is_never_undone_whatever_the_user_did_since() {
+    let sandbox = Sandbox::new();
+    let repo = fleet(&sandbox, 0);
+    let want = reference(&sandbox, &repo, PROMOTE);
+    // The last step: a run stopped there, then let finish, has everything but the removal of
+    // its journal; putting the journal back makes the state a kill after that step leaves.
+    let mut last = 0;
+    for step in 1.. {
+        let mut run = start_stopping_at(&sandbox, &repo, PROMOTE, step);
+        let stopped_there = stopped(&mut run);
+        if stopped_there {
+            signal(&run, "KILL");
+        }
+        run.wait().expect("wait");
+        sandbox.fluxfleet(&repo).arg("status").assert().success();
+        sandbox.git(&repo, &["checkout", "-q", "main"]);
+        // Gone already when the recovery rolled the run back.
+        let _ = Command::new("git")
+            .current_dir(&repo)
+            .args(["branch", "-qD", &want.branch])
+            .output();
+        if !stopped_there {
+            break;
+        }
+        last = step;
+    }
+    let mut run = start_stopping_at(&sandbox, &repo, PROMOTE, last);
+    assert!(
+        stopped(&mut run),
+        "step {last}: {}",
+        sandbox.git(&repo, &["status", "--short", "--branch"])
+    );
+    let saved = sandbox.work().join("journal-copy");
+    common::copy_dir(&repo.join(".git/fluxfleet"), &saved);
+    signal(&run, "CONT");
+    assert!(run.wait().expect("wait").success());
+    assert_whole_change(&sandbox, &repo, &want, "the run itself");
+    common::copy_dir(&saved, &repo.join(".git/fluxfleet"));
+    // The user goes back to main before running fluxfleet again.
+    sandbox.git(&repo, &["checkout", "-q", "main"]);
+    let out = sandbox
+        .fluxfleet(&repo)
+        .arg("status")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: an interrupted fluxfleet run (pid {}) had committed its change; its \
+             leftovers were removed\n",
+            run.id()
+        )
+    );
+    assert_eq!(
+        rev(&sandbox, &repo, &want.branch),
+        rev(&sandbox, &repo, "HEAD@{1}")
+    );
+    assert_eq!(
+        rev(&sandbox, &repo, &format!("{}^{{tree}}", want.branch)),
+        want.tree
+    );
+    assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
+    assert!(!repo.join(".git/fluxfleet").exists());
 }

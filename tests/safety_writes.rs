@@ -370,3 +370,27 @@ fn template_overrides_are_read_from_inside_the_repository_only() {
          (FIFO); fluxfleet reads only regular files: remove it\n"
     );
 }
+
+#[test]
+fn a_first_commit_on_a_named_branch_leaves_head_on_it() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.work().join("new-fleet");
+    sandbox
+        .fluxfleet(&sandbox.work())
+        .args([
+            "--branch",
+            "setup",
+            "init",
+            "new-fleet",
+            "--clusters",
+            "dev,prod",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        sandbox.git(&dir, &["symbolic-ref", "HEAD"]),
+        "refs/heads/setup\n"
+    );
+    assert_eq!(sandbox.git(&dir, &["status", "--porcelain"]), "");
+    assert_eq!(sandbox.git(&dir, &["rev-list", "--count", "setup"]), "1\n");
+}

@@ -54,7 +54,7 @@ fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn check_path(root: &Path, path: &Path) -> Result<()> {
+pub(super) fn check_path(root: &Path, path: &Path) -> Result<()> {
     let outside = || {
         Error::refused(format!(
             "{}: refusing to write outside the repository {}",

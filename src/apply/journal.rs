@@ -2,10 +2,13 @@
 //! run stopped at any point (a failure, Ctrl-C, SIGKILL, a crash) is undone or completed: by
 //! the run itself when it fails, by the next run of any command when it was killed.
 //!
-//! The journal records each file's bytes before (as git blobs), the id of its bytes after, the
-//! directories the run creates, the name of its temporaries, and, when it commits, the branch,
-//! the commit and the index it is about to put in place. A run is complete once HEAD names its
-//! branch at its commit (the last step); until then it is rolled back.
+//! The journal records HEAD as the run found it, each file's bytes before (as git blobs), the
+//! id of its bytes after, the directories the run creates, the name of its temporaries, and,
+//! when it commits, the branch and the commit. The run's last steps are, as `git commit`'s:
+//! the branch, HEAD, then the new index renamed from the held `index.lock`. So a run whose HEAD
+//! names its branch at its commit has made its change, and only its index may be left to put
+//! in place; a run whose HEAD is still where it was is rolled back; anything else (HEAD moved
+//! by someone since) is left alone, with a word.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,22 +24,44 @@ const DIR: &str = "fluxfleet";
 const FILE: &str = "journal.json";
 /// The index the run puts in place, kept until the run ends to recognise it.
 pub const NEW_INDEX: &str = "index.new";
-/// The index before the run.
-const OLD_INDEX: &str = "index.orig";
 
 /// The record on disk.
 #[derive(Debug, Serialize, Deserialize)]
 struct Record {
     pid: u32,
     token: String,
+    /// HEAD as the run found it.
+    head: Head,
     /// The branch the run commits on (`refs/heads/...`); `None` with `--no-commit`.
     branch: Option<String>,
     /// The commit, once made.
     commit: Option<String>,
-    /// True when the run takes git's `index.lock`.
+    /// True once the run holds git's `index.lock`.
     index_lock: bool,
     files: Vec<FileRecord>,
     dirs: Vec<String>,
+}
+
+/// Where HEAD is: the branch it names, and the commit it resolves to (`None` when unborn).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Head {
+    name: Option<String>,
+    commit: Option<String>,
+}
+
+impl Head {
+    fn of(repo: &Repository) -> Head {
+        let name = repo
+            .find_reference("HEAD")
+            .ok()
+            .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
+        let commit = repo
+            .head()
+            .ok()
+            .and_then(|h| h.target())
+            .map(|t| t.to_string());
+        Head { name, commit }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -54,9 +79,6 @@ struct FileRecord {
 pub struct Journal {
     dir: PathBuf,
     record: Record,
-    /// Whether the run holds `index.lock`: known in the run itself; after a crash, the record
-    /// says the run meant to take it.
-    index_lock: bool,
 }
 
 impl Journal {
@@ -93,14 +115,14 @@ impl Journal {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir(&dir).at(&dir)?;
         let journal = Journal {
-            index_lock: false,
             dir,
             record: Record {
                 pid: std::process::id(),
                 token: token.to_string(),
+                head: Head::of(repo),
                 branch: branch.map(str::to_string),
                 commit: None,
-                index_lock: true,
+                index_lock: false,
                 files,
                 dirs: dirs.iter().map(|d| to_slash(d)).collect(),
             },
@@ -109,15 +131,10 @@ impl Journal {
         Ok(journal)
     }
 
-    /// The run took git's `index.lock`: undoing the run removes it, and puts back the index
-    /// as it is now, which no one can change any more until the run ends.
-    pub fn holds_index_lock(&mut self, repo: &Repository) -> Result<()> {
-        self.index_lock = true;
-        let index = repo.path().join("index");
-        if index.exists() {
-            fs::copy(&index, self.dir.join(OLD_INDEX)).at(&index)?;
-        }
-        Ok(())
+    /// The run took git's `index.lock`: undoing the run removes it.
+    pub fn holds_index_lock(&mut self) -> Result<()> {
+        self.record.index_lock = true;
+        self.save()
     }
 
     /// Where the run keeps its staging files (the new index).
@@ -136,12 +153,28 @@ impl Journal {
         let _ = fs::remove_dir_all(&self.dir);
     }
 
-    /// Undoes the run: files, temporaries, directories, branch, index; then the journal goes.
-    /// Returns what was done, for the user.
+    /// Undoes the run: files, temporaries, directories, branch, `index.lock`; then the journal
+    /// goes. A file that could not be put back keeps the journal, so the next run tries again,
+    /// and is an error.
     pub fn roll_back(self, repo: &Repository, root: &Path) -> Result<Recovered> {
         let steps = self.steps(repo)?;
         let dirs: Vec<PathBuf> = self.record.dirs.iter().map(PathBuf::from).collect();
-        let left = writer::rollback(root, &steps, &dirs, &self.record.token);
+        let undone = writer::rollback(root, &steps, &dirs, &self.record.token);
+        if !undone.failed.is_empty() {
+            return Err(Error::refused(format!(
+                "an interrupted change could not be undone: {} could not be put back as they \
+                 were; {} keeps the record: free what stands in the way (disk space, \
+                 permissions), then run `fluxfleet status` to finish undoing it",
+                undone.failed.join(", "),
+                self.dir.display()
+            )));
+        }
+        // HEAD back where the run found it, before its branch goes.
+        if let Some(name) = &self.record.head.name {
+            if Head::of(repo).name.as_ref() != Some(name) {
+                repo.set_head(name)?;
+            }
+        }
         let mut branch = None;
         if let (Some(name), Some(commit)) = (&self.record.branch, &self.record.commit) {
             if let Ok(mut reference) = repo.find_reference(name) {
@@ -151,13 +184,14 @@ impl Journal {
                 }
             }
         }
-        self.restore_index(repo)?;
+        self.release_index_lock(repo)?;
         let recovered = Recovered {
             pid: self.record.pid,
-            completed: false,
-            files: steps.len(),
-            branch,
-            left,
+            outcome: Outcome::RolledBack {
+                files: undone.restored,
+                branch,
+            },
+            left: undone.left,
         };
         self.close();
         Ok(recovered)
@@ -183,32 +217,92 @@ impl Journal {
         Ok(steps)
     }
 
-    /// Puts back the index the run replaced, and removes the `index.lock` the run held.
-    fn restore_index(&self, repo: &Repository) -> Result<()> {
-        let git_dir = repo.path();
-        let new = fs::read(self.dir.join(NEW_INDEX)).ok();
-        let index = git_dir.join("index");
-        let lock = git_dir.join("index.lock");
-        if new.is_some() && fs::read(&index).ok() == new {
-            match fs::read(self.dir.join(OLD_INDEX)) {
-                Ok(old) => {
-                    let temp = writer::temp_path(&index, &writer::token());
-                    writer::write_new(&temp, &old, None).at(&temp)?;
-                    fs::rename(&temp, &index).at(&index)?;
-                }
-                Err(_) => fs::remove_file(&index).at(&index)?,
-            }
+    /// Removes the `index.lock` the run held, when it is still the run's: empty (the run had
+    /// not written it), or holding the run's new index. git creates `index.lock` only where
+    /// none exists, so while the run's was there no one else made one.
+    fn release_index_lock(&self, repo: &Repository) -> Result<()> {
+        if !self.record.index_lock {
+            return Ok(());
         }
-        if self.index_lock {
-            // git creates `index.lock` only where none exists, so while ours was there no one
-            // else made one: an empty one, or one holding our new index, is ours.
-            if let Ok(held) = fs::read(&lock) {
-                if held.is_empty() || Some(&held) == new.as_ref() {
-                    fs::remove_file(&lock).at(&lock)?;
-                }
+        let lock = repo.path().join("index.lock");
+        if let Ok(held) = fs::read(&lock) {
+            if held.is_empty() || Some(held) == fs::read(self.dir.join(NEW_INDEX)).ok() {
+                fs::remove_file(&lock).at(&lock)?;
             }
         }
         Ok(())
+    }
+
+    /// Puts the run's new index in place when its last steps were not taken: `index.lock`
+    /// holds the whole new index (it is renamed there complete), or is still the run's empty
+    /// lock, and the new index waits in the journal's directory.
+    fn finish_index(&self, repo: &Repository) -> Result<()> {
+        let lock = repo.path().join("index.lock");
+        let index = repo.path().join("index");
+        let staged = self.dir.join(NEW_INDEX);
+        let Ok(new) = fs::read(&staged) else {
+            return Ok(());
+        };
+        match fs::read(&lock) {
+            Ok(held) if held == new => fs::rename(&lock, &index).at(&index),
+            Ok(held) if held.is_empty() && self.record.index_lock => {
+                fs::rename(&staged, &index).at(&index)?;
+                fs::remove_file(&lock).at(&lock)
+            }
+            // No lock: the index was put in place.
+            _ => Ok(()),
+        }
+    }
+
+    /// True when the run's commit is in place: its branch holds its commit (or has moved on
+    /// from it), and HEAD names the branch or the run's `index.lock` is gone, the run's last
+    /// step. Then the user may have switched back or committed more since: nothing is undone.
+    fn committed(&self, repo: &Repository) -> bool {
+        let (Some(branch), Some(commit)) = (&self.record.branch, &self.record.commit) else {
+            return false;
+        };
+        let (Ok(commit), Some(tip)) = (
+            Oid::from_str(commit),
+            repo.find_reference(branch).ok().and_then(|r| r.target()),
+        ) else {
+            return false;
+        };
+        let holds = tip == commit || repo.graph_descendant_of(tip, commit).unwrap_or(false);
+        holds
+            && (Head::of(repo).name.as_deref() == Some(branch)
+                || !repo.path().join("index.lock").exists())
+    }
+
+    /// Without a commit: true when every file is as the run wrote it.
+    fn written(&self, root: &Path) -> bool {
+        self.record.branch.is_none()
+            && self.record.files.iter().all(|file| {
+                let now = fs::read(root.join(&file.path)).ok();
+                now.as_deref().map(|b| writer::blob_id(b).to_string()) == file.after
+            })
+    }
+
+    /// Removes the run's temporaries and its journal, once its change is in place.
+    fn complete(self, repo: &Repository, root: &Path) -> Result<Recovered> {
+        if self.record.branch.is_some() {
+            self.finish_index(repo)?;
+        } else {
+            // Without a commit the run's last step was to let go of `index.lock`.
+            self.release_index_lock(repo)?;
+        }
+        for file in &self.record.files {
+            let _ = fs::remove_file(writer::temp_path(
+                &root.join(&file.path),
+                &self.record.token,
+            ));
+        }
+        let pid = self.record.pid;
+        self.close();
+        Ok(Recovered {
+            pid,
+            outcome: Outcome::Completed,
+            left: Vec::new(),
+        })
     }
 
     fn save(&self) -> Result<()> {
@@ -225,38 +319,55 @@ impl Journal {
     }
 }
 
+/// What became of an interrupted run.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Its change was in place; its leftovers were removed.
+    Completed,
+    /// It was undone: how many files were put back, and the branch removed.
+    RolledBack {
+        files: usize,
+        branch: Option<String>,
+    },
+    /// HEAD moved since it was interrupted: nothing was touched; the journal stays.
+    LeftAlone { journal: PathBuf },
+}
+
 /// What the recovery of an interrupted run did.
 #[derive(Debug)]
 pub struct Recovered {
     pub pid: u32,
-    /// The run had made its commit; only its leftovers were removed.
-    pub completed: bool,
-    /// How many files were put back.
-    pub files: usize,
-    /// The branch the run had created and that was removed.
-    pub branch: Option<String>,
-    /// Files changed by someone else since, left as found.
+    pub outcome: Outcome,
+    /// Files changed by someone else since (or behind a link now), left as found.
     pub left: Vec<String>,
 }
 
 impl std::fmt::Display for Recovered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.completed {
-            write!(
+        let pid = self.pid;
+        match &self.outcome {
+            Outcome::Completed => write!(
                 f,
-                "an interrupted fluxfleet run (pid {}) had committed its change; its leftovers \
-                 were removed",
-                self.pid
-            )?;
-        } else {
-            write!(
-                f,
-                "an interrupted fluxfleet run (pid {}) was rolled back: {} file(s) as before",
-                self.pid, self.files
-            )?;
-            if let Some(branch) = &self.branch {
-                write!(f, ", branch {branch} removed")?;
+                "an interrupted fluxfleet run (pid {pid}) had committed its change; its \
+                 leftovers were removed"
+            )?,
+            Outcome::RolledBack { files, branch } => {
+                write!(
+                    f,
+                    "an interrupted fluxfleet run (pid {pid}) was rolled back: {files} file(s) \
+                     as before"
+                )?;
+                if let Some(branch) = branch {
+                    write!(f, ", branch {branch} removed")?;
+                }
             }
+            Outcome::LeftAlone { journal } => write!(
+                f,
+                "an interrupted fluxfleet run (pid {pid}) is recorded in {}, but HEAD has moved \
+                 since, so it was left alone: check `git status` and `git log`, then remove {}",
+                journal.display(),
+                journal.display()
+            )?,
         }
         if !self.left.is_empty() {
             write!(
@@ -269,20 +380,21 @@ impl std::fmt::Display for Recovered {
     }
 }
 
-/// Recovers the run recorded in the git directory `git_dir`, if a journal is there and no
-/// live run holds the repository lock. `None` when there was nothing to recover.
+/// Recovers the run recorded in the repository's git directory, if a journal is there. The
+/// caller holds the repository lock. `None` when there was nothing to recover.
 pub fn recover(repo: &Repository, root: &Path) -> Result<Option<Recovered>> {
     let dir = repo.path().join(DIR);
     let path = dir.join(FILE);
     let text = match fs::read(&path) {
         Ok(text) => text,
-        Err(_) => {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             // A run killed before its journal was complete left only its staging files.
             if dir.exists() {
                 let _ = fs::remove_dir_all(&dir);
             }
             return Ok(None);
         }
+        Err(e) => return Err(Error::io(&path, e)),
     };
     let record: Record = serde_json::from_slice(&text).map_err(|e| {
         Error::refused(format!(
@@ -292,66 +404,18 @@ pub fn recover(repo: &Repository, root: &Path) -> Result<Option<Recovered>> {
             dir.display()
         ))
     })?;
-    let journal = Journal {
-        index_lock: record.index_lock,
-        dir,
-        record,
-    };
-    if journal.is_complete(repo, root) {
-        let steps = journal.steps(repo)?;
-        for step in &steps {
-            let _ = fs::remove_file(writer::temp_path(
-                &root.join(&step.path),
-                &journal.record.token,
-            ));
-        }
-        if journal.record.branch.is_none() {
-            // Without a commit the run's last step was to let go of `index.lock`.
-            journal.restore_index(repo)?;
-        }
-        let pid = journal.record.pid;
-        journal.close();
-        return Ok(Some(Recovered {
-            pid,
-            completed: true,
-            files: 0,
-            branch: None,
-            left: Vec::new(),
-        }));
+    let journal = Journal { dir, record };
+    if journal.committed(repo) || journal.written(root) {
+        return journal.complete(repo, root).map(Some);
     }
-    journal.roll_back(repo, root).map(Some)
-}
-
-impl Journal {
-    /// True when the run's last step was taken: HEAD names its branch at its commit, or,
-    /// without a commit, every file is as the run wrote it.
-    fn is_complete(&self, repo: &Repository, root: &Path) -> bool {
-        let Some(branch) = &self.record.branch else {
-            return self.record.files.iter().all(|file| {
-                let now = fs::read(root.join(&file.path)).ok();
-                now.as_deref().map(|b| writer::blob_id(b).to_string()) == file.after
-            });
-        };
-        let Some(commit) = &self.record.commit else {
-            return false;
-        };
-        let head = repo.find_reference("HEAD").ok();
-        let names = head
-            .as_ref()
-            .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
-        let at = repo
-            .find_reference(branch)
-            .ok()
-            .and_then(|r| r.target())
-            .map(|t| t.to_string());
-        names.as_deref() == Some(branch)
-            && at.as_deref() == Some(commit)
-            && !self.index_pending(repo)
+    if Head::of(repo) == journal.record.head {
+        return journal.roll_back(repo, root).map(Some);
     }
-
-    /// True while git's `index.lock` still holds the run's new index (not yet renamed).
-    fn index_pending(&self, repo: &Repository) -> bool {
-        let new = fs::read(self.dir.join(NEW_INDEX)).ok();
-        new.is_some() && fs::read(repo.path().join("index.lock")).ok() == new
-    }
+    Ok(Some(Recovered {
+        pid: journal.record.pid,
+        outcome: Outcome::LeftAlone {
+            journal: journal.dir.clone(),
+        },
+        left: Vec::new(),
+    }))
 }

@@ -253,8 +253,9 @@ fn transact(
     let staging = journal.dir().to_path_buf();
     let result = (|| {
         fault::point("take the index lock")?;
-        let mut index_lock = take_index_lock(repo)?;
-        journal.holds_index_lock(repo)?;
+        // Held until the run ends; the commit renames a complete new index over it.
+        let index_lock = take_index_lock(repo)?;
+        journal.holds_index_lock()?;
         write(root, change, &steps, &dirs, &token)?;
         describe(ctx)?;
         match target {
@@ -265,9 +266,9 @@ fn transact(
                     touched: &touched,
                     message: change.commit_message(),
                     staging: &staging,
-                    index_lock: &mut index_lock,
                 };
                 git::commit_work_tree(repo, commit, |oid| journal.note_commit(oid))?;
+                drop(index_lock);
             }
             None => {
                 let lock = repo.path().join("index.lock");
@@ -309,10 +310,17 @@ fn apply_with(root: &Path, change: &ChangeSet, then: impl FnOnce() -> Result<()>
     let dirs = writer::new_dirs(root, &steps);
     let token = writer::token();
     let written = write(root, change, &steps, &dirs, &token).and_then(|()| then());
-    if written.is_err() {
-        writer::rollback(root, &steps, &dirs, &token);
+    if let Err(e) = written {
+        let undone = writer::rollback(root, &steps, &dirs, &token);
+        if !undone.failed.is_empty() {
+            return Err(Error::refused(format!(
+                "{e}\nundoing the run failed too: {} could not be put back as they were",
+                undone.failed.join(", ")
+            )));
+        }
+        return Err(e);
     }
-    written
+    Ok(())
 }
 
 /// Writes the files of `change`: temporaries, a last look that nobody changed the originals,

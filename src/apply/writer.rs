@@ -157,19 +157,36 @@ pub fn install(root: &Path, steps: &[Step], token: &str) -> Result<()> {
     Ok(())
 }
 
+/// What [`rollback`] did.
+#[derive(Debug, Default)]
+pub struct Undone {
+    /// Files put back as they were.
+    pub restored: usize,
+    /// Files changed by someone else since, or now behind a link: left as found.
+    pub left: Vec<String>,
+    /// Files that could not be put back (a failed write).
+    pub failed: Vec<String>,
+}
+
 /// Puts every step's file back as it was before, removes this run's temporaries (named by
 /// `token`) and the directories it created. A file that is neither as before nor as the change
-/// wrote it was changed by someone else: it is left alone and named in the result.
-pub fn rollback(root: &Path, steps: &[Step], dirs: &[PathBuf], token: &str) -> Vec<String> {
-    let mut left = Vec::new();
+/// wrote it was changed by someone else, and a path that now goes through a link may lead
+/// anywhere: both are left alone.
+pub fn rollback(root: &Path, steps: &[Step], dirs: &[PathBuf], token: &str) -> Undone {
+    let mut undone = Undone::default();
     let restoring = self::token();
     for step in steps.iter().rev() {
+        let shown = to_slash(&step.path);
+        if super::guard::check_path(root, &step.path).is_err() {
+            undone.left.push(shown);
+            continue;
+        }
         let target = root.join(&step.path);
         let _ = fs::remove_file(temp_path(&target, token));
         let now = match fs::symlink_metadata(&target) {
             Ok(meta) if meta.is_file() => fs::read(&target).ok(),
             Ok(_) => {
-                left.push(to_slash(&step.path));
+                undone.left.push(shown);
                 continue;
             }
             Err(_) => None,
@@ -179,21 +196,22 @@ pub fn rollback(root: &Path, steps: &[Step], dirs: &[PathBuf], token: &str) -> V
         }
         let ours = now.is_none() || now.as_deref().map(blob_id) == step.after_id;
         if !ours {
-            left.push(to_slash(&step.path));
+            undone.left.push(shown);
             continue;
         }
         let restored = match &step.before {
             None => fs::remove_file(&target),
             Some(bytes) => restore(&target, bytes, step.mode, &restoring),
         };
-        if restored.is_err() {
-            left.push(to_slash(&step.path));
+        match restored {
+            Ok(()) => undone.restored += 1,
+            Err(_) => undone.failed.push(shown),
         }
     }
     for dir in dirs.iter().rev() {
         let _ = fs::remove_dir(root.join(dir));
     }
-    left
+    undone
 }
 
 /// The git blob id of `bytes`.
@@ -348,8 +366,10 @@ mod tests {
             step("removed", Some("gone\n"), None),
             step("theirs", Some("old\n"), Some("new\n")),
         ];
-        let left = rollback(root, &steps, &[PathBuf::from("sub")], "t");
-        assert_eq!(left, vec!["theirs".to_string()]);
+        let undone = rollback(root, &steps, &[PathBuf::from("sub")], "t");
+        assert_eq!(undone.left, vec!["theirs".to_string()]);
+        assert_eq!(undone.restored, 3);
+        assert!(undone.failed.is_empty());
         assert_eq!(fs::read_to_string(root.join("edited")).unwrap(), "old\n");
         assert_eq!(fs::read_to_string(root.join("removed")).unwrap(), "gone\n");
         assert!(!root.join("created").exists());

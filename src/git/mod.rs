@@ -113,8 +113,6 @@ pub struct Commit<'a> {
     pub message: String,
     /// A directory of the run's own in the git directory, for the new index.
     pub staging: &'a Path,
-    /// git's `index.lock`, held by the run since before its first write.
-    pub index_lock: &'a mut std::fs::File,
 }
 
 /// Commits the touched paths as the working tree has them, on top of HEAD (or as the first
@@ -171,36 +169,26 @@ pub fn commit_work_tree(
     let oid = repo.commit(None, &author, &committer, &commit.message, &tree, &parents)?;
     on_commit(oid)?;
 
-    // A new branch exists before HEAD names it; an unborn branch, which HEAD names already,
-    // is created last, so that HEAD at the commit always means the run is complete.
-    if let Target::NewBranch(_) = commit.target {
-        crate::apply::fault::point("create the branch")?;
-        create_branch(repo, commit.target, oid)?;
+    // As `git commit` does: the branch and HEAD move while `index.lock` is held, and the new
+    // index takes its place last. The index is renamed over the lock complete, so that the
+    // lock holds either nothing or the whole new index.
+    crate::apply::fault::point("create the branch")?;
+    create_branch(repo, commit.target, oid)?;
+    let head = repo
+        .find_reference("HEAD")
+        .ok()
+        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
+    if head.as_deref() != Some(commit.target.refname().as_str()) {
+        crate::apply::fault::point("move HEAD")?;
+        repo.set_head(&commit.target.refname())?;
     }
     crate::apply::fault::point("write the index")?;
-    let bytes = std::fs::read(&staged).map_err(|e| Error::io(&staged, e))?;
     let lock = git_dir.join("index.lock");
-    {
-        use std::io::{Seek, Write};
-        let file = &mut *commit.index_lock;
-        file.set_len(0)
-            .and_then(|()| file.rewind())
-            .and_then(|()| file.write_all(&bytes))
-            .and_then(|()| file.sync_all())
-            .map_err(|e| Error::io(&lock, e))?;
-    }
+    let complete = commit.staging.join("index.lock.new");
+    std::fs::hard_link(&staged, &complete).map_err(|e| Error::io(&complete, e))?;
+    std::fs::rename(&complete, &lock).map_err(|e| Error::io(&lock, e))?;
     crate::apply::fault::point("put the index in place")?;
     std::fs::rename(&lock, git_dir.join("index")).map_err(|e| Error::io(&lock, e))?;
-    match commit.target {
-        Target::NewBranch(_) => {
-            crate::apply::fault::point("move HEAD")?;
-            repo.set_head(&commit.target.refname())?;
-        }
-        Target::Unborn(_) => {
-            crate::apply::fault::point("create the branch")?;
-            create_branch(repo, commit.target, oid)?;
-        }
-    }
     Ok(oid)
 }
 
