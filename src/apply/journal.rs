@@ -36,8 +36,6 @@ struct Record {
     branch: Option<String>,
     /// The commit, once made.
     commit: Option<String>,
-    /// True once the run holds git's `index.lock`.
-    index_lock: bool,
     files: Vec<FileRecord>,
     dirs: Vec<String>,
 }
@@ -122,7 +120,6 @@ impl Journal {
                 head: Head::of(repo),
                 branch: branch.map(str::to_string),
                 commit: None,
-                index_lock: false,
                 files,
                 dirs: dirs.iter().map(|d| to_slash(d)).collect(),
             },
@@ -131,10 +128,48 @@ impl Journal {
         Ok(journal)
     }
 
-    /// The run took git's `index.lock`: undoing the run removes it.
-    pub fn holds_index_lock(&mut self) -> Result<()> {
-        self.record.index_lock = true;
-        self.save()
+    /// Takes git's `index.lock` as git does, only where none exists, and makes it
+    /// recognisably the run's from its first moment: it appears, by a hard link, already
+    /// holding the run's mark. Until the run ends the lock holds either that mark or the run's
+    /// whole new index, so a recovery never mistakes another process's lock for the run's.
+    pub fn take_index_lock(&self, repo: &Repository) -> Result<()> {
+        let marked = self.dir.join("index.lock.mark");
+        writer::write_new(&marked, self.mark().as_bytes(), None).at(&marked)?;
+        let lock = repo.path().join("index.lock");
+        fs::hard_link(&marked, &lock).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::refused(format!(
+                "{} exists: another git process is using this repository; wait for it, or \
+                 remove the file if no git process is running",
+                lock.display()
+            )),
+            _ => Error::io(&lock, e),
+        })
+    }
+
+    /// What the run's `index.lock` holds until the new index replaces it.
+    fn mark(&self) -> String {
+        format!("fluxfleet {} {}\n", self.record.pid, self.record.token)
+    }
+
+    /// True when `held`, the bytes of `index.lock`, are the run's mark.
+    fn marked(&self, held: &[u8]) -> bool {
+        held == self.mark().as_bytes()
+    }
+
+    /// True while `index.lock` is the run's: its mark, or its whole new index.
+    fn holds_lock(&self, repo: &Repository) -> bool {
+        fs::read(repo.path().join("index.lock")).is_ok_and(|held| {
+            self.marked(&held) || Some(held) == fs::read(self.dir.join(NEW_INDEX)).ok()
+        })
+    }
+
+    /// Lets go of `index.lock` without a new index (`--no-commit`), when it is the run's.
+    pub fn release_index_lock(&self, repo: &Repository) -> Result<()> {
+        let lock = repo.path().join("index.lock");
+        if self.holds_lock(repo) {
+            fs::remove_file(&lock).at(&lock)?;
+        }
+        Ok(())
     }
 
     /// Where the run keeps its staging files (the new index).
@@ -217,25 +252,9 @@ impl Journal {
         Ok(steps)
     }
 
-    /// Removes the `index.lock` the run held, when it is still the run's: empty (the run had
-    /// not written it), or holding the run's new index. git creates `index.lock` only where
-    /// none exists, so while the run's was there no one else made one.
-    fn release_index_lock(&self, repo: &Repository) -> Result<()> {
-        if !self.record.index_lock {
-            return Ok(());
-        }
-        let lock = repo.path().join("index.lock");
-        if let Ok(held) = fs::read(&lock) {
-            if held.is_empty() || Some(held) == fs::read(self.dir.join(NEW_INDEX)).ok() {
-                fs::remove_file(&lock).at(&lock)?;
-            }
-        }
-        Ok(())
-    }
-
     /// Puts the run's new index in place when its last steps were not taken: `index.lock`
-    /// holds the whole new index (it is renamed there complete), or is still the run's empty
-    /// lock, and the new index waits in the journal's directory.
+    /// holds the whole new index (it is renamed there complete), or still the run's mark, and
+    /// the new index waits in the journal's directory.
     fn finish_index(&self, repo: &Repository) -> Result<()> {
         let lock = repo.path().join("index.lock");
         let index = repo.path().join("index");
@@ -245,7 +264,7 @@ impl Journal {
         };
         match fs::read(&lock) {
             Ok(held) if held == new => fs::rename(&lock, &index).at(&index),
-            Ok(held) if held.is_empty() && self.record.index_lock => {
+            Ok(held) if self.marked(&held) => {
                 fs::rename(&staged, &index).at(&index)?;
                 fs::remove_file(&lock).at(&lock)
             }
@@ -268,9 +287,7 @@ impl Journal {
             return false;
         };
         let holds = tip == commit || repo.graph_descendant_of(tip, commit).unwrap_or(false);
-        holds
-            && (Head::of(repo).name.as_deref() == Some(branch)
-                || !repo.path().join("index.lock").exists())
+        holds && (Head::of(repo).name.as_deref() == Some(branch) || !self.holds_lock(repo))
     }
 
     /// Without a commit: true when every file is as the run wrote it.

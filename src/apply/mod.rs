@@ -254,8 +254,7 @@ fn transact(
     let result = (|| {
         fault::point("take the index lock")?;
         // Held until the run ends; the commit renames a complete new index over it.
-        let index_lock = take_index_lock(repo)?;
-        journal.holds_index_lock()?;
+        journal.take_index_lock(repo)?;
         write(root, change, &steps, &dirs, &token)?;
         describe(ctx)?;
         match target {
@@ -268,13 +267,8 @@ fn transact(
                     staging: &staging,
                 };
                 git::commit_work_tree(repo, commit, |oid| journal.note_commit(oid))?;
-                drop(index_lock);
             }
-            None => {
-                let lock = repo.path().join("index.lock");
-                drop(index_lock);
-                fs::remove_file(&lock).at(&lock)?;
-            }
+            None => journal.release_index_lock(repo)?,
         }
         Ok(())
     })();
@@ -337,23 +331,6 @@ fn write(
     // aborts the run instead of being overwritten.
     writer::verify_unchanged(root, change)?;
     writer::install(root, steps, token)
-}
-
-/// git's own lock on the index, taken as git takes it: only where none exists.
-fn take_index_lock(repo: &git2::Repository) -> Result<fs::File> {
-    let lock = repo.path().join("index.lock");
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&lock)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::refused(format!(
-                "{} exists: another git process is using this repository; wait for it, or \
-                 remove the file if no git process is running",
-                lock.display()
-            )),
-            _ => Error::io(&lock, e),
-        })
 }
 
 /// What a command will do with the repository, for [`recover`].
