@@ -105,17 +105,9 @@ fn start_stopping_at(sandbox: &Sandbox, repo: &Path, args: &[&str], step: usize)
     cmd.spawn().expect("spawn fluxfleet")
 }
 
-/// Isolates `cmd` like the sandbox's own runs.
-fn sandbox_command(sandbox: &Sandbox, repo: &Path, cmd: &mut Command) {
-    let home = sandbox.home().display().to_string();
-    cmd.current_dir(repo)
-        .env("HOME", &home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", format!("{home}/.gitconfig"))
-        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-        .env("NO_COLOR", "1")
-        .env_remove("FLUXFLEET_FAIL_AT");
+/// Isolates `cmd` like the sandbox's own runs, started in `dir`.
+fn sandbox_command(sandbox: &Sandbox, dir: &Path, cmd: &mut Command) {
+    sandbox.isolate_process(cmd.current_dir(dir).env_remove("FLUXFLEET_FAIL_AT"));
 }
 
 /// Waits until `child` has stopped itself (true) or ended (false), as the kernel tells.

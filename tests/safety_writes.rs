@@ -79,9 +79,7 @@ fn a_write_that_fails_for_lack_of_space_leaves_no_temporary() {
     );
     let mut cmd = std::process::Command::new("bash");
     cmd.current_dir(&repo).args(["-c", &script]);
-    for (key, value) in sandbox_env(&sandbox) {
-        cmd.env(key, value);
-    }
+    sandbox.isolate_process(&mut cmd);
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -93,18 +91,6 @@ fn a_write_that_fails_for_lack_of_space_leaves_no_temporary() {
     assert_eq!(repo_state(&repo), before);
     assert!(!repo.join(".git/fluxfleet").exists());
     assert!(!repo.join(".git/index.lock").exists());
-}
-
-/// The variables [`Sandbox`] isolates a run with, for a run started through a shell.
-fn sandbox_env(sandbox: &Sandbox) -> Vec<(String, String)> {
-    let home = sandbox.home().display().to_string();
-    vec![
-        ("HOME".into(), home.clone()),
-        ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
-        ("GIT_CONFIG_GLOBAL".into(), format!("{home}/.gitconfig")),
-        ("NO_COLOR".into(), "1".into()),
-        ("TERM".into(), "dumb".into()),
-    ]
 }
 
 #[test]

@@ -122,7 +122,9 @@ impl Sandbox {
         }
     }
 
-    fn isolate_process(&self, cmd: &mut Process) {
+    /// Isolates any command (a shell that starts fluxfleet, say) like the sandbox's own runs:
+    /// the sandbox's HOME and git configuration, fixed dates, no colour.
+    pub fn isolate_process(&self, cmd: &mut Process) {
         for (k, v) in self.env() {
             cmd.env(k, v);
         }
