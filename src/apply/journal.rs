@@ -23,7 +23,7 @@ use crate::paths::to_slash;
 const DIR: &str = "fluxfleet";
 const FILE: &str = "journal.json";
 /// The index the run puts in place, kept until the run ends to recognise it.
-pub const NEW_INDEX: &str = "index.new";
+const NEW_INDEX: &str = "index.new";
 
 /// The record on disk.
 #[derive(Debug, Serialize, Deserialize)]
@@ -172,9 +172,9 @@ impl Journal {
         Ok(())
     }
 
-    /// Where the run keeps its staging files (the new index).
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Where the run stages the index it puts in place.
+    pub fn new_index(&self) -> PathBuf {
+        self.dir.join(NEW_INDEX)
     }
 
     /// Records the commit before the branch points at it.
@@ -222,7 +222,7 @@ impl Journal {
         self.release_index_lock(repo)?;
         let recovered = Recovered {
             pid: self.record.pid,
-            outcome: Outcome::RolledBack {
+            outcome: Fate::RolledBack {
                 files: undone.restored,
                 branch,
             },
@@ -317,7 +317,7 @@ impl Journal {
         self.close();
         Ok(Recovered {
             pid,
-            outcome: Outcome::Completed,
+            outcome: Fate::Completed,
             left: Vec::new(),
         })
     }
@@ -338,7 +338,7 @@ impl Journal {
 
 /// What became of an interrupted run.
 #[derive(Debug)]
-pub enum Outcome {
+pub enum Fate {
     /// Its change was in place; its leftovers were removed.
     Completed,
     /// It was undone: how many files were put back, and the branch removed.
@@ -354,7 +354,7 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct Recovered {
     pub pid: u32,
-    pub outcome: Outcome,
+    pub outcome: Fate,
     /// Files changed by someone else since (or behind a link now), left as found.
     pub left: Vec<String>,
 }
@@ -363,12 +363,12 @@ impl std::fmt::Display for Recovered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let pid = self.pid;
         match &self.outcome {
-            Outcome::Completed => write!(
+            Fate::Completed => write!(
                 f,
                 "an interrupted fluxfleet run (pid {pid}) had committed its change; its \
                  leftovers were removed"
             )?,
-            Outcome::RolledBack { files, branch } => {
+            Fate::RolledBack { files, branch } => {
                 write!(
                     f,
                     "an interrupted fluxfleet run (pid {pid}) was rolled back: {files} file(s) \
@@ -378,7 +378,7 @@ impl std::fmt::Display for Recovered {
                     write!(f, ", branch {branch} removed")?;
                 }
             }
-            Outcome::LeftAlone { journal } => write!(
+            Fate::LeftAlone { journal } => write!(
                 f,
                 "an interrupted fluxfleet run (pid {pid}) is recorded in {}, but HEAD has moved \
                  since, so it was left alone: check `git status` and `git log`, then remove {}",
@@ -430,7 +430,7 @@ pub fn recover(repo: &Repository, root: &Path) -> Result<Option<Recovered>> {
     }
     Ok(Some(Recovered {
         pid: journal.record.pid,
-        outcome: Outcome::LeftAlone {
+        outcome: Fate::LeftAlone {
             journal: journal.dir.clone(),
         },
         left: Vec::new(),

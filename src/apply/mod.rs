@@ -250,7 +250,7 @@ fn transact(
     let branch = target.map(Target::refname);
     fault::point("record the change")?;
     let mut journal = journal::Journal::begin(repo, &token, &steps, &dirs, branch.as_deref())?;
-    let staging = journal.dir().to_path_buf();
+    let new_index = journal.new_index();
     let result = (|| {
         fault::point("take the index lock")?;
         // Held until the run ends; the commit renames a complete new index over it.
@@ -264,7 +264,7 @@ fn transact(
                     target,
                     touched: &touched,
                     message: change.commit_message(),
-                    staging: &staging,
+                    new_index: &new_index,
                 };
                 git::commit_work_tree(repo, commit, |oid| journal.note_commit(oid))?;
             }

@@ -111,8 +111,8 @@ pub struct Commit<'a> {
     /// Every path the change writes or removes, as the working tree now has them.
     pub touched: &'a [PathBuf],
     pub message: String,
-    /// A directory of the run's own in the git directory, for the new index.
-    pub staging: &'a Path,
+    /// Where the new index is staged, in a directory of the run's own.
+    pub new_index: &'a Path,
 }
 
 /// Commits the touched paths as the working tree has them, on top of HEAD (or as the first
@@ -126,11 +126,11 @@ pub fn commit_work_tree(
     on_commit: impl FnOnce(Oid) -> Result<()>,
 ) -> Result<Oid> {
     let git_dir = repo.path().to_path_buf();
-    let staged = commit.staging.join("index.new");
+    let staged = commit.new_index;
     if git_dir.join("index").exists() {
-        std::fs::copy(git_dir.join("index"), &staged).map_err(|e| Error::io(&staged, e))?;
+        std::fs::copy(git_dir.join("index"), staged).map_err(|e| Error::io(staged, e))?;
     }
-    let mut index = git2::Index::open(&staged).map_err(unreadable_index)?;
+    let mut index = git2::Index::open(staged).map_err(unreadable_index)?;
     repo.set_index(&mut index)?;
     for path in commit.touched {
         let full = repo.workdir().map(|dir| dir.join(path));
@@ -184,8 +184,8 @@ pub fn commit_work_tree(
     }
     crate::apply::fault::point("write the index")?;
     let lock = git_dir.join("index.lock");
-    let complete = commit.staging.join("index.lock.new");
-    std::fs::hard_link(&staged, &complete).map_err(|e| Error::io(&complete, e))?;
+    let complete = staged.with_file_name("index.lock.new");
+    std::fs::hard_link(staged, &complete).map_err(|e| Error::io(&complete, e))?;
     std::fs::rename(&complete, &lock).map_err(|e| Error::io(&lock, e))?;
     crate::apply::fault::point("put the index in place")?;
     std::fs::rename(&lock, git_dir.join("index")).map_err(|e| Error::io(&lock, e))?;
@@ -279,13 +279,6 @@ pub fn create_branch(repo: &Repository, target: &Target, commit: Oid) -> Result<
             _ => e.into(),
         })?;
     Ok(())
-}
-
-/// Removes a branch this run created, when a later step failed.
-pub fn delete_branch(repo: &Repository, target: &Target) {
-    if let Ok(mut reference) = repo.find_reference(&target.refname()) {
-        let _ = reference.delete();
-    }
 }
 
 /// The refusal for an existing branch.
