@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser};
 
 use crate::commands::Command;
+use crate::session::RunOptions;
 
 /// Manage several Flux-managed clusters from one Git repository: shared definitions live once,
 /// cluster decisions live under clusters/<cluster>.
@@ -49,4 +50,17 @@ pub struct GlobalArgs {
     /// Commit unsigned although commit.gpgsign is set (as `git commit --no-gpg-sign`).
     #[arg(long, global = true)]
     pub no_gpg_sign: bool,
+}
+
+impl GlobalArgs {
+    /// The options that decide how a run treats its change.
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions {
+            dry_run: self.dry_run,
+            no_commit: self.no_commit,
+            branch: self.branch.clone(),
+            no_verify: self.no_verify,
+            no_gpg_sign: self.no_gpg_sign,
+        }
+    }
 }

@@ -1,16 +1,19 @@
 //! fluxfleet scaffolds and edits a Git repository from which several Flux-managed clusters pull
 //! their desired state.
 //!
-//! Every mutating command runs the same pipeline: [`fleet`] reads the repository into a
-//! snapshot, a command in [`commands`] plans a [`plan::ChangeSet`], [`apply`] shows it as a diff
-//! or writes it all-or-nothing, and [`git`] commits it on a new branch. [`yaml`] makes every edit
-//! of a user's file minimal and comment-preserving; [`render`] turns the templates into new files.
+//! The command line ([`cli`]) is parsed by clap; each of [`commands`] turns its arguments into
+//! plain options, answering prompts. Every mutating command then runs the same pipeline:
+//! [`fleet`] reads the repository into a snapshot, [`plan`] makes a [`plan::ChangeSet`] from it,
+//! and the [`session`] shows it as a diff or writes it all-or-nothing ([`apply`]) and commits it
+//! on a new branch ([`git`]). [`yaml`] makes every edit of a user's file minimal and
+//! comment-preserving; [`render`] turns the templates into new files; [`names`] holds the naming
+//! rules. Nothing below `commands` knows the command line.
 
 pub mod apply;
 pub mod cli;
 pub mod commands;
-pub mod context;
 pub mod error;
+pub mod fault;
 pub mod files;
 pub mod fleet;
 pub mod git;
@@ -20,6 +23,7 @@ pub mod output;
 pub mod paths;
 pub mod plan;
 pub mod render;
+pub mod session;
 pub mod yaml;
 
 pub use error::{Error, Result};
@@ -37,8 +41,9 @@ pub fn run_with(
     shell: &mut output::Shell,
     prompter: &mut dyn interactive::Prompter,
 ) -> Result<()> {
-    let mut ctx = context::Context::new(cli.global, shell, prompter);
+    let session = session::Session::new(cli.global.run_options(), shell, cli.global.chdir);
+    let mut ctx = commands::context::Context::new(session, prompter);
     let result = commands::run(cli.command, &mut ctx);
-    ctx.shell.flush()?;
+    ctx.session.shell.flush()?;
     result
 }

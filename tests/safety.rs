@@ -1337,18 +1337,20 @@ mod in_process {
         let fleet = Fleet::new();
         let mut change = ChangeSet::new("test", "fluxfleet/test");
         change.changes.push(create("../escape.yaml"));
-        let cli = fluxfleet::cli::Cli::try_parse_from(["fluxfleet", "--dry-run", "check"]).unwrap();
         let mut shell =
             fluxfleet::output::Shell::capture(Box::new(std::io::sink()), Box::new(std::io::sink()));
-        let mut prompter = fluxfleet::interactive::Scripted::default();
-        let mut ctx = fluxfleet::context::Context::new(cli.global, &mut shell, &mut prompter);
-        let err = fluxfleet::apply::finish(
-            &mut ctx,
-            &fleet.repo,
-            &change,
-            fluxfleet::apply::Finish::new(fluxfleet::apply::History::Required),
-        )
-        .unwrap_err();
+        let options = fluxfleet::session::RunOptions {
+            dry_run: true,
+            ..Default::default()
+        };
+        let mut session = fluxfleet::session::Session::new(options, &mut shell, None);
+        let err = session
+            .finish(
+                &fleet.repo,
+                &change,
+                fluxfleet::session::Finish::new(fluxfleet::session::History::Required),
+            )
+            .unwrap_err();
         assert!(err.to_string().contains("outside the repository"), "{err}");
         assert_eq!(err.exit_code(), 1);
     }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid};
 
-use super::fault;
 use crate::error::{Error, IoContext, Result};
+use crate::fault;
 use crate::paths::to_slash;
 use crate::plan::{ChangeSet, FileChange};
 

@@ -2,14 +2,14 @@
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::{Error, Result};
 use crate::fleet::Kind;
 use crate::names::{self, NameKind};
 use crate::plan::add_app::{self, AddAppOptions};
 use crate::plan::values;
 
-use super::promotion;
+use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct AddAppArgs {
@@ -54,10 +54,10 @@ pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::App, args.name.as_deref())?;
     values::check_given_image(args.image.as_deref())?;
     values::replicas(args.replicas)?;
-    let session = promotion::Session::open(ctx)?;
+    let workspace = Workspace::open(&mut ctx.session)?;
     let name = ctx.value_or_ask(args.name, "NAME", "Name of the app", None)?;
     names::check(NameKind::App, &name)?;
-    let namespaces = session.fleet.names(Kind::Namespace);
+    let namespaces = workspace.fleet.names(Kind::Namespace);
     let namespace = ctx.choice_or_ask(
         args.namespace,
         "--namespace",
@@ -88,7 +88,7 @@ pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
             args.clusters,
             "--clusters",
             &format!("Clusters that run {name}"),
-            &session.fleet.cluster_names(),
+            &workspace.fleet.cluster_names(),
         )?)
     };
     let options = AddAppOptions {
@@ -105,6 +105,6 @@ pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
         memory_request: args.memory_request,
         memory_limit: args.memory_limit,
     };
-    let change = add_app::plan(&session.fleet, &session.templates, &options)?;
-    session.finish(ctx, &change, &name, None)
+    let change = add_app::plan(&workspace.fleet, &workspace.templates, &options)?;
+    workspace.finish(&mut ctx.session, &change, &name, None)
 }

@@ -2,12 +2,12 @@
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::Result;
 use crate::names::{self, NameKind};
 use crate::plan::add_cluster::{self, AddClusterOptions};
 
-use super::promotion;
+use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct AddClusterArgs {
@@ -20,17 +20,17 @@ pub struct AddClusterArgs {
 
 pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::Cluster, args.name.as_deref())?;
-    let session = promotion::Session::open(ctx)?;
+    let workspace = Workspace::open(&mut ctx.session)?;
     let name = ctx.value_or_ask(args.name, "NAME", "Name of the new cluster", None)?;
     names::check(NameKind::Cluster, &name)?;
     let options = AddClusterOptions {
         name: name.clone(),
         like: args.like,
-        repository: super::init::repository_name(&session.root),
+        repository: super::init::repository_name(&workspace.root),
     };
-    let planned = add_cluster::wanted(&session.fleet, &session.templates, &options)?;
+    let planned = add_cluster::wanted(&workspace.fleet, &workspace.templates, &options)?;
     let existing =
-        crate::files::read_existing(&session.root, planned.wanted.iter().map(|w| &w.path))?;
+        crate::files::read_existing(&workspace.root, planned.wanted.iter().map(|w| &w.path))?;
     let change = add_cluster::plan(planned, &existing, &options)?;
-    session.finish(ctx, &change, &name, None)
+    workspace.finish(&mut ctx.session, &change, &name, None)
 }

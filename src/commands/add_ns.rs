@@ -2,14 +2,14 @@
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::Result;
 use crate::fleet::COMMON_SET;
 use crate::names::{self, NameKind};
 use crate::plan::add_ns::{self, AddNsOptions};
 use crate::plan::values;
 
-use super::promotion;
+use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct AddNsArgs {
@@ -32,7 +32,7 @@ pub struct AddNsArgs {
 pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::Namespace, args.name.as_deref())?;
     names::check_given(NameKind::Set, args.set.as_deref())?;
-    let session = promotion::Session::open(ctx)?;
+    let workspace = Workspace::open(&mut ctx.session)?;
     let name = ctx.value_or_ask(args.name, "NAME", "Name of the namespace", None)?;
     names::check(NameKind::Namespace, &name)?;
     let labels = args
@@ -47,7 +47,7 @@ pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
             args.clusters,
             "--clusters",
             &format!("Clusters that import namespace {name}"),
-            &session.fleet.cluster_names(),
+            &workspace.fleet.cluster_names(),
         )?)
     };
     let options = AddNsOptions {
@@ -57,6 +57,6 @@ pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
         labels,
         label_domain: args.label_domain,
     };
-    let change = add_ns::plan(&session.fleet, &session.templates, &options)?;
-    session.finish(ctx, &change, &name, None)
+    let change = add_ns::plan(&workspace.fleet, &workspace.templates, &options)?;
+    workspace.finish(&mut ctx.session, &change, &name, None)
 }

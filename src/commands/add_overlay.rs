@@ -2,14 +2,14 @@
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::Result;
 use crate::fleet::Kind;
 use crate::names::{self, NameKind};
 use crate::plan::add_overlay::{self, AddOverlayOptions};
 use crate::plan::values;
 
-use super::promotion;
+use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct AddOverlayArgs {
@@ -33,15 +33,15 @@ pub fn run(args: AddOverlayArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::App, args.app.as_deref())?;
     values::check_given_image(args.image.as_deref())?;
     args.replicas.map_or(Ok(()), values::replicas)?;
-    let session = promotion::Session::open(ctx)?;
-    let apps = session.fleet.names(Kind::App);
+    let workspace = Workspace::open(&mut ctx.session)?;
+    let apps = workspace.fleet.names(Kind::App);
     let app = ctx.choice_or_ask(args.app, "APP", "App to make an overlay of", &apps)?;
     names::check(NameKind::App, &app)?;
     let cluster = ctx.choice_or_ask(
         args.cluster,
         "--cluster",
         &format!("Cluster the overlay of {app} is for"),
-        &session.fleet.cluster_names(),
+        &workspace.fleet.cluster_names(),
     )?;
     let env = values::env_pairs(&args.env)?;
     let options = AddOverlayOptions {
@@ -51,6 +51,6 @@ pub fn run(args: AddOverlayArgs, ctx: &mut Context) -> Result<()> {
         image: args.image,
         env,
     };
-    let change = add_overlay::plan(&session.fleet, &session.templates, &options)?;
-    session.finish(ctx, &change, &app, None)
+    let change = add_overlay::plan(&workspace.fleet, &workspace.templates, &options)?;
+    workspace.finish(&mut ctx.session, &change, &app, None)
 }

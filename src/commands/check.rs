@@ -3,9 +3,10 @@
 use clap::Args;
 use console::Style;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::{Error, Result};
 use crate::fleet::{build, check, Fleet, Renderer, Severity};
+use crate::session::Intent;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -15,14 +16,15 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
-    let root = Fleet::locate(&ctx.start_dir()?);
-    crate::apply::recover(ctx, &root, crate::apply::Intent::Read)?;
+    let root = Fleet::locate(&ctx.session.start_dir()?);
+    ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read_deep(&root)?;
     let mut findings = check(&fleet);
     if args.build {
         match Renderer::find() {
             Some(renderer) => findings.extend(build(&fleet, &renderer)),
             None => ctx
+                .session
                 .shell
                 .warn("--build: neither kubectl nor kustomize is on PATH; nothing was rendered")?,
         }
@@ -37,13 +39,13 @@ pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
             Severity::Error => Style::new().red().bold(),
             Severity::Warning => Style::new().yellow().bold(),
         };
-        let label = ctx.shell.paint(finding.label(), style);
+        let label = ctx.session.shell.paint(finding.label(), style);
         let text = finding.to_string();
         let rest = text.strip_prefix(finding.label()).unwrap_or(&text);
-        ctx.shell.data(&format!("{label}{rest}\n"))?;
+        ctx.session.shell.data(&format!("{label}{rest}\n"))?;
     }
     let warnings = findings.len() - errors;
-    ctx.shell.status(&format!(
+    ctx.session.shell.status(&format!(
         "checked {} clusters, {} apps, {} namespaces: {errors} error(s), {warnings} warning(s)",
         fleet.clusters().len(),
         fleet.apps().len(),

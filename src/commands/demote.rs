@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::Result;
 use crate::plan::demote::{self, DemoteOptions};
 use crate::plan::subject;
 
-use super::promotion;
+use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct DemoteArgs {
@@ -26,18 +26,18 @@ pub struct DemoteArgs {
 
 pub fn run(args: DemoteArgs, ctx: &mut Context) -> Result<()> {
     let (kind, name) = subject::parse(&args.target)?;
-    let session = promotion::Session::open(ctx)?;
+    let workspace = Workspace::open(&mut ctx.session)?;
     let from = ctx.list_or_ask(
         args.from,
         "--from",
         &format!("Demote {name} from which clusters?"),
-        &session.fleet.cluster_names(),
+        &workspace.fleet.cluster_names(),
     )?;
     let options = DemoteOptions {
         kind,
         name: name.clone(),
         from,
     };
-    let change = demote::plan(&session.fleet, &session.templates, &options)?;
-    session.finish(ctx, &change, &name, args.pr_body.as_deref())
+    let change = demote::plan(&workspace.fleet, &workspace.templates, &options)?;
+    workspace.finish(&mut ctx.session, &change, &name, args.pr_body.as_deref())
 }

@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::apply::{self, Finish, History};
-use crate::context::Context;
+use super::context::Context;
+use crate::apply;
 use crate::error::{Error, IoContext, Result};
 use crate::names::{self, NameKind};
 use crate::plan::init::{self, InitOptions};
 use crate::render::Templates;
+use crate::session::{Finish, History, Intent};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -24,7 +25,7 @@ pub struct InitArgs {
 }
 
 pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
-    let start = ctx.start_dir()?;
+    let start = ctx.session.start_dir()?;
     let dir = match &args.dir {
         Some(dir) => start.join(dir),
         None => start,
@@ -50,7 +51,7 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
     };
 
     if dir.join(".git").exists() {
-        apply::recover(ctx, &dir, apply::Intent::Write)?;
+        ctx.session.recover(&dir, Intent::Write)?;
     }
     let templates = Templates::load(&dir)?;
     let wanted = init::wanted(&templates, &options)?;
@@ -58,7 +59,10 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
     let change = init::plan(wanted, &existing, &options)?;
 
     let created = prepare_repository(ctx, &dir, change.is_empty())?;
-    match apply::finish(ctx, &dir, &change, Finish::new(History::MayBeEmpty)) {
+    match ctx
+        .session
+        .finish(&dir, &change, Finish::new(History::MayBeEmpty))
+    {
         Ok(_) => Ok(()),
         Err(e) => {
             created.undo();
@@ -91,14 +95,14 @@ fn prepare_repository(ctx: &Context, dir: &Path, nothing_to_do: bool) -> Result<
         dir: None,
         git: None,
     };
-    if ctx.options.dry_run || nothing_to_do {
+    if ctx.session.options.dry_run || nothing_to_do {
         return Ok(created);
     }
     if !dir.exists() {
         std::fs::create_dir_all(dir).at(dir)?;
         created.dir = Some(dir.to_path_buf());
     }
-    if ctx.options.no_commit {
+    if ctx.session.options.no_commit {
         return Ok(created);
     }
     let (_, initialised) = crate::git::open_or_init(dir)?;

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::Result;
 use crate::names::{self, NameKind};
 use crate::plan::make_common::{self, MakeCommonOptions};
 use crate::plan::subject::{self, Kind};
 
-use super::promotion;
+use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct MakeCommonArgs {
@@ -33,12 +33,17 @@ pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
         Kind::Namespace => NameKind::Namespace,
     };
     names::check(name_kind, &args.name)?;
-    let session = promotion::Session::open(ctx)?;
+    let workspace = Workspace::open(&mut ctx.session)?;
     let options = MakeCommonOptions {
         kind,
         name: args.name.clone(),
         force: args.force,
     };
-    let change = make_common::plan(&session.fleet, &session.templates, &options)?;
-    session.finish(ctx, &change, &args.name, args.pr_body.as_deref())
+    let change = make_common::plan(&workspace.fleet, &workspace.templates, &options)?;
+    workspace.finish(
+        &mut ctx.session,
+        &change,
+        &args.name,
+        args.pr_body.as_deref(),
+    )
 }

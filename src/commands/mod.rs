@@ -3,19 +3,19 @@
 
 use clap::Subcommand;
 
-use crate::context::Context;
 use crate::error::Result;
+use context::Context;
 
 pub mod add_app;
 pub mod add_cluster;
 pub mod add_ns;
 pub mod add_overlay;
 pub mod check;
+pub mod context;
 pub mod demote;
 pub mod init;
 pub mod make_common;
 pub mod promote;
-pub mod promotion;
 pub mod status;
 pub mod where_;
 

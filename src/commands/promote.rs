@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::Result;
 use crate::names::{self, NameKind};
 use crate::plan::promote::{self, OverlayValues, PromoteOptions};
 use crate::plan::subject;
 use crate::plan::values;
 
-use super::promotion;
+use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
@@ -51,12 +51,12 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
     }
     values::check_given_image(args.image.as_deref())?;
     args.replicas.map_or(Ok(()), values::replicas)?;
-    let session = promotion::Session::open(ctx)?;
+    let workspace = Workspace::open(&mut ctx.session)?;
     let to = ctx.list_or_ask(
         args.to,
         "--to",
         &format!("Promote {name} to which clusters?"),
-        &session.fleet.cluster_names(),
+        &workspace.fleet.cluster_names(),
     )?;
     let options = PromoteOptions {
         kind,
@@ -73,6 +73,6 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
         },
         set: args.set,
     };
-    let change = promote::plan(&session.fleet, &session.templates, &options)?;
-    session.finish(ctx, &change, &name, args.pr_body.as_deref())
+    let change = promote::plan(&workspace.fleet, &workspace.templates, &options)?;
+    workspace.finish(&mut ctx.session, &change, &name, args.pr_body.as_deref())
 }

@@ -4,9 +4,10 @@ use std::io::IsTerminal;
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::{Error, Result};
 use crate::fleet::{matrix, Fleet, Kind, StatusFilter};
+use crate::session::Intent;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -41,12 +42,12 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
         kind: args.kind.as_deref().map(parse_kind).transpose()?,
         names: None,
     };
-    let root = Fleet::locate(&ctx.start_dir()?);
-    crate::apply::recover(ctx, &root, crate::apply::Intent::Read)?;
+    let root = Fleet::locate(&ctx.session.start_dir()?);
+    ctx.session.recover(&root, Intent::Read)?;
     // The matrix does not show overlays: they are not listed.
     let fleet = Fleet::read_for_matrix(&root)?;
     if fleet.clusters().is_empty() {
-        ctx.shell.warn(&format!(
+        ctx.session.shell.warn(&format!(
             "no clusters under {}/clusters: run `fluxfleet init`, or -C the fleet's directory",
             root.display()
         ))?;
@@ -54,16 +55,16 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     // The same matrix as `fleet::status`, its placements borrowed from the fleet.
     let matrix = matrix(&fleet, &filter)?;
     if matrix.rows.is_empty() && !args.json {
-        ctx.shell.status(&format!(
+        ctx.session.shell.status(&format!(
             "no apps (apps/<name>/) or namespaces (infrastructure/namespaces/<set>/) to show; \
              clusters: {}",
             fleet.cluster_names().join(", ")
         ))?;
     }
     // Megabytes for a large fleet: written a few thousand rows at a time.
-    let color = ctx.shell.out_color();
+    let color = ctx.session.shell.out_color();
     let written = {
-        let mut sink = |piece: &str| ctx.shell.data_bulk(piece);
+        let mut sink = |piece: &str| ctx.session.shell.data_bulk(piece);
         if args.json {
             // Indented for a person at a terminal; one line for the programs that read it from
             // a pipe (a large fleet's matrix is megabytes of indentation otherwise).

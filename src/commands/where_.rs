@@ -2,9 +2,10 @@
 
 use clap::Args;
 
-use crate::context::Context;
+use super::context::Context;
 use crate::error::Result;
 use crate::fleet::{lookup, Fleet};
+use crate::session::Intent;
 
 #[derive(Debug, Args)]
 pub struct WhereArgs {
@@ -13,13 +14,13 @@ pub struct WhereArgs {
 }
 
 pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
-    let root = Fleet::locate(&ctx.start_dir()?);
-    crate::apply::recover(ctx, &root, crate::apply::Intent::Read)?;
+    let root = Fleet::locate(&ctx.session.start_dir()?);
+    ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read_for_name(&root, &args.name)?;
     let found = match lookup(&fleet, &args.name) {
         Ok(found) => found,
         // The closest names need every app; reading them all is for this rare path only.
         Err(_) => lookup(&Fleet::read(&root)?, &args.name)?,
     };
-    ctx.shell.data(&found.render())
+    ctx.session.shell.data(&found.render())
 }

@@ -140,7 +140,7 @@ pub fn commit_work_tree(
             index.remove_path(path)?;
         }
     }
-    crate::apply::fault::point("stage the files")?;
+    crate::fault::point("stage the files")?;
     index.write()?;
 
     let parent = match repo.head() {
@@ -172,22 +172,22 @@ pub fn commit_work_tree(
     // As `git commit` does: the branch and HEAD move while `index.lock` is held, and the new
     // index takes its place last. The index is renamed over the lock complete, so that the
     // lock holds either nothing or the whole new index.
-    crate::apply::fault::point("create the branch")?;
+    crate::fault::point("create the branch")?;
     create_branch(repo, commit.target, oid)?;
     let head = repo
         .find_reference("HEAD")
         .ok()
         .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
     if head.as_deref() != Some(commit.target.refname().as_str()) {
-        crate::apply::fault::point("move HEAD")?;
+        crate::fault::point("move HEAD")?;
         repo.set_head(&commit.target.refname())?;
     }
-    crate::apply::fault::point("write the index")?;
+    crate::fault::point("write the index")?;
     let lock = git_dir.join("index.lock");
     let complete = staged.with_file_name("index.lock.new");
     std::fs::hard_link(staged, &complete).map_err(|e| Error::io(&complete, e))?;
     std::fs::rename(&complete, &lock).map_err(|e| Error::io(&lock, e))?;
-    crate::apply::fault::point("put the index in place")?;
+    crate::fault::point("put the index in place")?;
     std::fs::rename(&lock, git_dir.join("index")).map_err(|e| Error::io(&lock, e))?;
     Ok(oid)
 }

@@ -1,34 +1,34 @@
-//! What `promote`, `demote` and `make-common` share: the read step, the hand-over to the
-//! pipeline, and the pull request description with the status matrix before and after.
+//! The repository a command that edits a fleet works on: read once (step 1 of the pipeline),
+//! with its templates; and the hand-over of a change about one name to the session, with the
+//! pull request description (the status matrix before and after).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::apply::{self, Basis, Description, Finish, History};
-use crate::context::Context;
+use super::{Basis, Description, Finish, History, Intent, Session};
 use crate::error::Result;
 use crate::fleet::{self, Fleet, StatusFilter};
 use crate::plan::ChangeSet;
 use crate::render::Templates;
 
-/// The repository a promotion command works on, read once.
-pub struct Session {
+/// The repository a command that edits a fleet works on, read once.
+pub struct Workspace {
     pub root: PathBuf,
     pub fleet: Fleet,
     pub templates: Templates,
 }
 
-impl Session {
+impl Workspace {
     /// Reads the fleet of the repository the command runs in, after recovering a run that was
     /// interrupted there. The repository lock is taken later, once the prompts are answered,
     /// when the change is written: the plan is held to the files as they were read then.
-    pub fn open(ctx: &mut Context) -> Result<Session> {
-        let root = ctx.repo_root()?;
-        apply::recover(ctx, &root, apply::Intent::Write)?;
+    pub fn open(session: &mut Session) -> Result<Workspace> {
+        let root = session.repo_root()?;
+        session.recover(&root, Intent::Write)?;
         let fleet = Fleet::read_deep(&root)?;
         let templates = Templates::load(&root)?;
-        Ok(Session {
+        Ok(Workspace {
             root,
             fleet,
             templates,
@@ -39,7 +39,7 @@ impl Session {
     /// `-` for stdout): the status rows of `name` before and after.
     pub fn finish(
         self,
-        ctx: &mut Context,
+        session: &mut Session,
         change: &ChangeSet,
         name: &str,
         pr_body: Option<&Path>,
@@ -61,7 +61,7 @@ impl Session {
             history: History::Required,
             description,
         };
-        apply::finish(ctx, &self.root, change, run).map(|_| ())
+        session.finish(&self.root, change, run).map(|_| ())
     }
 }
 

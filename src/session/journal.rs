@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
-use super::writer::{self, Step};
+use crate::apply::writer::{self, Step};
 use crate::error::{Error, IoContext, Result};
 use crate::paths::to_slash;
 

@@ -1,0 +1,74 @@
+//! A run that writes, as one transaction: the journal records what the run is about to do, git's
+//! `index.lock` is held while files and the index change, the files are written
+//! ([`crate::apply`]) and committed ([`crate::git`]); a failure at any step rolls all of it
+//! back, and a run killed at any step is undone or completed by the next ([`super::journal`]).
+
+use std::path::Path;
+
+use super::journal::Journal;
+use crate::apply;
+use crate::error::{Error, Result};
+use crate::fault;
+use crate::git::{self, Target};
+use crate::output::Shell;
+use crate::plan::ChangeSet;
+
+/// Writes `change`, then the description, then commits on `target`; all of it or nothing.
+pub(super) fn transact(
+    shell: &mut Shell,
+    root: &Path,
+    repo: Option<&git2::Repository>,
+    change: &ChangeSet,
+    target: Option<&Target>,
+    describe: &mut dyn FnMut(&mut Shell) -> Result<()>,
+) -> Result<()> {
+    let Some(repo) = repo else {
+        return apply::apply_with(root, change, || describe(shell));
+    };
+    let prepared = apply::prepare(root, change)?;
+    let branch = target.map(Target::refname);
+    fault::point("record the change")?;
+    let mut journal = Journal::begin(
+        repo,
+        &prepared.token,
+        &prepared.steps,
+        &prepared.dirs,
+        branch.as_deref(),
+    )?;
+    let new_index = journal.new_index();
+    let result = (|| {
+        fault::point("take the index lock")?;
+        // Held until the run ends; the commit renames a complete new index over it.
+        journal.take_index_lock(repo)?;
+        prepared.write(root, change)?;
+        describe(shell)?;
+        match target {
+            Some(target) => {
+                let touched = change.touched_paths();
+                let commit = git::Commit {
+                    target,
+                    touched: &touched,
+                    message: change.commit_message(),
+                    new_index: &new_index,
+                };
+                git::commit_work_tree(repo, commit, |oid| journal.note_commit(oid))?;
+            }
+            None => journal.release_index_lock(repo)?,
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            journal.close();
+            Ok(())
+        }
+        Err(e) => match journal.roll_back(repo, root) {
+            Ok(_) => Err(e),
+            // The journal stays: the next run tries again.
+            Err(undo) => Err(Error::refused(format!(
+                "{e}\nundoing the run failed too: {undo}: run `fluxfleet status` to finish \
+                 undoing it"
+            ))),
+        },
+    }
+}
