@@ -1,6 +1,9 @@
-//! Names of apps, namespaces and clusters: RFC 1123 labels, checked before anything else.
+//! Names on the command line: the label rule for apps, namespaces, sets and clusters; the
+//! words for a kind; cluster lists (`C,...` or `all`); and the refusal of an unknown name, with
+//! the closest known names ("did you mean").
 
 use crate::error::{Error, Result};
+use crate::fleet::Kind;
 
 /// The rule, as every refusal states it.
 pub const RULE: &str = "names are RFC 1123 labels: 1 to 63 characters, lowercase letters, \
@@ -90,6 +93,100 @@ pub fn parse_list(kind: NameKind, list: &str) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The kind a word on the command line names: `app`, `ns` or `namespace` (and their plurals).
+pub fn kind(word: &str) -> Option<Kind> {
+    match word {
+        "app" | "apps" => Some(Kind::App),
+        "ns" | "namespace" | "namespaces" => Some(Kind::Namespace),
+        _ => None,
+    }
+}
+
+/// `app` or `ns`, as a promotion command's first word.
+pub fn parse_kind(word: &str) -> Result<Kind> {
+    kind(word).ok_or_else(|| {
+        Error::Usage(format!(
+            "{word:?} is not a kind: write `app NAME` or `ns NAME`"
+        ))
+    })
+}
+
+/// Splits `[app|ns] NAME` and checks the name.
+pub fn subject(words: &[String]) -> Result<(Option<Kind>, String)> {
+    let (kind, name) = match words {
+        [name] => (None, name),
+        [kind, name] => (Some(parse_kind(kind)?), name),
+        _ => return Err(Error::Usage("expected [app|ns] NAME".into())),
+    };
+    let name_kind = match kind {
+        Some(Kind::Namespace) => NameKind::Namespace,
+        _ => NameKind::App,
+    };
+    check(name_kind, name)?;
+    Ok((kind, name.clone()))
+}
+
+/// The clusters a `--to`/`--from`/`--clusters` value names: `all` is every known cluster.
+pub fn clusters(spec: &str, known: &[String], flag: &str) -> Result<Vec<String>> {
+    if spec.trim() == "all" {
+        if known.is_empty() {
+            return Err(Error::refused(
+                "no clusters found under clusters/: run `fluxfleet init --clusters dev,test,prod`",
+            ));
+        }
+        return Ok(known.to_vec());
+    }
+    let wanted = parse_list(NameKind::Cluster, spec).map_err(|e| in_flag(e, flag))?;
+    for name in &wanted {
+        if !known.contains(name) {
+            return Err(unknown("cluster", name, known, &format!("in {flag}")));
+        }
+    }
+    Ok(wanted)
+}
+
+/// Prefixes a refusal with the flag whose value it is about.
+pub fn in_flag(error: Error, flag: &str) -> Error {
+    match error {
+        Error::Refused(message) => Error::Refused(format!("{flag}: {message}")),
+        other => other,
+    }
+}
+
+/// The refusal for a name that is not in `known`, with the closest known names.
+pub fn unknown(kind: &str, name: &str, known: &[String], context: &str) -> Error {
+    let close = closest(name, known);
+    let hint = if close.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", close.join(" or "))
+    };
+    Error::refused(format!(
+        "unknown {kind} {name:?} {context}{hint}\nknown {kind}s: {}",
+        listed(known)
+    ))
+}
+
+/// `a, b, c`, or `none` when empty.
+pub fn listed(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Up to three known names closest to `name`, best first: "did you mean".
+pub fn closest<'k>(name: &str, known: impl IntoIterator<Item = &'k String>) -> Vec<String> {
+    let mut scored: Vec<(f64, &String)> = known
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(name, k), k))
+        .filter(|(score, _)| *score > 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, k)| k.clone()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +217,26 @@ mod tests {
         assert!(check(NameKind::Cluster, "flux-system").is_err());
         assert!(check(NameKind::Set, "common").is_ok());
         assert!(check(NameKind::App, "common").is_err());
+    }
+
+    fn known() -> Vec<String> {
+        ["dev", "test", "prod"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn all_means_every_known_cluster() {
+        assert_eq!(clusters("all", &known(), "--to").unwrap(), known());
+    }
+
+    #[test]
+    fn unknown_clusters_are_refused_with_the_known_ones() {
+        let message = clusters("dev,prd", &known(), "--to")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "unknown cluster \"prd\" in --to; did you mean prod?\nknown clusters: dev, test, prod"
+        );
     }
 
     #[test]

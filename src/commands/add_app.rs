@@ -82,14 +82,16 @@ pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
         ))
     })?;
     let clusters = if args.common {
-        None
+        Vec::new()
     } else {
-        Some(ctx.list_or_ask(
+        let known = workspace.fleet.cluster_names();
+        let spec = ctx.list_or_ask(
             args.clusters,
             "--clusters",
             &format!("Clusters that run {name}"),
-            &workspace.fleet.cluster_names(),
-        )?)
+            &known,
+        )?;
+        names::clusters(&spec, &known, "--clusters")?
     };
     let options = AddAppOptions {
         name: name.clone(),

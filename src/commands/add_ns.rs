@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fleet::COMMON_SET;
 use crate::names::{self, NameKind};
 use crate::plan::add_ns::{self, AddNsOptions};
@@ -41,14 +41,23 @@ pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
         .map(|l| values::key_value("--label", l))
         .collect::<Result<Vec<_>>>()?;
     let clusters = if args.set.as_deref() == Some(COMMON_SET) {
-        args.clusters
+        if args.clusters.is_some() {
+            return Err(Error::Usage(format!(
+                "--clusters does not apply to the common set: every cluster imports \
+                 infrastructure/namespaces/common; to put {name} in some clusters only, leave \
+                 out --set or name another set (--set test-only)"
+            )));
+        }
+        Vec::new()
     } else {
-        Some(ctx.list_or_ask(
+        let known = workspace.fleet.cluster_names();
+        let spec = ctx.list_or_ask(
             args.clusters,
             "--clusters",
             &format!("Clusters that import namespace {name}"),
-            &workspace.fleet.cluster_names(),
-        )?)
+            &known,
+        )?;
+        names::clusters(&spec, &known, "--clusters")?
     };
     let options = AddNsOptions {
         name: name.clone(),

@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::Result;
+use crate::names;
 use crate::plan::demote::{self, DemoteOptions};
 use crate::plan::subject;
 
@@ -25,7 +26,7 @@ pub struct DemoteArgs {
 }
 
 pub fn run(args: DemoteArgs, ctx: &mut Context) -> Result<()> {
-    let (kind, name) = subject::parse(&args.target)?;
+    let (kind, name) = names::subject(&args.target)?;
     let workspace = Workspace::open(&mut ctx.session)?;
     let from = ctx.list_or_ask(
         args.from,
@@ -33,10 +34,11 @@ pub fn run(args: DemoteArgs, ctx: &mut Context) -> Result<()> {
         &format!("Demote {name} from which clusters?"),
         &workspace.fleet.cluster_names(),
     )?;
+    let fleet = &workspace.fleet;
     let options = DemoteOptions {
-        kind,
+        kind: subject::resolve(fleet, kind, &name)?,
+        from: names::clusters(&from, &fleet.cluster_names(), "--from")?,
         name: name.clone(),
-        from,
     };
     let change = demote::plan(&workspace.fleet, &workspace.templates, &options)?;
     workspace.finish(&mut ctx.session, &change, &name, args.pr_body.as_deref())

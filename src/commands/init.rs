@@ -45,7 +45,7 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
     )?;
     let options = InitOptions {
         clusters: names::parse_list(NameKind::Cluster, &clusters)
-            .map_err(|e| crate::plan::targets::in_flag(e, "--clusters"))?,
+            .map_err(|e| crate::names::in_flag(e, "--clusters"))?,
         force: args.force,
         repository: repository_name(&dir),
     };

@@ -8,7 +8,7 @@ use super::context::Context;
 use crate::error::Result;
 use crate::names::{self, NameKind};
 use crate::plan::make_common::{self, MakeCommonOptions};
-use crate::plan::subject::{self, Kind};
+use crate::plan::subject::Kind;
 
 use crate::session::Workspace;
 
@@ -27,7 +27,7 @@ pub struct MakeCommonArgs {
 }
 
 pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
-    let kind = subject::parse_kind(&args.kind)?;
+    let kind = names::parse_kind(&args.kind)?;
     let name_kind = match kind {
         Kind::App => NameKind::App,
         Kind::Namespace => NameKind::Namespace,

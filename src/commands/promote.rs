@@ -45,7 +45,7 @@ pub struct PromoteArgs {
 }
 
 pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
-    let (kind, name) = subject::parse(&args.target)?;
+    let (kind, name) = names::subject(&args.target)?;
     if let Some(set) = &args.set {
         names::check(NameKind::Set, set)?;
     }
@@ -58,10 +58,11 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
         &format!("Promote {name} to which clusters?"),
         &workspace.fleet.cluster_names(),
     )?;
+    let fleet = &workspace.fleet;
     let options = PromoteOptions {
-        kind,
+        kind: subject::resolve(fleet, kind, &name)?,
+        to: names::clusters(&to, &fleet.cluster_names(), "--to")?,
         name: name.clone(),
-        to,
         with_namespace: args.with_namespace,
         overlay: match args.overlay {
             true => Some(OverlayValues {

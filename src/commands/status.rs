@@ -7,6 +7,7 @@ use clap::Args;
 use super::context::Context;
 use crate::error::{Error, Result};
 use crate::fleet::{matrix, Fleet, Kind, StatusFilter};
+use crate::names;
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
@@ -27,13 +28,7 @@ pub struct StatusArgs {
 
 /// Parses `--kind`: `app`/`apps` or `ns`/`namespace`/`namespaces`.
 pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
-    match kind {
-        "app" | "apps" => Ok(Kind::App),
-        "ns" | "namespace" | "namespaces" => Ok(Kind::Namespace),
-        other => Err(Error::Usage(format!(
-            "--kind takes app or ns, not {other:?}"
-        ))),
-    }
+    names::kind(kind).ok_or_else(|| Error::Usage(format!("--kind takes app or ns, not {kind:?}")))
 }
 
 pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {

@@ -12,7 +12,7 @@ use crate::plan::lists::apps_list;
 use crate::plan::lists::ListEdits;
 use crate::plan::make_common::BASELINE_WARNING;
 use crate::plan::values::{self, Image};
-use crate::plan::{branch_name, reach, taken, targets, ChangeSet};
+use crate::plan::{branch_name, reach, taken, ChangeSet};
 use crate::render::Templates;
 use crate::yaml::quote_scalar;
 
@@ -27,8 +27,8 @@ pub struct AddAppOptions {
     /// The Service's own port (the seed uses 80).
     pub service_port: u16,
     pub replicas: u32,
-    /// `C,...` or `all`; `None` with `common`.
-    pub clusters: Option<String>,
+    /// The clusters that run it, known to the fleet; empty with `common`.
+    pub clusters: Vec<String>,
     /// A baseline app, listed in `apps/common`.
     pub common: bool,
     /// The container's name; by default the image's last path segment (`nginx` for
@@ -81,22 +81,10 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddAppOptions) -> Re
     };
 
     let (targets, list_note) = if options.common {
-        if options.clusters.is_some() {
-            return Err(Error::Usage(
-                "--common and --clusters exclude each other: a baseline app runs in every \
-                 cluster that imports apps/common"
-                    .into(),
-            ));
-        }
         let importers = fleet.common_importers(Kind::App);
         (importers, "apps/common".to_string())
     } else {
-        let spec = options.clusters.as_deref().ok_or_else(|| {
-            crate::interactive::missing_flag("--clusters", "the clusters that run the app")
-        })?;
-        let targets = targets::clusters(spec, &fleet.cluster_names(), "--clusters")?;
-        let lists = targets.join(", ");
-        (targets, lists)
+        (options.clusters.clone(), options.clusters.join(", "))
     };
 
     let summary = if options.common {

@@ -8,7 +8,7 @@ use crate::fleet::{Cluster, Fleet, Reference};
 use crate::names::{self, NameKind};
 use crate::paths::reference_between;
 use crate::plan::layout::{self, Existing, Wanted};
-use crate::plan::{branch_name, taken, targets, ChangeSet};
+use crate::plan::{branch_name, taken, ChangeSet};
 use crate::render::Templates;
 
 /// What `add-cluster` was asked for.
@@ -41,7 +41,7 @@ pub fn wanted(
         None => layout::default_lists(name),
         Some(like) => {
             let source = fleet.cluster(like).ok_or_else(|| {
-                targets::unknown("cluster", like, &fleet.cluster_names(), "in --like")
+                names::unknown("cluster", like, &fleet.cluster_names(), "in --like")
             })?;
             copy_lists(fleet, source, name, &mut notes)
         }

@@ -12,7 +12,7 @@ use crate::paths::to_slash;
 use crate::plan::lists::infra_list;
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::Destination;
-use crate::plan::{branch_name, taken, targets, values, ChangeSet};
+use crate::plan::{branch_name, taken, values, ChangeSet};
 use crate::render::Templates;
 use crate::yaml::quote_scalar;
 
@@ -25,8 +25,9 @@ pub struct AddNsOptions {
     pub name: String,
     /// A namespace set; `None` for the namespace's own directory.
     pub set: Option<String>,
-    /// `C,...` or `all`; must be `None` for the common set.
-    pub clusters: Option<String>,
+    /// The clusters that import it, known to the fleet; empty for the common set, which every
+    /// cluster imports.
+    pub clusters: Vec<String>,
     /// Extra labels, in the order given; one with a generated key replaces that label.
     pub labels: Vec<(String, String)>,
     /// Domain of the generated `<domain>/namespace-set` and `<domain>/environment-scope` labels.
@@ -53,22 +54,9 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
         }
     };
     let is_common = matches!(&destination, Destination::Set(s) if s == COMMON_SET);
-    let targets = match (&options.clusters, is_common) {
-        (Some(_), true) => {
-            return Err(Error::Usage(format!(
-                "--clusters does not apply to the common set: every cluster imports \
-                 infrastructure/namespaces/common; to put {name} in some clusters only, leave \
-                 out --set or name another set (--set test-only)"
-            )))
-        }
-        (None, true) => Vec::new(),
-        (Some(spec), false) => targets::clusters(spec, &fleet.cluster_names(), "--clusters")?,
-        (None, false) => {
-            return Err(crate::interactive::missing_flag(
-                "--clusters",
-                "the clusters that import the namespace",
-            ))
-        }
+    let targets = match is_common {
+        true => Vec::new(),
+        false => options.clusters.clone(),
     };
     let dir = destination.dir(name);
     if destination == Destination::OwnDir {

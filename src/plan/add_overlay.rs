@@ -16,7 +16,7 @@ use crate::paths::to_slash;
 use crate::plan::lists::{single_list, ListEdits};
 use crate::plan::overlay_edit::OverlayEdit;
 use crate::plan::values::{self, Image};
-use crate::plan::{branch_name, targets, ChangeSet};
+use crate::plan::{branch_name, ChangeSet};
 use crate::render::Templates;
 use crate::yaml::quote_scalar;
 
@@ -93,11 +93,11 @@ pub fn plan_into(
     names::check(NameKind::Cluster, &options.cluster)?;
     let app = fleet.app(&options.app).ok_or_else(|| {
         let known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
-        targets::unknown("app", &options.app, &known, "(no apps/NAME/base)")
+        names::unknown("app", &options.app, &known, "(no apps/NAME/base)")
     })?;
     let cluster = &options.cluster;
     if fleet.cluster(cluster).is_none() {
-        return Err(targets::unknown(
+        return Err(names::unknown(
             "cluster",
             cluster,
             &fleet.cluster_names(),

@@ -9,22 +9,23 @@ use crate::paths::{resolve, to_slash};
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
-use crate::plan::{branch_name, targets, ChangeSet};
+use crate::plan::{branch_name, ChangeSet};
 use crate::render::Templates;
 
 /// What `demote` was asked for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DemoteOptions {
-    pub kind: Option<Kind>,
+    /// What the name is in the fleet ([`subject::resolve`]).
+    pub kind: Kind,
     pub name: String,
-    /// `C,...` or `all`.
-    pub from: String,
+    /// The clusters to remove it from, known to the fleet.
+    pub from: Vec<String>,
 }
 
 /// Plans the demotion.
 pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Result<ChangeSet> {
-    let kind = subject::resolve(fleet, options.kind, &options.name)?;
-    let from = targets::clusters(&options.from, &fleet.cluster_names(), "--from")?;
+    let kind = options.kind;
+    let from = options.from.as_slice();
     let name = &options.name;
     let placements = match kind {
         Kind::App => fleet.app_placements(name),
@@ -34,7 +35,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     let mut lists = ListEdits::new();
     let mut demoted = Vec::new();
     let mut split = false;
-    for cluster in &from {
+    for cluster in from {
         let Some(here) = placements.get(cluster).filter(|p| !p.is_empty()) else {
             change.notes.push(format!(
                 "{cluster} does not have {} {name}: skipped",
@@ -59,7 +60,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
         demoted.push(cluster.clone());
     }
     if split {
-        split_from_set(fleet, templates, name, &from, &mut change, &mut lists)?;
+        split_from_set(fleet, templates, name, from, &mut change, &mut lists)?;
     }
     if kind == Kind::Namespace {
         warn_apps_left_behind(fleet, name, &demoted, &mut change);
@@ -73,7 +74,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
             kind.noun()
         ));
     }
-    let shown = if demoted.is_empty() { &from } else { &demoted };
+    let shown = if demoted.is_empty() { from } else { &demoted };
     change.summary = format!("demote {name} from {}", shown.join(", "));
     change.branch = branch_name(&change.summary);
     Ok(change)

@@ -17,7 +17,6 @@ pub mod reach;
 pub mod relocate;
 pub mod subject;
 pub mod taken;
-pub mod targets;
 pub mod values;
 
 pub use changeset::{branch_name, ChangeSet, FileChange};

@@ -8,16 +8,17 @@ use crate::plan::add_overlay::{self, AddOverlayOptions};
 use crate::plan::lists::{apps_list, infra_list, ListEdits};
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
-use crate::plan::{branch_name, reach, targets, ChangeSet};
+use crate::plan::{branch_name, reach, ChangeSet};
 use crate::render::Templates;
 
 /// What `promote` was asked for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PromoteOptions {
-    pub kind: Option<Kind>,
+    /// What the name is in the fleet ([`subject::resolve`]).
+    pub kind: Kind,
     pub name: String,
-    /// `C,...` or `all`.
-    pub to: String,
+    /// The clusters to reference it from, known to the fleet.
+    pub to: Vec<String>,
     /// Also promote the app's namespace where it is missing.
     pub with_namespace: bool,
     /// Generate (or update) an overlay for each target with these values, and reference it.
@@ -36,8 +37,8 @@ pub struct OverlayValues {
 
 /// Plans the promotion.
 pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> Result<ChangeSet> {
-    let kind = subject::resolve(fleet, options.kind, &options.name)?;
-    let targets = targets::clusters(&options.to, &fleet.cluster_names(), "--to")?;
+    let kind = options.kind;
+    let targets = &options.to;
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
     let promoted = match kind {
@@ -52,7 +53,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
                 fleet,
                 templates,
                 app,
-                &targets,
+                targets,
                 options,
                 &mut change,
                 &mut lists,
@@ -72,7 +73,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
                 fleet,
                 templates,
                 namespace,
-                &targets,
+                targets,
                 set,
                 &mut change,
                 &mut lists,
@@ -81,7 +82,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
     };
     lists.finish(&mut change)?;
     let to = if promoted.is_empty() {
-        &targets
+        targets
     } else {
         &promoted
     };
