@@ -49,8 +49,10 @@ compare() {
     for which in old new; do
         local bin=$old
         [ $which = new ] && bin=$new
-        local dir="$work/$which"
-        rm -rf "$dir"
+        # The same path for both: some messages name the repository's directory.
+        local dir="$work/run/fleet"
+        rm -rf "$work/run"
+        mkdir -p "$work/run"
         cp -a "$fleet" "$dir"
         if [ ! -d "$dir/.git" ]; then
             git -C "$dir" init -q -b main && git -C "$dir" add -A && git -C "$dir" commit -qm base --no-verify

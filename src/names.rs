@@ -176,14 +176,18 @@ pub fn listed(names: &[String]) -> String {
     }
 }
 
-/// Up to three known names closest to `name`, best first: "did you mean".
+/// Up to three known names closest to `name`, best first: "did you mean". Close means a few
+/// edits away (a letter added, dropped, changed, or two swapped: `prd`, `tset`, `dve`), about
+/// one for every three letters.
 pub fn closest<'k>(name: &str, known: impl IntoIterator<Item = &'k String>) -> Vec<String> {
-    let mut scored: Vec<(f64, &String)> = known
+    let most = (name.chars().count() / 3).max(1);
+    let mut scored: Vec<(usize, &String)> = known
         .into_iter()
-        .map(|k| (strsim::jaro_winkler(name, k), k))
-        .filter(|(score, _)| *score > 0.7)
+        .map(|k| (strsim::damerau_levenshtein(name, k), k))
+        .filter(|&(edits, _)| edits <= most)
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.sort();
+    scored.dedup();
     scored.into_iter().take(3).map(|(_, k)| k.clone()).collect()
 }
 
@@ -237,6 +241,18 @@ mod tests {
             message,
             "unknown cluster \"prd\" in --to; did you mean prod?\nknown clusters: dev, test, prod"
         );
+    }
+
+    #[test]
+    fn close_names_are_a_few_edits_away() {
+        let known = ["dev", "test", "prod", "podinfo", "foo-app"].map(String::from);
+        assert_eq!(closest("prd", &known), ["prod"]);
+        assert_eq!(closest("tset", &known), ["test"]);
+        assert_eq!(closest("dve", &known), ["dev"]);
+        assert_eq!(closest("fooapp", &known), ["foo-app"]);
+        assert_eq!(closest("podinfa", &known), ["podinfo"]);
+        assert!(closest("nope", &known).is_empty());
+        assert!(closest("staging", &known).is_empty());
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::queries::BUILTIN_NAMESPACES;
 use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 use super::root::{FileId, Kind as EntryKind, OutsideLink, Root};
 use super::{cycles, Fleet, Layout};
+use crate::names;
 use crate::paths::{reference_between, to_slash};
 
 pub use super::finding::{Finding, Severity};
@@ -244,14 +245,13 @@ fn unresolved(root: &Root, reference: &Reference, kind: Option<TargetKind>) -> O
 fn closest_sibling(root: &Path, target: &Path) -> Option<PathBuf> {
     let parent = target.parent()?;
     let name = target.file_name()?.to_string_lossy().into_owned();
-    let entries = std::fs::read_dir(root.join(parent)).ok()?;
-    entries
+    let siblings: Vec<String> = std::fs::read_dir(root.join(parent))
+        .ok()?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .map(|n| (strsim::levenshtein(&n, &name), n))
-        .filter(|(d, _)| *d <= 2.max(name.len() / 4))
-        .min()
-        .map(|(_, n)| parent.join(n))
+        .collect();
+    let closest = names::closest(&name, &siblings).into_iter().next()?;
+    Some(parent.join(closest))
 }
 
 fn flux_paths(fleet: &Fleet, root: &Root, out: &mut Vec<Finding>) {

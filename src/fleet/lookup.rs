@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::placement::{ByCluster, Kind};
 use super::Fleet;
 use crate::error::{Error, Result};
+use crate::names;
 use crate::paths::to_slash;
 
 /// What a name is in the fleet and where it arrives. A name can be both an app and a
@@ -45,15 +46,21 @@ pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
 }
 
 fn unknown(fleet: &Fleet, name: &str) -> String {
-    let mut known: Vec<(usize, String)> = [Kind::App, Kind::Namespace]
-        .into_iter()
-        .flat_map(|k| fleet.names(k).into_iter().map(move |n| (k, n)))
-        .map(|(k, n)| (strsim::levenshtein(name, &n), format!("{n} ({})", k.noun())))
-        .filter(|(d, _)| *d <= 3.max(name.len() / 3))
-        .collect();
+    let by_kind = [Kind::App, Kind::Namespace].map(|k| (k, fleet.names(k)));
+    let mut known: Vec<String> = by_kind.iter().flat_map(|(_, n)| n.clone()).collect();
     known.sort();
     known.dedup();
-    let close: Vec<String> = known.into_iter().take(3).map(|(_, n)| n).collect();
+    let close: Vec<String> = names::closest(name, &known)
+        .into_iter()
+        .flat_map(|n| {
+            by_kind
+                .iter()
+                .filter(|(_, of_kind)| of_kind.contains(&n))
+                .map(|(k, _)| format!("{n} ({})", k.noun()))
+                .collect::<Vec<_>>()
+        })
+        .take(3)
+        .collect();
     let hint = if close.is_empty() {
         "run `fluxfleet status` to see every app and namespace".to_string()
     } else {
