@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Times fluxfleet on a generated large fleet (100 clusters, 3,000 apps, 600 namespaces) beside
+# Times fluxfleet on a generated large, dense fleet (100 clusters, 3,000 apps, 600 namespaces;
+# each cluster references about 900 apps and 200 namespaces) beside
 # ripgrep searching the same cluster trees. Figures go to bench/RESULTS.md by hand.
 #
 #   bench/run.sh            # generate into $BENCH_DIR (default /tmp/fluxfleet-bench) and time
@@ -21,8 +22,11 @@ if ! command -v rg >/dev/null 2>&1; then
 fi
 
 cd "$dir"
+# `where` is held to ripgrep finding the app in the cluster trees; `status` to ripgrep printing
+# every line of them with its number, as the matrix reports every reference with its line.
 commands=(
   "rg apps/$app/ clusters"
+  "rg -n '' clusters"
   "$bin where $app"
   "$bin where $ns"
   "$bin status --json"
@@ -31,6 +35,7 @@ commands=(
 )
 names=(
   "rg apps/$app/ clusters"
+  "rg -n '' clusters"
   "fluxfleet where $app"
   "fluxfleet where $ns"
   "fluxfleet status --json"

@@ -1,5 +1,6 @@
 //! Writes a large fleet in the seed's layout, for `bench/run.sh`: by default 100 clusters,
-//! 3,000 apps and 600 namespaces. Deterministic (fixed seed), so figures are comparable.
+//! 3,000 apps and 600 namespaces, as dense as real fleets get: each cluster references about
+//! 900 apps and 200 namespaces. Deterministic (fixed seed), so figures are comparable.
 //!
 //! `cargo run --release --example gen_fleet -- DIR [CLUSTERS APPS NAMESPACES]`
 
@@ -169,8 +170,11 @@ fn main() -> io::Result<()> {
         )?;
     }
 
-    // Apps: 30 baseline apps in apps/common; every other app runs in 1 to 10 clusters, a
-    // fifth of them through an overlay per cluster.
+    // Apps: 30 baseline apps in apps/common; every other app runs in 26 to 32 of the 32
+    // clusters its namespace is imported by (a window of consecutive clusters), a fifth of them
+    // through an overlay per cluster.
+    let window = 32.min(n_clusters);
+    let windows: Vec<usize> = own.iter().map(|_| rng.below(n_clusters)).collect();
     let apps: Vec<String> = (0..n_apps).map(|i| format!("app-{i:04}")).collect();
     let baseline = 30.min(n_apps);
     let mut app_lists: Vec<Vec<String>> = vec![vec!["../../../apps/common".into()]; n_clusters];
@@ -192,8 +196,22 @@ fn main() -> io::Result<()> {
             continue;
         }
         let with_overlays = rng.below(5) == 0;
-        let count = 1 + rng.below(10);
-        let mut chosen: Vec<usize> = (0..count).map(|_| rng.below(n_clusters)).collect();
+        let count = window - rng.below(7).min(window.saturating_sub(1));
+        let mut chosen: Vec<usize> = match own_ns {
+            Some(n) => {
+                // `count` distinct clusters of the namespace's window (a partial shuffle).
+                let mut offsets: Vec<usize> = (0..window).collect();
+                for k in 0..count {
+                    let pick = k + rng.below(window - k);
+                    offsets.swap(k, pick);
+                }
+                offsets[..count]
+                    .iter()
+                    .map(|o| (windows[n] + o) % n_clusters)
+                    .collect()
+            }
+            None => (0..count).map(|_| rng.below(n_clusters)).collect(),
+        };
         chosen.sort();
         chosen.dedup();
         for c in chosen {
@@ -257,7 +275,7 @@ fn main() -> io::Result<()> {
             infra.push(format!("../../../{ns_dir}/{set}"));
         }
         for (n, ns) in own.iter().enumerate() {
-            if needed[c][n] || rng.below(20) == 0 {
+            if needed[c][n] {
                 infra.push(format!("../../../{ns_dir}/{ns}"));
             }
         }
@@ -273,8 +291,10 @@ fn main() -> io::Result<()> {
         )?;
     }
     let references: usize = app_lists.iter().map(Vec::len).sum();
+    let namespace_references: usize = needed.iter().flatten().filter(|n| **n).count();
     eprintln!(
-        "wrote {} clusters, {} apps, {} namespaces ({references} app references) to {}",
+        "wrote {} clusters, {} apps, {} namespaces ({references} app references, \
+         {namespace_references} own-directory namespace references) to {}",
         n_clusters,
         n_apps,
         common.len() + sets.len() * 10 + own.len(),
