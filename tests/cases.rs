@@ -207,11 +207,17 @@ fn run_case(case: &Path) -> Result<(), String> {
         }
     }
 
+    // Each repository's HEAD before the run: none where there is no commit yet.
     let bases: Vec<(PathBuf, String)> = repositories(&work)
         .into_iter()
-        .map(|repo| {
-            let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
-            (repo, head.trim().to_string())
+        .filter_map(|repo| {
+            let mut cmd = Process::new("git");
+            cmd.current_dir(&repo)
+                .args(["rev-parse", "--verify", "-q", "HEAD"]);
+            sandbox.isolate_process(&mut cmd);
+            let out = cmd.output().unwrap();
+            let head = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            out.status.success().then_some((repo, head))
         })
         .collect();
     let before = (repo_state(&work), tree(&outside));
