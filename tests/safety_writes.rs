@@ -1,8 +1,7 @@
 //! Writes stay inside the repository and commits hold exactly the change: planted links at the
 //! temporaries' names, a full disk, where a `--pr-body` is written (its refusals are golden
-//! cases under `tests/cases/promote/pr-body-*`), a `.git`
-//! that is a link to another checkout, a plan made from uncommitted text, and git's line-ending
-//! filters.
+//! cases under `tests/cases/promote/pr-body-*`), a `.git` that is a link to another checkout,
+//! a plan made from uncommitted text, and git's line-ending filters.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
 
