@@ -21,11 +21,13 @@
 //!             it is rendered with `kubectl kustomize` (make an empty out/ and bless to fill it)
 //! ```
 //!
-//! A run that fails (non-zero code), and a dry run, must leave the repository (files, index, refs, HEAD) and
-//! the outside directory byte for byte as they were, and no lock behind.
+//! A run that fails (non-zero code), and a dry run, must leave the repository (files, index,
+//! refs, HEAD) and the outside directory byte for byte as they were, and no lock behind.
 //!
-//! `SNAPSHOTS=overwrite cargo test --test cases` rewrites `code`, `stdout`, `stderr`, `git` and
-//! `out/` from today's binary; read the diff before committing it.
+//! Each command's cases are one test (`cargo test --test cases -- promote`); a failure lists
+//! every case that differs. `SNAPSHOTS=overwrite cargo test --test cases` rewrites `code`,
+//! `stdout`, `stderr`, `git` and `out/` from today's binary; read the diff before committing
+//! it.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
 
 mod common;
