@@ -392,24 +392,3 @@ fn images_inside_the_reference_grammar_are_written() {
         );
     }
 }
-
-#[test]
-fn ports_are_bounded_by_clap() {
-    let fleet = Fleet::new();
-    for flag in ["--port", "--service-port"] {
-        let mut args: Vec<String> = add_app(&["--image", "nginx"])
-            .into_iter()
-            .filter(|a| a != "--port" && a != "80")
-            .collect();
-        args.extend([flag.to_string(), "65536".to_string()]);
-        let before = repo_state(&fleet.repo);
-        let (code, stdout, stderr) = fleet.run(&strs(&args));
-        assert_eq!(code, Some(2), "{stderr}");
-        assert!(stdout.is_empty());
-        assert!(
-            stderr.contains("65536 is not in 0..=65535"),
-            "{flag}: {stderr}"
-        );
-        assert!(repo_state(&fleet.repo) == before);
-    }
-}

@@ -1,7 +1,7 @@
 //! Writes stay inside the repository and commits hold exactly the change: planted links at the
-//! temporaries' names, a full disk, `--pr-body` pointed at the repository's own files, a `.git`
-//! that is a link to another checkout, a plan made from uncommitted text, and git's line-ending
-//! filters.
+//! temporaries' names, a full disk, where a `--pr-body` is written (its refusals are golden
+//! cases under `tests/cases/promote/pr-body-*`), a `.git` that is a link to another checkout,
+//! a plan made from uncommitted text, and git's line-ending filters.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
 
@@ -91,57 +91,6 @@ fn a_write_that_fails_for_lack_of_space_leaves_no_temporary() {
     assert_eq!(repo_state(&repo), before);
     assert!(!repo.join(".git/fluxfleet").exists());
     assert!(!repo.join(".git/index.lock").exists());
-}
-
-#[test]
-fn a_pr_body_inside_git_or_in_a_missing_directory_is_refused_before_anything() {
-    let sandbox = Sandbox::new();
-    let repo = seed(&sandbox);
-    let before = repo_state(&repo);
-    let cases = [
-        (
-            ".git/HEAD",
-            "--pr-body .git/HEAD: refusing to write inside a git directory",
-        ),
-        (
-            ".git/x.md",
-            "--pr-body .git/x.md: refusing to write inside a git directory",
-        ),
-        (
-            "/no/dir/x.md",
-            "--pr-body /no/dir/x.md: its directory does not exist",
-        ),
-        ("clusters", "--pr-body clusters: not a regular file"),
-        (LIST, "the change itself writes this file"),
-    ];
-    for (given, says) in cases {
-        let out = sandbox
-            .fluxfleet(&repo)
-            .args(["promote", "foo-app", "--to", "dev", "--pr-body", given])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{given}: {stderr}");
-        assert!(stderr.contains(says), "{given}: {stderr}");
-        assert!(stderr.contains("nothing was written"), "{given}: {stderr}");
-        assert_eq!(repo_state(&repo), before, "{given} left a trace");
-    }
-    // Through a link into the git directory.
-    std::os::unix::fs::symlink(repo.join(".git"), sandbox.work().join("gitlink")).unwrap();
-    let out = sandbox
-        .fluxfleet(&repo)
-        .args([
-            "promote",
-            "foo-app",
-            "--to",
-            "dev",
-            "--pr-body",
-            "../gitlink/HEAD",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(repo_state(&repo), before);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Golden cases for the YAML editor: each `tests/cases/yaml/<case>/` holds `in.yaml`, an `op`
-//! line, and either `out.yaml` (the exact expected bytes) or `error.txt` (a substring of the
-//! expected error, `path:line:col: message`).
+//! line, and either `out.yaml` (the exact expected bytes) or `error.txt` (the whole expected
+//! error, `path:line:col: message`; `SNAPSHOTS=overwrite` rewrites it).
 //!
 //! Ops: `add KEY REF`, `remove KEY REF`, `replace KEY OLD NEW`, `set DOTTED.PATH VALUE`, each
 //! optionally prefixed by `error`.
@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use fluxfleet::yaml::{set_scalar, Kustomization, YamlError};
+use snapbox::{Assert, Data};
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/yaml")
@@ -43,11 +44,14 @@ fn check(case: &Path) -> Result<(), String> {
     };
     let result = run(op, &input);
     if expect_error {
-        let want = fs::read_to_string(case.join("error.txt")).map_err(|e| format!("{e}"))?;
-        let want = want.trim_end_matches('\n');
         return match result {
-            Err(e) if e.to_string().contains(want) => Ok(()),
-            Err(e) => Err(format!("error\n  {e}\ndoes not contain\n  {want}")),
+            Err(e) => {
+                let want = Data::read_from(&case.join("error.txt"), None).raw();
+                Assert::new()
+                    .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+                    .try_eq(Some(&"error"), Data::text(format!("{e}\n")), want)
+                    .map_err(|e| e.to_string())
+            }
             Ok((out, _)) => Err(format!(
                 "expected an error, got\n{}",
                 String::from_utf8_lossy(&out)

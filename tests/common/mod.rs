@@ -238,9 +238,10 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Asserts that `actual` holds exactly the files of the golden directory `expected`, byte for
-/// byte. With `FLUXFLEET_BLESS=1` the golden directory is rewritten instead.
+/// byte. With `SNAPSHOTS=overwrite` (snapbox's bless mode, for every golden file) the golden
+/// directory is rewritten instead.
 pub fn assert_tree_matches(expected: &Path, actual: &Path) {
-    if std::env::var_os("FLUXFLEET_BLESS").is_some() {
+    if blessing() {
         let _ = fs::remove_dir_all(expected);
         for (path, bytes) in tree(actual) {
             let target = expected.join(&path);
@@ -260,6 +261,11 @@ pub fn assert_tree_matches(expected: &Path, actual: &Path) {
             "{path} differs from the golden file"
         );
     }
+}
+
+/// True when golden files are to be rewritten from today's output: `SNAPSHOTS=overwrite`.
+pub fn blessing() -> bool {
+    std::env::var_os("SNAPSHOTS").is_some_and(|v| v == "overwrite")
 }
 
 /// A snapshot of everything a refused command must leave alone: files, index, refs and HEAD.
