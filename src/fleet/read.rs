@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use memchr::memmem::Finder;
 use memchr::{memchr, memchr2, memchr3, memchr_iter};
 
-use super::doc::{self, Node};
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
 use super::root::{Entries, FileId, Kind, OutsideLink, Root};
 use crate::error::{Error, Result};
+use crate::yaml::{self, Document, Purpose};
 
 /// Reads files below one root, shared by the threads that read clusters, apps and sets.
 /// Nothing outside the root is read ([`Root`]).
@@ -91,9 +91,9 @@ impl Reader {
     }
 
     /// The parsed documents of a file; `None` when there is no such file.
-    pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Node>>> {
+    pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Document>>> {
         Ok(self
-            .passing(rel, |text| Ok(doc::parse(rel, text)?))?
+            .passing(rel, |text| Ok(yaml::parse(rel, text, Purpose::Read)?))?
             .map(|(docs, _)| docs))
     }
 
@@ -103,9 +103,9 @@ impl Reader {
         &self,
         rel: &Path,
         wanted: impl FnOnce(&str) -> bool,
-    ) -> Result<Option<Option<Vec<Node>>>> {
+    ) -> Result<Option<Option<Vec<Document>>>> {
         let docs = self.passing(rel, |text| match wanted(text) {
-            true => Ok(Some(doc::parse(rel, text)?)),
+            true => Ok(Some(yaml::parse(rel, text, Purpose::Read)?)),
             false => Ok(None),
         })?;
         Ok(docs.map(|(docs, _)| docs))
@@ -144,7 +144,7 @@ impl Reader {
                 Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(Error::io(rel, e)),
             };
-            Ok(Some((f(doc::decode(rel, bytes)?)?, id)))
+            Ok(Some((f(yaml::decode(rel, bytes)?)?, id)))
         })
     }
 
@@ -157,7 +157,8 @@ impl Reader {
     pub fn list_and_id(&self, dir: &Path) -> Result<Option<(ListFile, FileId)>> {
         for (i, name) in KUSTOMIZATION_NAMES.iter().enumerate() {
             let path = dir.join(name);
-            let Some((docs, id)) = self.passing(&path, |text| Ok(doc::parse(&path, text)?))? else {
+            let parse = |text: &str| Ok(yaml::parse(&path, text, Purpose::Read)?);
+            let Some((docs, id)) = self.passing(&path, parse)? else {
                 continue;
             };
             self.note_doubles(dir, i);

@@ -10,8 +10,9 @@ use std::path::Path;
 
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::document::{error_at, Kind, Node};
 use super::lines::{is_blank_or_comment, usual_ending, Lines};
+use super::node::{Kind, Node};
+use super::parse::error_at;
 use super::quote::{self, Quote};
 use super::splice::Splice;
 use super::YamlError;
@@ -72,7 +73,7 @@ impl<'a> ListView<'a> {
         let Kind::Map { pairs, .. } = &root.kind else {
             return Err(err(root.start, "the top level is not a mapping".into()));
         };
-        let Some((key_node, value)) = pairs.iter().find(|(k, _)| k.scalar() == Some(key)) else {
+        let Some((key_node, value)) = pairs.iter().find(|(k, _)| k.as_str() == Some(key)) else {
             return Ok(ListView {
                 lines,
                 root,
@@ -563,7 +564,7 @@ fn layout(lines: &Lines<'_>, root: &Node, skip_key: &str) -> Layout {
     let top = match &root.kind {
         Kind::Map { pairs, .. } => pairs
             .iter()
-            .filter(|(k, _)| k.scalar() != Some(skip_key))
+            .filter(|(k, _)| k.as_str() != Some(skip_key))
             .find_map(|(k, v)| of(lines, k, v)),
         _ => None,
     };
