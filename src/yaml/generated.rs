@@ -167,7 +167,7 @@ fn unique_keys(path: &Path, lines: &Lines<'_>, node: &Node) -> Result<(), YamlEr
         Kind::Seq { items, .. } => items
             .iter()
             .try_for_each(|item| unique_keys(path, lines, item)),
-        Kind::Scalar { .. } | Kind::Alias => Ok(()),
+        Kind::Scalar { .. } | Kind::Alias(_) => Ok(()),
     }
 }
 

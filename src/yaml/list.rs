@@ -106,7 +106,7 @@ impl<'a> ListView<'a> {
                 };
                 (form, &items[..])
             }
-            Kind::Alias => {
+            Kind::Alias(_) => {
                 return Err(err(
                     value.start,
                     format!("`{key}` is an alias; write the list itself here"),
@@ -410,8 +410,10 @@ fn item(
 ) -> Result<Item, YamlError> {
     let err = |message: String| error_at(path, lines, node.start, message);
     let (value, style, end) = match &node.kind {
-        Kind::Scalar { value, style, end } => (value, *style, *end),
-        Kind::Alias => {
+        Kind::Scalar {
+            value, style, end, ..
+        } => (value, *style, *end),
+        Kind::Alias(_) => {
             return Err(err(format!(
                 "an entry of `{key}` is an alias; write the reference itself"
             )))
@@ -507,7 +509,7 @@ fn ends_with_block_scalar(node: &Node) -> bool {
         }
         Kind::Seq { items, .. } => items.last().is_some_and(ends_with_block_scalar),
         Kind::Map { pairs, .. } => pairs.last().is_some_and(|(_, v)| ends_with_block_scalar(v)),
-        Kind::Alias => false,
+        Kind::Alias(_) => false,
     }
 }
 

@@ -18,6 +18,7 @@ mod plain;
 mod quote;
 mod scalar;
 mod splice;
+mod value;
 
 pub use error::YamlError;
 pub use generated::{check as check_generated, Expected};
@@ -26,3 +27,4 @@ pub(crate) use node::{Document, Kind, Node};
 pub(crate) use parse::{decode, parse, Purpose};
 pub use quote::scalar as quote_scalar;
 pub use scalar::{scalar_at, set_scalar};
+pub(crate) use value::values;

@@ -18,6 +18,8 @@ pub(crate) struct Node {
     pub(crate) start: usize,
     /// The 1-based line of `start`.
     pub(crate) line: usize,
+    /// The id of the node's anchor (`&name`), unique over the text; 0 for none.
+    pub(crate) anchor: u32,
     /// Whether the node is inside a flow collection (or is one).
     pub(crate) in_flow: bool,
 }
@@ -31,6 +33,7 @@ pub(crate) enum Kind {
         /// Byte offset just past the scalar (closing quote included); `None` for empty, block
         /// and multi-line plain scalars.
         end: Option<usize>,
+        tag: Tag,
     },
     Seq {
         flow: bool,
@@ -45,8 +48,22 @@ pub(crate) enum Kind {
         /// Like `Seq::end`, for `}`.
         end: usize,
     },
-    /// `*name`. Nothing the fleet reads or edits is written through one.
-    Alias,
+    /// `*name`, with the id of the anchor it names. Nothing the fleet reads or edits is written
+    /// through one.
+    Alias(u32),
+}
+
+/// A scalar's tag, as far as it types the value ([`super::value`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tag {
+    None,
+    /// `!!bool`, `!!int`, `!!float`, `!!null`.
+    Bool,
+    Int,
+    Float,
+    Null,
+    /// Any other tag: the value is a string.
+    Other,
 }
 
 /// A value with positions stripped, to check that an edit left a node's meaning alone.
@@ -139,7 +156,7 @@ impl Node {
             Kind::Scalar { .. } => "a string",
             Kind::Seq { .. } => "a list",
             Kind::Map { .. } => "a mapping",
-            Kind::Alias => "an alias",
+            Kind::Alias(_) => "an alias",
         }
     }
 
@@ -153,7 +170,7 @@ impl Node {
             Kind::Map { pairs, .. } => {
                 Shape::Map(pairs.iter().map(|(k, v)| (k.shape(), v.shape())).collect())
             }
-            Kind::Alias => Shape::Alias,
+            Kind::Alias(_) => Shape::Alias,
         }
     }
 }

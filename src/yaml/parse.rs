@@ -7,11 +7,11 @@
 
 use std::path::Path;
 
-use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::TScalarStyle;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag as EventTag};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use super::lines::Lines;
-use super::node::{Document, Kind, Node};
+use super::node::{Document, Kind, Node, Tag};
 use super::YamlError;
 
 /// Deeper nesting is refused for an edit: kustomizations are shallow, and a bound keeps edits
@@ -25,7 +25,11 @@ pub(crate) enum Purpose {
     /// text as given, mark included.
     Read,
     /// Editing the text: tab indentation and nesting deeper than [`MAX_DEPTH`] are refused too.
+    /// The caller strips a byte order mark, and anchors are known to the end of the text.
     Edit,
+    /// Typing values as yaml-rust2's `YamlLoader` does ([`super::values`]): what it accepts,
+    /// byte order mark included.
+    Load,
 }
 
 /// Parses every document of `text`. `path` only labels errors. To read, a leading byte order
@@ -88,10 +92,13 @@ pub(crate) fn parse_events(
     // An edit's caller keeps the mark out of the text itself, as its offsets are the text's.
     let body = match purpose {
         Purpose::Read => text.strip_prefix('\u{feff}').unwrap_or(text),
-        Purpose::Edit => text,
+        Purpose::Edit | Purpose::Load => text,
     };
     let mut builder = Builder {
-        parser: Parser::new_from_str(body),
+        events: match purpose {
+            Purpose::Edit => Events::Stream(Box::new(Parser::new_from_str(body))),
+            Purpose::Read | Purpose::Load => Events::Loaded(Vec::new().into_iter()),
+        },
         lines: Lines::new(body),
         path,
         text,
@@ -99,6 +106,15 @@ pub(crate) fn parse_events(
         flow_depth: 0,
         open: Vec::new(),
     };
+    if purpose != Purpose::Edit {
+        // `Parser::load`, as the reader and `YamlLoader` have always read: it forgets anchors
+        // at each document's end, where taking events one by one does not.
+        let mut loaded = Loaded(Vec::new());
+        if let Err(e) = Parser::new_from_str(body).load(&mut loaded, true) {
+            return Err(builder.scan_error(&e));
+        }
+        builder.events = Events::Loaded(loaded.0.into_iter());
+    }
     let mut documents = Vec::new();
     loop {
         let (event, offset, _) = builder.next()?;
@@ -122,10 +138,28 @@ pub(crate) fn parse_events(
     }
 }
 
+/// Where a builder's events come from.
+enum Events<'a> {
+    /// Taken one by one from the parser.
+    Stream(Box<Parser<std::str::Chars<'a>>>),
+    /// Loaded beforehand, each with its marker's line and column.
+    Loaded(std::vec::IntoIter<(Event, usize, usize)>),
+}
+
+/// The events of a whole stream, as `Parser::load` gives them.
+struct Loaded(Vec<(Event, usize, usize)>);
+
+impl MarkedEventReceiver for Loaded {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        self.0.push((event, mark.line(), mark.col()));
+    }
+}
+
 /// A collection whose end event has not come yet.
 struct Open {
     start: usize,
     line: usize,
+    anchor: u32,
     flow: bool,
     in_flow: bool,
     body: Body,
@@ -138,7 +172,7 @@ enum Body {
 }
 
 struct Builder<'a> {
-    parser: Parser<std::str::Chars<'a>>,
+    events: Events<'a>,
     /// The text after any byte order mark.
     lines: Lines<'a>,
     path: &'a Path,
@@ -154,25 +188,31 @@ struct Builder<'a> {
 impl Builder<'_> {
     /// The next event, its byte offset and its line.
     fn next(&mut self) -> Result<(Event, usize, usize), YamlError> {
-        match self.parser.next_token() {
-            Ok((event, mark)) => Ok((
-                event,
-                self.lines.offset(mark.line(), mark.col()),
-                mark.line(),
-            )),
-            Err(e) => {
-                let mark = e.marker();
-                let message = format!("invalid YAML: {}", e.info());
-                Err(match self.purpose {
-                    // yaml-rust2 counts lines from 1 but columns from 0.
-                    Purpose::Read => {
-                        YamlError::at(self.path, self.text, mark.line(), mark.col() + 1, message)
-                    }
-                    Purpose::Edit => {
-                        let offset = self.lines.offset(mark.line(), mark.col());
-                        self.error(offset, message)
-                    }
-                })
+        let next = match &mut self.events {
+            Events::Stream(parser) => parser
+                .next_token()
+                .map(|(event, mark)| (event, mark.line(), mark.col())),
+            // `load` ends with the stream's end, after which nothing is asked.
+            Events::Loaded(events) => Ok(events.next().unwrap_or((Event::StreamEnd, 0, 0))),
+        };
+        match next {
+            Ok((event, line, col)) => Ok((event, self.lines.offset(line, col), line)),
+            Err(e) => Err(self.scan_error(&e)),
+        }
+    }
+
+    /// yaml-rust2's own error, where it says.
+    fn scan_error(&self, e: &ScanError) -> YamlError {
+        let mark = e.marker();
+        let message = format!("invalid YAML: {}", e.info());
+        match self.purpose {
+            // yaml-rust2 counts lines from 1 but columns from 0.
+            Purpose::Read | Purpose::Load => {
+                YamlError::at(self.path, self.text, mark.line(), mark.col() + 1, message)
+            }
+            Purpose::Edit => {
+                let offset = self.lines.offset(mark.line(), mark.col());
+                self.error(offset, message)
             }
         }
     }
@@ -229,34 +269,44 @@ impl Builder<'_> {
         }
         let text = self.lines.text();
         let in_flow = self.flow_depth > 0;
-        let (body, flow) = match event {
-            Event::Scalar(value, style, _, _) => {
+        let (body, flow, anchor) = match event {
+            Event::Scalar(value, style, anchor, tag) => {
                 self.check_indentation(offset)?;
                 let end = scalar_end(text, offset, &value, style);
-                let kind = Kind::Scalar { value, style, end };
+                let tag = tag.as_ref().map_or(Tag::None, typing);
+                let kind = Kind::Scalar {
+                    value,
+                    style,
+                    end,
+                    tag,
+                };
                 return Ok(Some(Node {
                     kind,
                     start: offset,
                     line,
+                    anchor: id(anchor),
                     in_flow,
                 }));
             }
-            Event::Alias(_) => {
+            Event::Alias(anchor) => {
                 return Ok(Some(Node {
-                    kind: Kind::Alias,
+                    kind: Kind::Alias(id(anchor)),
                     start: offset,
                     line,
+                    anchor: 0,
                     in_flow,
                 }))
             }
-            Event::SequenceStart(_, _) => (
+            Event::SequenceStart(anchor, _) => (
                 Body::Seq(Vec::new()),
                 text.get(offset..).is_some_and(|t| t.starts_with('[')),
+                anchor,
             ),
             // A block mapping's marker sits at its first `:`, a flow mapping's at `{`.
-            Event::MappingStart(_, _) => (
+            Event::MappingStart(anchor, _) => (
                 Body::Map(Vec::new(), None),
                 text.get(offset..).is_some_and(|t| t.starts_with('{')),
+                anchor,
             ),
             _ => return Err(self.error(offset, "unexpected YAML event")),
         };
@@ -268,6 +318,7 @@ impl Builder<'_> {
         self.open.push(Open {
             start: offset,
             line,
+            anchor: id(anchor),
             flow,
             in_flow: in_flow || flow,
             body,
@@ -280,6 +331,7 @@ impl Builder<'_> {
         let Open {
             start,
             line,
+            anchor,
             flow,
             in_flow,
             body,
@@ -298,6 +350,7 @@ impl Builder<'_> {
             kind,
             start,
             line,
+            anchor,
             in_flow,
         })
     }
@@ -305,7 +358,7 @@ impl Builder<'_> {
     /// For an edit, refuses a tab in the indentation of a line where a block node starts: YAML
     /// forbids it, and yaml-rust2 lets some through (spaces then a tab).
     fn check_indentation(&self, offset: usize) -> Result<(), YamlError> {
-        if self.flow_depth > 0 || self.purpose == Purpose::Read {
+        if self.flow_depth > 0 || self.purpose != Purpose::Edit {
             return Ok(());
         }
         let line = self.lines.line_of(offset);
@@ -321,6 +374,25 @@ impl Builder<'_> {
             )),
             None => Ok(()),
         }
+    }
+}
+
+/// An anchor's id as a node keeps it; no text holds four billion anchors.
+fn id(anchor: usize) -> u32 {
+    u32::try_from(anchor).unwrap_or(u32::MAX)
+}
+
+/// What a scalar's tag means for its type, as `YamlLoader` reads it.
+fn typing(tag: &EventTag) -> Tag {
+    if tag.handle != "tag:yaml.org,2002:" {
+        return Tag::Other;
+    }
+    match tag.suffix.as_str() {
+        "bool" => Tag::Bool,
+        "int" => Tag::Int,
+        "float" => Tag::Float,
+        "null" => Tag::Null,
+        _ => Tag::Other,
     }
 }
 

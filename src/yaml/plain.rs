@@ -14,7 +14,7 @@
 
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::node::{Document, Kind, Node};
+use super::node::{Document, Kind, Node, Tag};
 use super::parse::MAX_DEPTH;
 
 /// Longer lines go to the full parser (YAML limits implicit keys to 1024 characters).
@@ -198,6 +198,7 @@ impl Parser<'_> {
             },
             start,
             line: first.no,
+            anchor: 0,
             in_flow: false,
         })
     }
@@ -225,9 +226,11 @@ impl Parser<'_> {
                     value: key.to_string(),
                     style: TScalarStyle::Plain,
                     end: Some(line.at + key.len()),
+                    tag: Tag::None,
                 },
                 start: line.at,
                 line: line.no,
+                anchor: 0,
                 in_flow: false,
             };
             let content = rest.trim_start_matches(' ');
@@ -259,6 +262,7 @@ impl Parser<'_> {
             },
             start: first.at,
             line: first.no,
+            anchor: 0,
             in_flow: false,
         })
     }
@@ -343,13 +347,15 @@ fn scalar(text: &str, line: usize, at: usize) -> Option<Node> {
             value: value.to_string(),
             style,
             end: Some(at + written),
+            tag: Tag::None,
         },
         start: at,
         line,
+        anchor: 0,
         in_flow: false,
     })
 }
 
 #[cfg(test)]
 #[path = "plain_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -171,7 +171,7 @@ fn render(g: &Gen, indent: usize, out: &mut Vec<String>) {
 }
 
 /// Documents, blank and comment lines after some lines, and one optional edit anywhere.
-fn text() -> impl Strategy<Value = String> {
+pub(in crate::yaml) fn text() -> impl Strategy<Value = String> {
     (
         prop::collection::vec(gen(), 1..3),
         any::<bool>(),

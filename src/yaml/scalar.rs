@@ -38,6 +38,7 @@ pub fn set_scalar(
         value: old,
         style,
         end,
+        ..
     } = &node.kind
     else {
         return Err(refuse(format!(
