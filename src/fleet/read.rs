@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use memchr::memmem::Finder;
-use memchr::{memchr, memchr2, memchr3, memchr_iter};
 
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
 use super::root::{Entries, FileId, Kind, OutsideLink, Root};
@@ -312,64 +311,13 @@ pub(crate) fn holds_any(needles: &[Finder], text: &str) -> bool {
 /// True unless every line of a kustomization is plainly a key or a list entry that resolves
 /// outside `tree`. Anything unusual (flow style, anchors, block scalars) counts as reaching in,
 /// so the caller parses the file.
-///
-/// This runs over every line of every list of a large fleet for each `where`, so it works on
-/// bytes, line by line, without allocating.
 fn reaches_into(text: &str, dir: &Path, tree: &Path) -> bool {
     let (Some(dir), Some(tree)) = (dir.to_str(), tree.to_str()) else {
         return true;
     };
     let within = Within::new(dir, tree);
-    let bytes = text.as_bytes();
-    // Most lists hold no unusual byte and no comment at all; three vector searches of the whole
-    // text spare looking at each byte of each line for them.
-    let unusual = memchr3(b'[', b'{', b'&', bytes).is_some()
-        || memchr3(b'*', b'|', b'>', bytes).is_some()
-        || memchr2(b'"', b'\'', bytes).is_some();
-    let comments = memchr(b'#', bytes).is_some();
-    let mut start = 0;
-    for end in memchr_iter(b'\n', bytes).chain([bytes.len()]) {
-        let line = text[start..end].trim_ascii();
-        start = end + 1;
-        if line.is_empty() || line.starts_with('#') || line == "---" {
-            continue;
-        }
-        if unusual && line.bytes().any(|b| UNUSUAL[usize::from(b)]) {
-            return true;
-        }
-        if let Some(item) = line.strip_prefix("- ") {
-            // Up to the first ` #`.
-            let item = match comments {
-                true => item.find(" #").map_or(item, |at| &item[..at]),
-                false => item,
-            };
-            if within.inside(item.trim_ascii()) {
-                return true;
-            }
-            continue;
-        }
-        let key = line.split(':').next().unwrap_or_default();
-        let mapped = line.ends_with(':') || line.contains(": ");
-        if !mapped || key.contains(' ') {
-            return true;
-        }
-    }
-    false
+    yaml::any_plain_entry(text, |item| within.inside(item))
 }
-
-/// Bytes that make a line more than a plain key or list entry.
-const UNUSUAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = matches!(
-            i as u8,
-            b'[' | b'{' | b'&' | b'*' | b'|' | b'>' | b'"' | b'\''
-        );
-        i += 1;
-    }
-    table
-};
 
 /// Whether list entries written in `dir` resolve inside cluster tree `tree` (both
 /// repository-relative, `/`-separated).

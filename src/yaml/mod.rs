@@ -25,6 +25,7 @@ pub use generated::{check as check_generated, Expected};
 pub use kustomization::{Entry, Kustomization};
 pub(crate) use node::{Document, Kind, Node};
 pub(crate) use parse::{decode, parse, Purpose};
+pub(crate) use plain::any_plain_entry;
 pub use quote::scalar as quote_scalar;
 pub use scalar::{scalar_at, set_scalar};
 pub(crate) use value::values;

@@ -11,7 +11,11 @@
 //! Where it answers, the documents are the ones yaml-rust2's events build, positions included:
 //! the tests (`plain_tests.rs`) compare the two on generated documents and on every file of the
 //! shared corpus.
+//!
+//! [`any_plain_entry`] goes further still for `where NAME`: it scans a kustomization's list
+//! entries without building anything, and sends whatever is not plain to the parse.
 
+use memchr::{memchr, memchr2, memchr3, memchr_iter};
 use yaml_rust2::scanner::TScalarStyle;
 
 use super::node::{Document, Kind, Node, Tag};
@@ -267,6 +271,65 @@ impl Parser<'_> {
         })
     }
 }
+
+/// Scans the lines of a kustomization without parsing it, for a reader that only needs to know
+/// whether some entry matters: true as soon as `wanted` holds for a `- ` entry (its text before
+/// any comment, trimmed), or a line is more than plainly a key or an entry (flow style, anchors,
+/// block scalars, quotes), which only a parse can tell.
+///
+/// This runs over every line of every list of a large fleet for each `where`, so it works on
+/// bytes, line by line, without allocating.
+pub(crate) fn any_plain_entry(text: &str, mut wanted: impl FnMut(&str) -> bool) -> bool {
+    let bytes = text.as_bytes();
+    // Most lists hold no unusual byte and no comment at all; three vector searches of the whole
+    // text spare looking at each byte of each line for them.
+    let unusual = memchr3(b'[', b'{', b'&', bytes).is_some()
+        || memchr3(b'*', b'|', b'>', bytes).is_some()
+        || memchr2(b'"', b'\'', bytes).is_some();
+    let comments = memchr(b'#', bytes).is_some();
+    let mut start = 0;
+    for end in memchr_iter(b'\n', bytes).chain([bytes.len()]) {
+        let line = text[start..end].trim_ascii();
+        start = end + 1;
+        if line.is_empty() || line.starts_with('#') || line == "---" {
+            continue;
+        }
+        if unusual && line.bytes().any(|b| UNUSUAL[usize::from(b)]) {
+            return true;
+        }
+        if let Some(item) = line.strip_prefix("- ") {
+            // Up to the first ` #`.
+            let item = match comments {
+                true => item.find(" #").map_or(item, |at| &item[..at]),
+                false => item,
+            };
+            if wanted(item.trim_ascii()) {
+                return true;
+            }
+            continue;
+        }
+        let key = line.split(':').next().unwrap_or_default();
+        let mapped = line.ends_with(':') || line.contains(": ");
+        if !mapped || key.contains(' ') {
+            return true;
+        }
+    }
+    false
+}
+
+/// Bytes that make a line more than a plain key or list entry.
+const UNUSUAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = matches!(
+            i as u8,
+            b'[' | b'{' | b'&' | b'*' | b'|' | b'>' | b'"' | b'\''
+        );
+        i += 1;
+    }
+    table
+};
 
 /// True when `bytes` are printable ASCII and line feeds only.
 fn printable(bytes: &[u8]) -> bool {
