@@ -1,7 +1,11 @@
-//! Everything fluxfleet knows about YAML text: one parse ([`parse`]) into one tree of nodes
-//! that know where they are written ([`Node`]), which the fleet reader reads and every edit
+//! Everything fluxfleet knows about YAML text: one parse (`parse`) into one tree of nodes
+//! that know where they are written (`Node`), which the fleet reader reads and every edit
 //! splices; and the comment-preserving edits themselves, which change the text and never
 //! re-serialise it.
+//!
+//! The parse takes a plain block file through a line parser (`plain`) and anything else, and
+//! every error, through yaml-rust2's event parser; the tests hold the two equal. `values`
+//! types a parsed text as yaml-rust2's loader would, for planners that compare meanings.
 //!
 //! [`Kustomization`] edits the reference lists of a kustomization file; [`set_scalar`] and
 //! [`scalar_at`] change or read one scalar of any YAML file; [`check_generated`] checks a file
