@@ -486,6 +486,16 @@ mod tests {
     }
 
     #[test]
+    fn a_read_forgets_anchors_between_documents_and_an_edit_does_not() {
+        // As `Parser::load` (the reader, `YamlLoader`) and `next_token` (the editor) always did.
+        let text = "a: &x 1\n---\nb: *x\n";
+        let err = parse(Path::new("k.yaml"), text, Purpose::Read).unwrap_err();
+        assert_eq!((err.line, err.col), (3, 4), "{err}");
+        assert!(parse(Path::new("k.yaml"), text, Purpose::Load).is_err());
+        assert!(parse(Path::new("k.yaml"), text, Purpose::Edit).is_ok());
+    }
+
+    #[test]
     fn keeps_one_based_lines() {
         let text = "a: 1\nresources:\n  - ./x\n  - ../y\n";
         let docs = parse_events(Path::new("k.yaml"), text, Purpose::Read).unwrap();
