@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::doc::Node;
 use super::read::{is_yaml, Reader};
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
 use crate::error::Result;
+use crate::yaml::Node;
 
 /// The directory of baseline apps every cluster imports.
 pub const COMMON_APPS: &str = "apps/common";
@@ -136,15 +136,15 @@ impl App {
             let Some(docs) = reader.docs(&file)? else {
                 continue;
             };
-            for doc in &docs {
+            for doc in docs.iter().map(|d| &d.root) {
                 if doc.get("kind").and_then(Node::as_str) == Some("Namespace") {
-                    if let Some(name) = doc.path(&["metadata", "name"]).and_then(Node::as_str) {
+                    if let Some(name) = doc.at_path(&["metadata", "name"]).and_then(Node::as_str) {
                         self.own_namespaces.push(name.to_string());
                     }
                 }
                 if self.namespace.is_none() {
                     self.namespace = doc
-                        .path(&["metadata", "namespace"])
+                        .at_path(&["metadata", "namespace"])
                         .and_then(Node::as_str)
                         .map(String::from);
                 }

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::doc::Node;
 use super::reference::Reference;
 use crate::paths;
+use crate::yaml::{Document, Node};
 
 /// One Flux Kustomization object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,20 +37,21 @@ pub struct FluxKustomization {
 
 impl FluxKustomization {
     /// The Flux Kustomizations among the documents of `file`.
-    pub(crate) fn from_docs(file: &Path, docs: &[Node]) -> Vec<FluxKustomization> {
+    pub(crate) fn from_docs(file: &Path, docs: &[Document]) -> Vec<FluxKustomization> {
         docs.iter()
+            .map(|d| &d.root)
             .filter(|d| is_flux_kustomization(d))
             .map(|d| Self::from_doc(file, d))
             .collect()
     }
 
     fn from_doc(file: &Path, doc: &Node) -> FluxKustomization {
-        let text = |keys: &[&str]| doc.path(keys).and_then(Node::as_str).map(String::from);
+        let text = |keys: &[&str]| doc.at_path(keys).and_then(Node::as_str).map(String::from);
         let kind = text(&["spec", "sourceRef", "kind"]).unwrap_or_else(|| "GitRepository".into());
         let source_name = text(&["spec", "sourceRef", "name"]).unwrap_or_default();
         let git = kind == "GitRepository";
         let this_repo = git && source_name == "flux-system";
-        let path = doc.path(&["spec", "path"]).and_then(|node| {
+        let path = doc.at_path(&["spec", "path"]).and_then(|node| {
             let written = node.as_str()?;
             Some(Reference {
                 file: Arc::from(file),
@@ -60,7 +61,7 @@ impl FluxKustomization {
             })
         });
         let depends_on = doc
-            .path(&["spec", "dependsOn"])
+            .at_path(&["spec", "dependsOn"])
             .map(Node::items)
             .unwrap_or_default()
             .iter()

@@ -12,7 +12,6 @@ mod check;
 mod cluster;
 mod cycles;
 mod definition;
-mod doc;
 mod finding;
 mod flux;
 mod lookup;
@@ -22,7 +21,6 @@ mod queries;
 mod read;
 mod reference;
 pub(crate) mod root;
-mod simple;
 mod status;
 
 use std::collections::{HashMap, HashSet};

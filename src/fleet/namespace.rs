@@ -7,11 +7,11 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::doc::Node;
 use super::read::{is_yaml, Reader};
 use super::reference::{ListFile, Reference};
 use super::root::FileId;
 use crate::error::Result;
+use crate::yaml::Node;
 
 /// The directory holding the namespace sets.
 pub const NAMESPACES_DIR: &str = "infrastructure/namespaces";
@@ -167,11 +167,11 @@ fn collect_file(
     let Some(Some(docs)) = reader.docs_if(file, wanted)? else {
         return Ok(());
     };
-    for doc in docs {
+    for doc in docs.iter().map(|d| &d.root) {
         if doc.get("kind").and_then(Node::as_str) != Some("Namespace") {
             continue;
         }
-        if let Some(name) = doc.path(&["metadata", "name"]) {
+        if let Some(name) = doc.at_path(&["metadata", "name"]) {
             if let Some(text) = name.as_str() {
                 found.push((
                     text.to_string(),

@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use memchr::memmem::Finder;
-use memchr::{memchr, memchr2, memchr3, memchr_iter};
 
-use super::doc::{self, Node};
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
 use super::root::{Entries, FileId, Kind, OutsideLink, Root};
 use crate::error::{Error, Result};
+use crate::yaml::{self, Document, Purpose};
 
 /// Reads files below one root, shared by the threads that read clusters, apps and sets.
 /// Nothing outside the root is read ([`Root`]).
@@ -91,9 +90,9 @@ impl Reader {
     }
 
     /// The parsed documents of a file; `None` when there is no such file.
-    pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Node>>> {
+    pub fn docs(&self, rel: &Path) -> Result<Option<Vec<Document>>> {
         Ok(self
-            .passing(rel, |text| Ok(doc::parse(rel, text)?))?
+            .passing(rel, |text| Ok(yaml::parse(rel, text, Purpose::Read)?))?
             .map(|(docs, _)| docs))
     }
 
@@ -103,9 +102,9 @@ impl Reader {
         &self,
         rel: &Path,
         wanted: impl FnOnce(&str) -> bool,
-    ) -> Result<Option<Option<Vec<Node>>>> {
+    ) -> Result<Option<Option<Vec<Document>>>> {
         let docs = self.passing(rel, |text| match wanted(text) {
-            true => Ok(Some(doc::parse(rel, text)?)),
+            true => Ok(Some(yaml::parse(rel, text, Purpose::Read)?)),
             false => Ok(None),
         })?;
         Ok(docs.map(|(docs, _)| docs))
@@ -144,7 +143,7 @@ impl Reader {
                 Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(Error::io(rel, e)),
             };
-            Ok(Some((f(doc::decode(rel, bytes)?)?, id)))
+            Ok(Some((f(yaml::decode(rel, bytes)?)?, id)))
         })
     }
 
@@ -157,7 +156,8 @@ impl Reader {
     pub fn list_and_id(&self, dir: &Path) -> Result<Option<(ListFile, FileId)>> {
         for (i, name) in KUSTOMIZATION_NAMES.iter().enumerate() {
             let path = dir.join(name);
-            let Some((docs, id)) = self.passing(&path, |text| Ok(doc::parse(&path, text)?))? else {
+            let parse = |text: &str| Ok(yaml::parse(&path, text, Purpose::Read)?);
+            let Some((docs, id)) = self.passing(&path, parse)? else {
                 continue;
             };
             self.note_doubles(dir, i);
@@ -311,64 +311,13 @@ pub(crate) fn holds_any(needles: &[Finder], text: &str) -> bool {
 /// True unless every line of a kustomization is plainly a key or a list entry that resolves
 /// outside `tree`. Anything unusual (flow style, anchors, block scalars) counts as reaching in,
 /// so the caller parses the file.
-///
-/// This runs over every line of every list of a large fleet for each `where`, so it works on
-/// bytes, line by line, without allocating.
 fn reaches_into(text: &str, dir: &Path, tree: &Path) -> bool {
     let (Some(dir), Some(tree)) = (dir.to_str(), tree.to_str()) else {
         return true;
     };
     let within = Within::new(dir, tree);
-    let bytes = text.as_bytes();
-    // Most lists hold no unusual byte and no comment at all; three vector searches of the whole
-    // text spare looking at each byte of each line for them.
-    let unusual = memchr3(b'[', b'{', b'&', bytes).is_some()
-        || memchr3(b'*', b'|', b'>', bytes).is_some()
-        || memchr2(b'"', b'\'', bytes).is_some();
-    let comments = memchr(b'#', bytes).is_some();
-    let mut start = 0;
-    for end in memchr_iter(b'\n', bytes).chain([bytes.len()]) {
-        let line = text[start..end].trim_ascii();
-        start = end + 1;
-        if line.is_empty() || line.starts_with('#') || line == "---" {
-            continue;
-        }
-        if unusual && line.bytes().any(|b| UNUSUAL[usize::from(b)]) {
-            return true;
-        }
-        if let Some(item) = line.strip_prefix("- ") {
-            // Up to the first ` #`.
-            let item = match comments {
-                true => item.find(" #").map_or(item, |at| &item[..at]),
-                false => item,
-            };
-            if within.inside(item.trim_ascii()) {
-                return true;
-            }
-            continue;
-        }
-        let key = line.split(':').next().unwrap_or_default();
-        let mapped = line.ends_with(':') || line.contains(": ");
-        if !mapped || key.contains(' ') {
-            return true;
-        }
-    }
-    false
+    yaml::any_plain_entry(text, |item| within.inside(item))
 }
-
-/// Bytes that make a line more than a plain key or list entry.
-const UNUSUAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = matches!(
-            i as u8,
-            b'[' | b'{' | b'&' | b'*' | b'|' | b'>' | b'"' | b'\''
-        );
-        i += 1;
-    }
-    table
-};
 
 /// Whether list entries written in `dir` resolve inside cluster tree `tree` (both
 /// repository-relative, `/`-separated).

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::doc::{Node, Value};
 use crate::paths;
+use crate::yaml::{Document, Kind, Node};
 
 /// One entry of a list: where it is written, the text as written, and what it resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl ListFile {
     }
 
     /// Reads the lists of a parsed kustomization file.
-    pub(crate) fn from_docs(path: &Path, mut docs: Vec<Node>) -> ListFile {
+    pub(crate) fn from_docs(path: &Path, mut docs: Vec<Document>) -> ListFile {
         let mut list = ListFile {
             path: path.to_path_buf(),
             references: Vec::new(),
@@ -93,6 +93,7 @@ impl ListFile {
         // A kustomization is one mapping; extra documents (rare) are ignored like kustomize does.
         let Some(doc) = docs
             .iter_mut()
+            .map(|d| &mut d.root)
             .find(|d| d.get("kind").is_some() || d.get("resources").is_some())
         else {
             return list;
@@ -104,13 +105,13 @@ impl ListFile {
         let dir = paths::to_slash(path.parent().unwrap_or(Path::new("")));
         let file: Arc<Path> = Arc::from(path);
         for key in ["resources", "components", "bases"] {
-            let Some(Value::Seq(items)) = doc.get_mut(key).map(|n| &mut n.value) else {
+            let Some(Kind::Seq { items, .. }) = doc.get_mut(key).map(|n| &mut n.kind) else {
                 continue;
             };
             list.references.reserve(items.len());
             for item in items {
                 // The parsed text is moved, not copied: lists hold tens of thousands of entries.
-                if let Value::Scalar(written) = &mut item.value {
+                if let Kind::Scalar { value: written, .. } = &mut item.kind {
                     let written = std::mem::take(written);
                     list.references
                         .push(Reference::in_dir(file.clone(), &dir, item.line, written));
@@ -131,13 +132,7 @@ impl ListFile {
 
 /// The line of a mapping key.
 pub(crate) fn key_line(map: &Node, key: &str) -> Option<usize> {
-    match &map.value {
-        super::doc::Value::Map(entries) => entries
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(k, _)| k.line),
-        _ => None,
-    }
+    map.key(key).map(|k| k.line)
 }
 
 /// The names of a kustomization file kustomize accepts, in the order it looks for them.
@@ -147,13 +142,13 @@ pub const KUSTOMIZATION_NAMES: [&str; 3] =
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::doc::parse;
+    use crate::yaml::{parse, Purpose};
 
     #[test]
     fn keeps_file_line_and_text_of_each_entry() {
         let path = Path::new("clusters/dev/apps/kustomization.yaml");
         let text = "kind: Kustomization\nresources:\n  - ../../../apps/common\n  - ../../../apps/podinfo/overlays/dev/\n";
-        let list = ListFile::from_docs(path, parse(path, text).unwrap());
+        let list = ListFile::from_docs(path, parse(path, text, Purpose::Read).unwrap());
         assert_eq!(list.resources_line, 2);
         let r = &list.references[1];
         assert_eq!(

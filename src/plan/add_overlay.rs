@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use yaml_rust2::YamlLoader;
 
 use crate::error::{Error, Result};
 use crate::fleet::{App, Fleet, Through};
@@ -289,7 +288,7 @@ fn base_deployment(fleet: &Fleet, app: &App, base: &Path) -> BaseDeployment {
         let Some(text) = fleet.text(&file) else {
             continue;
         };
-        let Ok(docs) = YamlLoader::load_from_str(text) else {
+        let Some(docs) = crate::yaml::values(text) else {
             continue;
         };
         for doc in docs {

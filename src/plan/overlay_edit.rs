@@ -6,11 +6,11 @@
 
 use std::path::Path;
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 use crate::error::{Error, Result};
 use crate::paths::to_slash;
-use crate::yaml::set_scalar;
+use crate::yaml::{set_scalar, values};
 
 /// An overlay kustomization being edited.
 pub struct OverlayEdit<'a> {
@@ -201,8 +201,7 @@ impl<'a> OverlayEdit<'a> {
         } else {
             "\n"
         };
-        let item_value = YamlLoader::load_from_str(item)
-            .ok()
+        let item_value = values(item)
             .and_then(|docs| docs.into_iter().next())
             .and_then(|doc| doc.into_vec())
             .and_then(|mut items| items.pop())
@@ -313,7 +312,7 @@ impl<'a> OverlayEdit<'a> {
 /// The one document of `text` as a mapping, each patch string replaced by its parsed value.
 fn parse_model(text: &str) -> Option<Yaml> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut docs = YamlLoader::load_from_str(body).ok()?;
+    let mut docs = values(body)?;
     if docs.len() != 1 {
         return None;
     }
@@ -334,7 +333,7 @@ fn normalize_patch(mut entry: Yaml) -> Yaml {
     if let Yaml::Hash(fields) = &mut entry {
         let key = Yaml::String("patch".into());
         if let Some(Yaml::String(text)) = fields.get(&key) {
-            if let Ok(mut docs) = YamlLoader::load_from_str(text) {
+            if let Some(mut docs) = values(text) {
                 if docs.len() == 1 {
                     if let Some(doc) = docs.pop() {
                         fields.insert(key, doc);

@@ -151,7 +151,7 @@ pub fn relocate(
 /// The manifest with every label that named the old set (`environment-scope: test-only`)
 /// naming the new scope instead, so the labels keep telling the truth after the move.
 fn relabel(file: &Path, text: &str, old_set: &str, scope: &str) -> Result<String> {
-    let Ok(docs) = yaml_rust2::YamlLoader::load_from_str(text) else {
+    let Some(docs) = crate::yaml::values(text) else {
         return Ok(text.to_string());
     };
     let Some(labels) = docs.first().and_then(|d| d["metadata"]["labels"].as_hash()) else {

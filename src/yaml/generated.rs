@@ -4,8 +4,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::document::{self, error_at, Document, Kind, Node};
 use super::lines::Lines;
+use super::node::{Document, Kind, Node};
+use super::parse::{error_at, parse, Purpose};
 use super::{Kustomization, YamlError};
 
 /// What a generated text must be.
@@ -51,7 +52,7 @@ impl Expected {
 pub fn check(path: &Path, text: &str, expected: Expected) -> Result<(), YamlError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines = Lines::new(body);
-    let documents = document::parse(path, body)?;
+    let documents = parse(path, body, Purpose::Edit)?;
     for document in &documents {
         unique_keys(path, &lines, &document.root)?;
     }
@@ -126,7 +127,7 @@ fn manifest(path: &Path, lines: &Lines<'_>, root: &Node) -> Result<(), YamlError
                 format!("the document has no `{key}`; every object needs apiVersion and kind"),
             ));
         };
-        let problem = match value.scalar() {
+        let problem = match value.as_str() {
             _ if value.is_null() => "empty".to_string(),
             Some("") => "empty".to_string(),
             Some(_) => continue,
@@ -149,7 +150,7 @@ fn unique_keys(path: &Path, lines: &Lines<'_>, node: &Node) -> Result<(), YamlEr
         Kind::Map { pairs, .. } => {
             let mut seen = HashSet::with_capacity(pairs.len());
             for (key, value) in pairs {
-                if let Some(name) = key.scalar() {
+                if let Some(name) = key.as_str() {
                     if !seen.insert(name) {
                         return Err(error_at(
                             path,
@@ -166,7 +167,7 @@ fn unique_keys(path: &Path, lines: &Lines<'_>, node: &Node) -> Result<(), YamlEr
         Kind::Seq { items, .. } => items
             .iter()
             .try_for_each(|item| unique_keys(path, lines, item)),
-        Kind::Scalar { .. } | Kind::Alias => Ok(()),
+        Kind::Scalar { .. } | Kind::Alias(_) => Ok(()),
     }
 }
 

@@ -18,9 +18,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::document::{self, error_at, Document, Kind, Node};
 use super::lines::Lines;
 use super::list::ListView;
+use super::node::{Document, Kind, Node, Shape};
+use super::parse::{error_at, parse, Purpose};
 use super::splice::{self, Splice};
 use super::YamlError;
 use crate::paths::normalize;
@@ -62,7 +63,7 @@ impl Kustomization {
         let bom = if text.starts_with(BOM) { BOM.len() } else { 0 };
         let body = text.get(bom..).unwrap_or("");
         let lines = Lines::new(body);
-        let mut documents = document::parse(&path, body)?.into_iter();
+        let mut documents = parse(&path, body, Purpose::Edit)?.into_iter();
         let Some(Document { root, .. }) = documents.next() else {
             return Err(YamlError::at(
                 &path,
@@ -95,7 +96,7 @@ impl Kustomization {
         // earlier ones took 45 s for a list of 100,000 keys (bench/huge-list.sh).
         let mut seen: HashMap<&str, usize> = HashMap::with_capacity(pairs.len());
         for (key, _) in pairs {
-            let Some(name) = key.scalar() else { continue };
+            let Some(name) = key.as_str() else { continue };
             if let Some(&first) = seen.get(name) {
                 return Err(error_at(
                     &path,
@@ -326,11 +327,11 @@ impl Kustomization {
 }
 
 /// Every top-level pair except `key`'s, without positions.
-fn others(root: &Node, key: &str) -> Vec<(document::Shape, document::Shape)> {
+fn others(root: &Node, key: &str) -> Vec<(Shape, Shape)> {
     match &root.kind {
         Kind::Map { pairs, .. } => pairs
             .iter()
-            .filter(|(k, _)| k.scalar() != Some(key))
+            .filter(|(k, _)| k.as_str() != Some(key))
             .map(|(k, v)| (k.shape(), v.shape()))
             .collect(),
         _ => Vec::new(),

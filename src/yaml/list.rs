@@ -10,8 +10,9 @@ use std::path::Path;
 
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::document::{error_at, Kind, Node};
 use super::lines::{is_blank_or_comment, usual_ending, Lines};
+use super::node::{Kind, Node};
+use super::parse::error_at;
 use super::quote::{self, Quote};
 use super::splice::Splice;
 use super::YamlError;
@@ -72,7 +73,7 @@ impl<'a> ListView<'a> {
         let Kind::Map { pairs, .. } = &root.kind else {
             return Err(err(root.start, "the top level is not a mapping".into()));
         };
-        let Some((key_node, value)) = pairs.iter().find(|(k, _)| k.scalar() == Some(key)) else {
+        let Some((key_node, value)) = pairs.iter().find(|(k, _)| k.as_str() == Some(key)) else {
             return Ok(ListView {
                 lines,
                 root,
@@ -105,7 +106,7 @@ impl<'a> ListView<'a> {
                 };
                 (form, &items[..])
             }
-            Kind::Alias => {
+            Kind::Alias(_) => {
                 return Err(err(
                     value.start,
                     format!("`{key}` is an alias; write the list itself here"),
@@ -409,8 +410,10 @@ fn item(
 ) -> Result<Item, YamlError> {
     let err = |message: String| error_at(path, lines, node.start, message);
     let (value, style, end) = match &node.kind {
-        Kind::Scalar { value, style, end } => (value, *style, *end),
-        Kind::Alias => {
+        Kind::Scalar {
+            value, style, end, ..
+        } => (value, *style, *end),
+        Kind::Alias(_) => {
             return Err(err(format!(
                 "an entry of `{key}` is an alias; write the reference itself"
             )))
@@ -506,7 +509,7 @@ fn ends_with_block_scalar(node: &Node) -> bool {
         }
         Kind::Seq { items, .. } => items.last().is_some_and(ends_with_block_scalar),
         Kind::Map { pairs, .. } => pairs.last().is_some_and(|(_, v)| ends_with_block_scalar(v)),
-        Kind::Alias => false,
+        Kind::Alias(_) => false,
     }
 }
 
@@ -563,7 +566,7 @@ fn layout(lines: &Lines<'_>, root: &Node, skip_key: &str) -> Layout {
     let top = match &root.kind {
         Kind::Map { pairs, .. } => pairs
             .iter()
-            .filter(|(k, _)| k.scalar() != Some(skip_key))
+            .filter(|(k, _)| k.as_str() != Some(skip_key))
             .find_map(|(k, v)| of(lines, k, v)),
         _ => None,
     };

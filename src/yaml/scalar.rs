@@ -9,8 +9,9 @@ use std::path::Path;
 
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::document::{self, error_at, Kind, Node, Shape};
 use super::lines::Lines;
+use super::node::{Kind, Node, Shape};
+use super::parse::{error_at, parse, Purpose};
 use super::quote::{self, Quote};
 use super::splice::{self, Splice};
 use super::YamlError;
@@ -37,6 +38,7 @@ pub fn set_scalar(
         value: old,
         style,
         end,
+        ..
     } = &node.kind
     else {
         return Err(refuse(format!(
@@ -70,7 +72,7 @@ pub fn set_scalar(
         single_document(file, &new_lines).map_err(|_| fail("the result would not parse"))?;
     let new_node = new_root
         .at_path(path)
-        .filter(|n| n.scalar() == Some(value))
+        .filter(|n| n.as_str() == Some(value))
         .ok_or_else(|| fail("the value would not read back"))?;
     let mut expected = root.shape();
     if let Some(slot) = shape_at(&mut expected, path) {
@@ -86,21 +88,21 @@ pub fn set_scalar(
 /// path is missing, null, or not a scalar.
 pub fn scalar_at(file: &Path, text: &str, path: &[&str]) -> Result<Vec<Option<String>>, YamlError> {
     let body = text.strip_prefix(BOM).unwrap_or(text);
-    let documents = document::parse(file, body)?;
+    let documents = parse(file, body, Purpose::Edit)?;
     Ok(documents
         .iter()
         .map(|d| {
             d.root
                 .at_path(path)
                 .filter(|n| !n.is_null())
-                .and_then(Node::scalar)
+                .and_then(Node::as_str)
                 .map(str::to_string)
         })
         .collect())
 }
 
 fn single_document(file: &Path, lines: &Lines<'_>) -> Result<Node, YamlError> {
-    let mut documents = document::parse(file, lines.text())?.into_iter();
+    let mut documents = parse(file, lines.text(), Purpose::Edit)?.into_iter();
     let first = documents.next().ok_or_else(|| {
         YamlError::at(file, lines.text(), 1, 1, "the file holds no YAML document")
     })?;
