@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use fluxfleet::fleet::{check, Fleet, Kind, Layout, StatusFilter, Through};
+use fluxfleet::fleet::{check, Fleet, Kind, Layout, ReadPlan, StatusFilter, Through};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet")
@@ -13,7 +13,7 @@ fn fixture() -> PathBuf {
 #[test]
 fn the_snapshot_holds_clusters_apps_sets_and_exact_texts() {
     let root = fixture();
-    let fleet = Fleet::read(&root).unwrap();
+    let fleet = Fleet::read(&root, ReadPlan::Whole).unwrap();
     assert_eq!(fleet.cluster_names(), ["dev", "prod", "test"]);
     assert_eq!(fleet.layout(), Layout::Fluxfleet);
 
@@ -43,7 +43,7 @@ fn the_snapshot_holds_clusters_apps_sets_and_exact_texts() {
     let flux: Vec<&str> = test.flux.iter().map(|k| k.name.as_str()).collect();
     assert_eq!(flux, ["apps", "infra"]);
 
-    let podinfo = fleet.app("podinfo").unwrap();
+    let podinfo = fleet.app_layout(fleet.app("podinfo").unwrap()).unwrap();
     assert_eq!(podinfo.overlays, ["dev", "prod", "test"]);
     assert_eq!(
         podinfo.base.as_deref(),
@@ -63,7 +63,7 @@ fn the_snapshot_holds_clusters_apps_sets_and_exact_texts() {
         "infrastructure/namespaces/common/ns-kyverno.yaml",
     ] {
         assert_eq!(
-            fleet.text(Path::new(path)),
+            fleet.text(Path::new(path)).unwrap().as_deref(),
             Some(fs::read_to_string(root.join(path)).unwrap().as_str())
         );
     }
@@ -80,12 +80,13 @@ fn the_snapshot_holds_clusters_apps_sets_and_exact_texts() {
 
 #[test]
 fn check_and_status_are_data() {
-    let fleet = Fleet::read_deep(&fixture()).unwrap();
+    let fleet = Fleet::read(&fixture(), ReadPlan::Whole).unwrap();
+    let foo_app = fleet.app("foo-app").unwrap();
     assert_eq!(
-        fleet.app("foo-app").unwrap().namespace.as_deref(),
+        fleet.app_manifests(foo_app).unwrap().namespace.as_deref(),
         Some("foo")
     );
-    assert!(check(&fleet).is_empty());
+    assert!(check(&fleet).unwrap().is_empty());
     let filter = StatusFilter {
         names: Some(["foo-app".to_string()].into()),
         ..StatusFilter::default()

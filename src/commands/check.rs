@@ -5,7 +5,7 @@ use console::Style;
 
 use super::context::Context;
 use crate::error::{Error, Result};
-use crate::fleet::{build, check, Fleet, Renderer, Severity};
+use crate::fleet::{build, check, Fleet, ReadPlan, Renderer, Severity};
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
@@ -18,8 +18,8 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
-    let fleet = Fleet::read_deep(&root)?;
-    let mut findings = check(&fleet);
+    let fleet = Fleet::read(&root, ReadPlan::Whole)?;
+    let mut findings = check(&fleet)?;
     if args.build {
         match Renderer::find() {
             Some(renderer) => findings.extend(build(&fleet, &renderer)),

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::{Error, Result};
-use crate::fleet::{matrix, Fleet, Kind, StatusFilter};
+use crate::fleet::{matrix, Fleet, Kind, ReadPlan, StatusFilter};
 use crate::names;
 use crate::session::Intent;
 
@@ -39,8 +39,7 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     };
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
-    // The matrix does not show overlays: they are not listed.
-    let fleet = Fleet::read_for_matrix(&root)?;
+    let fleet = Fleet::read(&root, ReadPlan::Whole)?;
     if fleet.clusters().is_empty() {
         ctx.session.shell.warn(&format!(
             "no clusters under {}/clusters: run `fluxfleet init`, or -C the fleet's directory",

@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::Result;
-use crate::fleet::{lookup, Fleet};
+use crate::fleet::{lookup, Fleet, ReadPlan};
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
@@ -16,11 +16,11 @@ pub struct WhereArgs {
 pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
-    let fleet = Fleet::read_for_name(&root, &args.name)?;
+    let fleet = Fleet::read(&root, ReadPlan::About(&args.name))?;
     let found = match lookup(&fleet, &args.name) {
         Ok(found) => found,
         // The closest names need every app; reading them all is for this rare path only.
-        Err(_) => lookup(&Fleet::read(&root)?, &args.name)?,
+        Err(_) => lookup(&Fleet::read(&root, ReadPlan::Whole)?, &args.name)?,
     };
     ctx.session.shell.data(&found.render())
 }

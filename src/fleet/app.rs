@@ -1,6 +1,7 @@
 //! Apps: `apps/<name>/` with a `base/` and an overlay per cluster that needs different values.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::read::{is_yaml, Reader};
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
@@ -10,38 +11,37 @@ use crate::yaml::Node;
 /// The directory of baseline apps every cluster imports.
 pub const COMMON_APPS: &str = "apps/common";
 
-/// How much of an app's directory a read looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Depth {
-    /// Whether it is an app, and its `base/`; the overlays of an app with a `base/` are not
-    /// listed (left empty): the status matrix does not show them, and a large fleet's apps are
-    /// thousands of directory lookups. An app the clusters reference by its base or an overlay
-    /// is not looked into at all ([`App::referenced`]).
-    Matrix,
-    /// Plus the overlays.
-    Listed,
-    /// Plus the kustomizations and the base's manifests, for `check`.
-    Deep,
-}
-
-/// One app definition.
+/// One app definition. What its directory holds is looked at on first use
+/// ([`super::Fleet::app_layout`], [`super::Fleet::app_manifests`]): the status matrix of a large
+/// fleet needs neither for its thousands of apps, and a promotion only the promoted app's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct App {
     /// The directory name under `apps/`.
     pub name: String,
     /// `apps/<name>`.
     pub dir: PathBuf,
-    /// `apps/<name>/base`, when it exists; not looked up for the status matrix when the
-    /// clusters reference the app.
+    pub(super) layout: OnceLock<AppLayout>,
+    pub(super) manifests: OnceLock<AppManifests>,
+}
+
+/// What an app's directory holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppLayout {
+    /// `apps/<name>/base`, when it exists.
     pub base: Option<PathBuf>,
     /// The clusters (directory names) under `apps/<name>/overlays/`, sorted.
     pub overlays: Vec<String>,
+}
+
+/// What an app's kustomizations and base manifests say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppManifests {
     /// The namespace its manifests go to: the base kustomization's `namespace:`, else the first
-    /// `metadata.namespace` of its manifests. Only read by [`super::Fleet::read_deep`].
+    /// `metadata.namespace` of its manifests.
     pub namespace: Option<String>,
-    /// Namespaces the app creates itself (its own `Namespace` manifests). Deep read only.
+    /// Namespaces the app creates itself (its own `Namespace` manifests).
     pub own_namespaces: Vec<String>,
-    /// The kustomizations of the base, the app directory and each overlay. Deep read only.
+    /// The kustomizations of the base, the app directory and each overlay.
     pub lists: Vec<ListFile>,
 }
 
@@ -51,70 +51,65 @@ impl App {
         self.dir.join("overlays").join(cluster)
     }
 
-    /// App `name` as the clusters' references to its `base/` or one of its `overlays/` make
-    /// it, without looking into its directory: no `base`, no overlays. The status matrix takes
-    /// every referenced app so; the other reads only those whose directory holds neither.
+    /// App `name`, its directory not looked into yet: a directory the clusters' lists
+    /// reference by its `base/` or one of its `overlays/` is an app whatever it holds (the
+    /// clusters ask for it, and `check` reports what it lacks).
     pub(crate) fn referenced(name: &str) -> App {
         App {
             name: name.to_string(),
             dir: Path::new("apps").join(name),
-            base: None,
-            overlays: Vec::new(),
-            namespace: None,
-            own_namespaces: Vec::new(),
-            lists: Vec::new(),
+            layout: OnceLock::new(),
+            manifests: OnceLock::new(),
         }
     }
 
     /// Reads `apps/<name>` when it is an app: it has a `base/`, `overlays/` or a kustomization.
-    pub(crate) fn read(reader: &Reader, name: &str, depth: Depth) -> Result<Option<App>> {
-        let dir = Path::new("apps").join(name);
-        // Two lookups per app rather than a directory listing: a fleet has thousands of apps.
-        let base = dir.join("base");
-        let has_base = reader.is_dir(&base);
-        let overlays = if has_base && depth == Depth::Matrix {
-            None
-        } else {
-            reader.subdirs_if_any(&dir.join("overlays"))?
-        };
-        if !has_base
-            && overlays.is_none()
+    pub(crate) fn read(reader: &Reader, name: &str) -> Result<Option<App>> {
+        let app = App::referenced(name);
+        let layout = AppLayout::read(reader, &app.dir)?;
+        if layout.base.is_none()
+            && layout.overlays.is_empty()
+            && !reader.is_dir(&app.dir.join("overlays"))
             && !KUSTOMIZATION_NAMES
                 .iter()
-                .any(|n| reader.is_file(&dir.join(n)))
+                .any(|n| reader.is_file(&app.dir.join(n)))
         {
             return Ok(None);
         }
-        let mut app = App {
-            name: name.to_string(),
-            base: has_base.then_some(base),
-            dir,
-            overlays: overlays.unwrap_or_default(),
-            namespace: None,
-            own_namespaces: Vec::new(),
-            lists: Vec::new(),
-        };
-        if depth == Depth::Deep {
-            app.read_manifests(reader)?;
-        }
+        let _ = app.layout.set(layout);
         Ok(Some(app))
     }
+}
 
-    /// Reads the kustomizations and the base's manifests, for the checks that need them.
-    fn read_manifests(&mut self, reader: &Reader) -> Result<()> {
-        let main = self.base.clone().unwrap_or_else(|| self.dir.clone());
+impl AppLayout {
+    /// Looks into `dir`: two lookups rather than a directory listing.
+    pub(super) fn read(reader: &Reader, dir: &Path) -> Result<AppLayout> {
+        let base = dir.join("base");
+        let base = reader.is_dir(&base).then_some(base);
+        let overlays = reader
+            .subdirs_if_any(&dir.join("overlays"))?
+            .unwrap_or_default();
+        Ok(AppLayout { base, overlays })
+    }
+}
+
+impl AppManifests {
+    /// Reads the kustomizations and the base's manifests of `app`, laid out as `layout`.
+    pub(super) fn read(reader: &Reader, app: &App, layout: &AppLayout) -> Result<AppManifests> {
+        let mut out = AppManifests::default();
+        let main = layout.base.clone().unwrap_or_else(|| app.dir.clone());
         let mut dirs = vec![main.clone()];
-        if self.base.is_some() {
-            dirs.push(self.dir.clone());
+        if layout.base.is_some() {
+            dirs.push(app.dir.clone());
         }
-        dirs.extend(self.overlays.iter().map(|o| self.overlay_dir(o)));
+        dirs.extend(layout.overlays.iter().map(|o| app.overlay_dir(o)));
         for dir in &dirs {
             if let Some(list) = reader.list(dir)? {
-                self.lists.push(list);
+                out.lists.push(list);
             }
         }
-        let main_list = self.lists.iter().find(|l| l.dir() == main);
-        self.namespace = main_list.and_then(|l| l.namespace.clone());
+        let main_list = out.lists.iter().find(|l| l.dir() == main);
+        out.namespace = main_list.and_then(|l| l.namespace.clone());
         let files: Vec<PathBuf> = match main_list {
             Some(list) => list
                 .references
@@ -139,17 +134,17 @@ impl App {
             for doc in docs.iter().map(|d| &d.root) {
                 if doc.get("kind").and_then(Node::as_str) == Some("Namespace") {
                     if let Some(name) = doc.at_path(&["metadata", "name"]).and_then(Node::as_str) {
-                        self.own_namespaces.push(name.to_string());
+                        out.own_namespaces.push(name.to_string());
                     }
                 }
-                if self.namespace.is_none() {
-                    self.namespace = doc
+                if out.namespace.is_none() {
+                    out.namespace = doc
                         .at_path(&["metadata", "namespace"])
                         .and_then(Node::as_str)
                         .map(String::from);
                 }
             }
         }
-        Ok(())
+        Ok(out)
     }
 }

@@ -25,9 +25,9 @@ use crate::paths::{reference_between, to_slash};
 pub use super::finding::{Finding, Severity};
 
 /// Namespaces every cluster has without a manifest in the repository.
-/// Every finding, sorted by file and line. The app-namespace rule needs a fleet read with
-/// [`Fleet::read_deep`]; on a shallow fleet it is skipped.
-pub fn check(fleet: &Fleet) -> Vec<Finding> {
+/// Every finding, sorted by file and line. Reads every app's directory and manifests first.
+pub fn check(fleet: &Fleet) -> crate::Result<Vec<Finding>> {
+    fleet.read_every_app()?;
     let mut out = Vec::new();
     let root = Root::new(fleet.root());
     let kinds = references(fleet, &root, &mut out);
@@ -42,9 +42,7 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
         for cluster in fleet.clusters() {
             cluster_files(fleet, &root, cluster, &mut out);
         }
-        if fleet.is_deep() {
-            app_namespaces(fleet, &mut out);
-        }
+        app_namespaces(fleet, &mut out);
     }
     common_sets(fleet, &mut out);
     twice(fleet, &mut out);
@@ -52,7 +50,7 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
     unreferenced(fleet, &mut out);
     out.sort();
     out.dedup();
-    out
+    Ok(out)
 }
 
 /// Every list whose references must resolve, each once.
@@ -60,7 +58,12 @@ pub(crate) fn lists(fleet: &Fleet) -> Vec<&ListFile> {
     let mut seen = HashSet::new();
     let clusters = fleet.clusters().iter().flat_map(Cluster::lists);
     let sets = fleet.sets().iter().filter_map(|s| s.list.as_ref());
-    let apps = fleet.apps().iter().flat_map(|a| a.lists.iter());
+    // What the apps hold, as far as it was read ([`Fleet::read_every_app`]).
+    let apps = fleet
+        .apps()
+        .iter()
+        .filter_map(|a| a.manifests.get())
+        .flat_map(|m| m.lists.iter());
     clusters
         .chain(fleet.common_apps())
         .chain(sets)
@@ -527,13 +530,14 @@ fn foreign_overlays(fleet: &Fleet, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let from = p.file.parent().unwrap_or(Path::new(""));
-                let fix = if app.overlays.contains(&cluster) {
+                let layout = app.layout.get().cloned().unwrap_or_default();
+                let fix = if layout.overlays.contains(&cluster) {
                     format!(
                         "reference {}",
                         reference_between(from, &app.overlay_dir(&cluster))
                     )
                 } else {
-                    let base = app.base.clone().unwrap_or_else(|| app.dir.clone());
+                    let base = layout.base.unwrap_or_else(|| app.dir.clone());
                     format!(
                         "reference {} or create the overlay: fluxfleet add-overlay {} --cluster {cluster}",
                         reference_between(from, &base),
@@ -557,10 +561,13 @@ fn foreign_overlays(fleet: &Fleet, out: &mut Vec<Finding>) {
 /// An app's namespace exists in every cluster the app reaches.
 fn app_namespaces(fleet: &Fleet, out: &mut Vec<Finding>) {
     for app in fleet.apps() {
-        let Some(ns) = &app.namespace else {
+        let Some(manifests) = app.manifests.get() else {
             continue;
         };
-        if BUILTIN_NAMESPACES.contains(&ns.as_str()) || app.own_namespaces.contains(ns) {
+        let Some(ns) = &manifests.namespace else {
+            continue;
+        };
+        if BUILTIN_NAMESPACES.contains(&ns.as_str()) || manifests.own_namespaces.contains(ns) {
             continue;
         }
         let there = fleet.reaches(Kind::Namespace, ns);

@@ -110,6 +110,7 @@ impl Lookup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fleet::ReadPlan;
 
     /// `where` reads only what concerns the name: it must find exactly what a full read finds,
     /// for every app and namespace (and a few names that are neither) of every test fleet.
@@ -117,7 +118,7 @@ mod tests {
     fn the_focused_read_finds_what_the_full_read_finds() {
         let mut compared = 0;
         for root in crate::fleet::test_roots() {
-            let Ok(full) = Fleet::read(&root) else {
+            let Ok(full) = Fleet::read(&root, ReadPlan::Whole) else {
                 continue;
             };
             let mut names = full.names(Kind::App);
@@ -126,7 +127,8 @@ mod tests {
             names.extend(full.sets().iter().map(|s| s.name.clone()));
             names.extend(["common", "no-such-name", "flux-system"].map(String::from));
             for name in names {
-                let focused = Fleet::read_for_name(&root, &name).expect("the full read worked");
+                let focused =
+                    Fleet::read(&root, ReadPlan::About(&name)).expect("the full read worked");
                 match (lookup(&full, &name), lookup(&focused, &name)) {
                     (Ok(want), Ok(got)) => assert_eq!(got, want, "{name} in {}", root.display()),
                     (Err(_), Err(_)) => {}
@@ -171,9 +173,13 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }
-        let full = lookup(&Fleet::read(dir.path()).unwrap(), "podinfo").unwrap();
+        let full = lookup(
+            &Fleet::read(dir.path(), ReadPlan::Whole).unwrap(),
+            "podinfo",
+        )
+        .unwrap();
         let focused = lookup(
-            &Fleet::read_for_name(dir.path(), "podinfo").unwrap(),
+            &Fleet::read(dir.path(), ReadPlan::About("podinfo")).unwrap(),
             "podinfo",
         );
         assert_eq!(focused.unwrap(), full);

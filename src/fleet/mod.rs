@@ -29,8 +29,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use app::Depth;
-pub use app::{App, COMMON_APPS};
+pub use app::{App, AppLayout, AppManifests, COMMON_APPS};
 pub use build::{build, Renderer};
 pub use check::{check, Finding, Severity};
 pub use cluster::Cluster;
@@ -68,8 +67,20 @@ pub enum Layout {
     Other,
 }
 
+/// What a read of a fleet is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadPlan<'a> {
+    /// Everything a command may ask about, read as it asks: the cluster trees, the lists they
+    /// pull in and the shared definitions at once; what an app's directory holds on first use.
+    Whole,
+    /// What concerns one name (`where NAME`): the cluster trees, the namespace sets, and of
+    /// the apps only `NAME`; cluster lists that cannot bring it in are read but not parsed,
+    /// and texts are kept only where they were needed twice. The other apps are absent.
+    About(&'a str),
+}
+
 /// A read-only snapshot of a fleet repository.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Fleet {
     root: PathBuf,
     clusters: Vec<Cluster>,
@@ -78,57 +89,33 @@ pub struct Fleet {
     sets: Vec<NamespaceSet>,
     common_apps: Option<ListFile>,
     definitions: Vec<Definition>,
-    texts: HashMap<PathBuf, Arc<str>>,
     placements: placement::Index,
     layout: Layout,
-    deep: bool,
-    partial: bool,
-    outside_links: Vec<OutsideLink>,
-    double_lists: Vec<Vec<PathBuf>>,
+    /// Reads what is asked for later, and holds every text read so far.
+    reader: Reader,
 }
 
 impl Fleet {
-    /// Reads what `status` and `where` need: cluster trees, app directories, the common app
-    /// list and the namespace sets with their manifests.
-    pub fn read(root: &Path) -> Result<Fleet> {
-        Self::read_scoped(root, Depth::Listed, None)
+    /// Reads the fleet at `root` as `plan` says.
+    pub fn read(root: &Path, plan: ReadPlan) -> Result<Fleet> {
+        let only = match plan {
+            ReadPlan::Whole => None,
+            ReadPlan::About(name) => Some(name),
+        };
+        Self::read_scoped(root, only)
     }
 
-    /// Reads like [`Fleet::read`] but does not look into the directories of apps the clusters
-    /// reference by their base or an overlay ([`App::referenced`]: no `base`, no overlays), nor
-    /// list the overlays of the other apps that have a `base/`: what the status matrix needs,
-    /// thousands of directory lookups fewer in a large fleet. Keeps only the texts of cluster
-    /// lists.
-    pub(crate) fn read_for_matrix(root: &Path) -> Result<Fleet> {
-        Self::read_scoped(root, Depth::Matrix, None)
-    }
-
-    /// Reads like [`Fleet::read`], plus every app's kustomizations and base manifests (the
-    /// namespace an app deploys to), which `check` needs and the matrix does not.
-    pub fn read_deep(root: &Path) -> Result<Fleet> {
-        Self::read_scoped(root, Depth::Deep, None)
-    }
-
-    /// Reads what `where NAME` needs: the cluster trees, the namespace sets, and app `name`
-    /// alone. Every other app is absent from this snapshot ([`Fleet::is_partial`]), which
-    /// spares thousands of directory lookups in a large fleet. Keeps only the texts of cluster
-    /// lists ([`Fleet::text`]).
-    pub fn read_for_name(root: &Path, name: &str) -> Result<Fleet> {
-        Self::read_scoped(root, Depth::Listed, Some(name))
-    }
-
-    fn read_scoped(root: &Path, depth: Depth, only: Option<&str>) -> Result<Fleet> {
-        let deep = depth == Depth::Deep;
+    fn read_scoped(root: &Path, only: Option<&str>) -> Result<Fleet> {
         let mut owned = Reader::new(root);
-        // The matrix and a name's lookup never show a file's text: it is not kept.
-        if depth == Depth::Matrix || only.is_some() {
+        // A name's lookup never shows a file's text: it is not kept.
+        if only.is_some() {
             owned.lean();
         }
         let ((clusters, apps), (sets, extras)) = match only {
             None => {
                 let reader = &owned;
                 rayon::join(
-                    || rayon::join(|| read_clusters(reader), || read_apps(reader, depth, None)),
+                    || rayon::join(|| read_clusters(reader), || read_apps(reader, None)),
                     || rayon::join(|| read_sets(reader), || read_extras(reader)),
                 )
             }
@@ -139,7 +126,7 @@ impl Fleet {
                 owned.focus(&[name.to_string()]);
                 let reader = &owned;
                 let ((clusters, apps), (sets, extras)) = rayon::join(
-                    || rayon::join(|| read_clusters(reader), || read_apps(reader, depth, only)),
+                    || rayon::join(|| read_clusters(reader), || read_apps(reader, only)),
                     || rayon::join(|| read_sets(reader), || read_extras(reader)),
                 );
                 let clusters = clusters.and_then(|mut clusters| {
@@ -191,10 +178,10 @@ impl Fleet {
         for (i, ns) in namespaces.iter().enumerate() {
             by_set.entry(ns.set.as_str()).or_default().push(i);
         }
-        candidates.retain(|c| may_be(&c.name));
+        candidates.retain(|name| may_be(name));
         let placements = {
             // Sorted, as the directories were listed.
-            let names: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
+            let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
             placement::index(
                 &clusters,
                 &placement::Definitions {
@@ -206,7 +193,6 @@ impl Fleet {
             )
         };
         let (apps, placements) = settle_apps(&owned, candidates, placements)?;
-        let (outside_links, double_lists) = owned.findings();
 
         Ok(Fleet {
             root: root.to_path_buf(),
@@ -216,13 +202,9 @@ impl Fleet {
             sets,
             common_apps,
             definitions,
-            texts: owned.into_texts(),
             placements,
             layout,
-            deep,
-            partial: only.is_some(),
-            outside_links,
-            double_lists,
+            reader: owned,
         })
     }
 
@@ -332,47 +314,59 @@ impl Fleet {
         self.layout
     }
 
-    /// True when read with [`Fleet::read_for_name`]: only that app was read.
-    pub fn is_partial(&self) -> bool {
-        self.partial
+    /// What `app`'s directory holds, looked at on first use.
+    pub fn app_layout<'a>(&self, app: &'a App) -> Result<&'a AppLayout> {
+        if let Some(layout) = app.layout.get() {
+            return Ok(layout);
+        }
+        let layout = AppLayout::read(&self.reader, &app.dir)?;
+        Ok(app.layout.get_or_init(|| layout))
     }
 
-    /// True when read with [`Fleet::read_deep`]: apps carry their namespace and lists.
-    pub fn is_deep(&self) -> bool {
-        self.deep
+    /// What `app`'s kustomizations and base manifests say, read on first use.
+    pub fn app_manifests<'a>(&self, app: &'a App) -> Result<&'a AppManifests> {
+        if let Some(manifests) = app.manifests.get() {
+            return Ok(manifests);
+        }
+        let manifests = AppManifests::read(&self.reader, app, self.app_layout(app)?)?;
+        Ok(app.manifests.get_or_init(|| manifests))
     }
 
-    /// The files whose text was kept ([`Fleet::text`]): with [`Fleet::read_deep`], every file
-    /// that was read.
-    pub fn read_files(&self) -> impl Iterator<Item = &Path> {
-        self.texts.keys().map(PathBuf::as_path)
+    /// Reads every app's directory and manifests now, in parallel: what `check` looks at.
+    pub fn read_every_app(&self) -> Result<()> {
+        self.apps
+            .par_iter()
+            .try_for_each(|app| self.app_manifests(app).map(drop))
     }
 
-    /// The symbolic links through which the read would have left the repository; they were not
-    /// followed, and what lies behind them counts as absent.
-    pub fn outside_links(&self) -> &[OutsideLink] {
-        &self.outside_links
+    /// The files read so far, whose text the snapshot holds ([`Fleet::text`]).
+    pub fn read_files(&self) -> Vec<PathBuf> {
+        self.reader.kept_paths()
     }
 
-    /// The kustomization files of each directory read that holds more than one (kustomize
-    /// refuses it), in the order kustomize looks for them. Found by the reads that keep texts
-    /// ([`Fleet::read`], [`Fleet::read_deep`]).
-    pub fn double_lists(&self) -> &[Vec<PathBuf>] {
-        &self.double_lists
+    /// The symbolic links through which a read so far would have left the repository; they
+    /// were not followed, and what lies behind them counts as absent.
+    pub fn outside_links(&self) -> Vec<OutsideLink> {
+        self.reader.outside_links()
+    }
+
+    /// The kustomization files of each directory read so far that holds more than one
+    /// (kustomize refuses it), in the order kustomize looks for them.
+    pub fn double_lists(&self) -> Vec<Vec<PathBuf>> {
+        self.reader.doubles()
     }
 
     /// The kustomization files of `dir` when it holds more than one.
-    pub fn double_list(&self, dir: &Path) -> Option<&[PathBuf]> {
-        self.double_lists
-            .iter()
+    pub fn double_list(&self, dir: &Path) -> Option<Vec<PathBuf>> {
+        self.double_lists()
+            .into_iter()
             .find(|files| files.first().and_then(|f| f.parent()) == Some(dir))
-            .map(Vec::as_slice)
     }
 
-    /// The exact original text of a file that was read (repository-relative path). The reads
-    /// for `status` and `where` keep only the cluster lists' texts.
-    pub fn text(&self, path: &Path) -> Option<&str> {
-        self.texts.get(path).map(|t| &**t)
+    /// The exact original text of a file (repository-relative path), as the snapshot read it,
+    /// or read now when it was not read yet; `None` when there is no such file.
+    pub fn text(&self, path: &Path) -> Result<Option<Arc<str>>> {
+        self.reader.text(path)
     }
 
     /// Where app `app` runs: its placements by cluster (empty when it runs nowhere).
@@ -505,38 +499,13 @@ fn needles(
     out
 }
 
-/// A directory under `apps/` that may be an app, and what a look into it found.
-struct Candidate {
-    name: String,
-    found: Found,
-}
-
-enum Found {
-    /// Not looked into yet: the status matrix looks only into the directories that no
-    /// cluster references by base or overlay, once the placements tell which.
-    Unread,
-    /// No app there ([`App::read`] found nothing).
-    Nothing,
-    App(App),
-}
-
-/// The directories under `apps/` (or `only`) that may be apps, sorted, read as `depth` asks.
-fn read_apps(reader: &Reader, depth: Depth, only: Option<&str>) -> Result<Vec<Candidate>> {
+/// The directories under `apps/` (or `only`) that may be apps, sorted; not looked into.
+fn read_apps(reader: &Reader, only: Option<&str>) -> Result<Vec<String>> {
     let names = match only {
         Some(name) => vec![name.to_string()],
         None => reader.subdirs(Path::new("apps"))?,
     };
-    names
-        .into_par_iter()
-        .filter(|n| may_be_app(n))
-        .map(|name| {
-            let found = match depth {
-                Depth::Matrix => Found::Unread,
-                _ => App::read(reader, &name, depth)?.map_or(Found::Nothing, Found::App),
-            };
-            Ok(Candidate { name, found })
-        })
-        .collect()
+    Ok(names.into_iter().filter(|n| may_be_app(n)).collect())
 }
 
 /// App names are RFC 1123 labels; `_base` and the like are shared building blocks, and
@@ -548,30 +517,22 @@ fn may_be_app(name: &str) -> bool {
 /// The apps among `candidates`, and `placements` (indexed with the candidates' names for the
 /// apps) without those of the candidates that are not apps. A directory that the clusters'
 /// lists reference by its `base/` or one of its `overlays/` is an app whatever it holds: the
-/// clusters ask for it, and `check` reports what it lacks. Such a directory not looked into
-/// yet is taken without a look (the status matrix: a large fleet's thousands of apps would
-/// each cost a lookup, a sixth of its time); the others not looked into are read now.
+/// clusters ask for it, and `check` reports what it lacks; it is taken without a look (a
+/// large fleet's thousands of apps would each cost a lookup, a sixth of the matrix's time).
+/// The others are looked into now.
 fn settle_apps(
     reader: &Reader,
-    candidates: Vec<Candidate>,
+    candidates: Vec<String>,
     mut placements: placement::Index,
 ) -> Result<(Vec<App>, placement::Index)> {
     let laid_out = placements.apps.laid_out();
     let found: Vec<Option<App>> = candidates
         .into_par_iter()
         .zip(laid_out)
-        .map(
-            |(Candidate { name, found }, laid_out)| match (found, laid_out) {
-                (Found::App(app), _) => Ok(Some(app)),
-                (Found::Unread, true) => Ok(Some(App::referenced(&name))),
-                (Found::Unread, false) => App::read(reader, &name, Depth::Matrix),
-                // `where` looks into the directory of the name asked about, which may not exist.
-                (Found::Nothing, true) if reader.is_dir(&Path::new("apps").join(&name)) => {
-                    Ok(Some(App::referenced(&name)))
-                }
-                (Found::Nothing, _) => Ok(None),
-            },
-        )
+        .map(|(name, laid_out)| match laid_out {
+            true => Ok(Some(App::referenced(&name))),
+            false => App::read(reader, &name),
+        })
         .collect::<Result<_>>()?;
     let is_app: Vec<bool> = found.iter().map(Option::is_some).collect();
     if is_app.contains(&false) {

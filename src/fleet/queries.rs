@@ -6,6 +6,7 @@ use super::app::COMMON_APPS;
 use super::namespace::{COMMON_SET, NAMESPACES_DIR};
 use super::placement::Kind;
 use super::Fleet;
+use crate::error::Result;
 
 /// Namespaces Kubernetes and Flux provide: an app may deploy into them without a definition.
 pub const BUILTIN_NAMESPACES: [&str; 5] = [
@@ -39,11 +40,16 @@ impl Fleet {
 
     /// True when namespace `ns` needs no definition in the fleet: Kubernetes or Flux provides
     /// it, or some app's own manifests create it.
-    pub fn namespace_is_provided(&self, ns: &str) -> bool {
-        BUILTIN_NAMESPACES.contains(&ns)
-            || self
-                .apps()
-                .iter()
-                .any(|a| a.own_namespaces.iter().any(|n| n == ns))
+    /// Reads every app's manifests unless Kubernetes or Flux provides it.
+    pub fn namespace_is_provided(&self, ns: &str) -> Result<bool> {
+        if BUILTIN_NAMESPACES.contains(&ns) {
+            return Ok(true);
+        }
+        self.read_every_app()?;
+        Ok(self
+            .apps()
+            .iter()
+            .filter_map(|a| a.manifests.get())
+            .any(|m| m.own_namespaces.iter().any(|n| n == ns)))
     }
 }

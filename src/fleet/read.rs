@@ -27,6 +27,14 @@ pub(crate) struct Reader {
     keep: bool,
 }
 
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader")
+            .field("root", &self.root.path())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Reader {
     pub fn new(root: &Path) -> Self {
         Reader {
@@ -51,24 +59,29 @@ impl Reader {
         self.focus = Some(finders(needles));
     }
 
-    /// What the read found besides the files: the links through which a path left the
-    /// repository, and the directories holding more than one kustomization file (each with its
-    /// files, in the order kustomize looks for them).
-    pub fn findings(&self) -> (Vec<OutsideLink>, Vec<Vec<PathBuf>>) {
-        let mut doubles =
-            std::mem::take(&mut *self.doubles.lock().unwrap_or_else(PoisonError::into_inner));
-        doubles.sort();
-        doubles.dedup();
-        (self.root.outside_links(), doubles)
+    /// The links through which a read so far would have left the repository.
+    pub fn outside_links(&self) -> Vec<OutsideLink> {
+        self.root.outside_links()
     }
 
-    /// The texts of every file read, by repository-relative path.
-    pub fn into_texts(self) -> HashMap<PathBuf, Arc<str>> {
-        let texts = self
-            .texts
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        texts.into_iter().map(|(k, (t, _))| (k, t)).collect()
+    /// The directories read so far that hold more than one kustomization file, each with its
+    /// files in the order kustomize looks for them.
+    pub fn doubles(&self) -> Vec<Vec<PathBuf>> {
+        let mut doubles = self
+            .doubles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        doubles.sort();
+        doubles.dedup();
+        doubles
+    }
+
+    /// The files whose text is kept, sorted.
+    pub fn kept_paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self.lock().keys().cloned().collect();
+        paths.sort();
+        paths
     }
 
     /// The text of a file; `None` when there is no such file.

@@ -1023,6 +1023,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::fleet::ReadPlan;
     use crate::fleet::Reference;
 
     /// The table as first written (a `Cow` per cell, a `String` per line), to compare with.
@@ -1316,8 +1317,8 @@ mod tests {
         write("apps/shared/podinfo/kustomization.yaml", list);
 
         let (fleet, shallow) = (
-            Fleet::read(root.path()).unwrap(),
-            Fleet::read_for_matrix(root.path()).unwrap(),
+            Fleet::read(root.path(), ReadPlan::Whole).unwrap(),
+            Fleet::read(root.path(), ReadPlan::Whole).unwrap(),
         );
         let filter = StatusFilter::default();
         let (status, matrix) = (
@@ -1398,8 +1399,10 @@ mod tests {
         let mut compared = 0;
         for root in roots {
             // The command reads without listing overlays: the same matrix.
-            let (Ok(fleet), Ok(shallow)) = (Fleet::read(&root), Fleet::read_for_matrix(&root))
-            else {
+            let (Ok(fleet), Ok(shallow)) = (
+                Fleet::read(&root, ReadPlan::Whole),
+                Fleet::read(&root, ReadPlan::Whole),
+            ) else {
                 continue;
             };
             let mut filters = vec![StatusFilter::default()];

@@ -125,7 +125,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddAppOptions) -> Re
     let mut lists = ListEdits::new();
     if options.common {
         let common = Path::new(COMMON_APPS).join("kustomization.yaml");
-        if fleet.text(&common).is_none() {
+        if fleet.text(&common)?.is_none() {
             return Err(Error::refused(format!(
                 "{} does not exist: a baseline app is listed there; run `fluxfleet init` to \
                  write the layout",
@@ -140,7 +140,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddAppOptions) -> Re
         }
     }
     lists.finish(&mut change)?;
-    namespace_warnings(fleet, name, &options.namespace, &targets, &mut change);
+    namespace_warnings(fleet, name, &options.namespace, &targets, &mut change)?;
     Ok(change)
 }
 
@@ -163,11 +163,12 @@ fn namespace_warnings(
     namespace: &str,
     targets: &[String],
     change: &mut ChangeSet,
-) {
-    let missing = reach::namespace_missing(fleet, namespace, targets);
+) -> Result<()> {
+    let missing = reach::namespace_missing(fleet, namespace, targets)?;
     if !missing.is_empty() {
         change
             .warnings
             .push(reach::namespace_warning(fleet, app, namespace, &missing));
     }
+    Ok(())
 }

@@ -43,7 +43,7 @@ pub fn wanted(
             let source = fleet.cluster(like).ok_or_else(|| {
                 names::unknown("cluster", like, &fleet.cluster_names(), "in --like")
             })?;
-            copy_lists(fleet, source, name, &mut notes)
+            copy_lists(fleet, source, name, &mut notes)?
         }
     };
     Ok(ClusterPlan {
@@ -92,7 +92,7 @@ fn copy_lists(
     source: &Cluster,
     name: &str,
     notes: &mut Vec<String>,
-) -> (Vec<String>, Vec<String>) {
+) -> Result<(Vec<String>, Vec<String>)> {
     let infra_dir = layout::cluster_dir(name).join("infra");
     let apps_dir = layout::cluster_dir(name).join("apps");
     let mut infra = Vec::new();
@@ -107,10 +107,10 @@ fn copy_lists(
     let mut overlays = Vec::new();
     if let Some(list) = &source.apps_list {
         for reference in &list.references {
-            let overlay_app = reference
-                .target
-                .as_deref()
-                .and_then(|t| overlay_of(fleet, t, &source.name));
+            let overlay_app = match reference.target.as_deref() {
+                Some(target) => overlay_of(fleet, target, &source.name)?,
+                None => None,
+            };
             match overlay_app {
                 Some((app, base)) => {
                     push_unique(&mut apps, reference_between(&apps_dir, &base));
@@ -148,7 +148,7 @@ fn copy_lists(
             source.name, source.name
         ));
     }
-    (infra, apps)
+    Ok((infra, apps))
 }
 
 /// The reference to write in the new list for one of the source's references.
@@ -184,14 +184,16 @@ fn copy_reference(
 }
 
 /// `(app, base)` when `target` is `apps/<app>/overlays/<cluster>` of an app with a base.
-fn overlay_of(fleet: &Fleet, target: &Path, cluster: &str) -> Option<(String, PathBuf)> {
-    fleet.apps().iter().find_map(|app| {
-        let is_overlay = target == app.overlay_dir(cluster);
-        match (&app.base, is_overlay) {
-            (Some(base), true) => Some((app.name.clone(), base.clone())),
-            _ => None,
-        }
-    })
+fn overlay_of(fleet: &Fleet, target: &Path, cluster: &str) -> Result<Option<(String, PathBuf)>> {
+    let Some(app) = fleet
+        .apps()
+        .iter()
+        .find(|app| target == app.overlay_dir(cluster))
+    else {
+        return Ok(None);
+    };
+    let base = fleet.app_layout(app)?.base.clone();
+    Ok(base.map(|base| (app.name.clone(), base)))
 }
 
 fn push_unique(list: &mut Vec<String>, reference: String) {

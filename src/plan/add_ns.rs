@@ -106,7 +106,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
     let mut lists = ListEdits::new();
     let set_list = dir.join("kustomization.yaml");
     let set_exists = fleet.set(&dir_name(&dir)).is_some();
-    if fleet.text(&set_list).is_some() {
+    if fleet.text(&set_list)?.is_some() {
         lists.add(fleet, &set_list, &file)?;
     } else if set_exists {
         return Err(Error::refused(format!(

@@ -103,7 +103,8 @@ pub fn plan_into(
             "in --cluster",
         ));
     }
-    let base = app.base.clone().ok_or_else(|| {
+    let layout = fleet.app_layout(app)?;
+    let base = layout.base.clone().ok_or_else(|| {
         Error::refused(format!(
             "{} has no base/ for an overlay to build on: overlays patch apps/{}/base",
             to_slash(&app.dir),
@@ -139,7 +140,7 @@ pub fn plan_into(
         });
     }
 
-    let deployment = base_deployment(fleet, app, &base);
+    let deployment = base_deployment(fleet, app, &base)?;
     let deployment_name = deployment.name.clone().unwrap_or_else(|| app.name.clone());
     let container = match (&deployment.container, env.is_empty()) {
         (_, true) => String::new(),
@@ -170,9 +171,9 @@ pub fn plan_into(
     };
 
     single_list(fleet, &file)?;
-    let created = match fleet.text(&file) {
+    let created = match fleet.text(&file)? {
         None => {
-            if app.overlays.contains(cluster) {
+            if layout.overlays.contains(cluster) {
                 return Err(Error::refused(format!(
                     "{} exists without a kustomization.yaml: remove it or add one by hand",
                     to_slash(&dir)
@@ -203,7 +204,7 @@ pub fn plan_into(
             true
         }
         Some(text) => {
-            let mut edit = OverlayEdit::new(&file, text)?;
+            let mut edit = OverlayEdit::new(&file, &text)?;
             if let Some(replicas) = options.replicas {
                 edit.set_replicas(&deployment_name, replicas, &patch(Some(replicas), &[])?)?;
             }
@@ -277,18 +278,19 @@ fn switch_list(
 }
 
 /// The Deployment of the app's base: its name, first container and image.
-fn base_deployment(fleet: &Fleet, app: &App, base: &Path) -> BaseDeployment {
-    let files: Vec<PathBuf> = app
+fn base_deployment(fleet: &Fleet, app: &App, base: &Path) -> Result<BaseDeployment> {
+    let files: Vec<PathBuf> = fleet
+        .app_manifests(app)?
         .lists
         .iter()
         .filter(|l| l.dir() == base)
         .flat_map(|l| l.references.iter().filter_map(|r| r.target.clone()))
         .collect();
     for file in files {
-        let Some(text) = fleet.text(&file) else {
+        let Some(text) = fleet.text(&file)? else {
             continue;
         };
-        let Some(docs) = crate::yaml::values(text) else {
+        let Some(docs) = crate::yaml::values(&text) else {
             continue;
         };
         for doc in docs {
@@ -296,14 +298,14 @@ fn base_deployment(fleet: &Fleet, app: &App, base: &Path) -> BaseDeployment {
                 continue;
             }
             let container = &doc["spec"]["template"]["spec"]["containers"][0];
-            return BaseDeployment {
+            return Ok(BaseDeployment {
                 name: doc["metadata"]["name"].as_str().map(String::from),
                 container: container["name"].as_str().map(String::from),
                 image: container["image"].as_str().map(String::from),
-            };
+            });
         }
     }
-    BaseDeployment::default()
+    Ok(BaseDeployment::default())
 }
 
 type ImageFields = Vec<(&'static str, Option<String>)>;

@@ -63,7 +63,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
         split_from_set(fleet, templates, name, from, &mut change, &mut lists)?;
     }
     if kind == Kind::Namespace {
-        warn_apps_left_behind(fleet, name, &demoted, &mut change);
+        warn_apps_left_behind(fleet, name, &demoted, &mut change)?;
     }
     lists.finish(&mut change)?;
     let remaining: Vec<&String> = placements.keys().filter(|c| !demoted.contains(c)).collect();
@@ -121,9 +121,15 @@ fn split_from_set(
 }
 
 /// Warns about apps that deploy into namespace `name` in clusters it is leaving.
-fn warn_apps_left_behind(fleet: &Fleet, name: &str, demoted: &[String], change: &mut ChangeSet) {
+fn warn_apps_left_behind(
+    fleet: &Fleet,
+    name: &str,
+    demoted: &[String],
+    change: &mut ChangeSet,
+) -> Result<()> {
+    fleet.read_every_app()?;
     for app in fleet.apps() {
-        if app.namespace.as_deref() != Some(name) {
+        if fleet.app_manifests(app)?.namespace.as_deref() != Some(name) {
             continue;
         }
         let placements = fleet.app_placements(&app.name);
@@ -143,6 +149,7 @@ fn warn_apps_left_behind(fleet: &Fleet, name: &str, demoted: &[String], change: 
             ));
         }
     }
+    Ok(())
 }
 
 /// True when the reference that brings the thing also brings other things every importing

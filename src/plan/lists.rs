@@ -29,17 +29,20 @@ impl ListEdits {
     fn open(&mut self, fleet: &Fleet, list: &Path) -> Result<&mut Kustomization> {
         if !self.files.contains_key(list) {
             single_list(fleet, list)?;
+            // Read first: a file not read yet shows a link that leaves the repository as it is
+            // read.
+            let text = fleet.text(list)?;
             if let Some(refusal) = behind_outside_link(fleet, list) {
                 return Err(refusal);
             }
-            let text = fleet.text(list).ok_or_else(|| {
+            let text = text.ok_or_else(|| {
                 Error::refused(format!(
                     "{} does not exist: the layout needs it; run `fluxfleet check` to see what \
                      is missing",
                     to_slash(list)
                 ))
             })?;
-            let parsed = Kustomization::parse(list, text)?;
+            let parsed = Kustomization::parse(list, &text)?;
             self.files
                 .insert(list.to_path_buf(), (text.to_string(), parsed));
         }
@@ -156,10 +159,8 @@ pub fn single_list(fleet: &Fleet, list: &Path) -> Result<()> {
 /// A refusal when `path` lies behind a symbolic link that leaves the repository: the read did
 /// not follow it, and nothing is written through it.
 fn behind_outside_link(fleet: &Fleet, path: &Path) -> Option<Error> {
-    let link = fleet
-        .outside_links()
-        .iter()
-        .find(|l| path.starts_with(&l.link))?;
+    let links = fleet.outside_links();
+    let link = links.iter().find(|l| path.starts_with(&l.link))?;
     let what = match path == link.link {
         true => format!("{} is a symbolic link", to_slash(path)),
         false => format!(

@@ -70,7 +70,7 @@ fn app(
     let app = fleet
         .app(name)
         .ok_or_else(|| subject::unknown_app(fleet, name))?;
-    let base = app.base.clone().ok_or_else(|| {
+    let base = fleet.app_layout(app)?.base.clone().ok_or_else(|| {
         Error::refused(format!(
             "{} has no base to list in apps/common",
             to_slash(&app.dir)

@@ -102,7 +102,8 @@ fn promote_app(
     change: &mut ChangeSet,
     lists: &mut ListEdits,
 ) -> Result<Vec<String>> {
-    let base = app.base.clone().ok_or_else(|| {
+    let layout = fleet.app_layout(app)?;
+    let base = layout.base.clone().ok_or_else(|| {
         Error::refused(format!(
             "{} has no base/kustomization.yaml to reference: add it first",
             to_slash(&app.dir)
@@ -134,16 +135,16 @@ fn promote_app(
             Some(values) => {
                 overlay_into(fleet, templates, app, cluster_name, values, change, lists)?
             }
-            None if app.overlays.contains(cluster_name) => app.overlay_dir(cluster_name),
+            None if layout.overlays.contains(cluster_name) => app.overlay_dir(cluster_name),
             None => base.clone(),
         };
         lists.add(fleet, &list, &target)?;
         promoted.push(cluster_name.clone());
     }
-    let Some(ns) = &app.namespace else {
+    let Some(ns) = &fleet.app_manifests(app)?.namespace else {
         return Ok(promoted);
     };
-    let missing = reach::namespace_missing(fleet, ns, &promoted);
+    let missing = reach::namespace_missing(fleet, ns, &promoted)?;
     match fleet.namespace(ns) {
         _ if missing.is_empty() => {}
         Some(namespace) if options.with_namespace => {

@@ -76,14 +76,14 @@ pub fn relocate(
         (planned.namespace, &planned.destination, planned.reimport);
     let new_dir = destination.dir(&namespace.name);
     let new_file = destination.file(&namespace.name);
-    if fleet.text(&new_file).is_some() {
+    if fleet.text(&new_file)?.is_some() {
         return Err(Error::refused(format!(
             "{} exists already: move or rename it first",
             to_slash(&new_file)
         )));
     }
     let text = fleet
-        .text(&namespace.file)
+        .text(&namespace.file)?
         .ok_or_else(|| Error::refused(format!("{}: not read", to_slash(&namespace.file))))?;
     let scope = match destination {
         Destination::OwnDir => "shared",
@@ -93,13 +93,13 @@ pub fn relocate(
         from: namespace.file.clone(),
         to: new_file.clone(),
         old: text.to_string(),
-        new: relabel(&namespace.file, text, &namespace.set, scope)?,
+        new: relabel(&namespace.file, &text, &namespace.set, scope)?,
     })?;
 
     // The new home lists the manifest: an existing set gains an entry, a new one is created.
     let new_list = new_dir.join("kustomization.yaml");
     single_list(fleet, &new_list)?;
-    if fleet.text(&new_list).is_some() {
+    if fleet.text(&new_list)?.is_some() {
         lists.add(fleet, &new_list, &new_file)?;
     } else {
         let mut context = tera::Context::new();
@@ -120,7 +120,10 @@ pub fn relocate(
     lists.remove(fleet, &old_list, &namespace.file)?;
     if lists.is_empty(fleet, &old_list)? && !other_files_in(fleet, &namespace.set_dir, namespace) {
         lists.forget(&old_list);
-        let old = fleet.text(&old_list).unwrap_or_default().to_string();
+        let old = fleet
+            .text(&old_list)?
+            .map(|t| t.to_string())
+            .unwrap_or_default();
         change.push(FileChange::Delete {
             path: old_list.clone(),
             old,

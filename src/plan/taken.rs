@@ -24,13 +24,17 @@ pub fn namespace(fleet: &Fleet, name: &str) -> Result<()> {
         .namespace_definitions(name)
         .map(|n| format!("{}:{} (set {})", to_slash(&n.file), n.line, n.set))
         .collect();
-    places.extend(
-        fleet
-            .apps()
+    fleet.read_every_app()?;
+    for app in fleet.apps() {
+        if fleet
+            .app_manifests(app)?
+            .own_namespaces
             .iter()
-            .filter(|a| a.own_namespaces.iter().any(|n| n == name))
-            .map(|a| format!("{}/ (app {})", to_slash(&a.dir), a.name)),
-    );
+            .any(|n| n == name)
+        {
+            places.push(format!("{}/ (app {})", to_slash(&app.dir), app.name));
+        }
+    }
     if places.is_empty() {
         return Ok(());
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Basis, Description, Finish, History, Intent, Session};
 use crate::error::Result;
-use crate::fleet::{self, Fleet, StatusFilter};
+use crate::fleet::{self, Fleet, ReadPlan, StatusFilter};
 use crate::plan::ChangeSet;
 use crate::render::Templates;
 
@@ -26,7 +26,7 @@ impl Workspace {
     pub fn open(session: &mut Session) -> Result<Workspace> {
         let root = session.repo_root()?;
         session.recover(&root, Intent::Write)?;
-        let fleet = Fleet::read_deep(&root)?;
+        let fleet = Fleet::read(&root, ReadPlan::Whole)?;
         let templates = Templates::load(&root)?;
         Ok(Workspace {
             root,
@@ -49,7 +49,7 @@ impl Workspace {
         let description = pr_body.map(|given| Description {
             given: given.to_path_buf(),
             render: Box::new(move || {
-                let after = Fleet::read_deep(&root)?;
+                let after = Fleet::read(&root, ReadPlan::Whole)?;
                 pr_body_markdown(fleet, &after, change, name)
             }),
         });
@@ -72,13 +72,13 @@ fn decision_files(fleet: &Fleet, name: &str) -> Vec<PathBuf> {
     let own = |path: &Path| path.components().any(|c| c.as_os_str() == name);
     fleet
         .read_files()
+        .into_iter()
         .filter(|path| {
             path.starts_with("clusters")
                 || path.starts_with("infrastructure")
                 || path.starts_with("apps/common")
                 || own(path)
         })
-        .map(Path::to_path_buf)
         .collect()
 }
 
