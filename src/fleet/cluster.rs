@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::flux::{may_hold_flux_kustomization, FluxKustomization};
-use super::read::{holds_any, is_yaml, Reader};
+use super::read::{holds_any, is_yaml, Docs, Reader};
 use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 use super::root::FileId;
 use crate::error::Result;
@@ -293,9 +293,9 @@ impl Walk<'_> {
             return Ok(false);
         }
         let docs = match self.reader.docs_if(file, may_hold_flux_kustomization)? {
-            None => return Ok(false),
-            Some(None) => return Ok(true),
-            Some(Some(docs)) => docs,
+            Docs::Absent => return Ok(false),
+            Docs::Unwanted => return Ok(true),
+            Docs::Parsed(docs) => docs,
         };
         for object in FluxKustomization::from_docs(file, &docs) {
             if let Some(path) = &object.path {

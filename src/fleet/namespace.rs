@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::read::{is_yaml, Reader};
+use super::read::{is_yaml, Docs, Reader};
 use super::reference::{ListFile, Reference};
 use super::root::FileId;
 use crate::error::Result;
@@ -164,7 +164,7 @@ fn collect_file(
     }
     // Most files are not namespaces at all; skip the parse when the kind cannot be there.
     let wanted = |text: &str| text.contains("Namespace") && reader.concerns(text);
-    let Some(Some(docs)) = reader.docs_if(file, wanted)? else {
+    let Docs::Parsed(docs) = reader.docs_if(file, wanted)? else {
         return Ok(());
     };
     for doc in docs.iter().map(|d| &d.root) {

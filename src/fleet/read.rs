@@ -27,6 +27,15 @@ pub(crate) struct Reader {
     keep: bool,
 }
 
+/// What [`Reader::docs_if`] found.
+pub(crate) enum Docs {
+    /// No such file.
+    Absent,
+    /// A file whose text was not wanted, so not parsed.
+    Unwanted,
+    Parsed(Vec<Document>),
+}
+
 impl std::fmt::Debug for Reader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reader")
@@ -109,18 +118,13 @@ impl Reader {
             .map(|(docs, _)| docs))
     }
 
-    /// The parsed documents of a file whose text is `wanted`: `None` when there is no such
-    /// file, `Some(None)` when it is not wanted (and then not parsed).
-    pub fn docs_if(
-        &self,
-        rel: &Path,
-        wanted: impl FnOnce(&str) -> bool,
-    ) -> Result<Option<Option<Vec<Document>>>> {
+    /// The parsed documents of a file whose text is `wanted`; a text not wanted is not parsed.
+    pub fn docs_if(&self, rel: &Path, wanted: impl FnOnce(&str) -> bool) -> Result<Docs> {
         let docs = self.passing(rel, |text| match wanted(text) {
-            true => Ok(Some(yaml::parse(rel, text, Purpose::Read)?)),
-            false => Ok(None),
+            true => Ok(Docs::Parsed(yaml::parse(rel, text, Purpose::Read)?)),
+            false => Ok(Docs::Unwanted),
         })?;
-        Ok(docs.map(|(docs, _)| docs))
+        Ok(docs.map_or(Docs::Absent, |(docs, _)| docs))
     }
 
     /// `f` of the text of file `rel`, and the file's identity; `None` when there is no such
