@@ -20,6 +20,7 @@ pub mod output;
 pub mod paths;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -1,7 +1,6 @@
 //! `fluxfleet check`.
 
 use clap::Args;
-use console::Style;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -32,16 +31,9 @@ pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    for finding in &findings {
-        let style = match finding.severity {
-            Severity::Error => Style::new().red().bold(),
-            Severity::Warning => Style::new().yellow().bold(),
-        };
-        let label = ctx.shell.paint(finding.label(), style);
-        let text = finding.to_string();
-        let rest = text.strip_prefix(finding.label()).unwrap_or(&text);
-        ctx.shell.data(&format!("{label}{rest}\n"))?;
-    }
+    let color = ctx.shell.out_color();
+    ctx.shell
+        .data(&crate::report::finding::render(&findings, color))?;
     let warnings = findings.len() - errors;
     ctx.shell.status(&format!(
         "checked {} clusters, {} apps, {} namespaces: {errors} error(s), {warnings} warning(s)",

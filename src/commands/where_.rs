@@ -21,5 +21,5 @@ pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
         // The closest names need every app; reading them all is for this rare path only.
         Err(_) => lookup(&Fleet::read(&root)?, &args.name)?,
     };
-    ctx.shell.data(&found.render())
+    ctx.shell.data(&crate::report::where_::render(&found))
 }

@@ -23,7 +23,6 @@ mod read;
 mod reference;
 pub(crate) mod root;
 mod simple;
-mod status;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -40,12 +39,11 @@ pub use definition::{Definition, DefinitionKind};
 pub use flux::FluxKustomization;
 pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
+pub(crate) use placement::Raw;
 pub use placement::{ByCluster, Kind, Placement, Through};
 pub use queries::BUILTIN_NAMESPACES;
 pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 pub use root::{OutsideLink, MAX_FILE_SIZE};
-pub(crate) use status::matrix;
-pub use status::{status, Status, StatusFilter, StatusRow};
 
 use crate::error::Result;
 use read::Reader;
@@ -396,6 +394,30 @@ impl Fleet {
             self.common_apps.as_ref(),
             &self.namespaces,
         ))
+    }
+
+    /// The placements of `name` as positions in the fleet, in cluster then list order; empty
+    /// when it reaches no cluster. The status matrix borrows them rather than make
+    /// [`Placement`]s, tens of thousands in a large fleet.
+    pub(crate) fn raw_placements(&self, kind: Kind, name: &str) -> &[Raw] {
+        self.placements.get(kind, name).unwrap_or_default()
+    }
+
+    /// How `raw` arrives, with the overlay's or set's name borrowed from the fleet.
+    pub(crate) fn through(&self, raw: &Raw) -> Through<&str> {
+        raw.through(&self.clusters, &self.namespaces)
+    }
+
+    /// The cluster's reference of `raw` and, through a set or the common list, that list's
+    /// entry; `None` when its positions are out of range.
+    pub(crate) fn references_of(&self, raw: &Raw) -> Option<(&Reference, Option<&Reference>)> {
+        let (_, reference, entry) = placement::resolve(
+            raw,
+            &self.clusters,
+            self.common_apps.as_ref(),
+            &self.namespaces,
+        )?;
+        Some((reference, entry))
     }
 
     /// How many placements `name` has, over all clusters.

@@ -79,17 +79,6 @@ impl<S: AsRef<str>> Through<S> {
         }
     }
 
-    /// The width of [`Through::describe`] in characters, without writing it: the status table
-    /// measures hundreds of thousands of cells.
-    pub(crate) fn width(&self) -> usize {
-        match self {
-            Through::Overlay(name) => "overlay ".len() + name.as_ref().chars().count(),
-            Through::Set(name) => "set ".len() + name.as_ref().chars().count(),
-            Through::OwnDir => "own dir".len(),
-            other => other.label().len(),
-        }
-    }
-
     /// The same, with the name borrowed.
     pub fn as_deref(&self) -> Through<&str> {
         self.map(AsRef::as_ref)
@@ -169,11 +158,6 @@ impl Raw {
     /// Index of the cluster in the fleet's sorted clusters.
     pub fn cluster(&self) -> usize {
         self.cluster as usize
-    }
-
-    /// Index of the cluster's list, in [`Cluster::lists`] order.
-    pub fn list(&self) -> usize {
-        self.list as usize
     }
 
     /// How the placement arrives, with the overlay's or the set's name. The table asks this of
