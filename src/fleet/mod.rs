@@ -396,30 +396,6 @@ impl Fleet {
         ))
     }
 
-    /// The placements of `name` as positions in the fleet, in cluster then list order; empty
-    /// when it reaches no cluster. The status matrix borrows them rather than make
-    /// [`Placement`]s, tens of thousands in a large fleet.
-    pub(crate) fn raw_placements(&self, kind: Kind, name: &str) -> &[Raw] {
-        self.placements.get(kind, name).unwrap_or_default()
-    }
-
-    /// How `raw` arrives, with the overlay's or set's name borrowed from the fleet.
-    pub(crate) fn through(&self, raw: &Raw) -> Through<&str> {
-        raw.through(&self.clusters, &self.namespaces)
-    }
-
-    /// The cluster's reference of `raw` and, through a set or the common list, that list's
-    /// entry; `None` when its positions are out of range.
-    pub(crate) fn references_of(&self, raw: &Raw) -> Option<(&Reference, Option<&Reference>)> {
-        let (_, reference, entry) = placement::resolve(
-            raw,
-            &self.clusters,
-            self.common_apps.as_ref(),
-            &self.namespaces,
-        )?;
-        Some((reference, entry))
-    }
-
     /// How many placements `name` has, over all clusters.
     pub fn placement_count(&self, kind: Kind, name: &str) -> usize {
         self.placements.get(kind, name).map_or(0, <[_]>::len)

@@ -17,7 +17,7 @@ use super::cluster::Cluster;
 use super::namespace::{Namespace, COMMON_SET, NAMESPACES_DIR};
 use super::read::is_yaml;
 use super::reference::{ListFile, Reference};
-use super::FastMap;
+use super::{FastMap, Fleet};
 
 /// How a definition arrives in a cluster. `S` holds the overlay's or set's name: owned in a
 /// [`Placement`], borrowed from the cluster's reference where a placement is only looked at.
@@ -182,6 +182,33 @@ impl Raw {
             Via::OwnDir => Through::OwnDir,
             Via::Direct => Through::Direct,
         }
+    }
+}
+
+/// The raw placements, as the status matrix borrows them.
+impl Fleet {
+    /// The placements of `name` as positions in the fleet, in cluster then list order; empty
+    /// when it reaches no cluster. The status matrix borrows them rather than make
+    /// [`Placement`]s, tens of thousands in a large fleet.
+    pub(crate) fn raw_placements(&self, kind: Kind, name: &str) -> &[Raw] {
+        self.placements.get(kind, name).unwrap_or_default()
+    }
+
+    /// How `raw` arrives, with the overlay's or set's name borrowed from the fleet.
+    pub(crate) fn through(&self, raw: &Raw) -> Through<&str> {
+        raw.through(&self.clusters, &self.namespaces)
+    }
+
+    /// The cluster's reference of `raw` and, through a set or the common list, that list's
+    /// entry; `None` when its positions are out of range.
+    pub(crate) fn references_of(&self, raw: &Raw) -> Option<(&Reference, Option<&Reference>)> {
+        let (_, reference, entry) = resolve(
+            raw,
+            &self.clusters,
+            self.common_apps.as_ref(),
+            &self.namespaces,
+        )?;
+        Some((reference, entry))
     }
 }
 

@@ -90,7 +90,7 @@ impl<'f> Matrix<'f> {
     }
 
     /// The fleet the matrix borrows from.
-    pub fn fleet(&self) -> &'f Fleet {
+    pub(crate) fn fleet(&self) -> &'f Fleet {
         self.fleet
     }
 
