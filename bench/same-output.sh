@@ -49,8 +49,10 @@ compare() {
     for which in old new; do
         local bin=$old
         [ $which = new ] && bin=$new
-        local dir="$work/$which"
+        # The same name for both copies: `add-cluster` prints the repository's directory name.
+        local dir="$work/$which/fleet"
         rm -rf "$dir"
+        mkdir -p "$work/$which"
         cp -a "$fleet" "$dir"
         if [ ! -d "$dir/.git" ]; then
             git -C "$dir" init -q -b main && git -C "$dir" add -A && git -C "$dir" commit -qm base --no-verify
