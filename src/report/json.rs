@@ -3,10 +3,17 @@
 //! as it writes, and nothing is made in between (as ripgrep's `crates/printer/src/jsont.rs`).
 //!
 //! Serde rather than a hand-written writer: on the benchmark fleet (`gen_fleet`, 100 clusters,
-//! 3,000 apps, 8.4 MB of JSON) `status --json` takes about the time of the hand-written one it
-//! replaced, within the target of twice `rg -c . clusters` (figures in `report/mod.rs`).
+//! 3,000 apps, 8.4 MB of JSON, a 2-core VM under a load of 6 to 8, 75 interleaved runs)
+//! `status --json` took a median 75.8 ms against the hand-written writer's 73.9 ms (+3%), with
+//! the same CPU time (45.8 against 46-48 ms `perf stat` task-clock); `rg -c . clusters` took
+//! 28.4 ms. The hand-written writer was at 1.97x `rg` on an idle machine (bench/RESULTS.md).
 
+use std::collections::hash_map::Entry;
 use std::io::{self, Write as _};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
 
 use rayon::prelude::*;
 use serde::ser::{SerializeMap, SerializeStruct};
@@ -15,6 +22,7 @@ use serde::{Serialize, Serializer};
 use super::matrix::{Matrix, Row};
 use super::Sink;
 use crate::error::{Error, Result};
+use crate::fleet::FastMap;
 use crate::fleet::{Fleet, Kind, Raw, Reference, Through};
 use crate::paths::as_slash;
 
@@ -23,7 +31,8 @@ pub fn write(matrix: &Matrix, pretty: bool, sink: &mut Sink) -> Result<()> {
     match pretty {
         // For a person at a terminal: serde's indentation of the whole document, on one thread.
         true => serialize(sink, |out| {
-            serde_json::to_writer_pretty(out, &Document(matrix))
+            let files = Files::of(matrix.fleet());
+            serde_json::to_writer_pretty(out, &Document(matrix, &files))
         }),
         false => compact(matrix, ROWS_PER_TASK, sink),
     }
@@ -33,11 +42,10 @@ pub fn write(matrix: &Matrix, pretty: bool, sink: &mut Sink) -> Result<()> {
 /// ([`in_rounds`]) and joined with `,`: compact JSON puts nothing else between a struct's fields
 /// or an array's items, so the bytes are the same (`compact_is_serdes_document` holds it to).
 ///
-/// Measured on the benchmark fleet (`gen_fleet` 100 clusters, 3,000 apps, 8.4 MB of JSON, a
-/// loaded 2-core VM, minimum of 45 interleaved runs): serialized on one thread, `status --json`
-/// took 66 ms against the hand-written writer's 39 ms on both cores; rows on both cores, see
-/// the figures in `report/mod.rs`.
+/// On one thread, serde's JSON of the benchmark fleet took 10-20% longer than the hand-written
+/// writer on both cores (medians 95-108 against 81-88 ms under load): the rows go on both cores.
 fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()> {
+    let files = Files::of(matrix.fleet());
     sink(b"{\"clusters\":")?;
     serialize(sink, |out| serde_json::to_writer(out, matrix.clusters()))?;
     for (kind, key) in [
@@ -45,12 +53,13 @@ fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()>
         (Kind::Namespace, "],\"namespaces\":["),
     ] {
         sink(key.as_bytes())?;
+        let files = &files;
         let render = |at: usize, rows: &[Row], out: &mut Vec<u8>| {
             for (i, row) in rows.iter().enumerate() {
                 if at + i > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut *out, &JsonRow { matrix, row })
+                serde_json::to_writer(&mut *out, &JsonRow { matrix, files, row })
                     .map_err(|e| Error::Output(e.into()))?;
             }
             Ok(())
@@ -144,13 +153,56 @@ impl io::Write for Pieces<'_, '_> {
     }
 }
 
-struct Document<'m, 'f>(&'m Matrix<'f>);
+/// The `file` of every list a cell can name, as JSON text, by the address of the path every
+/// reference of the list shares: tens of thousands of cells name a few hundred files.
+///
+/// Measured on the benchmark fleet: each file checked, converted and escaped per cell,
+/// `status --json` used 51-55 ms of CPU against the hand-written writer's 46-48 ms, and took
+/// 8-16% longer (medians of 60 runs under load); with these, 46 ms and +3%.
+struct Files(FastMap<usize, Box<RawValue>>);
+
+impl Files {
+    fn of(fleet: &Fleet) -> Files {
+        let lists = fleet.clusters().iter().flat_map(|c| c.lists());
+        let firsts = lists
+            .chain(fleet.common_apps())
+            .filter_map(|list| list.references.first());
+        let entries = fleet.namespaces().iter().filter_map(|n| n.entry.as_ref());
+        let mut files = FastMap::default();
+        for reference in firsts.chain(entries) {
+            let file = &reference.file;
+            if let Entry::Vacant(vacant) = files.entry(address(file)) {
+                let text = serde_json::to_string(&as_slash(file)).ok();
+                if let Some(raw) = text.and_then(|t| RawValue::from_string(t).ok()) {
+                    vacant.insert(raw);
+                }
+            }
+        }
+        Files(files)
+    }
+
+    /// Serializes `file` as the field `file`.
+    fn serialize<S: SerializeStruct>(&self, out: &mut S, file: &Arc<Path>) -> Result<(), S::Error> {
+        match self.0.get(&address(file)) {
+            Some(raw) => out.serialize_field("file", raw),
+            None => out.serialize_field("file", &as_slash(file)),
+        }
+    }
+}
+
+/// Where a path shared by references is: their files are the same when it is.
+fn address(file: &Arc<Path>) -> usize {
+    Arc::as_ptr(file).cast::<u8>().addr()
+}
+
+struct Document<'m, 'f>(&'m Matrix<'f>, &'m Files);
 
 impl Serialize for Document<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let matrix = self.0;
+        let Document(matrix, files) = *self;
         let rows = |kind| Rows {
             matrix,
+            files,
             rows: matrix.rows_of(kind),
         };
         let mut document = serializer.serialize_struct("Status", 3)?;
@@ -163,19 +215,21 @@ impl Serialize for Document<'_, '_> {
 
 struct Rows<'m, 'f> {
     matrix: &'m Matrix<'f>,
+    files: &'m Files,
     rows: &'m [Row<'f>],
 }
 
 impl Serialize for Rows<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let matrix = self.matrix;
-        serializer.collect_seq(self.rows.iter().map(|row| JsonRow { matrix, row }))
+        let Rows { matrix, files, .. } = *self;
+        serializer.collect_seq(self.rows.iter().map(|row| JsonRow { matrix, files, row }))
     }
 }
 
 /// `{"name", "definition", "set" (namespaces), "clusters": {"<cluster>": cell}}`.
 struct JsonRow<'m, 'f> {
     matrix: &'m Matrix<'f>,
+    files: &'m Files,
     row: &'m Row<'f>,
 }
 
@@ -199,7 +253,7 @@ struct Cells<'r, 'm, 'f>(&'r JsonRow<'m, 'f>);
 
 impl Serialize for Cells<'_, '_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let JsonRow { matrix, row } = *self.0;
+        let JsonRow { matrix, files, row } = *self.0;
         let fleet = matrix.fleet();
         let mut map = serializer.serialize_map(None)?;
         for cell in matrix.cells(row) {
@@ -210,14 +264,18 @@ impl Serialize for Cells<'_, '_, '_> {
                     break None;
                 };
                 placements = rest;
-                if let Some(first) = JsonCell::of(fleet, raw) {
+                if let Some(first) = JsonCell::of(fleet, files, raw) {
                     break Some(first);
                 }
             };
             let (Some(first), Some(cluster)) = (first, matrix.clusters().get(cell.column)) else {
                 continue;
             };
-            let also = Also { fleet, placements };
+            let also = Also {
+                fleet,
+                files,
+                placements,
+            };
             map.serialize_entry(cluster, &FirstCell { first, also })?;
         }
         map.end()
@@ -228,15 +286,17 @@ impl Serialize for Cells<'_, '_, '_> {
 /// set or the common list that list's entry.
 #[derive(Clone, Copy)]
 struct JsonCell<'f> {
+    files: &'f Files,
     reference: &'f Reference,
     through: Through<&'f str>,
     entry: Option<&'f Reference>,
 }
 
 impl<'f> JsonCell<'f> {
-    fn of(fleet: &'f Fleet, raw: &Raw) -> Option<Self> {
+    fn of(fleet: &'f Fleet, files: &'f Files, raw: &Raw) -> Option<Self> {
         let (reference, entry) = fleet.references_of(raw)?;
         Some(JsonCell {
+            files,
             reference,
             through: fleet.through(raw),
             entry,
@@ -250,7 +310,7 @@ impl<'f> JsonCell<'f> {
     }
 
     fn serialize_fields<S: SerializeStruct>(&self, out: &mut S) -> Result<(), S::Error> {
-        out.serialize_field("file", &as_slash(&self.reference.file))?;
+        self.files.serialize(out, &self.reference.file)?;
         out.serialize_field("line", &self.reference.line)?;
         out.serialize_field("via", &self.reference.written)?;
         out.serialize_field("through", self.through.label())?;
@@ -260,7 +320,7 @@ impl<'f> JsonCell<'f> {
             _ => {}
         }
         if let Some(entry) = self.entry {
-            out.serialize_field("entry", &Entry(entry))?;
+            out.serialize_field("entry", &EntryCell(self.files, entry))?;
         }
         Ok(())
     }
@@ -298,6 +358,7 @@ impl Serialize for FirstCell<'_> {
 #[derive(Clone, Copy)]
 struct Also<'f> {
     fleet: &'f Fleet,
+    files: &'f Files,
     placements: &'f [Raw],
 }
 
@@ -305,7 +366,7 @@ impl<'f> Also<'f> {
     fn iter(&self) -> impl Iterator<Item = JsonCell<'f>> + '_ {
         self.placements
             .iter()
-            .filter_map(|raw| JsonCell::of(self.fleet, raw))
+            .filter_map(|raw| JsonCell::of(self.fleet, self.files, raw))
     }
 }
 
@@ -316,14 +377,15 @@ impl Serialize for Also<'_> {
 }
 
 /// `{"file", "line", "via"}` of a set's or the common list's entry.
-struct Entry<'f>(&'f Reference);
+struct EntryCell<'f>(&'f Files, &'f Reference);
 
-impl Serialize for Entry<'_> {
+impl Serialize for EntryCell<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let EntryCell(files, entry) = *self;
         let mut out = serializer.serialize_struct("Entry", 3)?;
-        out.serialize_field("file", &as_slash(&self.0.file))?;
-        out.serialize_field("line", &self.0.line)?;
-        out.serialize_field("via", &self.0.written)?;
+        files.serialize(&mut out, &entry.file)?;
+        out.serialize_field("line", &entry.line)?;
+        out.serialize_field("via", &entry.written)?;
         out.end()
     }
 }
@@ -346,7 +408,8 @@ mod tests {
                 continue;
             };
             let matrix = Matrix::new(&fleet, &Filter::default()).unwrap();
-            let want = serde_json::to_string(&Document(&matrix)).unwrap();
+            let files = Files::of(&fleet);
+            let want = serde_json::to_string(&Document(&matrix, &files)).unwrap();
             for rows_per_task in [1, 2, 3, 64] {
                 let mut got = Vec::new();
                 compact(&matrix, rows_per_task, &mut |piece| {
