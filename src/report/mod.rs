@@ -5,11 +5,11 @@
 //! fleet and never changes it; colour is the caller's choice, passed in.
 //!
 //! Measured on the benchmark fleet (`gen_fleet`: 100 clusters, 3,000 apps, 600 namespaces; a
-//! 2-core VM that other builds kept at a load of 6 to 8, so medians of 60 to 75 interleaved
+//! 2-core VM that other builds kept at a load of 3 to 8, so medians of 75 to 90 interleaved
 //! `hyperfine -N` runs against the binary before this module): the table (7 MB) is rendered on
 //! one thread, its column widths measured on both cores, and `status` took the time it took
-//! when the rows were rendered on both cores and reordered (63.7 against 64.3 ms). The compact
-//! JSON (8.4 MB) is serialized on both cores; see `json.rs`.
+//! when the rows were rendered on both cores and reordered (63.7 against 64.3 ms; 43.7 against
+//! 44.9 ms). The compact JSON (8.4 MB) is serialized on both cores; see `json.rs`.
 
 pub mod finding;
 pub mod json;
