@@ -55,11 +55,11 @@ impl Shell {
     /// Writes a large piece of data to stdout, a part of megabytes of output. On the process's
     /// stdout it goes past the line buffer, which would search each piece for its last line
     /// break: through the whole piece for JSON, which has none.
-    pub fn data_bulk(&mut self, text: &str) -> Result<()> {
+    pub fn data_bulk(&mut self, bytes: &[u8]) -> Result<()> {
         #[cfg(unix)]
         if self.stdout {
             self.out.flush().map_err(Error::Output)?;
-            let mut rest = text.as_bytes();
+            let mut rest = bytes;
             while !rest.is_empty() {
                 match rustix::io::write(io::stdout(), rest) {
                     Ok(0) => return Err(Error::Output(io::ErrorKind::WriteZero.into())),
@@ -70,7 +70,7 @@ impl Shell {
             }
             return Ok(());
         }
-        self.data(text)
+        self.out.write_all(bytes).map_err(Error::Output)
     }
 
     /// Writes a line of status to stderr.

@@ -4,7 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use fluxfleet::fleet::{check, Fleet, Kind, Layout, ReadPlan, StatusFilter, Through};
+use fluxfleet::fleet::{check, Fleet, Kind, Layout, ReadPlan, Through};
+use fluxfleet::report::{markdown, Filter, Matrix};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-fleet")
@@ -87,13 +88,13 @@ fn check_and_status_are_data() {
         Some("foo")
     );
     assert!(check(&fleet).unwrap().is_empty());
-    let filter = StatusFilter {
+    let filter = Filter {
         names: Some(["foo-app".to_string()].into()),
-        ..StatusFilter::default()
+        ..Filter::default()
     };
-    let matrix = fluxfleet::fleet::status(&fleet, &filter).unwrap();
+    let matrix = Matrix::new(&fleet, &filter).unwrap();
     assert_eq!(
-        matrix.to_markdown(),
+        markdown::render(&matrix),
         "| app | dev | prod | test |\n|---|---|---|---|\n| `foo-app` | — | — | ✅ base |\n"
     );
 }

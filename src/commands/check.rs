@@ -1,7 +1,6 @@
 //! `fluxfleet check`.
 
 use clap::Args;
-use console::Style;
 
 use super::context::Context;
 use crate::error::{Error, Result};
@@ -34,16 +33,10 @@ pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    for finding in &findings {
-        let style = match finding.severity {
-            Severity::Error => Style::new().red().bold(),
-            Severity::Warning => Style::new().yellow().bold(),
-        };
-        let label = ctx.session.shell.paint(finding.label(), style);
-        let text = finding.to_string();
-        let rest = text.strip_prefix(finding.label()).unwrap_or(&text);
-        ctx.session.shell.data(&format!("{label}{rest}\n"))?;
-    }
+    let color = ctx.session.shell.out_color();
+    ctx.session
+        .shell
+        .data(&crate::report::finding::render(&findings, color))?;
     let warnings = findings.len() - errors;
     ctx.session.shell.status(&format!(
         "checked {} clusters, {} apps, {} namespaces: {errors} error(s), {warnings} warning(s)",

@@ -6,8 +6,9 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::{Error, Result};
-use crate::fleet::{matrix, Fleet, Kind, ReadPlan, StatusFilter};
+use crate::fleet::{Fleet, Kind, ReadPlan};
 use crate::names;
+use crate::report::{self, Filter, Matrix};
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
@@ -32,7 +33,7 @@ pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
 }
 
 pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
-    let filter = StatusFilter {
+    let filter = Filter {
         cluster: args.cluster,
         kind: args.kind.as_deref().map(parse_kind).transpose()?,
         names: None,
@@ -46,9 +47,8 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
             root.display()
         ))?;
     }
-    // The same matrix as `fleet::status`, its placements borrowed from the fleet.
-    let matrix = matrix(&fleet, &filter)?;
-    if matrix.rows.is_empty() && !args.json {
+    let matrix = Matrix::new(&fleet, &filter)?;
+    if matrix.rows().is_empty() && !args.json {
         ctx.session.shell.status(&format!(
             "no apps (apps/<name>/) or namespaces (infrastructure/namespaces/<set>/) to show; \
              clusters: {}",
@@ -58,18 +58,16 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     // Megabytes for a large fleet: written a few thousand rows at a time.
     let color = ctx.session.shell.out_color();
     let written = {
-        let mut sink = |piece: &str| ctx.session.shell.data_bulk(piece);
+        let mut sink = |piece: &[u8]| ctx.session.shell.data_bulk(piece);
         if args.json {
             // Indented for a person at a terminal; one line for the programs that read it from
             // a pipe (a large fleet's matrix is megabytes of indentation otherwise).
             let pretty = std::io::stdout().is_terminal();
-            matrix
-                .write_json(pretty, &mut sink)
-                .and_then(|()| sink("\n"))
+            report::json::write(&matrix, pretty, &mut sink).and_then(|()| sink(b"\n"))
         } else if args.markdown {
-            sink(&matrix.to_markdown())
+            sink(report::markdown::render(&matrix).as_bytes())
         } else {
-            matrix.write_table(color, &mut sink)
+            report::table::write(&matrix, color, &mut sink)
         }
     };
     // Tens of thousands of placements are freed by the process's exit at once; dropping them

@@ -22,5 +22,7 @@ pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
         // The closest names need every app; reading them all is for this rare path only.
         Err(_) => lookup(&Fleet::read(&root, ReadPlan::Whole)?, &args.name)?,
     };
-    ctx.session.shell.data(&found.render())
+    ctx.session
+        .shell
+        .data(&crate::report::where_::render(&found))
 }

@@ -1,6 +1,5 @@
 //! A problem `check` found: where it is, what is wrong, and how to fix it.
 
-use std::fmt;
 use std::path::PathBuf;
 
 use crate::paths::to_slash;
@@ -14,7 +13,7 @@ pub enum Severity {
     Warning,
 }
 
-/// One finding, printed like a compiler diagnostic.
+/// One finding; `report::finding` prints it like a compiler diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Finding {
     /// The repository-relative file (or directory) at fault.
@@ -63,16 +62,5 @@ impl Finding {
             Severity::Error => "error",
             Severity::Warning => "warning",
         }
-    }
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.label(), self.location(), self.message)?;
-        for (i, line) in self.fix.lines().enumerate() {
-            let lead = if i == 0 { "  fix: " } else { "       " };
-            write!(f, "\n{lead}{line}")?;
-        }
-        Ok(())
     }
 }

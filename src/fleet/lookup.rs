@@ -1,6 +1,5 @@
-//! `where`: every reference that brings one app or namespace into a cluster.
-
-use std::fmt::Write as _;
+//! `where`: every reference that brings one app or namespace into a cluster, as data
+//! (`report::where_` prints it).
 
 use super::placement::{ByCluster, Kind};
 use super::Fleet;
@@ -67,44 +66,6 @@ fn unknown(fleet: &Fleet, name: &str) -> String {
         format!("closest: {}", close.join(", "))
     };
     format!("no app or namespace named {name:?} in this fleet; {hint}")
-}
-
-impl Lookup {
-    /// One block per kind: the definition, then a line per cluster reference and, for a set,
-    /// the set's entry beneath it.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        for (kind, definition, by_cluster) in &self.found {
-            let _ = writeln!(out, "{} {} ({definition})", kind.noun(), self.name);
-            if by_cluster.is_empty() {
-                let _ = writeln!(out, "  no cluster references it");
-                continue;
-            }
-            let width = by_cluster.keys().map(String::len).max().unwrap_or(0);
-            for (cluster, placements) in by_cluster {
-                for p in placements {
-                    let _ = writeln!(
-                        out,
-                        "  {cluster:width$}  {}:{}  {}  ({})",
-                        to_slash(&p.file),
-                        p.line,
-                        p.via,
-                        p.through.describe()
-                    );
-                    for link in p.chain.iter().skip(1) {
-                        let _ = writeln!(
-                            out,
-                            "  {:width$}    {}  {}",
-                            "",
-                            link.location(),
-                            link.written
-                        );
-                    }
-                }
-            }
-        }
-        out
-    }
 }
 
 #[cfg(test)]

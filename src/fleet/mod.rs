@@ -21,7 +21,6 @@ mod queries;
 mod read;
 mod reference;
 pub(crate) mod root;
-mod status;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -37,12 +36,11 @@ pub use definition::{Definition, DefinitionKind};
 pub use flux::FluxKustomization;
 pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
+pub(crate) use placement::Raw;
 pub use placement::{ByCluster, Kind, Placement, Through};
 pub use queries::BUILTIN_NAMESPACES;
 pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 pub use root::{OutsideLink, MAX_FILE_SIZE};
-pub(crate) use status::matrix;
-pub use status::{status, Status, StatusFilter, StatusRow};
 
 use crate::error::Result;
 use read::Reader;

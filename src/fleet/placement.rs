@@ -17,7 +17,7 @@ use super::cluster::Cluster;
 use super::namespace::{Namespace, COMMON_SET, NAMESPACES_DIR};
 use super::read::is_yaml;
 use super::reference::{ListFile, Reference};
-use super::FastMap;
+use super::{FastMap, Fleet};
 
 /// How a definition arrives in a cluster. `S` holds the overlay's or set's name: owned in a
 /// [`Placement`], borrowed from the cluster's reference where a placement is only looked at.
@@ -76,17 +76,6 @@ impl<S: AsRef<str>> Through<S> {
             }
             Through::OwnDir => out.push_str("own dir"),
             other => out.push_str(other.label()),
-        }
-    }
-
-    /// The width of [`Through::describe`] in characters, without writing it: the status table
-    /// measures hundreds of thousands of cells.
-    pub(crate) fn width(&self) -> usize {
-        match self {
-            Through::Overlay(name) => "overlay ".len() + name.as_ref().chars().count(),
-            Through::Set(name) => "set ".len() + name.as_ref().chars().count(),
-            Through::OwnDir => "own dir".len(),
-            other => other.label().len(),
         }
     }
 
@@ -171,11 +160,6 @@ impl Raw {
         self.cluster as usize
     }
 
-    /// Index of the cluster's list, in [`Cluster::lists`] order.
-    pub fn list(&self) -> usize {
-        self.list as usize
-    }
-
     /// How the placement arrives, with the overlay's or the set's name. The table asks this of
     /// hundreds of thousands of cells: a name is looked up by index, and only an overlay not
     /// named after a cluster reads its reference.
@@ -198,6 +182,33 @@ impl Raw {
             Via::OwnDir => Through::OwnDir,
             Via::Direct => Through::Direct,
         }
+    }
+}
+
+/// The raw placements, as the status matrix borrows them.
+impl Fleet {
+    /// The placements of `name` as positions in the fleet, in cluster then list order; empty
+    /// when it reaches no cluster. The status matrix borrows them rather than make
+    /// [`Placement`]s, tens of thousands in a large fleet.
+    pub(crate) fn raw_placements(&self, kind: Kind, name: &str) -> &[Raw] {
+        self.placements.get(kind, name).unwrap_or_default()
+    }
+
+    /// How `raw` arrives, with the overlay's or set's name borrowed from the fleet.
+    pub(crate) fn through(&self, raw: &Raw) -> Through<&str> {
+        raw.through(&self.clusters, &self.namespaces)
+    }
+
+    /// The cluster's reference of `raw` and, through a set or the common list, that list's
+    /// entry; `None` when its positions are out of range.
+    pub(crate) fn references_of(&self, raw: &Raw) -> Option<(&Reference, Option<&Reference>)> {
+        let (_, reference, entry) = resolve(
+            raw,
+            &self.clusters,
+            self.common_apps.as_ref(),
+            &self.namespaces,
+        )?;
+        Some((reference, entry))
     }
 }
 

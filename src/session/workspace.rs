@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use super::{Basis, Description, Finish, History, Intent, Session};
 use crate::error::Result;
-use crate::fleet::{self, Fleet, ReadPlan, StatusFilter};
+use crate::fleet::{Fleet, ReadPlan};
 use crate::plan::ChangeSet;
 use crate::render::Templates;
+use crate::report::{markdown, Filter, Matrix};
 
 /// The repository a command that edits a fleet works on, read once.
 pub struct Workspace {
@@ -90,9 +91,9 @@ pub fn pr_body_markdown(
     change: &ChangeSet,
     name: &str,
 ) -> Result<String> {
-    let filter = StatusFilter {
+    let filter = Filter {
         names: Some(BTreeSet::from([name.to_string()])),
-        ..StatusFilter::default()
+        ..Filter::default()
     };
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", change.summary);
@@ -100,9 +101,9 @@ pub fn pr_body_markdown(
         let _ = writeln!(out, "{}\n", change.body.trim_end());
     }
     let _ = writeln!(out, "### What runs where\n\nBefore:\n");
-    out.push_str(&fleet::status(before, &filter)?.to_markdown());
+    out.push_str(&markdown::render(&Matrix::new(before, &filter)?));
     let _ = writeln!(out, "\nAfter:\n");
-    out.push_str(&fleet::status(after, &filter)?.to_markdown());
+    out.push_str(&markdown::render(&Matrix::new(after, &filter)?));
     let _ = writeln!(out, "\n### Files\n");
     for file in &change.changes {
         let what = match file.status() {

@@ -1,0 +1,517 @@
+//! The matrix as the JSON of DESIGN.md, `{"clusters": [...], "apps": [...], "namespaces":
+//! [...]}`, through serde over the borrowed rows: each `impl Serialize` below reads the fleet
+//! as it writes, and nothing is made in between (as ripgrep's `crates/printer/src/jsont.rs`).
+//!
+//! Serde rather than a hand-written writer. Measured on the benchmark fleet (`gen_fleet`, 100
+//! clusters, 3,000 apps, 8.4 MB of JSON) on a 2-core VM that other builds kept busy (load 3 to
+//! 8; medians of 75 to 90 interleaved `hyperfine -N` runs), against the hand-written writer it
+//! replaced: the same CPU time (`perf stat` task-clock 57-69 against 58-64 ms), and 2% to 15%
+//! more wall time from run to run (e.g. 56.5 against 49.1 ms, `rg -c . clusters` 24.4 ms: 2.3x
+//! against 2.0x). The hand-written writer was at 1.97x `rg` on an idle machine
+//! (bench/RESULTS.md): if a quiet measurement puts this one over the target of 2x, it is in
+//! git history (`src/fleet/status.rs`, `FleetRow::write_json`) and belongs here alone, serde
+//! its test oracle.
+
+use std::collections::hash_map::Entry;
+use std::io::{self, Write as _};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+
+use rayon::prelude::*;
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+use super::matrix::{Matrix, Row};
+use super::Sink;
+use crate::error::{Error, Result};
+use crate::fleet::FastMap;
+use crate::fleet::{Fleet, Kind, Raw, Reference, Through};
+use crate::paths::as_slash;
+
+/// Writes the matrix's JSON to `sink` in pieces, indented when `pretty`.
+pub fn write(matrix: &Matrix, pretty: bool, sink: &mut Sink) -> Result<()> {
+    match pretty {
+        // For a person at a terminal: serde's indentation of the whole document, on one thread.
+        true => serialize(sink, |out| {
+            let files = Files::of(matrix.fleet());
+            serde_json::to_writer_pretty(out, &Document(matrix, &files))
+        }),
+        false => compact(matrix, ROWS_PER_TASK, sink),
+    }
+}
+
+/// What `serde_json::to_writer` writes of the [`Document`], its rows serialized on every core
+/// ([`in_rounds`]) and joined with `,`: compact JSON puts nothing else between a struct's fields
+/// or an array's items, so the bytes are the same (`compact_is_serdes_document` holds it to).
+///
+/// On one thread, serde's JSON of the benchmark fleet took 10-20% longer than the hand-written
+/// writer on both cores (medians 95-108 against 81-88 ms under load): the rows go on both cores,
+/// 8 tasks a core a round (2 a core: 5-10% slower; 32: the buffers' fresh memory costs more).
+fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()> {
+    let files = Files::of(matrix.fleet());
+    sink(b"{\"clusters\":")?;
+    serialize(sink, |out| serde_json::to_writer(out, matrix.clusters()))?;
+    for (kind, key) in [
+        (Kind::App, ",\"apps\":["),
+        (Kind::Namespace, "],\"namespaces\":["),
+    ] {
+        sink(key.as_bytes())?;
+        let files = &files;
+        let render = |at: usize, rows: &[Row], out: &mut Vec<u8>| {
+            for (i, row) in rows.iter().enumerate() {
+                if at + i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, &JsonRow { matrix, files, row })
+                    .map_err(|e| Error::Output(e.into()))?;
+            }
+            Ok(())
+        };
+        in_rounds(matrix.rows_of(kind), rows_per_task, render, sink)?;
+    }
+    sink(b"]}")
+}
+
+/// Rows a task of the compact JSON serializes.
+const ROWS_PER_TASK: usize = 64;
+
+/// Gives `rows`, rendered by `render` (which is told the index of the chunk's first row) on
+/// every core `rows_per_task` at a time, to `sink` in order: a round of a few tasks per core at
+/// a time, each into a buffer the next round reuses (a large fleet's JSON is megabytes, and
+/// fresh memory costs more than the rendering).
+fn in_rounds<T: Sync>(
+    rows: &[T],
+    rows_per_task: usize,
+    render: impl Fn(usize, &[T], &mut Vec<u8>) -> Result<()> + Sync,
+    sink: &mut Sink,
+) -> Result<()> {
+    let tasks = 8 * rayon::current_num_threads();
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); tasks];
+    for (round, group) in rows.chunks(rows_per_task * tasks).enumerate() {
+        let start = round * rows_per_task * tasks;
+        let chunks = group.par_chunks(rows_per_task).enumerate();
+        buffers
+            .par_iter_mut()
+            .zip(chunks)
+            .try_for_each(|(out, (i, chunk))| {
+                out.clear();
+                render(start + i * rows_per_task, chunk, out)
+            })?;
+        let rendered = group.len().div_ceil(rows_per_task);
+        for out in &buffers[..rendered] {
+            sink(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `write` on a writer that hands `sink` pieces of [`PIECE`] bytes, and returns the
+/// first error of the sink or of the encoding.
+fn serialize(
+    sink: &mut Sink,
+    write: impl FnOnce(&mut io::BufWriter<Pieces>) -> serde_json::Result<()>,
+) -> Result<()> {
+    let mut out = io::BufWriter::with_capacity(PIECE, Pieces { sink, failed: None });
+    let written = write(&mut out);
+    let flushed = written.map_err(io::Error::from).and_then(|()| out.flush());
+    match (flushed, out.into_parts().0.failed) {
+        (_, Some(error)) => Err(error),
+        (Err(error), None) => Err(Error::Output(error)),
+        (Ok(()), None) => Ok(()),
+    }
+}
+
+/// The JSON as a string, for the tests.
+pub fn to_string(matrix: &Matrix, pretty: bool) -> Result<String> {
+    let mut out = Vec::new();
+    write(matrix, pretty, &mut |piece| {
+        out.extend_from_slice(piece);
+        Ok(())
+    })?;
+    String::from_utf8(out).map_err(|e| Error::Output(io::Error::other(e)))
+}
+
+/// How much text gathers before it goes to the sink: a large fleet's JSON is megabytes.
+const PIECE: usize = 64 * 1024;
+
+/// A [`Sink`] as a writer, keeping the sink's own error.
+struct Pieces<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    failed: Option<Error>,
+}
+
+impl io::Write for Pieces<'_, '_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match (self.sink)(bytes) {
+            Ok(()) => Ok(bytes.len()),
+            Err(error) => {
+                self.failed = Some(error);
+                Err(io::Error::other("the output failed"))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The `file` of every list a cell can name, as JSON text, by the address of the path every
+/// reference of the list shares: tens of thousands of cells name a few hundred files.
+///
+/// Measured on the benchmark fleet: each file checked, converted and escaped per cell,
+/// `status --json` used 51-55 ms of CPU against the hand-written writer's 46-48 ms, and took
+/// 8-16% longer (medians of 60 runs under load); with these, 46 ms and +3%.
+struct Files(FastMap<usize, Box<RawValue>>);
+
+impl Files {
+    fn of(fleet: &Fleet) -> Files {
+        let lists = fleet.clusters().iter().flat_map(|c| c.lists());
+        let firsts = lists
+            .chain(fleet.common_apps())
+            .filter_map(|list| list.references.first());
+        let entries = fleet.namespaces().iter().filter_map(|n| n.entry.as_ref());
+        let mut files = FastMap::default();
+        for reference in firsts.chain(entries) {
+            let file = &reference.file;
+            if let Entry::Vacant(vacant) = files.entry(address(file)) {
+                let text = serde_json::to_string(&as_slash(file)).ok();
+                if let Some(raw) = text.and_then(|t| RawValue::from_string(t).ok()) {
+                    vacant.insert(raw);
+                }
+            }
+        }
+        Files(files)
+    }
+
+    /// Serializes `file` as the field `file`.
+    fn serialize<S: SerializeStruct>(&self, out: &mut S, file: &Arc<Path>) -> Result<(), S::Error> {
+        match self.0.get(&address(file)) {
+            Some(raw) => out.serialize_field("file", raw),
+            None => out.serialize_field("file", &as_slash(file)),
+        }
+    }
+}
+
+/// Where a path shared by references is: their files are the same when it is.
+fn address(file: &Arc<Path>) -> usize {
+    Arc::as_ptr(file).cast::<u8>().addr()
+}
+
+struct Document<'m, 'f>(&'m Matrix<'f>, &'m Files);
+
+impl Serialize for Document<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Document(matrix, files) = *self;
+        let rows = |kind| Rows {
+            matrix,
+            files,
+            rows: matrix.rows_of(kind),
+        };
+        let mut document = serializer.serialize_struct("Status", 3)?;
+        document.serialize_field("clusters", matrix.clusters())?;
+        document.serialize_field("apps", &rows(Kind::App))?;
+        document.serialize_field("namespaces", &rows(Kind::Namespace))?;
+        document.end()
+    }
+}
+
+struct Rows<'m, 'f> {
+    matrix: &'m Matrix<'f>,
+    files: &'m Files,
+    rows: &'m [Row<'f>],
+}
+
+impl Serialize for Rows<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Rows { matrix, files, .. } = *self;
+        serializer.collect_seq(self.rows.iter().map(|row| JsonRow { matrix, files, row }))
+    }
+}
+
+/// `{"name", "definition", "set" (namespaces), "clusters": {"<cluster>": cell}}`.
+struct JsonRow<'m, 'f> {
+    matrix: &'m Matrix<'f>,
+    files: &'m Files,
+    row: &'m Row<'f>,
+}
+
+impl Serialize for JsonRow<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let row = self.row;
+        let fields = 3 + usize::from(row.set.is_some());
+        let mut out = serializer.serialize_struct("Row", fields)?;
+        out.serialize_field("name", row.name)?;
+        out.serialize_field("definition", &row.definition)?;
+        if let Some(set) = row.set {
+            out.serialize_field("set", set)?;
+        }
+        out.serialize_field("clusters", &Cells(self))?;
+        out.end()
+    }
+}
+
+/// A row's cells by cluster, in cluster order.
+struct Cells<'r, 'm, 'f>(&'r JsonRow<'m, 'f>);
+
+impl Serialize for Cells<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let JsonRow { matrix, files, row } = *self.0;
+        let fleet = matrix.fleet();
+        let mut map = serializer.serialize_map(None)?;
+        for cell in matrix.cells(row) {
+            let mut placements = cell.placements;
+            // The first placement whose positions resolve (all of them do in a fleet as read).
+            let first = loop {
+                let Some((raw, rest)) = placements.split_first() else {
+                    break None;
+                };
+                placements = rest;
+                if let Some(first) = JsonCell::of(fleet, files, raw) {
+                    break Some(first);
+                }
+            };
+            let (Some(first), Some(cluster)) = (first, matrix.clusters().get(cell.column)) else {
+                continue;
+            };
+            let also = Also {
+                fleet,
+                files,
+                placements,
+            };
+            map.serialize_entry(cluster, &FirstCell { first, also })?;
+        }
+        map.end()
+    }
+}
+
+/// The cell of one placement: the cluster's reference, how the definition arrives, and for a
+/// set or the common list that list's entry.
+#[derive(Clone, Copy)]
+struct JsonCell<'f> {
+    files: &'f Files,
+    reference: &'f Reference,
+    through: Through<&'f str>,
+    entry: Option<&'f Reference>,
+}
+
+impl<'f> JsonCell<'f> {
+    fn of(fleet: &'f Fleet, files: &'f Files, raw: &Raw) -> Option<Self> {
+        let (reference, entry) = fleet.references_of(raw)?;
+        Some(JsonCell {
+            files,
+            reference,
+            through: fleet.through(raw),
+            entry,
+        })
+    }
+
+    /// The fields other than `also`, as many as there are.
+    fn fields(&self) -> usize {
+        let name = matches!(self.through, Through::Overlay(_) | Through::Set(_));
+        4 + usize::from(name) + usize::from(self.entry.is_some())
+    }
+
+    fn serialize_fields<S: SerializeStruct>(&self, out: &mut S) -> Result<(), S::Error> {
+        self.files.serialize(out, &self.reference.file)?;
+        out.serialize_field("line", &self.reference.line)?;
+        out.serialize_field("via", &self.reference.written)?;
+        out.serialize_field("through", self.through.label())?;
+        match self.through {
+            Through::Overlay(name) => out.serialize_field("overlay", name)?,
+            Through::Set(name) => out.serialize_field("set", name)?,
+            _ => {}
+        }
+        if let Some(entry) = self.entry {
+            out.serialize_field("entry", &EntryCell(self.files, entry))?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for JsonCell<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Cell", self.fields())?;
+        self.serialize_fields(&mut out)?;
+        out.end()
+    }
+}
+
+/// A cluster's cell: its first placement's, with the others under `also` when the definition
+/// arrives more than once.
+struct FirstCell<'f> {
+    first: JsonCell<'f>,
+    also: Also<'f>,
+}
+
+impl Serialize for FirstCell<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let FirstCell { first, also } = self;
+        let more = also.iter().next().is_some();
+        let mut out = serializer.serialize_struct("Cell", first.fields() + usize::from(more))?;
+        first.serialize_fields(&mut out)?;
+        if more {
+            out.serialize_field("also", also)?;
+        }
+        out.end()
+    }
+}
+
+/// The other placements of a cell.
+#[derive(Clone, Copy)]
+struct Also<'f> {
+    fleet: &'f Fleet,
+    files: &'f Files,
+    placements: &'f [Raw],
+}
+
+impl<'f> Also<'f> {
+    fn iter(&self) -> impl Iterator<Item = JsonCell<'f>> + '_ {
+        self.placements
+            .iter()
+            .filter_map(|raw| JsonCell::of(self.fleet, self.files, raw))
+    }
+}
+
+impl Serialize for Also<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// `{"file", "line", "via"}` of a set's or the common list's entry.
+struct EntryCell<'f>(&'f Files, &'f Reference);
+
+impl Serialize for EntryCell<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let EntryCell(files, entry) = *self;
+        let mut out = serializer.serialize_struct("Entry", 3)?;
+        files.serialize(&mut out, &entry.file)?;
+        out.serialize_field("line", &entry.line)?;
+        out.serialize_field("via", &entry.written)?;
+        out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::fleet::{Kind, Placement, ReadPlan};
+    use crate::paths::to_slash;
+    use crate::report::Filter;
+
+    /// The compact JSON, serialized in chunks of any size, is serde's of the whole document.
+    #[test]
+    fn compact_is_serdes_document() {
+        let mut compared = 0;
+        for root in crate::fleet::test_roots() {
+            let Ok(fleet) = Fleet::read(&root, ReadPlan::Whole) else {
+                continue;
+            };
+            let matrix = Matrix::new(&fleet, &Filter::default()).unwrap();
+            let files = Files::of(&fleet);
+            let want = serde_json::to_string(&Document(&matrix, &files)).unwrap();
+            for rows_per_task in [1, 2, 3, 64] {
+                let mut got = Vec::new();
+                compact(&matrix, rows_per_task, &mut |piece| {
+                    got.extend_from_slice(piece);
+                    Ok(())
+                })
+                .unwrap();
+                assert_eq!(String::from_utf8(got).unwrap(), want, "{}", root.display());
+            }
+            compared += 1;
+        }
+        assert!(compared > 10, "only {compared} fleets compared");
+    }
+
+    /// The first error of the sink ends the writing, and is the one returned.
+    #[test]
+    fn the_sinks_error_ends_the_writing() {
+        let root = crate::fleet::test_roots().remove(0);
+        let fleet = Fleet::read(&root, ReadPlan::Whole).unwrap();
+        let matrix = Matrix::new(&fleet, &Filter::default()).unwrap();
+        for pretty in [false, true] {
+            let mut pieces = 0;
+            let written = write(&matrix, pretty, &mut |_| {
+                pieces += 1;
+                Err(Error::refused("the sink"))
+            });
+            assert_eq!(written.unwrap_err().to_string(), "the sink");
+            assert_eq!(pieces, 1);
+        }
+    }
+
+    /// What a cell must say of a placement, as the fleet makes it.
+    fn cell_of(p: &Placement) -> Value {
+        let mut cell = serde_json::json!({
+            "file": to_slash(&p.file),
+            "line": p.line,
+            "via": p.via,
+            "through": p.through.label(),
+        });
+        match &p.through {
+            Through::Overlay(name) => cell["overlay"] = name.as_str().into(),
+            Through::Set(name) => cell["set"] = name.as_str().into(),
+            _ => {}
+        }
+        if let Some(entry) = p.chain.get(1) {
+            cell["entry"] = serde_json::json!({
+                "file": to_slash(&entry.file),
+                "line": entry.line,
+                "via": entry.written,
+            });
+        }
+        cell
+    }
+
+    /// The JSON of every row of every test fleet says what the fleet's placements (made by
+    /// another path than the matrix's borrowed ones) say, cell by cell; compact and indented
+    /// are the same document.
+    #[test]
+    fn every_cell_says_what_the_placements_say() {
+        let mut cells = 0;
+        for root in crate::fleet::test_roots() {
+            let Ok(fleet) = Fleet::read(&root, ReadPlan::Whole) else {
+                continue;
+            };
+            let matrix = Matrix::new(&fleet, &Filter::default()).unwrap();
+            let compact = to_string(&matrix, false).unwrap();
+            let document: Value = serde_json::from_str(&compact).unwrap();
+            let pretty: Value = serde_json::from_str(&to_string(&matrix, true).unwrap()).unwrap();
+            assert_eq!(pretty, document);
+            assert_eq!(
+                document["clusters"],
+                serde_json::json!(fleet.cluster_names())
+            );
+            for (kind, key) in [(Kind::App, "apps"), (Kind::Namespace, "namespaces")] {
+                let rows = document[key].as_array().unwrap();
+                assert_eq!(rows.len(), fleet.names(kind).len(), "{}", root.display());
+                for row in rows {
+                    let name = row["name"].as_str().unwrap();
+                    let placements = match kind {
+                        Kind::App => fleet.app_placements(name),
+                        Kind::Namespace => fleet.namespace_placements(name),
+                    };
+                    let want: serde_json::Map<String, Value> = placements
+                        .iter()
+                        .map(|(cluster, placements)| {
+                            let mut cell = cell_of(&placements[0]);
+                            if placements.len() > 1 {
+                                cell["also"] = placements[1..].iter().map(cell_of).collect();
+                            }
+                            (cluster.clone(), cell)
+                        })
+                        .collect();
+                    cells += want.len();
+                    assert_eq!(row["clusters"], Value::Object(want), "{name}");
+                }
+            }
+        }
+        assert!(cells > 100, "only {cells} cells compared");
+    }
+}

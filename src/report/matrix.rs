@@ -1,0 +1,165 @@
+//! The status matrix: apps × clusters, then namespaces × clusters, each row borrowing its
+//! placements from the fleet. What `status` and pull request descriptions render.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::fleet::{Fleet, Kind, Raw};
+use crate::names;
+use crate::paths::as_slash;
+
+/// Which part of the matrix to show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this cluster's column, and only the rows that reach it.
+    pub cluster: Option<String>,
+    /// Only apps or only namespaces.
+    pub kind: Option<Kind>,
+    /// Only these names (rows of either kind), e.g. the one a change is about.
+    pub names: Option<BTreeSet<String>>,
+}
+
+/// The matrix: the shown clusters, and a row per app and namespace.
+pub struct Matrix<'f> {
+    fleet: &'f Fleet,
+    /// The clusters shown, sorted: a range of the fleet's sorted clusters.
+    shown: Range<usize>,
+    clusters: Vec<&'f str>,
+    rows: Vec<Row<'f>>,
+}
+
+/// A row of the [`Matrix`]: an app or a namespace and its placements in the shown clusters.
+pub struct Row<'f> {
+    /// App or namespace.
+    pub kind: Kind,
+    /// The app's or namespace's name.
+    pub name: &'f str,
+    /// The defining directory or file (the app's directory, the namespace's manifest).
+    pub definition: Cow<'f, str>,
+    /// The namespace set, for namespaces.
+    pub set: Option<&'f str>,
+    /// Its placements in the shown clusters, in cluster then list order: a range of the
+    /// fleet's index, so a row costs no vector of its own.
+    raws: &'f [Raw],
+}
+
+/// A cell: the placements of a row in one shown cluster, at least one.
+#[derive(Clone, Copy)]
+pub(crate) struct Cell<'f> {
+    /// The column: the cluster's index among the shown clusters.
+    pub column: usize,
+    /// In list order.
+    pub placements: &'f [Raw],
+}
+
+impl<'f> Matrix<'f> {
+    /// The matrix `filter` asks for. An unknown `filter.cluster` is refused naming the known
+    /// clusters.
+    pub fn new(fleet: &'f Fleet, filter: &Filter) -> Result<Matrix<'f>> {
+        let all = fleet.clusters();
+        let shown = match &filter.cluster {
+            Some(name) => match all.binary_search_by(|c| c.name.as_str().cmp(name)) {
+                Ok(at) => at..at + 1,
+                Err(_) => return Err(unknown_cluster(fleet, name)),
+            },
+            None => 0..all.len(),
+        };
+        let clusters = all[shown.clone()].iter().map(|c| c.name.as_str()).collect();
+        // Thousands of rows: both cores look up their placements.
+        let rows = wanted_rows(fleet, filter)
+            .into_par_iter()
+            .filter_map(|mut row| {
+                let raws = fleet.raw_placements(row.kind, row.name);
+                // Sorted by cluster: the shown clusters' placements are one range.
+                let from = raws.partition_point(|r| r.cluster() < shown.start);
+                let to = raws.partition_point(|r| r.cluster() < shown.end);
+                row.raws = &raws[from..to];
+                let hidden = filter.cluster.is_some() && row.raws.is_empty();
+                (!hidden).then_some(row)
+            })
+            .collect();
+        Ok(Matrix {
+            fleet,
+            shown,
+            clusters,
+            rows,
+        })
+    }
+
+    /// The fleet the matrix borrows from.
+    pub(crate) fn fleet(&self) -> &'f Fleet {
+        self.fleet
+    }
+
+    /// The clusters shown, sorted.
+    pub fn clusters(&self) -> &[&'f str] {
+        &self.clusters
+    }
+
+    /// Apps first, then namespaces, each sorted by name.
+    pub fn rows(&self) -> &[Row<'f>] {
+        &self.rows
+    }
+
+    /// The rows of one kind.
+    pub fn rows_of(&self, kind: Kind) -> &[Row<'f>] {
+        // Apps come first: the kinds are two ranges.
+        let apps = self.rows.partition_point(|r| r.kind == Kind::App);
+        match kind {
+            Kind::App => &self.rows[..apps],
+            Kind::Namespace => &self.rows[apps..],
+        }
+    }
+
+    /// The cells of `row`, in cluster order; the clusters it does not reach have none.
+    pub(crate) fn cells<'r>(&self, row: &'r Row<'f>) -> impl Iterator<Item = Cell<'f>> + 'r {
+        let start = self.shown.start;
+        row.raws
+            .chunk_by(|a, b| a.cluster() == b.cluster())
+            .map(move |placements| Cell {
+                column: placements[0].cluster() - start,
+                placements,
+            })
+    }
+}
+
+/// The rows `filter` asks for, apps first, each kind in the fleet's order (by name), each
+/// without placements yet.
+fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
+    let apps = fleet.apps().iter().map(|a| Row {
+        kind: Kind::App,
+        name: &a.name,
+        definition: as_slash(&a.dir),
+        set: None,
+        raws: &[],
+    });
+    // Sorted by name, then set: a name held by two sets shows the first.
+    let all = fleet.namespaces();
+    let namespaces = all
+        .iter()
+        .enumerate()
+        .filter(|(i, ns)| *i == 0 || all[i - 1].name != ns.name)
+        .map(|(_, ns)| Row {
+            kind: Kind::Namespace,
+            name: &ns.name,
+            definition: as_slash(&ns.file),
+            set: Some(&ns.set),
+            raws: &[],
+        });
+    apps.chain(namespaces)
+        .filter(|row| filter.kind.is_none_or(|k| k == row.kind))
+        .filter(|row| filter.names.as_ref().is_none_or(|n| n.contains(row.name)))
+        .collect()
+}
+
+/// The refusal for a `--cluster` that names no cluster.
+fn unknown_cluster(fleet: &Fleet, name: &str) -> Error {
+    Error::refused(format!(
+        "no cluster named {name:?}; known clusters: {}",
+        names::listed(&fleet.cluster_names())
+    ))
+}

@@ -1,0 +1,207 @@
+//! What `status`, `where` and `check` print, held to golden files in `tests/golden/report/`
+//! made by the binary before the renderers moved to `report/`: the plain outputs through the
+//! binary, the coloured table and the indented JSON (which the binary shows only on a terminal)
+//! through the library.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use pretty_assertions::assert_eq;
+
+use common::{copy_dir, seed_fixture, Sandbox};
+use fluxfleet::fleet::{check, Fleet, ReadPlan};
+use fluxfleet::report::{finding, json, markdown, table, Filter, Matrix};
+
+fn golden(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/report");
+    fs::read_to_string(path.join(name)).unwrap()
+}
+
+/// A fleet whose names need JSON escapes and are not ASCII, with an app that arrives twice in a
+/// cluster, an overlay named after no cluster, a common set, a named set and a namespace in its
+/// own directory, and a directory under `apps/` that is no app.
+fn odd_fleet(dir: &Path) {
+    let list = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
+    let namespace =
+        |name: &str| format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n");
+    let files = [
+        (
+            "clusters/dev/kustomization.yaml",
+            format!(
+                "{list}resources:\n- ../../infrastructure/namespaces/common\n\
+                 - \"../../apps/web/overlays/d\\\"ev\"\n- ../../apps/web/base\n\
+                 - ../../apps/shared/podinfo\n- ../../apps/cafe/overlays/dév-ü\n"
+            ),
+        ),
+        (
+            "clusters/prod/kustomization.yaml",
+            format!(
+                "{list}resources:\n- ../../infrastructure/namespaces/common\n\
+                 - ../../apps/cafe/base\n"
+            ),
+        ),
+        (
+            "clusters/a-very-long-cluster-name/kustomization.yaml",
+            format!(
+                "{list}resources:\n- ../../infrastructure/namespaces/test-only\n\
+                 - ../../infrastructure/namespaces/team-x\n- ../../apps/cafe/overlays/dév-ü\n"
+            ),
+        ),
+        (
+            "infrastructure/namespaces/common/kustomization.yaml",
+            format!("{list}resources:\n- \"ns \\\"q\\\"\\\\x.yaml\"\n"),
+        ),
+        (
+            "infrastructure/namespaces/common/ns \"q\"\\x.yaml",
+            namespace("q"),
+        ),
+        (
+            "infrastructure/namespaces/test-only/kustomization.yaml",
+            format!("{list}resources:\n- ns-foo.yaml\n"),
+        ),
+        (
+            "infrastructure/namespaces/test-only/ns-foo.yaml",
+            namespace("foo"),
+        ),
+        (
+            "infrastructure/namespaces/team-x/kustomization.yaml",
+            format!("{list}resources:\n- namespace.yaml\n"),
+        ),
+        (
+            "infrastructure/namespaces/team-x/namespace.yaml",
+            namespace("team-x"),
+        ),
+        ("apps/web/base/kustomization.yaml", list.to_string()),
+        (
+            "apps/web/overlays/d\"ev/kustomization.yaml",
+            list.to_string(),
+        ),
+        ("apps/shared/podinfo/kustomization.yaml", list.to_string()),
+        ("apps/cafe/base/kustomization.yaml", list.to_string()),
+        (
+            "apps/cafe/overlays/dév-ü/kustomization.yaml",
+            list.to_string(),
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
+/// The seed fixture and the odd fleet, each in a sandbox, by the prefix of their golden files.
+fn fleets(sandbox: &Sandbox) -> Vec<(&'static str, PathBuf)> {
+    let (seed, odd) = (sandbox.work().join("seed"), sandbox.work().join("odd"));
+    copy_dir(&seed_fixture(), &seed);
+    odd_fleet(&odd);
+    vec![("seed", seed), ("odd", odd)]
+}
+
+/// stdout, stderr and the exit code of the binary in `dir`.
+fn run(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> (String, String, i32) {
+    let out = sandbox.fluxfleet(dir).args(args).output().unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (
+        text(out.stdout),
+        text(out.stderr),
+        out.status.code().unwrap(),
+    )
+}
+
+#[test]
+fn status_prints_the_table_json_and_markdown_of_the_goldens() {
+    let sandbox = Sandbox::new();
+    for (name, dir) in fleets(&sandbox) {
+        for (args, file) in [
+            (&["status"][..], "table.txt"),
+            (&["status", "--json"], "json"),
+            (&["status", "--markdown"], "md"),
+        ] {
+            let file = match file {
+                "json" | "md" => format!("{name}.{file}"),
+                _ => format!("{name}-{file}"),
+            };
+            let want = (golden(&file), String::new(), 0);
+            assert_eq!(run(&sandbox, &dir, args), want, "{name}: {args:?}");
+        }
+    }
+}
+
+#[test]
+fn the_coloured_table_and_the_indented_json_are_those_of_the_goldens() {
+    let sandbox = Sandbox::new();
+    for (name, dir) in fleets(&sandbox) {
+        let fleet = Fleet::read(&dir, ReadPlan::Whole).unwrap();
+        let matrix = Matrix::new(&fleet, &Filter::default()).unwrap();
+        let mut colored = Vec::new();
+        table::write(&matrix, true, &mut |piece| {
+            colored.extend_from_slice(piece);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(colored).unwrap(),
+            golden(&format!("{name}-table-color.txt"))
+        );
+        // The binary adds the line break.
+        let pretty = json::to_string(&matrix, true).unwrap() + "\n";
+        assert_eq!(pretty, golden(&format!("{name}-pretty.json")));
+        let compact = json::to_string(&matrix, false).unwrap() + "\n";
+        assert_eq!(compact, golden(&format!("{name}.json")));
+        assert_eq!(markdown::render(&matrix), golden(&format!("{name}.md")));
+    }
+}
+
+#[test]
+fn one_cluster_and_unknown_clusters() {
+    let sandbox = Sandbox::new();
+    let odd = sandbox.work().join("odd");
+    odd_fleet(&odd);
+    let want = (golden("odd-table-dev.txt"), String::new(), 0);
+    assert_eq!(run(&sandbox, &odd, &["status", "--cluster", "dev"]), want);
+    let refused = run(&sandbox, &odd, &["status", "--cluster", "dve"]);
+    assert_eq!(
+        refused,
+        (
+            String::new(),
+            "error: no cluster named \"dve\"; known clusters: a-very-long-cluster-name, dev, \
+             prod\n"
+                .to_string(),
+            1
+        )
+    );
+}
+
+#[test]
+fn where_prints_each_reference_and_the_set_entry_beneath() {
+    let sandbox = Sandbox::new();
+    let fleets = fleets(&sandbox);
+    for (dir, name, file) in [
+        (&fleets[0].1, "kyverno", "seed-where-kyverno.txt"),
+        (&fleets[1].1, "web", "odd-where-web.txt"),
+        (&fleets[1].1, "foo", "odd-where-foo.txt"),
+    ] {
+        let want = (golden(file), String::new(), 0);
+        assert_eq!(run(&sandbox, dir, &["where", name]), want, "{name}");
+    }
+}
+
+#[test]
+fn check_prints_each_finding_with_its_fix() {
+    let sandbox = Sandbox::new();
+    let odd = sandbox.work().join("odd");
+    odd_fleet(&odd);
+    let stderr = "checked 3 clusters, 2 apps, 3 namespaces: 5 error(s), 0 warning(s)\n\
+                  error: 5 finding(s)\n";
+    let want = (golden("odd-check.txt"), stderr.to_string(), 1);
+    assert_eq!(run(&sandbox, &odd, &["check"]), want);
+    let findings = check(&Fleet::read(&odd, ReadPlan::Whole).unwrap()).unwrap();
+    assert_eq!(
+        finding::render(&findings, true),
+        golden("odd-check-color.txt")
+    );
+}
