@@ -6,7 +6,6 @@
 //! Every file goes to a temporary sibling first ([`writer`]) and is renamed into place once
 //! all are written; a failure undoes what was written.
 
-pub mod diff;
 mod guard;
 pub(crate) mod writer;
 

@@ -1,8 +1,9 @@
-//! Step 2 of the read commands: what `status`, `where` and `check` print, and the matrix of a
-//! pull request description. [`Matrix`] is the status matrix, its rows borrowed from the
-//! [`crate::fleet::Fleet`]; [`table`], [`json`] and [`markdown`] render it, [`where_`] renders a
-//! name's [`crate::fleet::Lookup`], [`finding`] the findings of `check`. Rendering reads the
-//! fleet and never changes it; colour is the caller's choice, passed in.
+//! What the commands print: for `status`, `where` and `check`, and the matrix of a pull request
+//! description; for `--dry-run`, the change as a diff. [`Matrix`] is the status matrix, its rows
+//! borrowed from the [`crate::fleet::Fleet`]; [`table`], [`json`] and [`markdown`] render it,
+//! [`where_`] renders a name's [`crate::fleet::Lookup`], [`finding`] the findings of `check`,
+//! [`diff`] a [`crate::plan::ChangeSet`]. Rendering reads and never changes; colour is the
+//! caller's choice, passed in.
 //!
 //! Measured on the benchmark fleet (`gen_fleet`: 100 clusters, 3,000 apps, 600 namespaces; a
 //! 2-core VM that other builds kept at a load of 3 to 8, so medians of 75 to 90 interleaved
@@ -11,6 +12,7 @@
 //! when the rows were rendered on both cores and reordered (63.7 against 64.3 ms; 43.7 against
 //! 44.9 ms). The compact JSON (8.4 MB) is serialized on both cores; see `json.rs`.
 
+pub mod diff;
 pub mod finding;
 pub mod json;
 pub mod markdown;

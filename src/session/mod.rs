@@ -19,6 +19,7 @@ use crate::git::{self, Lock, Preflight, Target};
 use crate::output::Shell;
 use crate::paths::to_slash;
 use crate::plan::ChangeSet;
+use crate::report;
 
 pub use journal::Recovered;
 pub use workspace::{pr_body_markdown, Workspace};
@@ -150,7 +151,7 @@ impl<'a> Session<'a> {
             git::check_branch_name(branch)?;
         }
         if self.options.dry_run {
-            apply::diff::show(self.shell, change)?;
+            report::diff::show(self.shell, change)?;
             // A dry run writes nothing, but it should not promise what the real run refuses.
             if !self.options.no_commit {
                 if let Some(repo) = git::open_if_any(root)? {
