@@ -12,9 +12,10 @@ dir=${BENCH_DIR:-${TMPDIR:-/tmp}/fluxfleet-bench-promote}
 app=${BENCH_APP:-app-1234}
 
 cargo build --quiet --release --bin fluxfleet --example gen_fleet
+bin=${FLUXFLEET:-$repo/target/release/fluxfleet}
 rm -rf "$dir"
 target/release/examples/gen_fleet "$dir" 100 3000 600
-bin=$repo/target/release/fluxfleet
+
 
 cd "$dir"
 export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com \

@@ -26,7 +26,7 @@ cd "$dir"
 # every line of them with its number, as the matrix reports every reference with its line.
 commands=(
   "rg apps/$app/ clusters"
-  "rg -n '' clusters"
+  "rg -n ^ clusters"
   "$bin where $app"
   "$bin where $ns"
   "$bin status --json"
@@ -35,7 +35,7 @@ commands=(
 )
 names=(
   "rg apps/$app/ clusters"
-  "rg -n '' clusters"
+  "rg -n ^ clusters"
   "fluxfleet where $app"
   "fluxfleet where $ns"
   "fluxfleet status --json"

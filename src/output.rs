@@ -13,9 +13,6 @@ pub struct Shell {
     err: Box<dyn Write>,
     out_color: bool,
     err_color: bool,
-    /// True when `out` is the process's stdout, which [`Shell::data_bulk`] may write past.
-    #[cfg_attr(not(unix), allow(dead_code))]
-    stdout: bool,
 }
 
 impl Shell {
@@ -27,7 +24,6 @@ impl Shell {
             err_color: !no_color && io::stderr().is_terminal(),
             out: Box::new(io::stdout()),
             err: Box::new(io::stderr()),
-            stdout: true,
         }
     }
 
@@ -38,7 +34,6 @@ impl Shell {
             err,
             out_color: false,
             err_color: false,
-            stdout: false,
         }
     }
 
@@ -52,24 +47,9 @@ impl Shell {
         self.out.write_all(text.as_bytes()).map_err(Error::Output)
     }
 
-    /// Writes a large piece of data to stdout, a part of megabytes of output. On the process's
-    /// stdout it goes past the line buffer, which would search each piece for its last line
-    /// break: through the whole piece for JSON, which has none.
+    /// Writes a piece of data to stdout, a part of megabytes of output (a large fleet's table
+    /// and JSON).
     pub fn data_bulk(&mut self, bytes: &[u8]) -> Result<()> {
-        #[cfg(unix)]
-        if self.stdout {
-            self.out.flush().map_err(Error::Output)?;
-            let mut rest = bytes;
-            while !rest.is_empty() {
-                match rustix::io::write(io::stdout(), rest) {
-                    Ok(0) => return Err(Error::Output(io::ErrorKind::WriteZero.into())),
-                    Ok(written) => rest = &rest[written..],
-                    Err(rustix::io::Errno::INTR) => {}
-                    Err(e) => return Err(Error::Output(e.into())),
-                }
-            }
-            return Ok(());
-        }
         self.out.write_all(bytes).map_err(Error::Output)
     }
 

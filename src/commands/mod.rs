@@ -71,7 +71,8 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
 
 /// Starts the threads that read a fleet while this one still finds the repository: a thread's
 /// first allocation takes fresh memory the kernel must clear, a millisecond or two in all
-/// that would otherwise delay the read.
+/// that would otherwise delay the read. Measured on the dense benchmark fleet together with
+/// `paths::as_slash` (bench/RESULTS.md, #14): without both, `status` took 10–14% longer.
 fn warm_up_threads() {
     rayon::spawn_broadcast(|_| drop(std::hint::black_box(Box::new(0_u64))));
 }
