@@ -42,9 +42,10 @@ pub fn write(matrix: &Matrix, pretty: bool, sink: &mut Sink) -> Result<()> {
     }
 }
 
-/// What `serde_json::to_writer` writes of the [`Document`], its rows serialized on every core
-/// ([`in_rounds`]) and joined with `,`: compact JSON puts nothing else between a struct's fields
-/// or an array's items, so the bytes are the same (`compact_is_serdes_document` holds it to).
+/// What `serde_json::to_writer` writes of the [`Document`], its rows written by hand
+/// ([`write_row`]) on every core ([`in_rounds`]) and joined with `,`: compact JSON puts nothing
+/// else between a struct's fields or an array's items, so the bytes are the same
+/// (`compact_is_serdes_document` holds them to serde's).
 ///
 /// On one thread, serde's JSON of the benchmark fleet took 10-20% longer than the hand-written
 /// writer on both cores (medians 95-108 against 81-88 ms under load): the rows go on both cores,
@@ -64,14 +65,86 @@ fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()>
                 if at + i > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut *out, &JsonRow { matrix, files, row })
-                    .map_err(|e| Error::Output(e.into()))?;
+                write_row(out, matrix, files, row);
             }
             Ok(())
         };
         in_rounds(matrix.rows_of(kind), rows_per_task, render, sink)?;
     }
     sink(b"]}")
+}
+
+/// The compact JSON of a row, written by hand: the bytes serde writes of a [`JsonRow`], which
+/// the tests hold it to. Measured on the dense benchmark fleet (bench/RESULTS.md, #14): with
+/// serde's `to_writer` of the row, `status --json` took 60.0 ms against 46.2 ms for the
+/// hand-written writer it had replaced, 2.6 against 2.0 times `rg -n ^ clusters`, over the
+/// target of 2.
+fn write_row(out: &mut Vec<u8>, matrix: &Matrix, files: &Files, row: &Row) {
+    out.extend_from_slice(b"{\"name\":");
+    push_str(out, row.name);
+    out.extend_from_slice(b",\"definition\":");
+    push_str(out, &row.definition);
+    if let Some(set) = row.set {
+        out.extend_from_slice(b",\"set\":");
+        push_str(out, set);
+    }
+    out.extend_from_slice(b",\"clusters\":{");
+    let fleet = matrix.fleet();
+    let mut first_cell = true;
+    for cell in matrix.cells(row) {
+        let mut cells = cell
+            .placements
+            .iter()
+            .filter_map(|raw| JsonCell::of(fleet, files, raw));
+        let (Some(first), Some(cluster)) = (cells.next(), matrix.clusters().get(cell.column))
+        else {
+            continue;
+        };
+        if !first_cell {
+            out.push(b',');
+        }
+        first_cell = false;
+        push_str(out, cluster);
+        out.extend_from_slice(b":{");
+        first.write_fields(out);
+        let mut also = cells.peekable();
+        if also.peek().is_some() {
+            out.extend_from_slice(b",\"also\":[");
+            for (i, other) in also.enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.push(b'{');
+                other.write_fields(out);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"}}");
+}
+
+/// `text` as a JSON string, as serde writes it: most need no escape and are copied as they are.
+fn push_str(out: &mut Vec<u8>, text: &str) {
+    let escape = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
+    if text.as_bytes().iter().any(escape) {
+        let _ = serde_json::to_writer(&mut *out, text);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// `"file":…,"line":…,"via":…` of a reference, as serde writes them.
+fn push_place(out: &mut Vec<u8>, files: &Files, reference: &Reference) {
+    out.extend_from_slice(b"\"file\":");
+    files.write(out, &reference.file);
+    out.extend_from_slice(b",\"line\":");
+    out.extend_from_slice(itoa::Buffer::new().format(reference.line).as_bytes());
+    out.extend_from_slice(b",\"via\":");
+    push_str(out, &reference.written);
 }
 
 /// Rows a task of the compact JSON serializes.
@@ -184,6 +257,14 @@ impl Files {
             }
         }
         Files(files)
+    }
+
+    /// Writes `file` as a JSON string.
+    fn write(&self, out: &mut Vec<u8>, file: &Arc<Path>) {
+        match self.0.get(&address(file)) {
+            Some(raw) => out.extend_from_slice(raw.get().as_bytes()),
+            None => push_str(out, &as_slash(file)),
+        }
     }
 
     /// Serializes `file` as the field `file`.
@@ -312,6 +393,29 @@ impl<'f> JsonCell<'f> {
     fn fields(&self) -> usize {
         let name = matches!(self.through, Through::Overlay(_) | Through::Set(_));
         4 + usize::from(name) + usize::from(self.entry.is_some())
+    }
+
+    /// The fields other than `also`, written by hand as [`JsonCell::serialize_fields`] does.
+    fn write_fields(&self, out: &mut Vec<u8>) {
+        push_place(out, self.files, self.reference);
+        out.extend_from_slice(b",\"through\":");
+        push_str(out, self.through.label());
+        match self.through {
+            Through::Overlay(name) => {
+                out.extend_from_slice(b",\"overlay\":");
+                push_str(out, name);
+            }
+            Through::Set(name) => {
+                out.extend_from_slice(b",\"set\":");
+                push_str(out, name);
+            }
+            _ => {}
+        }
+        if let Some(entry) = self.entry {
+            out.extend_from_slice(b",\"entry\":{");
+            push_place(out, self.files, entry);
+            out.push(b'}');
+        }
     }
 
     fn serialize_fields<S: SerializeStruct>(&self, out: &mut S) -> Result<(), S::Error> {
