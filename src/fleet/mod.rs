@@ -105,10 +105,6 @@ impl Fleet {
 
     fn read_scoped(root: &Path, only: Option<&str>) -> Result<Fleet> {
         let mut owned = Reader::new(root);
-        // A name's lookup never shows a file's text: it is not kept.
-        if only.is_some() {
-            owned.lean();
-        }
         let ((clusters, apps), (sets, extras)) = match only {
             None => {
                 let reader = &owned;
@@ -339,7 +335,7 @@ impl Fleet {
 
     /// The files read so far, whose text the snapshot holds ([`Fleet::text`]).
     pub fn read_files(&self) -> Vec<PathBuf> {
-        self.reader.kept_paths()
+        self.reader.read_paths()
     }
 
     /// The symbolic links through which a read so far would have left the repository; they

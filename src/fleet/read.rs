@@ -23,8 +23,9 @@ pub(crate) struct Reader {
     doubles: Mutex<Vec<Vec<PathBuf>>>,
     /// The texts a file must hold to concern the name asked about, when reading for one.
     focus: Option<Vec<Finder<'static>>>,
-    /// False when the texts of files read once are not kept ([`Reader::lean`]).
-    keep: bool,
+    /// Every file read, for [`Reader::read_paths`]: a text read once is not kept (a large
+    /// fleet's thousands of files), and is read again when asked for ([`Reader::text`]).
+    read: Mutex<Vec<PathBuf>>,
 }
 
 /// What [`Reader::docs_if`] found.
@@ -51,14 +52,8 @@ impl Reader {
             texts: Mutex::new(HashMap::new()),
             doubles: Mutex::new(Vec::new()),
             focus: None,
-            keep: true,
+            read: Mutex::new(Vec::new()),
         }
-    }
-
-    /// Keeps the texts only of files read more than once (the walk's cluster lists): for the
-    /// read-only answers, which never show a file's text.
-    pub fn lean(&mut self) {
-        self.keep = false;
     }
 
     /// Reads only what concerns a name from now on: namespace manifests that hold none of
@@ -86,10 +81,15 @@ impl Reader {
         doubles
     }
 
-    /// The files whose text is kept, sorted.
-    pub fn kept_paths(&self) -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = self.lock().keys().cloned().collect();
+    /// The files read so far, sorted.
+    pub fn read_paths(&self) -> Vec<PathBuf> {
+        let mut paths = self
+            .read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         paths.sort();
+        paths.dedup();
         paths
     }
 
@@ -135,12 +135,6 @@ impl Reader {
         rel: &Path,
         f: impl FnOnce(&str) -> Result<T>,
     ) -> Result<Option<(T, FileId)>> {
-        if self.keep {
-            return match self.text_and_id(rel)? {
-                Some((text, id)) => Ok(Some((f(&text)?, id))),
-                None => Ok(None),
-            };
-        }
         if let Some((text, id)) = self.lock().get(rel).cloned() {
             return Ok(Some((f(&text)?, id)));
         }
@@ -160,6 +154,10 @@ impl Reader {
                 Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(Error::io(rel, e)),
             };
+            self.read
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(rel.to_path_buf());
             Ok(Some((f(yaml::decode(rel, bytes)?)?, id)))
         })
     }
@@ -185,10 +183,9 @@ impl Reader {
 
     /// Remembers the other kustomization files of `dir` when the one kustomize takes is
     /// `KUSTOMIZATION_NAMES[found]`: kustomize refuses such a directory, and so does every
-    /// edit. Only where texts are kept for edits and `check` (the matrix and a name's lookup
-    /// do not refuse, and spare the lookups).
+    /// edit. Not when reading for one name (`where` does not refuse, and spares the lookups).
     fn note_doubles(&self, dir: &Path, found: usize) {
-        if !self.keep {
+        if self.focus.is_some() {
             return;
         }
         let mut files = vec![dir.join(KUSTOMIZATION_NAMES[found])];
