@@ -70,7 +70,11 @@ pub enum Layout {
 pub enum ReadPlan<'a> {
     /// Everything a command may ask about, read as it asks: the cluster trees, the lists they
     /// pull in and the shared definitions at once; what an app's directory holds on first use.
+    /// A text read once is read again when asked for (and must not have changed).
     Whole,
+    /// [`ReadPlan::Whole`] for a command that changes files: every text read is kept, so that
+    /// the change is planned from the bytes read once.
+    Edit,
     /// What concerns one name (`where NAME`): the cluster trees, the namespace sets, and of
     /// the apps only `NAME`; cluster lists that cannot bring it in are read but not parsed,
     /// and texts are kept only where they were needed twice. The other apps are absent.
@@ -97,14 +101,17 @@ impl Fleet {
     /// Reads the fleet at `root` as `plan` says.
     pub fn read(root: &Path, plan: ReadPlan) -> Result<Fleet> {
         let only = match plan {
-            ReadPlan::Whole => None,
+            ReadPlan::Whole | ReadPlan::Edit => None,
             ReadPlan::About(name) => Some(name),
         };
-        Self::read_scoped(root, only)
+        Self::read_scoped(root, only, plan == ReadPlan::Edit)
     }
 
-    fn read_scoped(root: &Path, only: Option<&str>) -> Result<Fleet> {
+    fn read_scoped(root: &Path, only: Option<&str>, keep: bool) -> Result<Fleet> {
         let mut owned = Reader::new(root);
+        if keep {
+            owned.keep_texts();
+        }
         let ((clusters, apps), (sets, extras)) = match only {
             None => {
                 let reader = &owned;

@@ -2,15 +2,19 @@
 //! for later edits, and a missing file is an answer (`None`), not an error.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use foldhash::fast::FixedState;
 use memchr::memmem::Finder;
 
 use super::reference::{ListFile, KUSTOMIZATION_NAMES};
 use super::root::{Entries, FileId, Kind, OutsideLink, Root};
+use super::FastMap;
 use crate::error::{Error, Result};
+use crate::paths::to_slash;
 use crate::yaml::{self, Document, Purpose};
 
 /// Reads files below one root, shared by the threads that read clusters, apps and sets.
@@ -23,9 +27,12 @@ pub(crate) struct Reader {
     doubles: Mutex<Vec<Vec<PathBuf>>>,
     /// The texts a file must hold to concern the name asked about, when reading for one.
     focus: Option<Vec<Finder<'static>>>,
-    /// Every file read, for [`Reader::read_paths`]: a text read once is not kept (a large
-    /// fleet's thousands of files), and is read again when asked for ([`Reader::text`]).
-    read: Mutex<Vec<PathBuf>>,
+    /// Every file read, with a hash of its bytes: a text read once is not kept (a large
+    /// fleet's thousands of files) and is read again when asked for ([`Reader::text`]), which
+    /// must find the bytes the snapshot was made from.
+    read: Mutex<FastMap<PathBuf, u64>>,
+    /// True when every text read is kept ([`Reader::keep_texts`]).
+    keep: bool,
 }
 
 /// What [`Reader::docs_if`] found.
@@ -52,8 +59,14 @@ impl Reader {
             texts: Mutex::new(HashMap::new()),
             doubles: Mutex::new(Vec::new()),
             focus: None,
-            read: Mutex::new(Vec::new()),
+            read: Mutex::new(FastMap::default()),
+            keep: false,
         }
+    }
+
+    /// Keeps every text read from now on: for a change, planned from the bytes read once.
+    pub fn keep_texts(&mut self) {
+        self.keep = true;
     }
 
     /// Reads only what concerns a name from now on: namespace manifests that hold none of
@@ -83,13 +96,9 @@ impl Reader {
 
     /// The files read so far, sorted.
     pub fn read_paths(&self) -> Vec<PathBuf> {
-        let mut paths = self
-            .read
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut paths: Vec<PathBuf> = read.keys().cloned().collect();
         paths.sort();
-        paths.dedup();
         paths
     }
 
@@ -135,6 +144,12 @@ impl Reader {
         rel: &Path,
         f: impl FnOnce(&str) -> Result<T>,
     ) -> Result<Option<(T, FileId)>> {
+        if self.keep {
+            return match self.text_and_id(rel)? {
+                Some((text, id)) => Ok(Some((f(&text)?, id))),
+                None => Ok(None),
+            };
+        }
         if let Some((text, id)) = self.lock().get(rel).cloned() {
             return Ok(Some((f(&text)?, id)));
         }
@@ -154,10 +169,19 @@ impl Reader {
                 Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(Error::io(rel, e)),
             };
-            self.read
+            let hash = FixedState::default().hash_one(&bytes[..]);
+            let before = self
+                .read
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .push(rel.to_path_buf());
+                .insert(rel.to_path_buf(), hash);
+            if before.is_some_and(|before| before != hash) {
+                return Err(Error::refused(format!(
+                    "{} changed on disk while fluxfleet was working: nothing was written; run \
+                     the command again",
+                    to_slash(rel)
+                )));
+            }
             Ok(Some((f(yaml::decode(rel, bytes)?)?, id)))
         })
     }

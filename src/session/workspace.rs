@@ -27,7 +27,7 @@ impl Workspace {
     pub fn open(session: &mut Session) -> Result<Workspace> {
         let root = session.repo_root()?;
         session.recover(&root, Intent::Write)?;
-        let fleet = Fleet::read(&root, ReadPlan::Whole)?;
+        let fleet = Fleet::read(&root, ReadPlan::Edit)?;
         let templates = Templates::load(&root)?;
         Ok(Workspace {
             root,
