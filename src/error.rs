@@ -52,6 +52,16 @@ impl Error {
         Error::Refused(message.to_string())
     }
 
+    /// The refusal for a file that changed on disk while a run read or wrote: nothing is
+    /// written, and running the command again plans from the file as it is now.
+    pub fn changed_on_disk(path: &Path) -> Self {
+        Error::refused(format!(
+            "{} changed on disk while fluxfleet was working: nothing was written; run the \
+             command again",
+            crate::paths::to_slash(path)
+        ))
+    }
+
     /// A file system error on `path`.
     pub fn io(path: impl AsRef<Path>, source: io::Error) -> Self {
         Error::Io {

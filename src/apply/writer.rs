@@ -304,11 +304,7 @@ pub fn verify_unchanged(root: &Path, change: &ChangeSet) -> Result<()> {
             // Gone or unreadable counts as changed: the plan was made from other text.
             let current = fs::read(root.join(path)).ok();
             if current.as_deref() != Some(old.as_bytes()) {
-                return Err(Error::refused(format!(
-                    "{} changed on disk while fluxfleet was working: nothing was written; run \
-                     the command again",
-                    to_slash(path)
-                )));
+                return Err(Error::changed_on_disk(path));
             }
         }
         if let FileChange::Create { path, .. } | FileChange::Move { to: path, .. } = file {

@@ -14,7 +14,6 @@ use super::reference::{ListFile, KUSTOMIZATION_NAMES};
 use super::root::{Entries, FileId, Kind, OutsideLink, Root};
 use super::FastMap;
 use crate::error::{Error, Result};
-use crate::paths::to_slash;
 use crate::yaml::{self, Document, Purpose};
 
 /// Reads files below one root, shared by the threads that read clusters, apps and sets.
@@ -169,18 +168,18 @@ impl Reader {
                 Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(Error::io(rel, e)),
             };
-            let hash = FixedState::default().hash_one(&bytes[..]);
+            // Only a text not kept can be read again, and only then is the hash compared.
+            let hash = match self.keep {
+                true => 0,
+                false => FixedState::default().hash_one(&bytes[..]),
+            };
             let before = self
                 .read
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(rel.to_path_buf(), hash);
             if before.is_some_and(|before| before != hash) {
-                return Err(Error::refused(format!(
-                    "{} changed on disk while fluxfleet was working: nothing was written; run \
-                     the command again",
-                    to_slash(rel)
-                )));
+                return Err(Error::changed_on_disk(rel));
             }
             Ok(Some((f(yaml::decode(rel, bytes)?)?, id)))
         })
