@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser};
 
 use crate::commands::Command;
-use crate::session::RunOptions;
+use crate::session::{Publish, RunOptions};
 
 /// Manage several Flux-managed clusters from one Git repository: shared definitions live once,
 /// cluster decisions live under clusters/<cluster>.
@@ -61,6 +61,50 @@ impl GlobalArgs {
             branch: self.branch.clone(),
             no_verify: self.no_verify,
             no_gpg_sign: self.no_gpg_sign,
+            publish: Publish::default(),
+        }
+    }
+}
+
+/// The flags of every command that changes the fleet: where its branch starts, and where the
+/// change goes after the commit.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PublishArgs {
+    /// Write a Markdown pull request description to FILE (`-`: stdout); --dry-run previews it.
+    #[arg(long, value_name = "FILE|-")]
+    pub pr_body: Option<PathBuf>,
+
+    /// Push the new branch with your own `git push -u` (to REMOTE; default: origin, or the only
+    /// remote).
+    #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "")]
+    pub push: Option<String>,
+
+    /// Push the new branch, then open its pull request with `gh` (GitHub) or `glab` (GitLab).
+    #[arg(long)]
+    pub pr: bool,
+
+    /// Start the new branch from REF instead of the base branch (the remote's default branch,
+    /// else main or master).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+
+    /// Print the outcome as JSON on stdout: branch, commit, files, pull request.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl PublishArgs {
+    /// The resolved options.
+    pub fn options(&self) -> Publish {
+        Publish {
+            pr_body: self.pr_body.clone(),
+            push: self
+                .push
+                .as_ref()
+                .map(|remote| Some(remote.clone()).filter(|r| !r.is_empty())),
+            pr: self.pr,
+            base: self.base.clone(),
+            json: self.json,
         }
     }
 }

@@ -45,6 +45,9 @@ pub fn run_with(
     let session = session::Session::new(cli.global.run_options(), shell, cli.global.chdir);
     let mut ctx = commands::context::Context::new(session, prompter);
     let result = commands::run(cli.command, &mut ctx);
+    if result.is_err() {
+        ctx.session.end_without_commit();
+    }
     ctx.session.shell.flush()?;
     result
 }

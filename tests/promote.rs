@@ -50,7 +50,9 @@ fn promote_uses_the_overlay_made_for_the_cluster() {
     run_ok(
         &sandbox,
         &repo,
-        &["promote", "app", "podinfo", "--to", "prod"],
+        &[
+            "promote", "app", "podinfo", "--to", "prod", "--base", "again",
+        ],
     );
     let objects = rendered_objects(&kustomize(&repo.join("clusters/prod/apps")));
     assert!(objects.contains(&("Deployment".into(), "podinfo".into(), Some(3))));
@@ -72,7 +74,7 @@ fn promote_then_demote_returns_the_original_bytes() {
     run_ok(
         &sandbox,
         &repo,
-        &["demote", "foo-app", "--from", "dev,prod"],
+        &["demote", "foo-app", "--from", "dev,prod", "--base", "back"],
     );
     assert_eq!(common::tree(&repo), before);
 }
@@ -129,7 +131,14 @@ fn hand_styled_lists_keep_everything_but_the_intended_line() {
     run_ok(
         &sandbox,
         &repo,
-        &["demote", "foo-app", "--from", "dev,prod,test"],
+        &[
+            "demote",
+            "foo-app",
+            "--from",
+            "dev,prod,test",
+            "--base",
+            "back",
+        ],
     );
     let test_after = read("test");
     assert_eq!(

@@ -350,7 +350,7 @@ mod in_process {
             .finish(
                 &fleet.repo,
                 &change,
-                fluxfleet::session::Finish::new(fluxfleet::session::History::Required),
+                fluxfleet::session::Finish::new(fluxfleet::session::History::Required, &change),
             )
             .unwrap_err();
         assert!(err.to_string().contains("outside the repository"), "{err}");

@@ -48,6 +48,8 @@ pub struct AddAppArgs {
     /// Port of the Service, which targets the container port.
     #[arg(long, default_value_t = 80)]
     pub service_port: u16,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
@@ -108,5 +110,5 @@ pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
         memory_limit: args.memory_limit,
     };
     let change = add_app::plan(&workspace.fleet, &workspace.templates, &options)?;
-    workspace.finish(&mut ctx.session, &change, &name, None)
+    workspace.finish(&mut ctx.session, &change, &name)
 }

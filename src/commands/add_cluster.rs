@@ -16,6 +16,8 @@ pub struct AddClusterArgs {
     /// Copy the app and infra lists of this cluster.
     #[arg(long, value_name = "CLUSTER")]
     pub like: Option<String>,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
@@ -32,5 +34,5 @@ pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
     let existing =
         crate::files::read_existing(&workspace.root, planned.wanted.iter().map(|w| &w.path))?;
     let change = add_cluster::plan(planned, &existing, &options)?;
-    workspace.finish(&mut ctx.session, &change, &name, None)
+    workspace.finish(&mut ctx.session, &change, &name)
 }

@@ -27,6 +27,8 @@ pub struct AddNsArgs {
     /// Domain of the generated platform labels.
     #[arg(long, default_value = "platform.example.com")]
     pub label_domain: String,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
@@ -67,5 +69,5 @@ pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
         label_domain: args.label_domain,
     };
     let change = add_ns::plan(&workspace.fleet, &workspace.templates, &options)?;
-    workspace.finish(&mut ctx.session, &change, &name, None)
+    workspace.finish(&mut ctx.session, &change, &name)
 }

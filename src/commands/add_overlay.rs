@@ -27,6 +27,8 @@ pub struct AddOverlayArgs {
     /// An environment variable KEY=VALUE for the container (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: AddOverlayArgs, ctx: &mut Context) -> Result<()> {
@@ -52,5 +54,5 @@ pub fn run(args: AddOverlayArgs, ctx: &mut Context) -> Result<()> {
         env,
     };
     let change = add_overlay::plan(&workspace.fleet, &workspace.templates, &options)?;
-    workspace.finish(&mut ctx.session, &change, &app, None)
+    workspace.finish(&mut ctx.session, &change, &app)
 }

@@ -1,7 +1,5 @@
 //! `fluxfleet demote [app|ns] NAME --from C,...`.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
 use super::context::Context;
@@ -20,9 +18,8 @@ pub struct DemoteArgs {
     /// Clusters to remove it from: C,... or all.
     #[arg(long)]
     pub from: Option<String>,
-    /// Write a Markdown pull request description to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub pr_body: Option<PathBuf>,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: DemoteArgs, ctx: &mut Context) -> Result<()> {
@@ -41,5 +38,5 @@ pub fn run(args: DemoteArgs, ctx: &mut Context) -> Result<()> {
         name: name.clone(),
     };
     let change = demote::plan(&workspace.fleet, &workspace.templates, &options)?;
-    workspace.finish(&mut ctx.session, &change, &name, args.pr_body.as_deref())
+    workspace.finish(&mut ctx.session, &change, &name)
 }

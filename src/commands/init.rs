@@ -22,6 +22,8 @@ pub struct InitArgs {
     /// Overwrite files whose content differs from what init writes.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
@@ -61,7 +63,7 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
     let created = prepare_repository(ctx, &dir, change.is_empty())?;
     match ctx
         .session
-        .finish(&dir, &change, Finish::new(History::MayBeEmpty))
+        .finish(&dir, &change, Finish::new(History::MayBeEmpty, &change))
     {
         Ok(_) => Ok(()),
         Err(e) => {

@@ -1,7 +1,5 @@
 //! `fluxfleet make-common app|ns NAME`.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
 use super::context::Context;
@@ -21,9 +19,8 @@ pub struct MakeCommonArgs {
     /// Make an app common even though some cluster uses an overlay of it.
     #[arg(long)]
     pub force: bool,
-    /// Write a Markdown pull request description to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub pr_body: Option<PathBuf>,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
@@ -40,10 +37,5 @@ pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
         force: args.force,
     };
     let change = make_common::plan(&workspace.fleet, &workspace.templates, &options)?;
-    workspace.finish(
-        &mut ctx.session,
-        &change,
-        &args.name,
-        args.pr_body.as_deref(),
-    )
+    workspace.finish(&mut ctx.session, &change, &args.name)
 }

@@ -46,8 +46,28 @@ pub enum Command {
     Check(check::CheckArgs),
 }
 
+impl Command {
+    /// The flags of a command that changes the fleet; `None` for one that only reads.
+    fn publish(&self) -> Option<&crate::cli::PublishArgs> {
+        match self {
+            Command::Init(args) => Some(&args.publish),
+            Command::AddCluster(args) => Some(&args.publish),
+            Command::AddApp(args) => Some(&args.publish),
+            Command::AddNs(args) => Some(&args.publish),
+            Command::AddOverlay(args) => Some(&args.publish),
+            Command::Promote(args) => Some(&args.publish),
+            Command::Demote(args) => Some(&args.publish),
+            Command::MakeCommon(args) => Some(&args.publish),
+            Command::Status(_) | Command::Where(_) | Command::Check(_) => None,
+        }
+    }
+}
+
 /// Runs one subcommand.
 pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
+    if let Some(publish) = command.publish() {
+        ctx.session.options.publish = publish.options();
+    }
     if matches!(
         command,
         Command::Status(_) | Command::Where(_) | Command::Check(_)

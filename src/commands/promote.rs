@@ -1,7 +1,5 @@
 //! `fluxfleet promote [app|ns] NAME --to C,...|all`.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
 use super::context::Context;
@@ -39,9 +37,8 @@ pub struct PromoteArgs {
     /// Move a namespace into this named set instead of its own directory.
     #[arg(long)]
     pub set: Option<String>,
-    /// Write a Markdown pull request description to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub pr_body: Option<PathBuf>,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
@@ -75,5 +72,5 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
         set: args.set,
     };
     let change = promote::plan(&workspace.fleet, &workspace.templates, &options)?;
-    workspace.finish(&mut ctx.session, &change, &name, args.pr_body.as_deref())
+    workspace.finish(&mut ctx.session, &change, &name)
 }

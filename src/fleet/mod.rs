@@ -16,6 +16,7 @@ mod finding;
 mod flux;
 mod lookup;
 mod namespace;
+mod overlay;
 mod placement;
 mod queries;
 mod read;
@@ -104,11 +105,22 @@ impl Fleet {
             ReadPlan::Whole | ReadPlan::Edit => None,
             ReadPlan::About(name) => Some(name),
         };
-        Self::read_scoped(root, only, plan == ReadPlan::Edit)
+        Self::read_scoped(Reader::new(root), root, only, plan == ReadPlan::Edit)
     }
 
-    fn read_scoped(root: &Path, only: Option<&str>, keep: bool) -> Result<Fleet> {
-        let mut owned = Reader::new(root);
+    /// Reads the fleet at `root` as if `files` were written (new text, or `None` for a
+    /// removed file), writing nothing: what a change would leave.
+    pub fn read_as_if(root: &Path, files: Vec<(PathBuf, Option<Vec<u8>>)>) -> Result<Fleet> {
+        let reader = Reader::with_overlay(root, overlay::Overlay::new(files));
+        Self::read_scoped(reader, root, None, false)
+    }
+
+    fn read_scoped(
+        mut owned: Reader,
+        root: &Path,
+        only: Option<&str>,
+        keep: bool,
+    ) -> Result<Fleet> {
         if keep {
             owned.keep_texts();
         }

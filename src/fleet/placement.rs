@@ -129,6 +129,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The short word of the command line: `app`, `ns`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::App => "app",
+            Kind::Namespace => "ns",
+        }
+    }
+
     /// The noun messages use.
     pub fn noun(self) -> &'static str {
         match self {

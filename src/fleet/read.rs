@@ -53,8 +53,17 @@ impl std::fmt::Debug for Reader {
 
 impl Reader {
     pub fn new(root: &Path) -> Self {
+        Self::on(Root::new(root))
+    }
+
+    /// A reader of `root` as `overlay` would leave it.
+    pub fn with_overlay(root: &Path, overlay: super::overlay::Overlay) -> Self {
+        Self::on(Root::with_overlay(root, overlay))
+    }
+
+    fn on(root: Root) -> Self {
         Reader {
-            root: Root::new(root),
+            root,
             texts: Mutex::new(HashMap::new()),
             doubles: Mutex::new(Vec::new()),
             focus: None,

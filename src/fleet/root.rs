@@ -17,6 +17,8 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 #[cfg(unix)]
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
+use super::overlay::{Over, Overlay};
+
 /// The largest file the read takes: fleet YAML is small (Flux's own `gotk-components.yaml` is
 /// under 1 MiB), and a list linked to an endless device must not be read until memory runs out.
 pub const MAX_FILE_SIZE: u64 = 16 << 20;
@@ -26,6 +28,13 @@ pub const MAX_FILE_SIZE: u64 = 16 << 20;
 pub(crate) struct FileId {
     dev: u64,
     ino: u64,
+}
+
+impl FileId {
+    /// An identity for a file that is not on disk: on a device number no file system has.
+    pub fn synthetic(ino: u64) -> FileId {
+        FileId { dev: u64::MAX, ino }
+    }
 }
 
 /// A directory's entries as `(name, is_dir)`.
@@ -63,6 +72,8 @@ pub(crate) struct Root {
     canonical: OnceLock<Option<PathBuf>>,
     /// Paths whose resolution left the root.
     escapes: Mutex<Vec<PathBuf>>,
+    /// A change not written yet, read as if it were (a dry run's description).
+    overlay: Option<Overlay>,
 }
 
 impl Root {
@@ -80,6 +91,15 @@ impl Root {
             beneath: std::sync::atomic::AtomicBool::new(true),
             canonical: OnceLock::new(),
             escapes: Mutex::new(Vec::new()),
+            overlay: None,
+        }
+    }
+
+    /// The root with `overlay` laid over it.
+    pub fn with_overlay(path: &Path, overlay: Overlay) -> Root {
+        Root {
+            overlay: Some(overlay),
+            ..Root::new(path)
         }
     }
 
@@ -94,6 +114,17 @@ impl Root {
     /// [`MAX_FILE_SIZE`]. A path that leaves the root fails as [`leaves`] tells.
     pub fn read(&self, rel: &Path, bytes: &mut Vec<u8>) -> io::Result<FileId> {
         bytes.clear();
+        if let Some(overlay) = &self.overlay {
+            match overlay.at(rel) {
+                Over::File(text, id) => {
+                    bytes.extend_from_slice(text);
+                    return Ok(id);
+                }
+                Over::Gone => return Err(io::ErrorKind::NotFound.into()),
+                Over::Dir => return Err(io::ErrorKind::IsADirectory.into()),
+                Over::Through => {}
+            }
+        }
         #[cfg(unix)]
         let (file, id) = {
             let fd = self.open(rel, OFlags::RDONLY | OFlags::NONBLOCK)?;
@@ -142,6 +173,13 @@ impl Root {
     /// The identity of directory `rel` and its entries as `(name, is_dir)`, hidden ones left
     /// out, unsorted. An entry that is a link leaving the root is left out too.
     pub fn entries(&self, rel: &Path) -> io::Result<(FileId, Entries)> {
+        match &self.overlay {
+            Some(overlay) => overlay.entries(rel, self.entries_on_disk(rel)),
+            None => self.entries_on_disk(rel),
+        }
+    }
+
+    fn entries_on_disk(&self, rel: &Path) -> io::Result<(FileId, Entries)> {
         let mut out = Vec::new();
         #[cfg(unix)]
         let id = {
@@ -193,6 +231,9 @@ impl Root {
 
     /// What `rel` resolves to, and its identity.
     pub fn kind(&self, rel: &Path) -> io::Result<(Kind, FileId)> {
+        if let Some(found) = self.overlay.as_ref().and_then(|o| o.kind(rel)) {
+            return found;
+        }
         #[cfg(unix)]
         {
             let fd = self.open(rel, OFlags::PATH)?;
@@ -214,6 +255,14 @@ impl Root {
     /// [`Root::kind`], and whether `rel` is a directory holding a regular file by one of
     /// `names`. One resolution of `rel` for all: `check` asks this of thousands of targets.
     pub fn kind_holding(&self, rel: &Path, names: &[&str]) -> io::Result<(Kind, FileId, bool)> {
+        if self.overlay.as_ref().is_some_and(|o| o.touches(rel)) {
+            let (kind, id) = self.kind(rel)?;
+            let holds = kind == Kind::Dir
+                && names
+                    .iter()
+                    .any(|name| matches!(self.kind(&rel.join(name)), Ok((Kind::File, _))));
+            return Ok((kind, id, holds));
+        }
         #[cfg(unix)]
         {
             let fd = self.open(rel, OFlags::PATH)?;
@@ -247,6 +296,9 @@ impl Root {
 
     /// True when `rel` is a directory below the root.
     pub fn is_dir(&self, rel: &Path) -> bool {
+        if let Some(found) = self.overlay.as_ref().and_then(|o| o.kind(rel)) {
+            return matches!(found, Ok((Kind::Dir, _)));
+        }
         #[cfg(unix)]
         return self.open(rel, OFlags::PATH | OFlags::DIRECTORY).is_ok();
         #[cfg(not(unix))]
@@ -255,6 +307,9 @@ impl Root {
 
     /// True when there is an entry `rel`, whatever it is or points at: a link is not followed.
     pub fn has_entry(&self, rel: &Path) -> bool {
+        if let Some(found) = self.overlay.as_ref().and_then(|o| o.kind(rel)) {
+            return found.is_ok();
+        }
         #[cfg(unix)]
         if let Some(dir) = &self.fd {
             return rustix::fs::statat(dir, rel, AtFlags::SYMLINK_NOFOLLOW).is_ok();

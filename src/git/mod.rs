@@ -6,6 +6,7 @@
 //! tree or staged in the index.
 
 mod bare;
+mod base;
 mod lock;
 mod preflight;
 mod refname;
@@ -18,6 +19,10 @@ use git2::{FileMode, Oid, Repository, RepositoryInitOptions, Signature};
 use crate::error::{Error, Result};
 use crate::paths::to_slash;
 
+pub use base::{
+    base, branch_holds, default_remote, forget_switch, recover_switch, switch_to, undo_switch,
+    Base, Switched, SWITCH_RECORD,
+};
 pub use lock::Lock;
 pub use preflight::{dirty_paths, preflight, Preflight};
 pub use refname::check_branch_name;

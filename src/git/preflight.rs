@@ -28,6 +28,8 @@ pub struct Preflight<'a> {
     pub no_verify: bool,
     /// Commit unsigned although `commit.gpgsign` is set (`--no-gpg-sign`).
     pub no_gpg_sign: bool,
+    /// HEAD was detached on purpose, on the base the new branch starts from (`--base TAG`).
+    pub allow_detached: bool,
 }
 
 /// Refuses, saying what to do, when the repository is not ready for the change; otherwise
@@ -52,7 +54,7 @@ pub fn preflight(repo: &Repository, check: &Preflight) -> Result<Vec<String>> {
             state_name(state)
         )));
     }
-    if repo.head_detached().unwrap_or(false) {
+    if repo.head_detached().unwrap_or(false) && !check.allow_detached {
         return Err(Error::refused(
             "HEAD is detached: switch to a branch first (`git switch main`), so the new branch \
              has a base to be merged into",

@@ -190,12 +190,39 @@ impl ChangeSet {
         paths
     }
 
-    /// The full commit message: summary, body, and the list of files.
+    /// Every file the change touches as it leaves it: its new text, or `None` for a file it
+    /// removes (a move's origin, a deletion).
+    pub fn files_after(&self) -> Vec<(&Path, Option<&str>)> {
+        let mut files: Vec<(&Path, Option<&str>)> = Vec::new();
+        for file in &self.changes {
+            if let Some((path, _)) = file.before() {
+                files.push((path, None));
+            }
+        }
+        for file in &self.changes {
+            if let Some((path, text)) = file.after() {
+                files.retain(|(p, _)| *p != path);
+                files.push((path, Some(text)));
+            }
+        }
+        files
+    }
+
+    /// The full commit message: the summary as a subject of at most 72 characters (a longer
+    /// one is cut at a word, and given whole as the body's first line), the body wrapped at 72,
+    /// and the list of files.
     pub fn commit_message(&self) -> String {
-        let mut message = self.summary.clone();
+        let (subject, whole) = subject_of(&self.summary);
+        let mut message = subject;
         message.push_str("\n\n");
-        if !self.body.trim().is_empty() {
-            message.push_str(self.body.trim_end());
+        let mut body = String::new();
+        if whole {
+            body.push_str(&self.summary);
+            body.push_str("\n\n");
+        }
+        body.push_str(self.body.trim_end());
+        if !body.trim().is_empty() {
+            message.push_str(&wrap(body.trim_end(), SUBJECT_WIDTH));
             message.push_str("\n\n");
         }
         for change in &self.changes {
@@ -209,6 +236,98 @@ impl ChangeSet {
         }
         message
     }
+}
+
+/// How wide a commit subject and the lines of its body are, as git's conventions have it.
+const SUBJECT_WIDTH: usize = 72;
+
+/// The subject for `summary`, and whether it had to be cut.
+fn subject_of(summary: &str) -> (String, bool) {
+    if summary.chars().count() <= SUBJECT_WIDTH {
+        return (summary.to_string(), false);
+    }
+    let mut subject = String::new();
+    for word in summary.split(' ') {
+        if subject.chars().count() + word.chars().count() + 1 > SUBJECT_WIDTH - 4 {
+            break;
+        }
+        if !subject.is_empty() {
+            subject.push(' ');
+        }
+        subject.push_str(word);
+    }
+    if subject.is_empty() {
+        subject = summary.chars().take(SUBJECT_WIDTH - 4).collect();
+    }
+    subject.push_str(" ...");
+    (subject, true)
+}
+
+/// `text` with each line longer than `width` broken at spaces; a word longer than the width
+/// (a path) stays whole on its own line, and indented lines keep their indentation.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        if line.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+        let mut current = String::new();
+        for word in line.trim_start().split(' ') {
+            let len = current.chars().count();
+            if len > 0 && len + 1 + word.chars().count() > width {
+                out.push_str(&current);
+                out.push('\n');
+                current.clear();
+            }
+            if current.is_empty() {
+                current.push_str(&indent);
+                // A continued list item lines up with the item's text.
+                if out.ends_with('\n') && line.trim_start().starts_with("- ") {
+                    current.push_str("  ");
+                }
+            } else {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push_str(&current);
+    }
+    out
+}
+
+/// The name of a change's branch: what it does (`promote`), to which kind of unit and which
+/// one, and where: `fluxfleet/promote-app-foo-app-to-dev-prod`; `-to-all` when the clusters
+/// are all the fleet's; more than three clusters are counted, with a short hash of their
+/// names so that each set has its own branch (`-to-5-clusters-3f2a1c`).
+pub fn branch_for(
+    action: &str,
+    kind: &str,
+    name: &str,
+    preposition: &str,
+    clusters: &[String],
+    every: &[String],
+) -> String {
+    let mut sorted: Vec<&String> = clusters.iter().collect();
+    sorted.sort();
+    let mut all: Vec<&String> = every.iter().collect();
+    all.sort();
+    let target = if !all.is_empty() && sorted == all && clusters.len() > 1 {
+        "all".to_string()
+    } else if clusters.len() > 3 {
+        let mut hash: u32 = 0x811c_9dc5;
+        for byte in sorted.iter().flat_map(|c| c.bytes().chain([b','])) {
+            hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+        format!("{}-clusters-{:06x}", clusters.len(), hash & 0xff_ffff)
+    } else {
+        clusters.join("-")
+    };
+    branch_name(&format!("{action} {kind} {name} {preposition} {target}"))
 }
 
 /// A branch name from a summary: `promote foo-app to dev, prod` becomes
@@ -237,6 +356,48 @@ mod tests {
             branch_name("promote foo-app to dev, prod"),
             "fluxfleet/promote-foo-app-to-dev-prod"
         );
+    }
+
+    #[test]
+    fn branch_names_say_kind_name_and_target_briefly() {
+        let every: Vec<String> = ["dev", "test", "prod", "a", "b"].map(String::from).to_vec();
+        let two: Vec<String> = ["dev", "prod"].map(String::from).to_vec();
+        assert_eq!(
+            branch_for("promote", "app", "podinfo", "to", &two, &every),
+            "fluxfleet/promote-app-podinfo-to-dev-prod"
+        );
+        assert_ne!(
+            branch_for("promote", "app", "podinfo", "to", &two, &every),
+            branch_for("promote", "ns", "podinfo", "to", &two, &every)
+        );
+        assert_eq!(
+            branch_for("promote", "app", "podinfo", "to", &every, &every),
+            "fluxfleet/promote-app-podinfo-to-all"
+        );
+        let four = every[..4].to_vec();
+        let other = every[1..].to_vec();
+        let named = branch_for("promote", "app", "podinfo", "to", &four, &every);
+        assert!(
+            named.starts_with("fluxfleet/promote-app-podinfo-to-4-clusters-"),
+            "{named}"
+        );
+        assert_ne!(
+            named,
+            branch_for("promote", "app", "podinfo", "to", &other, &every)
+        );
+    }
+
+    #[test]
+    fn subjects_fit_72_and_bodies_wrap() {
+        let mut change = ChangeSet::new("x".repeat(10) + &" word".repeat(30), "b");
+        change.body = "a ".repeat(100);
+        let message = change.commit_message();
+        assert!(
+            message.lines().all(|l| l.chars().count() <= 72),
+            "{message}"
+        );
+        assert!(message.lines().next().unwrap().ends_with(" ..."));
+        assert!(message.contains(&change.summary[..60]));
     }
 
     #[test]

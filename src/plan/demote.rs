@@ -9,7 +9,7 @@ use crate::paths::{resolve, to_slash};
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
-use crate::plan::{branch_name, ChangeSet};
+use crate::plan::{branch_for, ChangeSet};
 use crate::render::Templates;
 
 /// What `demote` was asked for.
@@ -76,7 +76,8 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     }
     let shown = if demoted.is_empty() { from } else { &demoted };
     change.summary = format!("demote {name} from {}", shown.join(", "));
-    change.branch = branch_name(&change.summary);
+    let every = fleet.cluster_names();
+    change.branch = branch_for("demote", kind.word(), name, "from", shown, &every);
     Ok(change)
 }
 

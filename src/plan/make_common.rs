@@ -35,7 +35,11 @@ pub fn plan(
 ) -> Result<ChangeSet> {
     let mut change = ChangeSet::new(
         format!("make {} {} common", options.kind.noun(), options.name),
-        branch_name(&format!("make-common {}", options.name)),
+        branch_name(&format!(
+            "make-common {} {}",
+            options.kind.word(),
+            options.name
+        )),
     );
     let importers = fleet.common_importers(options.kind);
     refuse_losing_clusters(fleet, options, &importers)?;

@@ -19,4 +19,4 @@ pub mod subject;
 pub mod taken;
 pub mod values;
 
-pub use changeset::{branch_name, ChangeSet, FileChange};
+pub use changeset::{branch_for, branch_name, ChangeSet, FileChange};

@@ -8,7 +8,7 @@ use crate::plan::add_overlay::{self, AddOverlayOptions};
 use crate::plan::lists::{apps_list, infra_list, ListEdits};
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
-use crate::plan::{branch_name, reach, ChangeSet};
+use crate::plan::{branch_for, reach, ChangeSet};
 use crate::render::Templates;
 
 /// What `promote` was asked for.
@@ -87,7 +87,8 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
         &promoted
     };
     change.summary = format!("promote {} to {}", options.name, to.join(", "));
-    change.branch = branch_name(&change.summary);
+    let every = fleet.cluster_names();
+    change.branch = branch_for("promote", kind.word(), &options.name, "to", to, &every);
     Ok(change)
 }
 

@@ -6,6 +6,7 @@
 //! The session knows no command line: commands give it [`RunOptions`] and plain values.
 
 mod journal;
+mod publish;
 mod transaction;
 mod workspace;
 
@@ -20,8 +21,10 @@ use crate::output::Shell;
 use crate::paths::to_slash;
 use crate::plan::ChangeSet;
 use crate::report;
+use git2::Oid;
 
 pub use journal::Recovered;
+pub use publish::{Forge, Publish};
 pub use workspace::{pr_body_markdown, Workspace};
 
 /// How a run treats its change: the global options of DESIGN.md, resolved.
@@ -37,6 +40,8 @@ pub struct RunOptions {
     pub no_verify: bool,
     /// Commit unsigned although commit.gpgsign is set.
     pub no_gpg_sign: bool,
+    /// Where the change goes after its commit, and where the new branch starts.
+    pub publish: Publish,
 }
 
 /// A command's session.
@@ -47,6 +52,15 @@ pub struct Session<'a> {
     start: Option<PathBuf>,
     /// The repository lock, once taken; held until the run ends.
     lock: Option<Lock>,
+    /// The base the new branch starts from, once known.
+    base: Option<git::Base>,
+    /// Where HEAD was before the run switched to the base, until the run ends.
+    switched: Option<(PathBuf, git::Switched)>,
+    /// The pull request description, once rendered, for `--pr`.
+    body: Option<String>,
+    /// The remote the branch was pushed to, and the pull request opened, for `--json`.
+    pushed_to: Option<String>,
+    pull_request: Option<String>,
 }
 
 impl<'a> Session<'a> {
@@ -57,6 +71,67 @@ impl<'a> Session<'a> {
             shell,
             start,
             lock: None,
+            base: None,
+            switched: None,
+            body: None,
+            pushed_to: None,
+            pull_request: None,
+        }
+    }
+
+    /// Puts HEAD on the base the new branch will start from (the remote's default branch, else
+    /// `main`/`master`, or `--base`), as `git switch` would, before the fleet is read: the
+    /// change is planned from the base and committed on top of it, whatever was checked out.
+    /// A dry run switches nothing and says when the real run would; `--no-commit` edits the
+    /// working tree as it is.
+    pub fn start_from_base(&mut self, root: &Path) -> Result<()> {
+        if self.options.no_commit {
+            return Ok(());
+        }
+        let Some(repo) = git::open_if_any(root)? else {
+            return Ok(());
+        };
+        if git::is_unborn(&repo) {
+            return Ok(());
+        }
+        let Some(base) = git::base(&repo, self.options.publish.base.as_deref())? else {
+            return Ok(());
+        };
+        let head = repo.head().and_then(|h| h.peel_to_commit()).map(|c| c.id());
+        if head.as_ref().ok() != Some(&base.commit) {
+            if self.options.dry_run {
+                let from = git::head_branch(&repo).unwrap_or_else(|| "HEAD".into());
+                self.shell.warn(&format!(
+                    "planned from {from} as checked out: the real run first switches to {} (the \
+                     base of the new branch), and plans from there",
+                    base.name
+                ))?;
+            } else {
+                self.lock_repository(repo.path())?;
+                if let Some(switched) = git::switch_to(&repo, &base)? {
+                    self.shell.status(&format!(
+                        "Switched to {} (the base of the new branch; you were on {})",
+                        base.name,
+                        switched.from_name()
+                    ))?;
+                    self.switched = Some((root.to_path_buf(), switched));
+                }
+            }
+        }
+        self.base = Some(base);
+        Ok(())
+    }
+
+    /// A run that ends without its commit goes back to where it started.
+    pub fn end_without_commit(&mut self) {
+        if let Some((root, switched)) = self.switched.take() {
+            if let Ok(repo) = git::open(&root) {
+                if git::undo_switch(&repo, &switched).is_ok() {
+                    let _ = self
+                        .shell
+                        .status(&format!("Switched back to {}", switched.from_name()));
+                }
+            }
         }
     }
 
@@ -100,7 +175,11 @@ impl<'a> Session<'a> {
     pub fn recover(&mut self, root: &Path, intent: Intent) -> Result<()> {
         let git = root.join(".git");
         // The usual read costs one lookup: a `.git` directory without a journal.
-        if intent == Intent::Read && git.is_dir() && !git.join("fluxfleet").exists() {
+        if intent == Intent::Read
+            && git.is_dir()
+            && !git.join("fluxfleet").exists()
+            && !git.join(git::SWITCH_RECORD).exists()
+        {
             return Ok(());
         }
         let Ok(repo) = git::open(root) else {
@@ -116,55 +195,104 @@ impl<'a> Session<'a> {
             }
         };
         let recovered = journal::recover(&repo, root)?;
+        let switched = git::recover_switch(&repo)?;
         drop(lock);
         if let Some(recovered) = recovered {
             self.shell.warn(&recovered.to_string())?;
         }
+        if let Some(switched) = switched {
+            self.shell.warn(&format!(
+                "an interrupted run had switched to the base of its branch: back on {}",
+                switched.from_name()
+            ))?;
+        }
         Ok(())
     }
 
-    /// Shows, or writes and commits, `change` in the repository at `root`.
+    /// Shows, or writes and commits, `change` in the repository at `root`; then pushes it and
+    /// opens its pull request when asked. A run that ends without a commit goes back to the
+    /// branch it started on.
     pub fn finish(&mut self, root: &Path, change: &ChangeSet, run: Finish) -> Result<Outcome> {
+        let result = self.finish_inner(root, change, run);
+        match &result {
+            Ok(Outcome::Committed { .. }) => {
+                if let Some((root, _)) = self.switched.take() {
+                    if let Ok(repo) = git::open(&root) {
+                        git::forget_switch(&repo);
+                    }
+                }
+            }
+            _ => self.end_without_commit(),
+        }
+        let outcome = result?;
+        if let Outcome::Committed { branch, commit } = &outcome {
+            self.publish(root, change, branch, *commit)?;
+        }
+        Ok(outcome)
+    }
+
+    fn finish_inner(&mut self, root: &Path, change: &ChangeSet, run: Finish) -> Result<Outcome> {
         for warning in &change.warnings {
             self.shell.warn(warning)?;
         }
-        let description = match run.description {
-            Some(description) => Some((
-                self.description_target(root, change, &description.given)?,
-                description,
-            )),
+        let publish = self.options.publish.clone();
+        let description = match &publish.pr_body {
+            Some(given) => Some(self.description_target(root, change, given)?),
             None => None,
         };
-        if change.is_empty() {
+        let on_its_branch = match change.is_empty() {
+            true => None,
+            false => self.already_on_its_branch(root, change)?,
+        };
+        if change.is_empty() || on_its_branch.is_some() {
             for note in &change.notes {
                 self.shell.status(note)?;
             }
-            self.shell.status(&format!(
-                "Nothing to do: {}: already in place.",
-                change.summary
-            ))?;
-            self.not_written(description.as_ref().map(|(_, d)| d))?;
+            let why = on_its_branch.unwrap_or_else(|| "already in place".to_string());
+            self.shell
+                .status(&format!("Nothing to do: {}: {why}.", change.summary))?;
+            self.not_written()?;
+            self.print_outcome(change, &Outcome::NothingToDo, None)?;
             return Ok(Outcome::NothingToDo);
         }
         apply::check_paths(root, change)?;
         if let Some(branch) = &self.options.branch {
             git::check_branch_name(branch)?;
         }
+        let remote = self.check_publish(root, run.history)?;
         if self.options.dry_run {
-            report::diff::show(self.shell, change)?;
+            if !publish.json {
+                report::diff::show(self.shell, change)?;
+            }
             // A dry run writes nothing, but it should not promise what the real run refuses.
+            let mut branch = None;
             if !self.options.no_commit {
                 if let Some(repo) = git::open_if_any(root)? {
-                    if let Err(refusal) =
-                        self.ready_to_commit(&repo, root, change, &run.basis, run.history)
-                    {
-                        self.shell
-                            .warn(&format!("the real run would be refused: {refusal}"))?;
+                    match self.ready_to_commit(&repo, root, change, &run.basis, run.history) {
+                        Ok(target) => branch = Some(target.name().to_string()),
+                        Err(refusal) => self
+                            .shell
+                            .warn(&format!("the real run would be refused: {refusal}"))?,
                     }
                 }
             }
-            self.not_written(description.as_ref().map(|(_, d)| d))?;
-            return Ok(Outcome::Shown);
+            if let (Some(remote), Some(branch)) = (&remote, &branch) {
+                let pr = match publish.pr {
+                    true => format!(", and open its pull request with `{}`", remote.1.program()),
+                    false => String::new(),
+                };
+                self.shell.status(&format!(
+                    "The real run would push {branch} to {}{pr}.",
+                    remote.0
+                ))?;
+            }
+            if let Some(to) = &description {
+                let body = (run.describe)(Written::No)?;
+                self.write_description(to, &body, true)?;
+            }
+            let shown = Outcome::Shown;
+            self.print_outcome(change, &shown, branch.as_deref())?;
+            return Ok(shown);
         }
         let repo = match self.options.no_commit {
             true => git::open_if_any(root)?,
@@ -187,22 +315,26 @@ impl<'a> Session<'a> {
         // the commit, to a temporary that takes its name once the commit is made: a run that fails
         // leaves no description of a change that did not happen.
         let mut pending: Option<(PathBuf, PathBuf)> = None;
-        let mut description = description;
-        let mut describe = |shell: &mut Shell| -> Result<()> {
-            let Some((to, description)) = description.take() else {
+        let mut body: Option<String> = None;
+        let wants_body = description.is_some() || publish.pr;
+        let mut describe = Some(run.describe);
+        let mut render = |shell: &mut Shell| -> Result<()> {
+            let Some(describe) = describe.take().filter(|_| wants_body) else {
                 return Ok(());
             };
-            let body = (description.render)()?;
-            match to {
-                DescriptionTarget::Stdout => shell.data(&body),
-                DescriptionTarget::File(path) => {
+            let text = describe(Written::Yes)?;
+            match &description {
+                Some(DescriptionTarget::Stdout) => shell.data(&text)?,
+                Some(DescriptionTarget::File(path)) => {
                     fault::point("write the pull request description")?;
-                    let temp = apply::writer::temp_path(&path, &apply::writer::token());
-                    apply::writer::write_new(&temp, body.as_bytes(), None).at(&path)?;
-                    pending = Some((temp, path));
-                    Ok(())
+                    let temp = apply::writer::temp_path(path, &apply::writer::token());
+                    apply::writer::write_new(&temp, text.as_bytes(), None).at(path)?;
+                    pending = Some((temp, path.clone()));
                 }
+                None => {}
             }
+            body = Some(text);
+            Ok(())
         };
         let done = transaction::transact(
             self.shell,
@@ -210,14 +342,17 @@ impl<'a> Session<'a> {
             repo.as_ref(),
             change,
             target.as_ref(),
-            &mut describe,
+            &mut render,
         );
-        if let Err(e) = done {
-            if let Some((temp, _)) = &pending {
-                let _ = fs::remove_file(temp);
+        let commit = match done {
+            Ok(commit) => commit,
+            Err(e) => {
+                if let Some((temp, _)) = &pending {
+                    let _ = fs::remove_file(temp);
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         self.report(change, target.as_ref().map(Target::name))?;
         if let Some((temp, path)) = pending {
             fs::rename(&temp, &path).at(&path)?;
@@ -226,12 +361,172 @@ impl<'a> Session<'a> {
                 path.display()
             ))?;
         }
-        Ok(match target {
-            Some(target) => Outcome::Committed {
+        self.body = body;
+        Ok(match (target, commit) {
+            (Some(target), Some(commit)) => Outcome::Committed {
                 branch: target.name().to_string(),
+                commit,
             },
-            None => Outcome::Written,
+            _ => {
+                self.print_outcome(change, &Outcome::Written, None)?;
+                Outcome::Written
+            }
         })
+    }
+
+    /// True when the branch the change would be committed on exists already and holds exactly
+    /// this change on the base: an earlier run made it, and it is not merged yet.
+    fn already_on_its_branch(&self, root: &Path, change: &ChangeSet) -> Result<Option<String>> {
+        let (Some(base), false) = (&self.base, self.options.no_commit) else {
+            return Ok(None);
+        };
+        let Some(repo) = git::open_if_any(root)? else {
+            return Ok(None);
+        };
+        let branch = self.options.branch.as_deref().unwrap_or(&change.branch);
+        let files: Vec<(&Path, Option<&[u8]>)> = change
+            .files_after()
+            .into_iter()
+            .map(|(path, text)| (path, text.map(str::as_bytes)))
+            .collect();
+        if !git::branch_holds(&repo, branch, base.commit, &files) {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "branch {branch} holds it already, made by an earlier run and not merged into {} \
+             yet",
+            base.name
+        )))
+    }
+
+    /// Refuses, before anything is written, a push or pull request that cannot happen: no
+    /// commit to push, no remote, no `gh`/`glab`, no base to open it against. Returns the
+    /// remote and the forge when the change is pushed.
+    fn check_publish(&self, root: &Path, history: History) -> Result<Option<(String, Forge)>> {
+        let publish = &self.options.publish;
+        if publish.json && matches!(&publish.pr_body, Some(p) if p.as_os_str() == "-") {
+            return Err(Error::Usage(
+                "--json and --pr-body - both print on stdout: give --pr-body a file".into(),
+            ));
+        }
+        if !publish.pushes() {
+            return Ok(None);
+        }
+        let flag = if publish.pr { "--pr" } else { "--push" };
+        if self.options.no_commit {
+            return Err(Error::Usage(format!(
+                "{flag} pushes the new branch, and --no-commit makes none: drop one of them"
+            )));
+        }
+        let repo = git::open(root)?;
+        let remote = match publish.push.clone().flatten().filter(|r| !r.is_empty()) {
+            Some(remote) => remote,
+            None => git::default_remote(&repo).ok_or_else(|| {
+                Error::refused(format!(
+                    "{flag}: the repository has no remote called origin to push to: add one \
+                     (`git remote add origin URL`), or name it: --push REMOTE"
+                ))
+            })?,
+        };
+        let url = repo
+            .find_remote(&remote)
+            .map_err(|_| {
+                Error::refused(format!(
+                    "{flag}: no remote called {remote} (see `git remote -v`)"
+                ))
+            })?
+            .url()
+            .unwrap_or_default()
+            .to_string();
+        let forge = Forge::of_url(&url);
+        if publish.pr {
+            if history == History::MayBeEmpty && git::is_unborn(&repo) {
+                return Err(Error::refused(
+                    "--pr: the first commit has no base branch to open a pull request against: \
+                     pass --push to push it",
+                ));
+            }
+            forge.check_installed()?;
+        }
+        Ok(Some((remote, forge)))
+    }
+
+    /// Pushes the committed branch and opens its pull request, as asked; then prints the
+    /// outcome for `--json`.
+    fn publish(
+        &mut self,
+        root: &Path,
+        change: &ChangeSet,
+        branch: &str,
+        commit: Oid,
+    ) -> Result<()> {
+        let publish = self.options.publish.clone();
+        if let Some((remote, forge)) = self.check_publish(root, History::Required)? {
+            self.shell
+                .status(&format!("Pushing {branch} to {remote} (git push -u)"))?;
+            publish::push(root, &remote, branch)?;
+            self.pushed_to = Some(remote);
+            if publish.pr {
+                let base = match &self.base {
+                    Some(base) => base.name.clone(),
+                    None => "main".to_string(),
+                };
+                let body = self.body.take().unwrap_or_default();
+                let opened = forge.open(root, &base, branch, &change.summary, &body)?;
+                self.shell
+                    .status(&format!("Opened the pull request: {opened}"))?;
+                self.pull_request = Some(opened);
+            }
+        }
+        let outcome = Outcome::Committed {
+            branch: branch.to_string(),
+            commit,
+        };
+        self.print_outcome(change, &outcome, Some(branch))
+    }
+
+    /// `--json`: the outcome on stdout, one object.
+    fn print_outcome(
+        &mut self,
+        change: &ChangeSet,
+        outcome: &Outcome,
+        branch: Option<&str>,
+    ) -> Result<()> {
+        if !self.options.publish.json {
+            return Ok(());
+        }
+        let files: Vec<serde_json::Value> = change
+            .changes
+            .iter()
+            .map(|file| {
+                serde_json::json!({
+                    "path": file.shown_path(),
+                    "status": file.status().to_string(),
+                })
+            })
+            .collect();
+        let (name, commit) = match outcome {
+            Outcome::NothingToDo => ("nothing-to-do", None),
+            Outcome::Shown => ("dry-run", None),
+            Outcome::Written => ("written", None),
+            Outcome::Committed { commit, .. } => ("committed", Some(commit.to_string())),
+        };
+        let mut value = serde_json::json!({
+            "outcome": name,
+            "summary": change.summary,
+            "branch": branch,
+            "commit": commit,
+            "base": self.base.as_ref().map(|b| b.name.clone()),
+            "files": files,
+            "pushed_to": self.pushed_to,
+            "pull_request": self.pull_request,
+        });
+        if matches!(outcome, Outcome::Shown) {
+            value["diff"] = serde_json::Value::String(report::diff::render(change));
+        }
+        let text = serde_json::to_string_pretty(&value)
+            .map_err(|e| Error::Output(std::io::Error::other(e)))?;
+        self.shell.data(&format!("{text}\n"))
     }
 
     /// Where `--pr-body` goes: stdout for `-`, else a file that the same rules as every write
@@ -250,12 +545,35 @@ impl<'a> Session<'a> {
         Ok(DescriptionTarget::File(path))
     }
 
+    /// Writes the description of a dry run: to stdout, or to its file, since a preview of the
+    /// description is what was asked for.
+    fn write_description(
+        &mut self,
+        to: &DescriptionTarget,
+        body: &str,
+        preview: bool,
+    ) -> Result<()> {
+        match to {
+            DescriptionTarget::Stdout => self.shell.data(body),
+            DescriptionTarget::File(path) => {
+                let temp = apply::writer::temp_path(path, &apply::writer::token());
+                apply::writer::write_new(&temp, body.as_bytes(), None).at(path)?;
+                fs::rename(&temp, path).at(path)?;
+                let what = if preview { "a preview of " } else { "" };
+                self.shell.status(&format!(
+                    "Wrote {what}the pull request description to {}",
+                    path.display()
+                ))
+            }
+        }
+    }
+
     /// Says that the description was not written, when nothing was.
-    fn not_written(&mut self, description: Option<&Description>) -> Result<()> {
-        if let Some(description) = description {
+    fn not_written(&mut self) -> Result<()> {
+        if let Some(given) = &self.options.publish.pr_body {
+            let given = given.display().to_string();
             self.shell.status(&format!(
-                "--pr-body: nothing was written, so {} was not written either",
-                description.given.display()
+                "--pr-body: nothing was written, so {given} was not written either"
             ))?;
         }
         Ok(())
@@ -286,6 +604,7 @@ impl<'a> Session<'a> {
                 allow_unborn: history == History::MayBeEmpty,
                 no_verify: self.options.no_verify,
                 no_gpg_sign: self.options.no_gpg_sign,
+                allow_detached: self.base.as_ref().is_some_and(|b| b.branch.is_none()),
             },
         )?;
         let unmet = change.unmet_requirements(|path| git::head_has(repo, path));
@@ -352,7 +671,7 @@ pub enum Outcome {
     /// `--no-commit`: the files were written.
     Written,
     /// The files were written and committed on this branch.
-    Committed { branch: String },
+    Committed { branch: String, commit: git2::Oid },
 }
 
 /// Whether the change may be the repository's first commit.
@@ -364,13 +683,38 @@ pub enum History {
     MayBeEmpty,
 }
 
-/// A pull request description to write with the change, rendered once the files are in place
-/// and written before the commit.
-pub struct Description<'a> {
-    /// `--pr-body FILE|-` as given.
-    pub given: PathBuf,
-    /// Renders the description from the working tree as the change left it.
-    pub render: Box<dyn FnOnce() -> Result<String> + 'a>,
+/// Whether the change is in the working tree when its description is rendered: a dry run
+/// describes a change that was not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Yes,
+    No,
+}
+
+/// Renders the pull request description of a change.
+pub type Describe<'a> = Box<dyn FnOnce(Written) -> Result<String> + 'a>;
+
+/// The description of a change as the change alone tells it: its story and its files.
+pub fn describe_change(change: &ChangeSet) -> String {
+    let mut out = format!("## {}\n\n", change.summary);
+    if !change.body.trim().is_empty() {
+        out.push_str(change.body.trim_end());
+        out.push_str("\n\n");
+    }
+    out.push_str("### Files\n\n");
+    for file in &change.changes {
+        let what = match file.status() {
+            'A' => " (new)",
+            'R' => " (moved)",
+            'D' => " (deleted)",
+            _ => "",
+        };
+        out.push_str(&format!("- `{}`{what}\n", file.shown_path()));
+    }
+    for note in change.warnings.iter().chain(&change.notes) {
+        out.push_str(&format!("\n> {note}\n"));
+    }
+    out
 }
 
 /// Where a description goes, checked before anything is written.
@@ -418,16 +762,17 @@ impl Basis {
 pub struct Finish<'a> {
     pub basis: Basis,
     pub history: History,
-    pub description: Option<Description<'a>>,
+    /// Renders the pull request description, for `--pr-body` and `--pr`.
+    pub describe: Describe<'a>,
 }
 
-impl Finish<'_> {
-    /// A change that needs a commit to branch from, made from the files it touches.
-    pub fn new(history: History) -> Self {
+impl<'a> Finish<'a> {
+    /// A change made from the files it touches, described by itself.
+    pub fn new(history: History, change: &'a ChangeSet) -> Self {
         Finish {
             basis: Basis::default(),
             history,
-            description: None,
+            describe: Box::new(move |_| Ok(describe_change(change))),
         }
     }
 }

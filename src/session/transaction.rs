@@ -14,6 +14,7 @@ use crate::output::Shell;
 use crate::plan::ChangeSet;
 
 /// Writes `change`, then the description, then commits on `target`; all of it or nothing.
+/// Returns the commit made.
 pub(super) fn transact(
     shell: &mut Shell,
     root: &Path,
@@ -21,9 +22,9 @@ pub(super) fn transact(
     change: &ChangeSet,
     target: Option<&Target>,
     describe: &mut dyn FnMut(&mut Shell) -> Result<()>,
-) -> Result<()> {
+) -> Result<Option<git2::Oid>> {
     let Some(repo) = repo else {
-        return apply::apply_with(root, change, || describe(shell));
+        return apply::apply_with(root, change, || describe(shell)).map(|()| None);
     };
     let prepared = apply::prepare(root, change)?;
     let branch = target.map(Target::refname);
@@ -36,7 +37,7 @@ pub(super) fn transact(
         branch.as_deref(),
     )?;
     let new_index = journal.new_index();
-    let result = (|| {
+    let result = (|| -> Result<Option<git2::Oid>> {
         fault::point("take the index lock")?;
         // Held until the run ends; the commit renames a complete new index over it.
         journal.take_index_lock(repo)?;
@@ -51,16 +52,19 @@ pub(super) fn transact(
                     message: change.commit_message(),
                     new_index: &new_index,
                 };
-                git::commit_work_tree(repo, commit, |oid| journal.note_commit(oid))?;
+                let oid = git::commit_work_tree(repo, commit, |oid| journal.note_commit(oid))?;
+                Ok(Some(oid))
             }
-            None => journal.release_index_lock(repo)?,
+            None => {
+                journal.release_index_lock(repo)?;
+                Ok(None)
+            }
         }
-        Ok(())
     })();
     match result {
-        Ok(()) => {
+        Ok(commit) => {
             journal.close();
-            Ok(())
+            Ok(commit)
         }
         Err(e) => match journal.roll_back(repo, root) {
             Ok(_) => Err(e),

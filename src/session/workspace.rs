@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::{Basis, Description, Finish, History, Intent, Session};
+use super::{describe_change, Basis, Finish, History, Intent, Session, Written};
 use crate::error::Result;
 use crate::fleet::{Fleet, ReadPlan};
 use crate::plan::ChangeSet;
@@ -27,6 +27,7 @@ impl Workspace {
     pub fn open(session: &mut Session) -> Result<Workspace> {
         let root = session.repo_root()?;
         session.recover(&root, Intent::Write)?;
+        session.start_from_base(&root)?;
         let fleet = Fleet::read(&root, ReadPlan::Edit)?;
         let templates = Templates::load(&root)?;
         Ok(Workspace {
@@ -36,31 +37,30 @@ impl Workspace {
         })
     }
 
-    /// Shows or applies `change`, with the pull request description in `pr_body` (a file, or
-    /// `-` for stdout): the status rows of `name` before and after.
-    pub fn finish(
-        self,
-        session: &mut Session,
-        change: &ChangeSet,
-        name: &str,
-        pr_body: Option<&Path>,
-    ) -> Result<()> {
+    /// Shows or applies `change`, described for a pull request by the status rows of `name`
+    /// before and after.
+    pub fn finish(self, session: &mut Session, change: &ChangeSet, name: &str) -> Result<()> {
         let root = self.root.clone();
         let fleet = &self.fleet;
-        let description = pr_body.map(|given| Description {
-            given: given.to_path_buf(),
-            render: Box::new(move || {
-                let after = Fleet::read(&root, ReadPlan::Whole)?;
-                pr_body_markdown(fleet, &after, change, name)
-            }),
-        });
         let run = Finish {
             basis: Basis {
                 files: decision_files(&self.fleet, name),
                 subject: Some(name.to_string()),
             },
             history: History::Required,
-            description,
+            describe: Box::new(move |written| {
+                let after = match written {
+                    Written::Yes => Fleet::read(&root, ReadPlan::Whole)?,
+                    Written::No => {
+                        let files = change.files_after().into_iter();
+                        let files = files.map(|(path, text)| {
+                            (path.to_path_buf(), text.map(|t| t.as_bytes().to_vec()))
+                        });
+                        Fleet::read_as_if(&root, files.collect())?
+                    }
+                };
+                pr_body_markdown(fleet, &after, change, name)
+            }),
         };
         session.finish(&self.root, change, run).map(|_| ())
     }
@@ -95,27 +95,23 @@ pub fn pr_body_markdown(
         names: Some(BTreeSet::from([name.to_string()])),
         ..Filter::default()
     };
-    let mut out = String::new();
-    let _ = writeln!(out, "## {}\n", change.summary);
-    if !change.body.trim().is_empty() {
-        let _ = writeln!(out, "{}\n", change.body.trim_end());
+    let story = describe_change(change);
+    let (head, files) = story.split_at(story.find("### Files").unwrap_or(story.len()));
+    let mut out = head.to_string();
+    let _ = writeln!(out, "### What runs where\n");
+    for (when, fleet) in [("Before", before), ("After", after)] {
+        let table = markdown::render(&Matrix::new(fleet, &filter)?);
+        match table.is_empty() {
+            true => {
+                let _ = writeln!(out, "{when}: not in any cluster.\n");
+            }
+            false => {
+                let _ = writeln!(out, "{when}:\n\n{table}");
+            }
+        }
     }
-    let _ = writeln!(out, "### What runs where\n\nBefore:\n");
-    out.push_str(&markdown::render(&Matrix::new(before, &filter)?));
-    let _ = writeln!(out, "\nAfter:\n");
-    out.push_str(&markdown::render(&Matrix::new(after, &filter)?));
-    let _ = writeln!(out, "\n### Files\n");
-    for file in &change.changes {
-        let what = match file.status() {
-            'A' => " (new)",
-            'R' => " (moved)",
-            'D' => " (deleted)",
-            _ => "",
-        };
-        let _ = writeln!(out, "- `{}`{what}", file.shown_path());
-    }
-    for note in change.warnings.iter().chain(&change.notes) {
-        let _ = writeln!(out, "\n> {note}");
-    }
+    out.pop();
+    out.push('\n');
+    out.push_str(files);
     Ok(out)
 }
