@@ -51,10 +51,8 @@ impl Overlay {
 
     /// An identity no file on disk has, one per path.
     fn id(&self, rel: &Path) -> FileId {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut hasher = foldhash::fast::FixedState::with_seed(0).build_hasher();
-        rel.hash(&mut hasher);
-        FileId::synthetic(hasher.finish())
+        use std::hash::BuildHasher;
+        FileId::synthetic(foldhash::fast::FixedState::with_seed(0).hash_one(rel))
     }
 
     /// `entries` of directory `rel` as the change leaves them.
