@@ -22,11 +22,13 @@ use crate::fleet::{cycles, Fleet, Layout};
 use crate::names;
 use crate::paths::{reference_between, to_slash};
 
+mod in_tree;
 mod placements;
 mod tree;
 
+use in_tree::definitions_in_tree;
 use placements::{app_namespaces, common_sets, foreign_overlays, twice, unreferenced};
-use tree::{cluster_files, flux_paths};
+use tree::{cluster_files, flux_paths, flux_system};
 
 pub use crate::fleet::finding::{Finding, Severity};
 
@@ -43,9 +45,13 @@ pub fn check(fleet: &Fleet) -> crate::Result<Vec<Finding>> {
     );
     double_lists(fleet, &mut out);
     flux_paths(fleet, &root, &mut out);
+    for cluster in fleet.clusters() {
+        flux_system(&root, cluster, &mut out);
+    }
     if fleet.layout() == Layout::Fluxfleet {
         for cluster in fleet.clusters() {
             cluster_files(fleet, &root, cluster, &mut out);
+            definitions_in_tree(fleet, cluster, &mut out);
         }
         app_namespaces(fleet, &mut out);
     }
