@@ -153,6 +153,23 @@ fn attach_extra(dir: &Path) {
     );
 }
 
+/// What `check` says of the ConfigMap [`attach_extra`] writes inside dev's tree.
+const EXTRA_WARNING: &str = "\
+warning: clusters/dev/extra/config.yaml:2: ConfigMap extra is defined inside cluster dev's tree: \
+definitions live in apps/ and infrastructure/, and a cluster only references them
+  fix: move it to its app's base (apps/extra/base/, or the app it belongs to) and reference the \
+base, or the app's overlay for dev, from clusters/dev/apps/kustomization.yaml
+";
+
+/// `check` on the seed with [`attach_extra`]: its one warning, exit 0.
+fn check_with_extra() -> Run {
+    Run {
+        code: Some(0),
+        stdout: EXTRA_WARNING.into(),
+        stderr: "checked 3 clusters, 2 apps, 4 namespaces: 0 error(s), 1 warning(s)\n".into(),
+    }
+}
+
 fn check_clean() -> Run {
     Run {
         code: Some(0),
@@ -172,7 +189,7 @@ fn two_links_to_dot_in_a_directory_flux_walks_end_every_command() {
     });
     assert_eq!(fleet.run(&["status"]), ok(SEED_STATUS));
     assert_eq!(fleet.run(&["where", "podinfo"]), ok(WHERE_PODINFO));
-    assert_eq!(fleet.run(&["check"]), check_clean());
+    assert_eq!(fleet.run(&["check"]), check_with_extra());
     let promoted = fleet.run(&["promote", "foo-app", "--to", "dev"]);
     assert_eq!(promoted.code, Some(0), "{promoted:?}");
     let list = fs::read_to_string(fleet.dir.join("clusters/dev/apps/kustomization.yaml")).unwrap();
@@ -279,7 +296,8 @@ fn a_link_to_a_directory_outside_the_repository_is_neither_read_nor_reported_on(
         Run {
             code: Some(1),
             stdout: format!(
-                "error: clusters/dev/extra/up: clusters/dev/extra/up is a symbolic link to \
+                "{EXTRA_WARNING}\
+                 error: clusters/dev/extra/up: clusters/dev/extra/up is a symbolic link to \
                  ../../../../.., which leaves the repository: it is not followed, and what it \
                  points at counts as absent\n  fix: replace the link with the files themselves, \
                  or point it inside the repository\n\
@@ -289,7 +307,7 @@ fn a_link_to_a_directory_outside_the_repository_is_neither_read_nor_reported_on(
                  themselves, or point it inside the repository\n",
                 outside.display()
             ),
-            stderr: "checked 3 clusters, 2 apps, 4 namespaces: 2 error(s), 0 warning(s)\n\
+            stderr: "checked 3 clusters, 2 apps, 4 namespaces: 2 error(s), 1 warning(s)\n\
                      error: 2 finding(s)\n"
                 .into(),
         }
