@@ -114,22 +114,22 @@ fn symlink(target: impl AsRef<Path>, link: &Path) {
 
 /// The status of the unchanged seed fleet.
 const SEED_STATUS: &str = "\
-APP      dev          prod          test
-foo-app  -            -             base
-podinfo  overlay dev  overlay prod  overlay test
+APP      dev          test          prod
+foo-app  -            base          -
+podinfo  overlay dev  overlay test  overlay prod
 
-NAMESPACE   dev      prod     test
-foo         -        -        set test-only
-kyverno     common   common   common
-monitoring  common   common   common
-team-x      own dir  own dir  own dir
+NAMESPACE   dev      test           prod
+foo         -        set test-only  -
+kyverno     common   common         common
+monitoring  common   common         common
+team-x      own dir  own dir        own dir
 ";
 
 const WHERE_PODINFO: &str = "\
 app podinfo (apps/podinfo)
   dev   clusters/dev/apps/kustomization.yaml:5  ../../../apps/podinfo/overlays/dev  (overlay dev)
-  prod  clusters/prod/apps/kustomization.yaml:5  ../../../apps/podinfo/overlays/prod  (overlay prod)
   test  clusters/test/apps/kustomization.yaml:5  ../../../apps/podinfo/overlays/test  (overlay test)
+  prod  clusters/prod/apps/kustomization.yaml:5  ../../../apps/podinfo/overlays/prod  (overlay prod)
 ";
 
 /// A Flux Kustomization in dev's tree attaching `clusters/dev/extra`, a directory without a
@@ -237,15 +237,15 @@ fn a_list_linked_to_dev_zero_is_not_read_and_check_names_the_link() {
     assert_eq!(
         status,
         ok("\
-APP      dev  prod          test
-foo-app  -    -             base
-podinfo  -    overlay prod  overlay test
+APP      dev  test          prod
+foo-app  -    base          -
+podinfo  -    overlay test  overlay prod
 
-NAMESPACE   dev      prod     test
-foo         -        -        set test-only
-kyverno     common   common   common
-monitoring  common   common   common
-team-x      own dir  own dir  own dir
+NAMESPACE   dev      test           prod
+foo         -        set test-only  -
+kyverno     common   common         common
+monitoring  common   common         common
+team-x      own dir  own dir        own dir
 ")
     );
     let check = fleet.run(&["check"]);

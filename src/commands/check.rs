@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::{Error, Result};
-use crate::fleet::{build, check, Fleet, ReadPlan, Renderer, Severity};
+use crate::fleet::{build, check, sort_findings, Fleet, ReadPlan, Renderer, Severity};
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
@@ -43,7 +43,7 @@ pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
                 .shell
                 .warn("--build: neither kubectl nor kustomize is on PATH; nothing was rendered")?,
         }
-        findings.sort();
+        sort_findings(&fleet, &mut findings);
     }
     let errors = findings
         .iter()

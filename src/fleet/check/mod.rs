@@ -23,10 +23,12 @@ use crate::names;
 use crate::paths::{reference_between, to_slash};
 
 mod in_tree;
+mod order;
 mod placements;
 mod tree;
 
 use in_tree::definitions_in_tree;
+use order::listed_clusters;
 use placements::{app_namespaces, common_sets, foreign_overlays, twice, unreferenced};
 use tree::{cluster_files, flux_paths, flux_system};
 
@@ -59,9 +61,36 @@ pub fn check(fleet: &Fleet) -> crate::Result<Vec<Finding>> {
     twice(fleet, &mut out);
     foreign_overlays(fleet, &mut out);
     unreferenced(fleet, &mut out);
-    out.sort();
-    out.dedup();
+    listed_clusters(fleet, &mut out);
+    sort(fleet, &mut out);
     Ok(out)
+}
+
+/// Sorts findings by file and line, the files of the clusters' trees in promotion order
+/// (`clusters/dev` before `clusters/test` before `clusters/prod`), and drops repeats.
+pub fn sort(fleet: &Fleet, findings: &mut Vec<Finding>) {
+    let rank: HashMap<&str, usize> = fleet
+        .clusters()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    // `clusters/<c>/...` compares as `clusters`, then the cluster's place, then the rest.
+    fn key<'f>(rank: &HashMap<&str, usize>, f: &'f Finding) -> (&'f Path, usize) {
+        let mut parts = f.file.components();
+        let cluster = match (parts.next(), parts.next()) {
+            (Some(first), Some(name)) if first.as_os_str() == "clusters" => {
+                name.as_os_str().to_str().and_then(|n| rank.get(n).copied())
+            }
+            _ => None,
+        };
+        match cluster {
+            Some(at) => (Path::new("clusters"), at),
+            None => (f.file.as_path(), 0),
+        }
+    }
+    findings.sort_by(|a, b| key(&rank, a).cmp(&key(&rank, b)).then_with(|| a.cmp(b)));
+    findings.dedup();
 }
 
 /// Every list whose references must resolve, each once.
