@@ -1,10 +1,12 @@
 //! The seed's operational rules as findings.
 //!
 //! Rules that hold for any Flux repository always apply: references resolve, a cluster's Flux
-//! objects do not reconcile another cluster's tree, nothing arrives twice, overlays serve the
-//! cluster they were made for. Rules about fluxfleet's own files (`infra.yaml`, `apps.yaml`,
-//! `dependsOn`, an app's namespace existing beside it) apply only when [`Fleet::layout`] says
-//! the repository follows that layout, so other repositories get no false errors.
+//! objects do not reconcile another cluster's tree, an entrypoint keeps `./flux-system`,
+//! nothing arrives twice, overlays (an app's or a namespace's) serve the cluster they were made
+//! for, the promotion order names clusters that exist. Rules about fluxfleet's own files
+//! (`infra.yaml`, `apps.yaml`, `dependsOn`, an app's namespace existing beside it, definitions
+//! kept out of cluster trees) apply only when [`Fleet::layout`] says the repository follows
+//! that layout, so other repositories get no false errors.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
