@@ -126,7 +126,8 @@ pub fn subject(words: &[String]) -> Result<(Option<Kind>, String)> {
     Ok((kind, name.clone()))
 }
 
-/// The clusters a `--to`/`--from`/`--clusters` value names: `all` is every known cluster.
+/// The clusters a `--to`/`--from`/`--clusters` value names, in the order of `known` (the
+/// fleet's promotion order): `all` is every known cluster.
 pub fn clusters(spec: &str, known: &[String], flag: &str) -> Result<Vec<String>> {
     if spec.trim() == "all" {
         if known.is_empty() {
@@ -136,12 +137,13 @@ pub fn clusters(spec: &str, known: &[String], flag: &str) -> Result<Vec<String>>
         }
         return Ok(known.to_vec());
     }
-    let wanted = parse_list(NameKind::Cluster, spec).map_err(|e| in_flag(e, flag))?;
+    let mut wanted = parse_list(NameKind::Cluster, spec).map_err(|e| in_flag(e, flag))?;
     for name in &wanted {
         if !known.contains(name) {
             return Err(unknown("cluster", name, known, &format!("in {flag}")));
         }
     }
+    wanted.sort_by_key(|name| known.iter().position(|k| k == name));
     Ok(wanted)
 }
 

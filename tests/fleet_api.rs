@@ -15,7 +15,8 @@ fn fixture() -> PathBuf {
 fn the_snapshot_holds_clusters_apps_sets_and_exact_texts() {
     let root = fixture();
     let fleet = Fleet::read(&root, ReadPlan::Whole).unwrap();
-    assert_eq!(fleet.cluster_names(), ["dev", "prod", "test"]);
+    // Promotion order: the seed has no .fluxfleet.yaml, and its names tell their stages.
+    assert_eq!(fleet.cluster_names(), ["dev", "test", "prod"]);
     assert_eq!(fleet.layout(), Layout::Fluxfleet);
 
     let test = fleet.cluster("test").unwrap();
@@ -95,6 +96,6 @@ fn check_and_status_are_data() {
     let matrix = Matrix::new(&fleet, &filter).unwrap();
     assert_eq!(
         markdown::render(&matrix),
-        "| app | dev | prod | test |\n|---|---|---|---|\n| `foo-app` | — | — | ✅ base |\n"
+        "| app | dev | test | prod |\n|---|---|---|---|\n| `foo-app` | — | ✅ base | — |\n"
     );
 }

@@ -114,22 +114,22 @@ fn symlink(target: impl AsRef<Path>, link: &Path) {
 
 /// The status of the unchanged seed fleet.
 const SEED_STATUS: &str = "\
-APP      dev          prod          test
-foo-app  -            -             base
-podinfo  overlay dev  overlay prod  overlay test
+APP      dev          test          prod
+foo-app  -            base          -
+podinfo  overlay dev  overlay test  overlay prod
 
-NAMESPACE   dev      prod     test
-foo         -        -        set test-only
-kyverno     common   common   common
-monitoring  common   common   common
-team-x      own dir  own dir  own dir
+NAMESPACE   dev      test           prod
+foo         -        set test-only  -
+kyverno     common   common         common
+monitoring  common   common         common
+team-x      own dir  own dir        own dir
 ";
 
 const WHERE_PODINFO: &str = "\
 app podinfo (apps/podinfo)
   dev   clusters/dev/apps/kustomization.yaml:5  ../../../apps/podinfo/overlays/dev  (overlay dev)
-  prod  clusters/prod/apps/kustomization.yaml:5  ../../../apps/podinfo/overlays/prod  (overlay prod)
   test  clusters/test/apps/kustomization.yaml:5  ../../../apps/podinfo/overlays/test  (overlay test)
+  prod  clusters/prod/apps/kustomization.yaml:5  ../../../apps/podinfo/overlays/prod  (overlay prod)
 ";
 
 /// A Flux Kustomization in dev's tree attaching `clusters/dev/extra`, a directory without a
@@ -153,6 +153,23 @@ fn attach_extra(dir: &Path) {
     );
 }
 
+/// What `check` says of the ConfigMap [`attach_extra`] writes inside dev's tree.
+const EXTRA_WARNING: &str = "\
+warning: clusters/dev/extra/config.yaml:2: ConfigMap extra is defined inside cluster dev's tree: \
+definitions live in apps/ and infrastructure/, and a cluster only references them
+  fix: move it to its app's base (apps/extra/base/, or the app it belongs to) and reference the \
+base, or the app's overlay for dev, from clusters/dev/apps/kustomization.yaml
+";
+
+/// `check` on the seed with [`attach_extra`]: its one warning, exit 0.
+fn check_with_extra() -> Run {
+    Run {
+        code: Some(0),
+        stdout: EXTRA_WARNING.into(),
+        stderr: "checked 3 clusters, 2 apps, 4 namespaces: 0 error(s), 1 warning(s)\n".into(),
+    }
+}
+
 fn check_clean() -> Run {
     Run {
         code: Some(0),
@@ -172,7 +189,7 @@ fn two_links_to_dot_in_a_directory_flux_walks_end_every_command() {
     });
     assert_eq!(fleet.run(&["status"]), ok(SEED_STATUS));
     assert_eq!(fleet.run(&["where", "podinfo"]), ok(WHERE_PODINFO));
-    assert_eq!(fleet.run(&["check"]), check_clean());
+    assert_eq!(fleet.run(&["check"]), check_with_extra());
     let promoted = fleet.run(&["promote", "foo-app", "--to", "dev"]);
     assert_eq!(promoted.code, Some(0), "{promoted:?}");
     let list = fs::read_to_string(fleet.dir.join("clusters/dev/apps/kustomization.yaml")).unwrap();
@@ -220,15 +237,15 @@ fn a_list_linked_to_dev_zero_is_not_read_and_check_names_the_link() {
     assert_eq!(
         status,
         ok("\
-APP      dev  prod          test
-foo-app  -    -             base
-podinfo  -    overlay prod  overlay test
+APP      dev  test          prod
+foo-app  -    base          -
+podinfo  -    overlay test  overlay prod
 
-NAMESPACE   dev      prod     test
-foo         -        -        set test-only
-kyverno     common   common   common
-monitoring  common   common   common
-team-x      own dir  own dir  own dir
+NAMESPACE   dev      test           prod
+foo         -        set test-only  -
+kyverno     common   common         common
+monitoring  common   common         common
+team-x      own dir  own dir        own dir
 ")
     );
     let check = fleet.run(&["check"]);
@@ -279,7 +296,8 @@ fn a_link_to_a_directory_outside_the_repository_is_neither_read_nor_reported_on(
         Run {
             code: Some(1),
             stdout: format!(
-                "error: clusters/dev/extra/up: clusters/dev/extra/up is a symbolic link to \
+                "{EXTRA_WARNING}\
+                 error: clusters/dev/extra/up: clusters/dev/extra/up is a symbolic link to \
                  ../../../../.., which leaves the repository: it is not followed, and what it \
                  points at counts as absent\n  fix: replace the link with the files themselves, \
                  or point it inside the repository\n\
@@ -289,7 +307,7 @@ fn a_link_to_a_directory_outside_the_repository_is_neither_read_nor_reported_on(
                  themselves, or point it inside the repository\n",
                 outside.display()
             ),
-            stderr: "checked 3 clusters, 2 apps, 4 namespaces: 2 error(s), 0 warning(s)\n\
+            stderr: "checked 3 clusters, 2 apps, 4 namespaces: 2 error(s), 1 warning(s)\n\
                      error: 2 finding(s)\n"
                 .into(),
         }

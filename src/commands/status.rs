@@ -12,6 +12,12 @@ use crate::report::{self, Filter, Matrix};
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Clusters are listed in promotion order: as .fluxfleet.yaml lists them \
+(init --clusters writes it, add-cluster appends), then the others by the stage their name tells \
+(dev, development, local; test, testing, qa, uat, int; staging, stage, preprod; other names; \
+prod, production; prod-eu counts as prod), alphabetical within a stage."
+)]
 pub struct StatusArgs {
     /// Print JSON.
     #[arg(long, conflicts_with = "markdown")]

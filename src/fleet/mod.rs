@@ -16,6 +16,7 @@ mod finding;
 mod flux;
 mod lookup;
 mod namespace;
+mod order;
 mod overlay;
 mod placement;
 mod queries;
@@ -31,12 +32,13 @@ use rayon::prelude::*;
 
 pub use app::{App, AppLayout, AppManifests, COMMON_APPS};
 pub use build::{build, Renderer};
-pub use check::{check, Finding, Severity};
+pub use check::{check, sort as sort_findings, Finding, Severity};
 pub use cluster::Cluster;
 pub use definition::{Definition, DefinitionKind};
 pub use flux::FluxKustomization;
 pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
+pub use order::{stage, Listed, SETTINGS};
 pub(crate) use placement::Raw;
 pub use placement::{ByCluster, Kind, Placement, Through};
 pub use queries::BUILTIN_NAMESPACES;
@@ -86,7 +88,12 @@ pub enum ReadPlan<'a> {
 #[derive(Debug)]
 pub struct Fleet {
     root: PathBuf,
+    /// In promotion order ([`order`]).
     clusters: Vec<Cluster>,
+    /// Indexes into `clusters`, sorted by the cluster's name.
+    by_name: Vec<usize>,
+    /// The promotion order `.fluxfleet.yaml` lists.
+    listed: Vec<Listed>,
     apps: Vec<App>,
     namespaces: Vec<Namespace>,
     sets: Vec<NamespaceSet>,
@@ -152,8 +159,13 @@ impl Fleet {
                 ((clusters, apps), (sets, extras))
             }
         };
-        let (clusters, mut candidates, (sets, namespaces)) = (clusters?, apps?, sets?);
+        let (mut clusters, mut candidates, (sets, namespaces)) = (clusters?, apps?, sets?);
         let (common_apps, definitions) = extras?;
+        let listed = order::read(&owned)?;
+        // Read sorted by name; placements index the clusters in promotion order.
+        order::sort(&mut clusters, &listed);
+        let mut by_name: Vec<usize> = (0..clusters.len()).collect();
+        by_name.sort_by(|a, b| clusters[*a].name.cmp(&clusters[*b].name));
 
         // A directory a Flux Kustomization attaches as a whole (`./apps/staging`) is a cluster
         // list, not an app.
@@ -172,8 +184,8 @@ impl Fleet {
         // So is `apps/<cluster>` in the Flux examples, attached through another source.
         let may_be = |name: &str| {
             !attached.contains(name)
-                && clusters
-                    .binary_search_by(|c| c.name.as_str().cmp(name))
+                && by_name
+                    .binary_search_by(|&i| clusters[i].name.as_str().cmp(name))
                     .is_err()
         };
 
@@ -210,6 +222,8 @@ impl Fleet {
         Ok(Fleet {
             root: root.to_path_buf(),
             clusters,
+            by_name,
+            listed,
             apps,
             namespaces,
             sets,
@@ -251,20 +265,25 @@ impl Fleet {
         &self.root
     }
 
-    /// The clusters, sorted by name.
+    /// The clusters, in promotion order (`.fluxfleet.yaml`, else by the stage a name tells).
     pub fn clusters(&self) -> &[Cluster] {
         &self.clusters
     }
 
     /// The cluster named `name`.
     pub fn cluster(&self, name: &str) -> Option<&Cluster> {
-        self.clusters
-            .binary_search_by(|c| c.name.as_str().cmp(name))
+        self.by_name
+            .binary_search_by(|&i| self.clusters[i].name.as_str().cmp(name))
             .ok()
-            .map(|i| &self.clusters[i])
+            .map(|at| &self.clusters[self.by_name[at]])
     }
 
-    /// The cluster names, sorted.
+    /// The promotion order `.fluxfleet.yaml` lists (empty without the file), with lines.
+    pub fn listed_clusters(&self) -> &[Listed] {
+        &self.listed
+    }
+
+    /// The cluster names, in promotion order.
     pub fn cluster_names(&self) -> Vec<String> {
         self.clusters.iter().map(|c| c.name.clone()).collect()
     }
@@ -408,7 +427,7 @@ impl Fleet {
         self.placements.get(kind, name).map_or(0, <[_]>::len)
     }
 
-    /// The clusters `name` reaches, sorted, without making placements.
+    /// The clusters `name` reaches, in promotion order, without making placements.
     pub fn reaches(&self, kind: Kind, name: &str) -> Vec<&str> {
         let raws = self.placements.get(kind, name);
         let mut out: Vec<&str> = raws

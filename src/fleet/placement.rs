@@ -7,7 +7,7 @@
 //! lead to the definition, so `where` can show both the cluster's import and the set's entry.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -146,14 +146,14 @@ impl Kind {
     }
 }
 
-/// Placements by definition name, then by cluster.
-pub type ByCluster = BTreeMap<String, Vec<Placement>>;
+/// Placements by cluster, the clusters in promotion order (the fleet's order).
+pub type ByCluster = indexmap::IndexMap<String, Vec<Placement>>;
 
 /// A placement as positions in the fleet, made into a [`Placement`] only when asked for:
 /// a large fleet has tens of thousands, so one is a few small numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Raw {
-    /// Index of the cluster in the fleet's sorted clusters.
+    /// Index of the cluster in the fleet's clusters (promotion order).
     cluster: u32,
     /// Index of the list in [`Cluster::lists`] order, and of the reference in it.
     list: u32,
@@ -163,7 +163,7 @@ pub(crate) struct Raw {
 }
 
 impl Raw {
-    /// Index of the cluster in the fleet's sorted clusters.
+    /// Index of the cluster in the fleet's clusters (promotion order).
     pub fn cluster(&self) -> usize {
         self.cluster as usize
     }
@@ -378,8 +378,13 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         .enumerate()
         .map(|(i, a)| (*a, position(i)))
         .collect();
+    let cluster_ids: FastMap<&str, u32> = clusters
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), position(i)))
+        .collect();
     let ids = Ids {
-        clusters,
+        clusters: &cluster_ids,
         apps: &apps,
         namespaces: &namespace_ids,
     };
@@ -404,8 +409,8 @@ fn position(i: usize) -> u32 {
 
 /// The ids of the names placements place.
 struct Ids<'a> {
-    /// The fleet's clusters, sorted by name, which overlays are usually named after.
-    clusters: &'a [Cluster],
+    /// A cluster's index in the fleet, by name: overlays are usually named after one.
+    clusters: &'a FastMap<&'a str, u32>,
     /// An app's index in `Definitions::apps`, by name.
     apps: &'a FastMap<&'a str, u32>,
     /// For each of `Definitions::namespaces`, the index of its name among the distinct names.
@@ -540,11 +545,9 @@ fn app_of(target: &str, ids: &Ids) -> Option<(u32, Via)> {
     let mut parts = rest.split('/').filter(|p| !p.is_empty());
     let via = match (parts.next(), parts.next()) {
         (Some("base"), _) => Via::Base,
-        (Some("overlays"), Some(overlay)) => Via::Overlay(
-            ids.clusters
-                .binary_search_by(|c| c.name.as_str().cmp(overlay))
-                .map_or(u32::MAX, position),
-        ),
+        (Some("overlays"), Some(overlay)) => {
+            Via::Overlay(ids.clusters.get(overlay).copied().unwrap_or(u32::MAX))
+        }
         _ => Via::Direct,
     };
     Some((name, via))

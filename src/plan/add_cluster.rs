@@ -1,15 +1,17 @@
 //! `add-cluster`: a new cluster tree as `init` writes it, its lists empty but for the common
-//! sets, or copied from another cluster's (`--like C`).
+//! sets, or copied from another cluster's (`--like C`); the cluster is appended to the
+//! promotion order `.fluxfleet.yaml` keeps.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
-use crate::fleet::{Cluster, Fleet, Reference};
+use crate::fleet::{Cluster, Fleet, Reference, SETTINGS};
 use crate::names::{self, NameKind};
 use crate::paths::reference_between;
 use crate::plan::layout::{self, Existing, Wanted};
 use crate::plan::{branch_name, taken, ChangeSet};
 use crate::render::Templates;
+use crate::yaml::Kustomization;
 
 /// What `add-cluster` was asked for.
 #[derive(Debug, Clone)]
@@ -25,6 +27,8 @@ pub struct AddClusterOptions {
 pub struct ClusterPlan {
     pub wanted: Vec<Wanted>,
     pub notes: Vec<String>,
+    /// `.fluxfleet.yaml` before and after the new cluster is appended to its promotion order.
+    pub order: Option<(String, String)>,
 }
 
 /// Resolves the new cluster's lists and renders its files.
@@ -49,7 +53,26 @@ pub fn wanted(
     Ok(ClusterPlan {
         wanted: layout::cluster_files(templates, name, &infra, &apps)?,
         notes,
+        order: appended_to_order(fleet, name)?,
     })
+}
+
+/// `.fluxfleet.yaml` with `name` appended to its `clusters` (the promotion order: a new
+/// cluster comes last), one line added; `None` when the file keeps no order.
+fn appended_to_order(fleet: &Fleet, name: &str) -> Result<Option<(String, String)>> {
+    let path = Path::new(SETTINGS);
+    let Some(old) = fleet.text(path)? else {
+        return Ok(None);
+    };
+    let mut settings = Kustomization::parse(path, &old)?;
+    if !settings.has_key("clusters") {
+        return Ok(None);
+    }
+    // Listed already (kept when the cluster was removed): the order stays as it is.
+    if !settings.add("clusters", name)? {
+        return Ok(None);
+    }
+    Ok(Some((old.to_string(), settings.text().to_string())))
 }
 
 /// Plans the new cluster, given what exists at the wanted paths.
@@ -74,6 +97,9 @@ pub fn plan(
         ),
     };
     layout::add_missing(&mut change, planned.wanted, existing, false)?;
+    if let Some((old, new)) = planned.order {
+        change.edit(SETTINGS, old, new)?;
+    }
     change.notes.extend(planned.notes);
     change
         .notes

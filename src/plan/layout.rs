@@ -99,7 +99,7 @@ pub fn common_files(templates: &Templates) -> Result<Vec<Wanted>> {
     ])
 }
 
-/// The repository's README and CI workflow.
+/// The repository's settings (the promotion order), README and CI workflow.
 pub fn repo_files(
     templates: &Templates,
     clusters: &[String],
@@ -109,6 +109,12 @@ pub fn repo_files(
     context.insert("clusters", clusters);
     context.insert("repository", repository);
     Ok(vec![
+        Wanted {
+            path: PathBuf::from(crate::fleet::SETTINGS),
+            content: templates.render("repo/fluxfleet.yaml", &context)?,
+            // A repository's own order (or settings) stays as it is.
+            optional: true,
+        },
         Wanted {
             path: PathBuf::from("README.md"),
             content: templates.render("repo/README.md", &context)?,

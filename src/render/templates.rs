@@ -24,6 +24,7 @@ pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
     embed!("cluster/flux-system/gotk-sync.yaml", Manifest),
     embed!("common/apps.yaml", Kustomization),
     embed!("common/namespaces.yaml", Kustomization),
+    embed!("repo/fluxfleet.yaml", Yaml),
     embed!("repo/README.md"),
     embed!("repo/validate.yaml", Yaml),
     embed!("kustomization.yaml", Kustomization),

@@ -26,7 +26,7 @@ pub struct Filter {
 /// The matrix: the shown clusters, and a row per app and namespace.
 pub struct Matrix<'f> {
     fleet: &'f Fleet,
-    /// The clusters shown, sorted: a range of the fleet's sorted clusters.
+    /// The clusters shown, in promotion order: a range of the fleet's clusters.
     shown: Range<usize>,
     clusters: Vec<&'f str>,
     rows: Vec<Row<'f>>,
@@ -62,9 +62,9 @@ impl<'f> Matrix<'f> {
     pub fn new(fleet: &'f Fleet, filter: &Filter) -> Result<Matrix<'f>> {
         let all = fleet.clusters();
         let shown = match &filter.cluster {
-            Some(name) => match all.binary_search_by(|c| c.name.as_str().cmp(name)) {
-                Ok(at) => at..at + 1,
-                Err(_) => return Err(unknown_cluster(fleet, name)),
+            Some(name) => match all.iter().position(|c| c.name == *name) {
+                Some(at) => at..at + 1,
+                None => return Err(unknown_cluster(fleet, name)),
             },
             None => 0..all.len(),
         };
@@ -95,7 +95,7 @@ impl<'f> Matrix<'f> {
         self.fleet
     }
 
-    /// The clusters shown, sorted.
+    /// The clusters shown, in promotion order.
     pub fn clusters(&self) -> &[&'f str] {
         &self.clusters
     }

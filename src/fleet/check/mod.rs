@@ -1,10 +1,12 @@
 //! The seed's operational rules as findings.
 //!
 //! Rules that hold for any Flux repository always apply: references resolve, a cluster's Flux
-//! objects do not reconcile another cluster's tree, nothing arrives twice, overlays serve the
-//! cluster they were made for. Rules about fluxfleet's own files (`infra.yaml`, `apps.yaml`,
-//! `dependsOn`, an app's namespace existing beside it) apply only when [`Fleet::layout`] says
-//! the repository follows that layout, so other repositories get no false errors.
+//! objects do not reconcile another cluster's tree, an entrypoint keeps `./flux-system`,
+//! nothing arrives twice, overlays (an app's or a namespace's) serve the cluster they were made
+//! for, the promotion order names clusters that exist. Rules about fluxfleet's own files
+//! (`infra.yaml`, `apps.yaml`, `dependsOn`, an app's namespace existing beside it, definitions
+//! kept out of cluster trees) apply only when [`Fleet::layout`] says the repository follows
+//! that layout, so other repositories get no false errors.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -22,11 +24,15 @@ use crate::fleet::{cycles, Fleet, Layout};
 use crate::names;
 use crate::paths::{reference_between, to_slash};
 
+mod in_tree;
+mod order;
 mod placements;
 mod tree;
 
+use in_tree::definitions_in_tree;
+use order::listed_clusters;
 use placements::{app_namespaces, common_sets, foreign_overlays, twice, unreferenced};
-use tree::{cluster_files, flux_paths};
+use tree::{cluster_files, flux_paths, flux_system};
 
 pub use crate::fleet::finding::{Finding, Severity};
 
@@ -43,9 +49,13 @@ pub fn check(fleet: &Fleet) -> crate::Result<Vec<Finding>> {
     );
     double_lists(fleet, &mut out);
     flux_paths(fleet, &root, &mut out);
+    for cluster in fleet.clusters() {
+        flux_system(&root, cluster, &mut out);
+    }
     if fleet.layout() == Layout::Fluxfleet {
         for cluster in fleet.clusters() {
             cluster_files(fleet, &root, cluster, &mut out);
+            definitions_in_tree(fleet, cluster, &mut out);
         }
         app_namespaces(fleet, &mut out);
     }
@@ -53,9 +63,36 @@ pub fn check(fleet: &Fleet) -> crate::Result<Vec<Finding>> {
     twice(fleet, &mut out);
     foreign_overlays(fleet, &mut out);
     unreferenced(fleet, &mut out);
-    out.sort();
-    out.dedup();
+    listed_clusters(fleet, &mut out);
+    sort(fleet, &mut out);
     Ok(out)
+}
+
+/// Sorts findings by file and line, the files of the clusters' trees in promotion order
+/// (`clusters/dev` before `clusters/test` before `clusters/prod`), and drops repeats.
+pub fn sort(fleet: &Fleet, findings: &mut Vec<Finding>) {
+    let rank: HashMap<&str, usize> = fleet
+        .clusters()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    // `clusters/<c>/...` compares as `clusters`, then the cluster's place, then the rest.
+    fn key<'f>(rank: &HashMap<&str, usize>, f: &'f Finding) -> (&'f Path, usize) {
+        let mut parts = f.file.components();
+        let cluster = match (parts.next(), parts.next()) {
+            (Some(first), Some(name)) if first.as_os_str() == "clusters" => {
+                name.as_os_str().to_str().and_then(|n| rank.get(n).copied())
+            }
+            _ => None,
+        };
+        match cluster {
+            Some(at) => (Path::new("clusters"), at),
+            None => (f.file.as_path(), 0),
+        }
+    }
+    findings.sort_by(|a, b| key(&rank, a).cmp(&key(&rank, b)).then_with(|| a.cmp(b)));
+    findings.dedup();
 }
 
 /// Every list whose references must resolve, each once.

@@ -105,44 +105,118 @@ pub(super) fn placement_location(p: &Placement) -> String {
 }
 
 /// An overlay serves the cluster it is named after; another cluster referencing it gets the
-/// wrong values.
+/// wrong values. Apps (`apps/<a>/overlays/<c>`) and namespaces
+/// (`infrastructure/namespaces/<ns>/overlays/<c>`) alike.
 pub(super) fn foreign_overlays(fleet: &Fleet, out: &mut Vec<Finding>) {
-    for app in fleet.apps() {
-        for (cluster, placements) in fleet
-            .placements_of(Kind::App, &app.name)
-            .unwrap_or_default()
-        {
-            for p in placements {
-                let Through::Overlay(overlay) = &p.through else {
-                    continue;
-                };
-                if *overlay == cluster {
-                    continue;
+    for cluster in fleet.clusters() {
+        for reference in cluster.references() {
+            let Some(overlaid) = reference
+                .target
+                .as_deref()
+                .and_then(|t| Overlaid::of(fleet, t))
+            else {
+                continue;
+            };
+            if overlaid.overlay == cluster.name {
+                continue;
+            }
+            let from = reference.file.parent().unwrap_or(Path::new(""));
+            let own = overlaid.dir.join("overlays").join(&cluster.name);
+            let fix = if overlaid.has_overlay(fleet, &cluster.name) {
+                format!("reference {}", reference_between(from, &own))
+            } else {
+                format!(
+                    "reference {} or create the overlay: fluxfleet add-overlay {}{} --cluster {}",
+                    reference_between(from, &overlaid.base(fleet)),
+                    match overlaid.kind {
+                        Kind::App => "",
+                        Kind::Namespace => "ns ",
+                    },
+                    overlaid.name,
+                    cluster.name
+                )
+            };
+            out.push(Finding::error(
+                &*reference.file,
+                reference.line,
+                format!(
+                    "cluster {} references {} {}'s overlay for {} ({})",
+                    cluster.name,
+                    overlaid.kind.noun(),
+                    overlaid.name,
+                    overlaid.overlay,
+                    reference.written
+                ),
+                fix,
+            ));
+        }
+    }
+}
+
+/// A reference's target inside an app's or a namespace's `overlays/<o>`.
+struct Overlaid<'t> {
+    kind: Kind,
+    name: &'t str,
+    /// `apps/<a>` or `infrastructure/namespaces/<ns>`.
+    dir: PathBuf,
+    overlay: &'t str,
+}
+
+impl<'t> Overlaid<'t> {
+    /// `target` as an overlay of a defined app or namespace directory, if it is one.
+    fn of(fleet: &Fleet, target: &'t Path) -> Option<Overlaid<'t>> {
+        let mut parts = target.components().map(|c| c.as_os_str().to_str());
+        let mut next = || parts.next().flatten();
+        let (kind, dir, name) = match (next()?, next()?) {
+            ("apps", name) => (Kind::App, Path::new("apps").join(name), name),
+            ("infrastructure", "namespaces") => {
+                let name = next()?;
+                (Kind::Namespace, Path::new(NAMESPACES_DIR).join(name), name)
+            }
+            _ => return None,
+        };
+        let ("overlays", overlay) = (next()?, next()?) else {
+            return None;
+        };
+        let defined = match kind {
+            Kind::App => fleet.app(name).is_some(),
+            Kind::Namespace => fleet.sets().iter().any(|s| s.dir == dir),
+        };
+        defined.then_some(Overlaid {
+            kind,
+            name,
+            dir,
+            overlay,
+        })
+    }
+
+    /// True when the definition has an overlay for `cluster`.
+    fn has_overlay(&self, fleet: &Fleet, cluster: &str) -> bool {
+        match self.kind {
+            Kind::App => fleet
+                .app(self.name)
+                .and_then(|a| a.layout.get())
+                .is_some_and(|l| l.overlays.iter().any(|o| o == cluster)),
+            Kind::Namespace => fleet
+                .reader
+                .is_dir(&self.dir.join("overlays").join(cluster)),
+        }
+    }
+
+    /// What a cluster without its own overlay references: the base, else the directory.
+    fn base(&self, fleet: &Fleet) -> PathBuf {
+        match self.kind {
+            Kind::App => fleet
+                .app(self.name)
+                .and_then(|a| a.layout.get())
+                .and_then(|l| l.base.clone())
+                .unwrap_or_else(|| self.dir.clone()),
+            Kind::Namespace => {
+                let base = self.dir.join("base");
+                match fleet.reader.is_dir(&base) {
+                    true => base,
+                    false => self.dir.clone(),
                 }
-                let from = p.file.parent().unwrap_or(Path::new(""));
-                let layout = app.layout.get().cloned().unwrap_or_default();
-                let fix = if layout.overlays.contains(&cluster) {
-                    format!(
-                        "reference {}",
-                        reference_between(from, &app.overlay_dir(&cluster))
-                    )
-                } else {
-                    let base = layout.base.unwrap_or_else(|| app.dir.clone());
-                    format!(
-                        "reference {} or create the overlay: fluxfleet add-overlay {} --cluster {cluster}",
-                        reference_between(from, &base),
-                        app.name
-                    )
-                };
-                out.push(Finding::error(
-                    &p.file,
-                    p.line,
-                    format!(
-                        "cluster {cluster} references app {}'s overlay for {overlay} ({})",
-                        app.name, p.via
-                    ),
-                    fix,
-                ));
             }
         }
     }

@@ -164,3 +164,28 @@ pub(super) fn cluster_files(fleet: &Fleet, root: &Root, cluster: &Cluster, out: 
         ));
     }
 }
+
+/// The entrypoint lists `./flux-system` while the cluster has it: the seed keeps it there "so
+/// Flux itself remains part of the declared state". Without it Flux's own sync no longer
+/// applies its components, and with `prune` it deletes them.
+pub(super) fn flux_system(root: &Root, cluster: &Cluster, out: &mut Vec<Finding>) {
+    let Some(entry) = cluster.entry.as_ref().filter(|e| !e.generated) else {
+        return;
+    };
+    let flux_system = cluster.dir.join("flux-system");
+    if !root.is_dir(&flux_system) || entry.references_target(&flux_system) {
+        return;
+    }
+    out.push(Finding::error(
+        &entry.path,
+        entry.resources_line,
+        format!(
+            "{} does not list ./flux-system although {}/ exists: Flux itself is no longer part \
+             of cluster {}'s declared state (with prune, Flux deletes its own components)",
+            to_slash(&entry.path),
+            to_slash(&flux_system),
+            cluster.name
+        ),
+        "add `- ./flux-system` under resources: (keep it in the cluster entrypoint)".into(),
+    ));
+}
