@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use super::read::Reader;
 use crate::error::Result;
 
+/// The directory holding the controllers, one directory each.
+pub const CONTROLLERS_DIR: &str = "infrastructure/controllers";
+
 /// What a [`Definition`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DefinitionKind {
@@ -38,7 +41,7 @@ pub struct Definition {
 /// Reads the controllers and policy stages.
 pub(crate) fn read(reader: &Reader) -> Result<Vec<Definition>> {
     let mut out = Vec::new();
-    let controllers = Path::new("infrastructure/controllers");
+    let controllers = Path::new(CONTROLLERS_DIR);
     for name in reader.subdirs(controllers)? {
         out.push(Definition {
             kind: DefinitionKind::Controller,

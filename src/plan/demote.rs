@@ -1,4 +1,4 @@
-//! `demote`: remove an app's or a namespace's references from clusters. The definition is never
+//! `demote`: remove an app's, a namespace's or a controller's references from clusters. The definition is never
 //! touched; absence is absence.
 
 use std::path::Path;
@@ -27,10 +27,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     let kind = options.kind;
     let from = options.from.as_slice();
     let name = &options.name;
-    let placements = match kind {
-        Kind::App => fleet.app_placements(name),
-        Kind::Namespace => fleet.namespace_placements(name),
-    };
+    let placements = fleet.placements_of(kind, name).unwrap_or_default();
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
     let mut demoted = Vec::new();
@@ -178,6 +175,8 @@ fn refuse_common(
     let (set, flag) = match kind {
         Kind::App => ("apps/common", "app"),
         Kind::Namespace => ("infrastructure/namespaces/common", "ns"),
+        // Controllers have no common set; named for completeness.
+        Kind::Controller => ("infrastructure/controllers", "controller"),
     };
     Error::refused(format!(
         "{} {name} reaches {cluster} through the common set {set} ({place}), which every \
