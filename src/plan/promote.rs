@@ -204,7 +204,7 @@ fn overlay_into(
 /// a named set that also serves other clusters' needs moves to its own directory (or `set`), so
 /// that no cluster receives namespaces it did not ask for. Returns the clusters it now reaches
 /// that it did not before.
-fn promote_namespace(
+pub(crate) fn promote_namespace(
     fleet: &Fleet,
     templates: &Templates,
     namespace: &Namespace,
