@@ -33,7 +33,9 @@ pub struct AddControllerArgs {
 
 pub fn run(args: AddControllerArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::Controller, args.name.as_deref())?;
-    names::check_given(NameKind::Namespace, args.namespace.as_deref())?;
+    args.namespace
+        .as_deref()
+        .map_or(Ok(()), add_controller::check_namespace)?;
     args.chart.as_deref().map_or(Ok(()), helm::chart)?;
     args.repo_url
         .as_deref()

@@ -49,7 +49,7 @@ pub fn plan(
     let repo = helm::repo_url(&options.repo_url)?;
     helm::version(&options.version)?;
     let namespace = options.namespace.as_deref().unwrap_or(name);
-    names::check(NameKind::Namespace, namespace)?;
+    check_namespace(namespace)?;
     let clusters = &options.clusters;
 
     let mut change = ChangeSet::new(
@@ -101,6 +101,15 @@ pub fn plan(
     Ok(change)
 }
 
+/// Checks the namespace the controller installs into: a namespace name, or one Kubernetes or
+/// Flux provides (`flux-system`, which a namespace definition may not be named).
+pub fn check_namespace(namespace: &str) -> Result<()> {
+    match BUILTIN_NAMESPACES.contains(&namespace) {
+        true => Ok(()),
+        false => names::check(NameKind::Namespace, namespace),
+    }
+}
+
 /// Makes `namespace` reach every one of `clusters`, saying how: a namespace Kubernetes or Flux
 /// provides is there already; one the fleet defines is promoted where it is missing (as
 /// `promote ns` does); one the fleet does not define gets its own directory (as `add-ns`
@@ -118,6 +127,14 @@ fn bring_namespace(
     }
     let missing = reach::namespace_missing(fleet, namespace, clusters)?;
     if missing.is_empty() {
+        if let Some(existing) = fleet.namespace(namespace) {
+            change.notes.push(format!(
+                "Namespace {namespace} reaches {} already ({}, set {}).",
+                clusters.join(", "),
+                to_slash(&existing.file),
+                existing.set
+            ));
+        }
         return Ok(());
     }
     match fleet.namespace(namespace) {
