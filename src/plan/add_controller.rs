@@ -96,6 +96,7 @@ pub fn plan(
         clusters,
         &mut change,
         &mut lists,
+        true,
     )?;
     lists.finish(&mut change)?;
     Ok(change)
@@ -113,21 +114,23 @@ pub fn check_namespace(namespace: &str) -> Result<()> {
 /// Makes `namespace` reach every one of `clusters`, saying how: a namespace Kubernetes or Flux
 /// provides is there already; one the fleet defines is promoted where it is missing (as
 /// `promote ns` does); one the fleet does not define gets its own directory (as `add-ns`
-/// does). A controller whose namespace is missing fails to install.
-fn bring_namespace(
+/// does). A controller whose namespace is missing fails to install. With `say_present`, a
+/// namespace that reaches them all already is named too.
+pub(crate) fn bring_namespace(
     fleet: &Fleet,
     templates: &Templates,
     namespace: &str,
     clusters: &[String],
     change: &mut ChangeSet,
     lists: &mut ListEdits,
+    say_present: bool,
 ) -> Result<()> {
     if BUILTIN_NAMESPACES.contains(&namespace) {
         return Ok(());
     }
     let missing = reach::namespace_missing(fleet, namespace, clusters)?;
     if missing.is_empty() {
-        if let Some(existing) = fleet.namespace(namespace) {
+        if let Some(existing) = fleet.namespace(namespace).filter(|_| say_present) {
             change.notes.push(format!(
                 "Namespace {namespace} reaches {} already ({}, set {}).",
                 clusters.join(", "),

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::fleet::{App, ByCluster, Definition, Fleet, Namespace, Through};
 use crate::paths::to_slash;
+use crate::plan::add_controller;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
 use crate::plan::lists::{apps_list, infra_list, ListEdits};
 use crate::plan::relocate::{self, Destination};
@@ -91,7 +92,14 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
             let controller = fleet
                 .controller(&options.name)
                 .ok_or_else(|| subject::unknown_controller(fleet, &options.name))?;
-            promote_controller(fleet, controller, targets, &mut change, &mut lists)?
+            promote_controller(
+                fleet,
+                templates,
+                controller,
+                targets,
+                &mut change,
+                &mut lists,
+            )?
         }
     };
     lists.finish(&mut change)?;
@@ -279,10 +287,12 @@ pub(crate) fn promote_namespace(
     Ok(missing)
 }
 
-/// Adds the controller's directory to each target's infrastructure list. Returns the clusters
-/// it was added to.
+/// Adds the controller's directory to each target's infrastructure list, and brings the
+/// namespace it installs into where it is missing (a controller without it fails to install).
+/// Returns the clusters it was added to.
 fn promote_controller(
     fleet: &Fleet,
+    templates: &Templates,
     controller: &Definition,
     targets: &[String],
     change: &mut ChangeSet,
@@ -293,6 +303,11 @@ fn promote_controller(
     let missing = not_there(&placements, targets, &what, change);
     for cluster_name in &missing {
         lists.add(fleet, &infra_list(fleet, cluster_name)?, &controller.dir)?;
+    }
+    if let Some(namespace) = fleet.controller_namespace(controller)? {
+        add_controller::bring_namespace(
+            fleet, templates, &namespace, &missing, change, lists, false,
+        )?;
     }
     Ok(missing)
 }
