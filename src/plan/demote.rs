@@ -61,6 +61,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     }
     if kind == Kind::Namespace {
         warn_apps_left_behind(fleet, name, &demoted, &mut change)?;
+        warn_controllers_left_behind(fleet, name, &demoted, &mut change)?;
     }
     lists.finish(&mut change)?;
     let remaining: Vec<&String> = placements.keys().filter(|c| !demoted.contains(c)).collect();
@@ -142,6 +143,37 @@ fn warn_apps_left_behind(
                 app.name,
                 stranded.join(", "),
                 app.name,
+                stranded.join(",")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Warns about controllers that install into namespace `name` in clusters it is leaving.
+fn warn_controllers_left_behind(
+    fleet: &Fleet,
+    name: &str,
+    demoted: &[String],
+    change: &mut ChangeSet,
+) -> Result<()> {
+    for controller in fleet.controllers() {
+        if fleet.controller_namespace(controller)?.as_deref() != Some(name) {
+            continue;
+        }
+        let placements = fleet.controller_placements(&controller.name);
+        let stranded: Vec<&str> = demoted
+            .iter()
+            .filter(|c| placements.contains_key(*c))
+            .map(String::as_str)
+            .collect();
+        if !stranded.is_empty() {
+            change.warnings.push(format!(
+                "controller {} still installs into namespace {name} in {}: demote it too \
+                 (`fluxfleet demote controller {} --from {}`), or it will fail to install there",
+                controller.name,
+                stranded.join(", "),
+                controller.name,
                 stranded.join(",")
             ));
         }
