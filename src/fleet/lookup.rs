@@ -69,11 +69,11 @@ fn unknown(fleet: &Fleet, name: &str) -> String {
         .take(3)
         .collect();
     let hint = if close.is_empty() {
-        "run `fluxfleet status` to see every app and namespace".to_string()
+        "run `fluxfleet status` to see every app, namespace and controller".to_string()
     } else {
         format!("closest: {}", close.join(", "))
     };
-    format!("no app or namespace named {name:?} in this fleet; {hint}")
+    format!("no app, namespace or controller named {name:?} in this fleet; {hint}")
 }
 
 #[cfg(test)]
