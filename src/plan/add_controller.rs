@@ -51,6 +51,7 @@ pub fn plan(
     let namespace = options.namespace.as_deref().unwrap_or(name);
     check_namespace(namespace)?;
     let clusters = &options.clusters;
+    let dir = controller_dir(name);
 
     let mut change = ChangeSet::new(
         format!("add controller {name} to {}", clusters.join(", ")),
@@ -62,11 +63,10 @@ pub fn plan(
         options.chart,
         options.version,
         options.repo_url,
-        to_slash(&controller_dir(name)),
+        to_slash(&dir),
         clusters.join(", ")
     );
 
-    let dir = controller_dir(name);
     let mut context = tera::Context::new();
     context.insert("name", name);
     context.insert("chart", &quote_scalar(&options.chart));
