@@ -51,8 +51,8 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     let matrix = Matrix::new(&fleet, &filter)?;
     if matrix.rows().is_empty() && !args.json {
         ctx.session.shell.status(&format!(
-            "no apps (apps/<name>/) or namespaces (infrastructure/namespaces/<set>/) to show; \
-             clusters: {}",
+            "no apps (apps/<name>/), namespaces (infrastructure/namespaces/<set>/) or \
+             controllers (infrastructure/controllers/<name>/) to show; clusters: {}",
             fleet.cluster_names().join(", ")
         ))?;
     }
