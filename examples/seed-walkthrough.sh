@@ -58,3 +58,18 @@ expect() {
 expect dev "ns/kyverno ns/monitoring ns/team-x podinfo=1"
 expect test "foo-app=1 ns/foo ns/kyverno ns/monitoring ns/team-x podinfo=2"
 expect prod "ns/kyverno ns/monitoring ns/team-x podinfo=3"
+
+# "What About Kyverno?": the controller is defined once and each cluster includes it; its
+# namespace is in the common set already.
+step add-controller kyverno --chart kyverno --repo-url https://kyverno.github.io/kyverno/ \
+  --version 3.x --clusters all
+"$fluxfleet" check
+for cluster in dev test prod; do
+  got=$(kubectl kustomize "clusters/${cluster}/infra" \
+    | awk '/^kind:/{k=$2} /^      chart:/{c=$2} /^      version:/{if(k=="HelmRelease")print c "@" $2}')
+  if [[ "$got" != "kyverno@3.x" ]]; then
+    echo "clusters/${cluster}: expected the HelmRelease of chart kyverno@3.x, got ${got}" >&2
+    exit 1
+  fi
+  echo "clusters/${cluster}: HelmRelease ${got}"
+done

@@ -323,6 +323,7 @@ fn run_command(command: &str) {
 const COMMANDS: &[&str] = &[
     "add-app",
     "add-cluster",
+    "add-controller",
     "add-ns",
     "add-overlay",
     "check",
@@ -346,6 +347,7 @@ macro_rules! commands {
 commands! {
     add_app => "add-app",
     add_cluster => "add-cluster",
+    add_controller => "add-controller",
     add_ns => "add-ns",
     add_overlay => "add-overlay",
     check => "check",

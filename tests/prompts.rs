@@ -166,3 +166,45 @@ fn a_bad_answer_is_refused_like_a_bad_flag() {
     assert!(error.to_string().contains("--port \"http\""), "{error}");
     assert_eq!(common::repo_state(&repo), before);
 }
+
+#[test]
+fn add_controller_asks_for_chart_repository_version_and_clusters() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let (result, stderr, asked) = run_scripted(
+        &["-C", &dir, "add-controller", "cert-manager"],
+        // An empty answer takes the chart's default: the controller's name.
+        &["", "https://charts.jetstack.io", "v1.16.2", "dev,prod"],
+    );
+    result.expect("add-controller succeeds");
+    assert_eq!(
+        asked,
+        [
+            "Helm chart name (e.g. kyverno)",
+            "Chart repository URL (https://... or oci://...)",
+            "Chart version (e.g. 3.2.6)",
+            "Clusters that run controller cert-manager",
+        ]
+    );
+    assert!(
+        stderr.contains("add controller cert-manager to dev, prod"),
+        "{stderr}"
+    );
+    let release = std::fs::read_to_string(
+        repo.join("infrastructure/controllers/cert-manager/helmrelease.yaml"),
+    )
+    .expect("the HelmRelease");
+    assert!(release.contains("chart: cert-manager"), "{release}");
+    assert!(release.contains("version: v1.16.2"), "{release}");
+    for cluster in ["dev", "prod"] {
+        let list = std::fs::read_to_string(
+            repo.join(format!("clusters/{cluster}/infra/kustomization.yaml")),
+        )
+        .expect("infra list");
+        assert!(
+            list.contains("../../../infrastructure/controllers/cert-manager"),
+            "{list}"
+        );
+        common::kustomize(&repo.join(format!("clusters/{cluster}")));
+    }
+}

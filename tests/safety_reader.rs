@@ -123,6 +123,9 @@ foo         -        set test-only  -
 kyverno     common   common         common
 monitoring  common   common         common
 team-x      own dir  own dir        own dir
+
+CONTROLLER  dev  test  prod
+kyverno     dir  dir   dir
 ";
 
 const WHERE_PODINFO: &str = "\
@@ -246,6 +249,9 @@ foo         -        set test-only  -
 kyverno     common   common         common
 monitoring  common   common         common
 team-x      own dir  own dir        own dir
+
+CONTROLLER  dev  test  prod
+kyverno     dir  dir   dir
 ")
     );
     let check = fleet.run(&["check"]);

@@ -25,7 +25,7 @@ pub struct AddNsArgs {
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
     /// Domain of the generated platform labels.
-    #[arg(long, default_value = "platform.example.com")]
+    #[arg(long, default_value = add_ns::LABEL_DOMAIN)]
     pub label_domain: String,
     #[command(flatten)]
     pub publish: crate::cli::PublishArgs,

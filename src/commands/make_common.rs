@@ -28,6 +28,7 @@ pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
     let name_kind = match kind {
         Kind::App => NameKind::App,
         Kind::Namespace => NameKind::Namespace,
+        Kind::Controller => NameKind::Controller,
     };
     names::check(name_kind, &args.name)?;
     let workspace = Workspace::open(&mut ctx.session)?;

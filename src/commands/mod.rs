@@ -8,6 +8,7 @@ use context::Context;
 
 pub mod add_app;
 pub mod add_cluster;
+pub mod add_controller;
 pub mod add_ns;
 pub mod add_overlay;
 pub mod check;
@@ -32,15 +33,18 @@ pub enum Command {
     AddNs(add_ns::AddNsArgs),
     /// Add (or update) a cluster's overlay of an app and reference it instead of the base.
     AddOverlay(add_overlay::AddOverlayArgs),
-    /// Reference an app or namespace from more clusters.
+    /// Add a controller (HelmRepository and HelmRelease) referenced by the named clusters.
+    AddController(add_controller::AddControllerArgs),
+    /// Reference an app, namespace or controller from more clusters.
     Promote(promote::PromoteArgs),
-    /// Remove an app's or namespace's reference from clusters; never touches the definition.
+    /// Remove an app's, namespace's or controller's reference from clusters; never touches the
+    /// definition.
     Demote(demote::DemoteArgs),
     /// Move an app or namespace into the common set every cluster imports.
     MakeCommon(make_common::MakeCommonArgs),
     /// Show what runs where, and through which reference.
     Status(status::StatusArgs),
-    /// Show every file:line that brings an app or namespace into a cluster.
+    /// Show every file:line that brings an app, namespace or controller into a cluster.
     Where(where_::WhereArgs),
     /// Check the layout's rules and that every reference resolves.
     Check(check::CheckArgs),
@@ -55,6 +59,7 @@ impl Command {
             Command::AddApp(args) => Some(&args.publish),
             Command::AddNs(args) => Some(&args.publish),
             Command::AddOverlay(args) => Some(&args.publish),
+            Command::AddController(args) => Some(&args.publish),
             Command::Promote(args) => Some(&args.publish),
             Command::Demote(args) => Some(&args.publish),
             Command::MakeCommon(args) => Some(&args.publish),
@@ -80,6 +85,7 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::AddApp(args) => add_app::run(args, ctx),
         Command::AddNs(args) => add_ns::run(args, ctx),
         Command::AddOverlay(args) => add_overlay::run(args, ctx),
+        Command::AddController(args) => add_controller::run(args, ctx),
         Command::Promote(args) => promote::run(args, ctx),
         Command::Demote(args) => demote::run(args, ctx),
         Command::MakeCommon(args) => make_common::run(args, ctx),

@@ -1,4 +1,4 @@
-//! `fluxfleet promote [app|ns] NAME --to C,...|all`.
+//! `fluxfleet promote [app|ns|controller] NAME --to C,...|all`.
 
 use clap::Args;
 
@@ -13,7 +13,7 @@ use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
-    /// [app|ns] NAME
+    /// [app|ns|controller] NAME
     #[arg(num_args = 1..=2, value_names = ["KIND", "NAME"], required = true)]
     pub target: Vec<String>,
     /// Clusters to reference it from: C,... or all.

@@ -34,7 +34,7 @@ pub use app::{App, AppLayout, AppManifests, COMMON_APPS};
 pub use build::{build, Renderer};
 pub use check::{check, sort as sort_findings, Finding, Severity};
 pub use cluster::Cluster;
-pub use definition::{Definition, DefinitionKind};
+pub use definition::{Definition, DefinitionKind, CONTROLLERS_DIR};
 pub use flux::FluxKustomization;
 pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
@@ -207,6 +207,12 @@ impl Fleet {
         let placements = {
             // Sorted, as the directories were listed.
             let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            let mut controllers: Vec<&str> = definitions
+                .iter()
+                .filter(|d| d.kind == DefinitionKind::Controller)
+                .map(|d| d.name.as_str())
+                .collect();
+            controllers.sort_unstable();
             placement::index(
                 &clusters,
                 &placement::Definitions {
@@ -214,6 +220,7 @@ impl Fleet {
                     common_apps: common_apps.as_ref(),
                     sets: &by_set,
                     namespaces: &namespaces,
+                    controllers: &controllers,
                 },
             )
         };
@@ -341,6 +348,18 @@ impl Fleet {
         &self.definitions
     }
 
+    /// The controller named `name` (`infrastructure/controllers/<name>`).
+    pub fn controller(&self, name: &str) -> Option<&Definition> {
+        self.controllers().find(|d| d.name == name)
+    }
+
+    /// The controllers, sorted by name.
+    pub fn controllers(&self) -> impl Iterator<Item = &Definition> {
+        self.definitions
+            .iter()
+            .filter(|d| d.kind == DefinitionKind::Controller)
+    }
+
     /// Whether the repository follows fluxfleet's layout.
     pub fn layout(&self) -> Layout {
         self.layout
@@ -411,6 +430,12 @@ impl Fleet {
         self.placements_of(Kind::Namespace, ns).unwrap_or_default()
     }
 
+    /// Where controller `name` is installed: its placements by cluster.
+    pub fn controller_placements(&self, name: &str) -> ByCluster {
+        self.placements_of(Kind::Controller, name)
+            .unwrap_or_default()
+    }
+
     /// The placements of `name`, `None` when it reaches no cluster.
     pub(crate) fn placements_of(&self, kind: Kind, name: &str) -> Option<ByCluster> {
         let raws = self.placements.get(kind, name)?;
@@ -445,6 +470,7 @@ impl Fleet {
         let mut names: Vec<String> = match kind {
             Kind::App => self.apps.iter().map(|a| a.name.clone()).collect(),
             Kind::Namespace => self.namespaces.iter().map(|n| n.name.clone()).collect(),
+            Kind::Controller => self.controllers().map(|c| c.name.clone()).collect(),
         };
         names.dedup();
         names

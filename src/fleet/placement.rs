@@ -2,8 +2,8 @@
 //!
 //! Every reference of every list a cluster pulls in is classified by its resolved target:
 //! `apps/<a>/base` and `apps/<a>/overlays/<o>` place app `a`; `apps/common` places each app its
-//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set. The
-//! placement keeps the cluster's reference (file, line, text) and the chain of references that
+//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set;
+//! `infrastructure/controllers/<c>` places controller `c`. The placement keeps the cluster's reference (file, line, text) and the chain of references that
 //! lead to the definition, so `where` can show both the cluster's import and the set's entry.
 
 use std::borrow::Cow;
@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::app::COMMON_APPS;
 use super::cluster::Cluster;
+use super::definition::CONTROLLERS_DIR;
 use super::namespace::{Namespace, COMMON_SET, NAMESPACES_DIR};
 use super::read::is_yaml;
 use super::reference::{ListFile, Reference};
@@ -126,6 +127,8 @@ pub enum Kind {
     App,
     /// A `Namespace` manifest under `infrastructure/namespaces`.
     Namespace,
+    /// `infrastructure/controllers/<name>`.
+    Controller,
 }
 
 impl Kind {
@@ -134,6 +137,7 @@ impl Kind {
         match self {
             Kind::App => "app",
             Kind::Namespace => "ns",
+            Kind::Controller => "controller",
         }
     }
 
@@ -142,6 +146,7 @@ impl Kind {
         match self {
             Kind::App => "app",
             Kind::Namespace => "namespace",
+            Kind::Controller => "controller",
         }
     }
 }
@@ -250,14 +255,16 @@ enum Link {
 pub(crate) struct Index {
     pub apps: Grouped,
     pub namespaces: Grouped,
+    pub controllers: Grouped,
 }
 
 impl Index {
-    /// The placements of the app or namespace `name`; `None` when it has none.
+    /// The placements of the app, namespace or controller `name`; `None` when it has none.
     pub fn get(&self, kind: Kind, name: &str) -> Option<&[Raw]> {
         match kind {
             Kind::App => self.apps.get(name),
             Kind::Namespace => self.namespaces.get(name),
+            Kind::Controller => self.controllers.get(name),
         }
     }
 }
@@ -357,6 +364,8 @@ pub(crate) struct Definitions<'a> {
     pub sets: &'a HashMap<&'a str, Vec<usize>>,
     /// Sorted by name, then set.
     pub namespaces: &'a [Namespace],
+    /// The controller names, sorted.
+    pub controllers: &'a [&'a str],
 }
 
 /// Computes every placement, one cluster per task.
@@ -388,16 +397,34 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         apps: &apps,
         namespaces: &namespace_ids,
     };
-    let (apps, namespaces): (Vec<_>, Vec<_>) = clusters
+    let found: Vec<Found> = clusters
         .par_iter()
         .enumerate()
         .map(|(i, c)| cluster_placements(position(i), c, defs, &ids))
-        .unzip();
-    let (apps, namespaces) = rayon::join(
-        || Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
-        || Grouped::new(namespace_names, namespaces),
+        .collect();
+    let mut apps = Vec::with_capacity(found.len());
+    let mut namespaces = Vec::with_capacity(found.len());
+    let mut controllers = Vec::with_capacity(found.len());
+    for one in found {
+        apps.push(one.apps);
+        namespaces.push(one.namespaces);
+        controllers.push(one.controllers);
+    }
+    let controller_names = defs.controllers.iter().map(|c| c.to_string()).collect();
+    let ((apps, namespaces), controllers) = rayon::join(
+        || {
+            rayon::join(
+                || Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
+                || Grouped::new(namespace_names, namespaces),
+            )
+        },
+        || Grouped::new(controller_names, controllers),
     );
-    Index { apps, namespaces }
+    Index {
+        apps,
+        namespaces,
+        controllers,
+    }
 }
 
 /// A position in one of the fleet's vectors as a raw placement keeps it. A fleet's clusters,
@@ -417,12 +444,24 @@ struct Ids<'a> {
     namespaces: &'a [u32],
 }
 
-/// The placements of one cluster as `(id, raw)`, of apps and of namespaces: see [`Ids`].
-fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids) -> (Named, Named) {
+/// The placements of one cluster as `(id, raw)`, by kind.
+struct Found {
+    /// Ids as [`Ids::apps`] gives them.
+    apps: Named,
+    /// Ids as [`Ids::namespaces`] gives them.
+    namespaces: Named,
+    /// Ids are indexes into [`Definitions::controllers`].
+    controllers: Named,
+}
+
+/// The placements of one cluster as `(id, raw)`, of apps, namespaces and controllers: see
+/// [`Found`].
+fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids) -> Found {
     // Most of a cluster's references place an app: sized once rather than grown.
     let common = defs.common_apps.map_or(0, |l| l.references.len());
     let mut apps = Vec::with_capacity(cluster.references().count() + common);
     let mut namespaces = Vec::new();
+    let mut controllers = Vec::new();
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
             let Some(target) = r.target.as_deref().and_then(Path::to_str) else {
@@ -474,10 +513,19 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                     };
                     namespaces.push((ids.namespaces[i], raw(via, link)));
                 }
+            } else if let Some((name, _)) = under(target, CONTROLLERS_DIR) {
+                // A handful of controllers: a search of the sorted names.
+                if let Ok(id) = defs.controllers.binary_search(&name) {
+                    controllers.push((position(id), raw(Via::Direct, Link::None)));
+                }
             }
         }
     }
-    (apps, namespaces)
+    Found {
+        apps,
+        namespaces,
+        controllers,
+    }
 }
 
 /// The cluster, the cluster's reference and the second reference of the chain (a set's or the

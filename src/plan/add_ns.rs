@@ -16,6 +16,9 @@ use crate::plan::{branch_name, taken, values, ChangeSet};
 use crate::render::Templates;
 use crate::yaml::quote_scalar;
 
+/// The domain of the generated platform labels unless `--label-domain` says otherwise.
+pub const LABEL_DOMAIN: &str = "platform.example.com";
+
 /// The label every generated namespace carries, as the seed writes it.
 const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "platform");
 
@@ -43,6 +46,25 @@ struct Label {
 
 /// Plans the new namespace.
 pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Result<ChangeSet> {
+    let mut change = ChangeSet::default();
+    let mut lists = ListEdits::new();
+    let (summary, body) = plan_into(fleet, templates, options, &mut change, &mut lists)?;
+    lists.finish(&mut change)?;
+    change.summary = summary;
+    change.branch = branch_name(&format!("add-ns {}", options.name));
+    change.body = body;
+    Ok(change)
+}
+
+/// Plans the new namespace into `change` and `lists`, as part of a larger change (a controller
+/// brings the namespace it installs into); returns the summary and body of its own story.
+pub(crate) fn plan_into(
+    fleet: &Fleet,
+    templates: &Templates,
+    options: &AddNsOptions,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<(String, String)> {
     let name = &options.name;
     names::check(NameKind::Namespace, name)?;
     taken::namespace(fleet, name)?;
@@ -80,8 +102,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
     } else {
         format!("add namespace {name} in {scope} for {}", targets.join(", "))
     };
-    let mut change = ChangeSet::new(&summary, branch_name(&format!("add-ns {name}")));
-    change.body = if is_common {
+    let body = if is_common {
         format!(
             "Namespace {name} joins infrastructure/namespaces/common, which every cluster imports \
              explicitly from its infra list."
@@ -103,7 +124,6 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
         templates.render("namespace/namespace.yaml", &context)?,
     )?;
 
-    let mut lists = ListEdits::new();
     let set_list = dir.join("kustomization.yaml");
     let set_exists = fleet.set(&dir_name(&dir)).is_some();
     if fleet.text(&set_list)?.is_some() {
@@ -123,7 +143,6 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
     for cluster in &targets {
         lists.add(fleet, &infra_list(fleet, cluster)?, &dir)?;
     }
-    lists.finish(&mut change)?;
 
     // Who else receives it: every cluster importing the set, not only the ones named.
     let importers: Vec<String> = fleet
@@ -164,7 +183,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
             ));
         }
     }
-    Ok(change)
+    Ok((summary, body))
 }
 
 /// The seed's labels for `destination`, then the user's (replacing a generated one with the

@@ -33,6 +33,9 @@ pub fn plan(
     templates: &Templates,
     options: &MakeCommonOptions,
 ) -> Result<ChangeSet> {
+    if options.kind == Kind::Controller {
+        return Err(no_common_set(&options.name));
+    }
     let mut change = ChangeSet::new(
         format!("make {} {} common", options.kind.noun(), options.name),
         branch_name(&format!(
@@ -47,6 +50,7 @@ pub fn plan(
     match options.kind {
         Kind::App => app(fleet, options, &mut change, &mut lists)?,
         Kind::Namespace => namespace(fleet, templates, options, &mut change, &mut lists)?,
+        Kind::Controller => return Err(no_common_set(&options.name)),
     }
     lists.finish(&mut change)?;
     let missing: Vec<String> = fleet
@@ -140,10 +144,9 @@ fn refuse_losing_clusters(
     options: &MakeCommonOptions,
     importers: &[String],
 ) -> Result<()> {
-    let placements = match options.kind {
-        Kind::App => fleet.app_placements(&options.name),
-        Kind::Namespace => fleet.namespace_placements(&options.name),
-    };
+    let placements = fleet
+        .placements_of(options.kind, &options.name)
+        .unwrap_or_default();
     let losing: Vec<String> = placements
         .iter()
         .filter(|(cluster, _)| !importers.contains(cluster))
@@ -158,6 +161,7 @@ fn refuse_losing_clusters(
     let common = match options.kind {
         Kind::App => APPS_COMMON.to_string(),
         Kind::Namespace => format!("{}/common", relocate::NAMESPACES),
+        Kind::Controller => return Err(no_common_set(&options.name)),
     };
     Err(Error::refused(format!(
         "{} {} runs in {}, which do not import {common}: making it common would take it out of \
@@ -166,4 +170,14 @@ fn refuse_losing_clusters(
         options.name,
         losing.join(", ")
     )))
+}
+
+/// Controllers have no common set: each cluster's infra list references each of its
+/// controllers, as the seed writes kyverno's.
+fn no_common_set(name: &str) -> Error {
+    Error::Usage(format!(
+        "make-common takes app or ns: controllers have no common set, each cluster references \
+         its controllers; to install {name} in every cluster, run `fluxfleet promote controller \
+         {name} --to all`"
+    ))
 }

@@ -3,10 +3,12 @@
 
 pub mod add_app;
 pub mod add_cluster;
+pub mod add_controller;
 pub mod add_ns;
 pub mod add_overlay;
 mod changeset;
 pub mod demote;
+pub mod helm;
 pub mod init;
 pub mod layout;
 pub mod lists;

@@ -1,9 +1,10 @@
-//! `promote`: reference an app or a namespace from more clusters, as the seed's "Promotion
-//! Workflow" does it: one line in each target cluster's list.
+//! `promote`: reference an app, a namespace or a controller from more clusters, as the seed's
+//! "Promotion Workflow" does it: one line in each target cluster's list.
 
 use crate::error::{Error, Result};
-use crate::fleet::{App, Fleet, Namespace, Through};
+use crate::fleet::{App, ByCluster, Definition, Fleet, Namespace, Through};
 use crate::paths::to_slash;
+use crate::plan::add_controller;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
 use crate::plan::lists::{apps_list, infra_list, ListEdits};
 use crate::plan::relocate::{self, Destination};
@@ -75,6 +76,27 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
                 namespace,
                 targets,
                 set,
+                &mut change,
+                &mut lists,
+            )?
+        }
+        Kind::Controller => {
+            if options.set.is_some() {
+                return Err(Error::Usage("--set applies to namespaces only".into()));
+            }
+            if options.overlay.is_some() {
+                return Err(Error::Usage(
+                    "--overlay applies to apps only: controllers are promoted as they are".into(),
+                ));
+            }
+            let controller = fleet
+                .controller(&options.name)
+                .ok_or_else(|| subject::unknown_controller(fleet, &options.name))?;
+            promote_controller(
+                fleet,
+                templates,
+                controller,
+                targets,
                 &mut change,
                 &mut lists,
             )?
@@ -191,7 +213,7 @@ fn overlay_into(
 /// a named set that also serves other clusters' needs moves to its own directory (or `set`), so
 /// that no cluster receives namespaces it did not ask for. Returns the clusters it now reaches
 /// that it did not before.
-fn promote_namespace(
+pub(crate) fn promote_namespace(
     fleet: &Fleet,
     templates: &Templates,
     namespace: &Namespace,
@@ -207,18 +229,8 @@ fn promote_namespace(
         )));
     }
     let placements = fleet.namespace_placements(name);
-    let mut missing = Vec::new();
-    for cluster_name in targets {
-        match placements.get(cluster_name).and_then(|p| p.first()) {
-            Some(p) => change.notes.push(format!(
-                "{cluster_name} already has namespace {name} through {} ({}:{}): skipped",
-                p.via,
-                to_slash(&p.file),
-                p.line
-            )),
-            None => missing.push(cluster_name.clone()),
-        }
-    }
+    let what = format!("namespace {name}");
+    let missing = not_there(&placements, targets, &what, change);
     if missing.is_empty() {
         return Ok(missing);
     }
@@ -274,6 +286,54 @@ fn promote_namespace(
         lists.add(fleet, &infra_list(fleet, cluster_name)?, &import_dir)?;
     }
     Ok(missing)
+}
+
+/// Adds the controller's directory to each target's infrastructure list, and brings the
+/// namespace it installs into where it is missing (a controller without it fails to install).
+/// Returns the clusters it was added to.
+fn promote_controller(
+    fleet: &Fleet,
+    templates: &Templates,
+    controller: &Definition,
+    targets: &[String],
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<Vec<String>> {
+    let placements = fleet.controller_placements(&controller.name);
+    let what = format!("controller {}", controller.name);
+    let missing = not_there(&placements, targets, &what, change);
+    for cluster_name in &missing {
+        lists.add(fleet, &infra_list(fleet, cluster_name)?, &controller.dir)?;
+    }
+    if let Some(namespace) = fleet.controller_namespace(controller)? {
+        add_controller::bring_namespace(
+            fleet, templates, &namespace, &missing, change, lists, false,
+        )?;
+    }
+    Ok(missing)
+}
+
+/// The targets `placements` do not reach; a note for each one they do, naming the reference
+/// that brings `what` there already.
+fn not_there(
+    placements: &ByCluster,
+    targets: &[String],
+    what: &str,
+    change: &mut ChangeSet,
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    for cluster_name in targets {
+        match placements.get(cluster_name).and_then(|p| p.first()) {
+            Some(p) => change.notes.push(format!(
+                "{cluster_name} already has {what} through {} ({}:{}): skipped",
+                p.via,
+                to_slash(&p.file),
+                p.line
+            )),
+            None => missing.push(cluster_name.clone()),
+        }
+    }
+    missing
 }
 
 /// Importing a named set brings every namespace in it: names the others, and the clusters that

@@ -1,4 +1,4 @@
-//! What a promotion command acts on: an app or a namespace of the fleet, by name.
+//! What a promotion command acts on: an app, a namespace or a controller of the fleet, by name.
 
 use crate::error::{Error, Result};
 use crate::fleet::Fleet;
@@ -6,11 +6,17 @@ use crate::names;
 
 pub use crate::fleet::Kind;
 
-/// The kind of `name` in the fleet: the one given, or the only one that exists.
+/// The kind of `name` in the fleet: the one given, or the only one that exists. Without a kind,
+/// a name that is neither an app nor a namespace may be a controller.
 pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
     let is_app = fleet.app(name).is_some();
     let is_ns = fleet.namespace(name).is_some();
     match (kind, is_app, is_ns) {
+        (Some(Kind::Controller), _, _) => match fleet.controller(name) {
+            Some(_) => Ok(Kind::Controller),
+            None => Err(unknown_controller(fleet, name)),
+        },
+        (None, false, false) if fleet.controller(name).is_some() => Ok(Kind::Controller),
         (Some(Kind::App), true, _) | (None, true, false) => Ok(Kind::App),
         (Some(Kind::Namespace), _, true) | (None, false, true) => Ok(Kind::Namespace),
         (None, true, true) => Err(Error::refused(format!(
@@ -36,6 +42,15 @@ pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
 pub fn unknown_app(fleet: &Fleet, name: &str) -> Error {
     let known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
     names::unknown("app", name, &known, "(no apps/NAME/base)")
+}
+
+pub fn unknown_controller(fleet: &Fleet, name: &str) -> Error {
+    names::unknown(
+        "controller",
+        name,
+        &fleet.names(Kind::Controller),
+        "(no infrastructure/controllers/NAME)",
+    )
 }
 
 pub fn unknown_namespace(fleet: &Fleet, name: &str) -> Error {

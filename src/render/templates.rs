@@ -35,6 +35,9 @@ pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
     embed!("overlay/kustomization.yaml", Kustomization),
     embed!("overlay/patch.yaml", ListItem),
     embed!("overlay/image.yaml", ListItem),
+    embed!("controller/helmrepository.yaml", Manifest),
+    embed!("controller/helmrelease.yaml", Manifest),
+    embed!("controller/kustomization.yaml", Kustomization),
 ];
 
 macro_rules! embed {

@@ -1,6 +1,7 @@
 //! The matrix as the JSON of DESIGN.md, `{"clusters": [...], "apps": [...], "namespaces":
-//! [...]}`, through serde over the borrowed rows: each `impl Serialize` below reads the fleet
-//! as it writes, and nothing is made in between (as ripgrep's `crates/printer/src/jsont.rs`).
+//! [...], "controllers": [...]}`, through serde over the borrowed rows: each `impl Serialize`
+//! below reads the fleet as it writes, and nothing is made in between (as ripgrep's
+//! `crates/printer/src/jsont.rs`).
 //!
 //! Serde rather than a hand-written writer. Measured on the benchmark fleet (`gen_fleet`, 100
 //! clusters, 3,000 apps, 8.4 MB of JSON) on a 2-core VM that other builds kept busy (load 3 to
@@ -57,6 +58,7 @@ fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()>
     for (kind, key) in [
         (Kind::App, ",\"apps\":["),
         (Kind::Namespace, "],\"namespaces\":["),
+        (Kind::Controller, "],\"controllers\":["),
     ] {
         sink(key.as_bytes())?;
         let files = &files;
@@ -291,10 +293,11 @@ impl Serialize for Document<'_, '_> {
             files,
             rows: matrix.rows_of(kind),
         };
-        let mut document = serializer.serialize_struct("Status", 3)?;
+        let mut document = serializer.serialize_struct("Status", 4)?;
         document.serialize_field("clusters", matrix.clusters())?;
         document.serialize_field("apps", &rows(Kind::App))?;
         document.serialize_field("namespaces", &rows(Kind::Namespace))?;
+        document.serialize_field("controllers", &rows(Kind::Controller))?;
         document.end()
     }
 }
@@ -592,15 +595,17 @@ mod tests {
                 document["clusters"],
                 serde_json::json!(fleet.cluster_names())
             );
-            for (kind, key) in [(Kind::App, "apps"), (Kind::Namespace, "namespaces")] {
+            let kinds = [
+                (Kind::App, "apps"),
+                (Kind::Namespace, "namespaces"),
+                (Kind::Controller, "controllers"),
+            ];
+            for (kind, key) in kinds {
                 let rows = document[key].as_array().unwrap();
                 assert_eq!(rows.len(), fleet.names(kind).len(), "{}", root.display());
                 for row in rows {
                     let name = row["name"].as_str().unwrap();
-                    let placements = match kind {
-                        Kind::App => fleet.app_placements(name),
-                        Kind::Namespace => fleet.namespace_placements(name),
-                    };
+                    let placements = fleet.placements_of(kind, name).unwrap_or_default();
                     let want: serde_json::Map<String, Value> = placements
                         .iter()
                         .map(|(cluster, placements)| {

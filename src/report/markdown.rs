@@ -12,7 +12,11 @@ pub fn render(matrix: &Matrix) -> String {
     let clusters = matrix.clusters();
     let mut out = String::new();
     let mut cells = Vec::with_capacity(clusters.len());
-    for (kind, title) in [(Kind::App, "app"), (Kind::Namespace, "namespace")] {
+    for (kind, title) in [
+        (Kind::App, "app"),
+        (Kind::Namespace, "namespace"),
+        (Kind::Controller, "controller"),
+    ] {
         let rows = matrix.rows_of(kind);
         if rows.is_empty() {
             continue;

@@ -29,7 +29,11 @@ pub fn write(matrix: &Matrix, color: bool, sink: &mut Sink) -> Result<()> {
     let clusters = matrix.clusters();
     let columns = clusters.len();
     let mut wrote = false;
-    for (kind, title) in [(Kind::App, "APP"), (Kind::Namespace, "NAMESPACE")] {
+    for (kind, title) in [
+        (Kind::App, "APP"),
+        (Kind::Namespace, "NAMESPACE"),
+        (Kind::Controller, "CONTROLLER"),
+    ] {
         let rows = matrix.rows_of(kind);
         if rows.is_empty() {
             continue;
