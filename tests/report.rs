@@ -198,7 +198,7 @@ fn one_cluster_and_unknown_clusters() {
         refused,
         (
             String::new(),
-            "error: no cluster named \"dve\"; known clusters: a-very-long-cluster-name, dev, \
+            "error: no cluster named \"dve\"; known clusters: dev, a-very-long-cluster-name, \
              prod\n"
                 .to_string(),
             1
