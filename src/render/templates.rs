@@ -17,7 +17,9 @@ pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
     embed!("cluster/kustomization.yaml", Kustomization),
     embed!("cluster/infra.yaml", Manifest),
     embed!("cluster/apps.yaml", Manifest),
+    embed!("cluster/policies.yaml", Manifest),
     embed!("cluster/infra/kustomization.yaml", Kustomization),
+    embed!("cluster/policies/kustomization.yaml", Kustomization),
     embed!("cluster/apps/kustomization.yaml", Kustomization),
     embed!("cluster/flux-system/kustomization.yaml", Kustomization),
     embed!("cluster/flux-system/gotk-components.yaml", Manifest),
@@ -34,6 +36,7 @@ pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
     embed!("overlay/kustomization.yaml", Kustomization),
     embed!("overlay/patch.yaml", ListItem),
     embed!("overlay/image.yaml", ListItem),
+    embed!("policy/policy.yaml", Manifest),
 ];
 
 macro_rules! embed {
