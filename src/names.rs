@@ -19,6 +19,8 @@ pub enum NameKind {
     App,
     Namespace,
     Set,
+    Policy,
+    Stage,
 }
 
 impl NameKind {
@@ -28,6 +30,8 @@ impl NameKind {
             NameKind::App => "app",
             NameKind::Namespace => "namespace",
             NameKind::Set => "namespace set",
+            NameKind::Policy => "policy",
+            NameKind::Stage => "policy stage",
         }
     }
 }
@@ -98,6 +102,7 @@ pub fn kind(word: &str) -> Option<Kind> {
     match word {
         "app" | "apps" => Some(Kind::App),
         "ns" | "namespace" | "namespaces" => Some(Kind::Namespace),
+        "policy" | "policies" => Some(Kind::Policy),
         _ => None,
     }
 }
@@ -106,7 +111,7 @@ pub fn kind(word: &str) -> Option<Kind> {
 pub fn parse_kind(word: &str) -> Result<Kind> {
     kind(word).ok_or_else(|| {
         Error::Usage(format!(
-            "{word:?} is not a kind: write `app NAME` or `ns NAME`"
+            "{word:?} is not a kind: write `app NAME`, `ns NAME` or `policy NAME`"
         ))
     })
 }
@@ -120,6 +125,7 @@ pub fn subject(words: &[String]) -> Result<(Option<Kind>, String)> {
     };
     let name_kind = match kind {
         Some(Kind::Namespace) => NameKind::Namespace,
+        Some(Kind::Policy) => NameKind::Policy,
         _ => NameKind::App,
     };
     check(name_kind, name)?;

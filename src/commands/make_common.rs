@@ -31,6 +31,7 @@ pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
     let name_kind = match kind {
         Kind::App => NameKind::App,
         Kind::Namespace => NameKind::Namespace,
+        Kind::Policy => return Err(crate::plan::promote_policy::not_common(&args.name)),
     };
     names::check(name_kind, &args.name)?;
     let workspace = Workspace::open(&mut ctx.session)?;

@@ -22,14 +22,14 @@ pub struct StatusArgs {
     /// Only this cluster.
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Only apps or only namespaces: app|ns.
+    /// Only apps, namespaces or policies: app|ns|policy.
     #[arg(long)]
     pub kind: Option<String>,
 }
 
 /// Parses `--kind`: `app`/`apps` or `ns`/`namespace`/`namespaces`.
 pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
-    names::kind(kind).ok_or_else(|| Error::Usage(format!("--kind takes app or ns, not {kind:?}")))
+    names::kind(kind).ok_or_else(|| Error::Usage(format!("--kind takes app, ns or policy, not {kind:?}")))
 }
 
 pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {

@@ -35,6 +35,19 @@ pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
             fleet.namespace_placements(name),
         ));
     }
+    let policies: Vec<String> = fleet
+        .policies()
+        .iter()
+        .filter(|p| p.name == name)
+        .map(|p| format!("{}, stage {}, {}", to_slash(&p.file), p.stage, p.mode))
+        .collect();
+    if !policies.is_empty() {
+        found.push((
+            Kind::Policy,
+            policies.join("; "),
+            fleet.policy_placements(name),
+        ));
+    }
     if found.is_empty() {
         return Err(Error::refused(unknown(fleet, name)));
     }
@@ -45,7 +58,7 @@ pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
 }
 
 fn unknown(fleet: &Fleet, name: &str) -> String {
-    let by_kind = [Kind::App, Kind::Namespace].map(|k| (k, fleet.names(k)));
+    let by_kind = [Kind::App, Kind::Namespace, Kind::Policy].map(|k| (k, fleet.names(k)));
     let mut known: Vec<String> = by_kind.iter().flat_map(|(_, n)| n.clone()).collect();
     known.sort();
     known.dedup();
@@ -61,11 +74,11 @@ fn unknown(fleet: &Fleet, name: &str) -> String {
         .take(3)
         .collect();
     let hint = if close.is_empty() {
-        "run `fluxfleet status` to see every app and namespace".to_string()
+        "run `fluxfleet status` to see every app, namespace and policy".to_string()
     } else {
         format!("closest: {}", close.join(", "))
     };
-    format!("no app or namespace named {name:?} in this fleet; {hint}")
+    format!("no app, namespace or policy named {name:?} in this fleet; {hint}")
 }
 
 #[cfg(test)]
@@ -84,6 +97,7 @@ mod tests {
             };
             let mut names = full.names(Kind::App);
             names.extend(full.names(Kind::Namespace));
+            names.extend(full.names(Kind::Policy));
             names.extend(full.cluster_names());
             names.extend(full.sets().iter().map(|s| s.name.clone()));
             names.extend(["common", "no-such-name", "flux-system"].map(String::from));

@@ -24,13 +24,14 @@ impl Fleet {
         let common = match kind {
             Kind::App => Path::new(COMMON_APPS).to_path_buf(),
             Kind::Namespace => Path::new(NAMESPACES_DIR).join(COMMON_SET),
+            Kind::Policy => return Vec::new(),
         };
         self.clusters()
             .iter()
             .filter(|c| {
                 let list = match kind {
                     Kind::App => &c.apps_list,
-                    Kind::Namespace => &c.infra_list,
+                    Kind::Namespace | Kind::Policy => &c.infra_list,
                 };
                 list.as_ref().is_some_and(|l| l.references_target(&common))
             })

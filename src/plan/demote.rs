@@ -30,6 +30,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     let placements = match kind {
         Kind::App => fleet.app_placements(name),
         Kind::Namespace => fleet.namespace_placements(name),
+        Kind::Policy => return Err(crate::plan::promote_policy::not_demoted(name)),
     };
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
@@ -178,6 +179,7 @@ fn refuse_common(
     let (set, flag) = match kind {
         Kind::App => ("apps/common", "app"),
         Kind::Namespace => ("infrastructure/namespaces/common", "ns"),
+        Kind::Policy => ("infrastructure/policies/kyverno/shared", "policy"),
     };
     Error::refused(format!(
         "{} {name} reaches {cluster} through the common set {set} ({place}), which every \

@@ -33,6 +33,9 @@ pub fn plan(
     templates: &Templates,
     options: &MakeCommonOptions,
 ) -> Result<ChangeSet> {
+    if options.kind == Kind::Policy {
+        return Err(crate::plan::promote_policy::not_common(&options.name));
+    }
     let mut change = ChangeSet::new(
         format!("make {} {} common", options.kind.noun(), options.name),
         branch_name(&format!("make-common {}", options.name)),
@@ -43,6 +46,7 @@ pub fn plan(
     match options.kind {
         Kind::App => app(fleet, options, &mut change, &mut lists)?,
         Kind::Namespace => namespace(fleet, templates, options, &mut change, &mut lists)?,
+        Kind::Policy => {}
     }
     lists.finish(&mut change)?;
     let missing: Vec<String> = fleet
@@ -139,6 +143,7 @@ fn refuse_losing_clusters(
     let placements = match options.kind {
         Kind::App => fleet.app_placements(&options.name),
         Kind::Namespace => fleet.namespace_placements(&options.name),
+        Kind::Policy => fleet.policy_placements(&options.name),
     };
     let losing: Vec<String> = placements
         .iter()
@@ -154,6 +159,7 @@ fn refuse_losing_clusters(
     let common = match options.kind {
         Kind::App => APPS_COMMON.to_string(),
         Kind::Namespace => format!("{}/common", relocate::NAMESPACES),
+        Kind::Policy => format!("{}/{}/shared", crate::fleet::POLICIES_DIR, crate::fleet::KYVERNO),
     };
     Err(Error::refused(format!(
         "{} {} runs in {}, which do not import {common}: making it common would take it out of \

@@ -13,6 +13,7 @@ pub mod lists;
 pub mod make_common;
 pub mod overlay_edit;
 pub mod promote;
+pub mod promote_policy;
 pub mod reach;
 pub mod relocate;
 pub mod subject;

@@ -8,6 +8,15 @@ pub use crate::fleet::Kind;
 
 /// The kind of `name` in the fleet: the one given, or the only one that exists.
 pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
+    let is_policy = fleet.policy(name).is_some();
+    match kind {
+        Some(Kind::Policy) if is_policy => return Ok(Kind::Policy),
+        Some(Kind::Policy) => return Err(unknown_policy(fleet, name)),
+        None if is_policy && fleet.app(name).is_none() && fleet.namespace(name).is_none() => {
+            return Ok(Kind::Policy)
+        }
+        _ => {}
+    }
     let is_app = fleet.app(name).is_some();
     let is_ns = fleet.namespace(name).is_some();
     match (kind, is_app, is_ns) {
@@ -18,6 +27,7 @@ pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
         ))),
         (Some(Kind::App), false, _) => Err(unknown_app(fleet, name)),
         (Some(Kind::Namespace), _, false) => Err(unknown_namespace(fleet, name)),
+        (Some(Kind::Policy), _, _) => Err(unknown_policy(fleet, name)),
         (None, false, false) => {
             let mut known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
             known.extend(fleet.namespaces().iter().map(|n| n.name.clone()));
@@ -36,6 +46,16 @@ pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
 pub fn unknown_app(fleet: &Fleet, name: &str) -> Error {
     let known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
     names::unknown("app", name, &known, "(no apps/NAME/base)")
+}
+
+pub fn unknown_policy(fleet: &Fleet, name: &str) -> Error {
+    let known: Vec<String> = fleet.policies().iter().map(|p| p.name.clone()).collect();
+    names::unknown(
+        "policy",
+        name,
+        &known,
+        "(no Kyverno policy under infrastructure/policies)",
+    )
 }
 
 pub fn unknown_namespace(fleet: &Fleet, name: &str) -> Error {
