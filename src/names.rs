@@ -167,8 +167,12 @@ pub fn unknown(kind: &str, name: &str, known: &[String], context: &str) -> Error
     } else {
         format!("; did you mean {}?", close.join(" or "))
     };
+    let kinds = match kind.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{kind}s"),
+    };
     Error::refused(format!(
-        "unknown {kind} {name:?} {context}{hint}\nknown {kind}s: {}",
+        "unknown {kind} {name:?} {context}{hint}\nknown {kinds}: {}",
         listed(known)
     ))
 }

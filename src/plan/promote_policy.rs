@@ -88,18 +88,20 @@ fn stage<'f>(fleet: &'f Fleet, policy: &Policy, to: &str) -> Result<&'f Stage> {
         return Ok(stage);
     }
     let known: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
-    let mut error = names::unknown(
+    let error = names::unknown(
         "policy stage",
         to,
         &known,
         &format!("under {}/{}", crate::fleet::POLICIES_DIR, policy.engine),
-    )
-    .to_string();
-    error.push_str(&format!(
-        "\n`fluxfleet add-policy NAME --stage {to} --clusters C,...` creates a stage and \
-         imports it into the clusters"
-    ));
-    Err(Error::refused(error))
+    );
+    if !names::closest(to, &known).is_empty() {
+        return Err(error);
+    }
+    Err(Error::refused(format!(
+        "{}\nstages are made by `fluxfleet add-policy NAME --stage {to} --clusters C,...`, \
+         which imports the new stage into those clusters",
+        error
+    )))
 }
 
 /// Refuses a policy that shares its file with other documents or is listed through a
