@@ -6,8 +6,8 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::Result;
-use crate::names::{self, NameKind};
 use crate::fleet::Kind;
+use crate::names::{self, NameKind};
 use crate::plan::promote::{self, OverlayValues, PromoteOptions};
 use crate::plan::promote_policy::{self, PromotePolicyOptions};
 use crate::plan::subject;

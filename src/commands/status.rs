@@ -29,7 +29,8 @@ pub struct StatusArgs {
 
 /// Parses `--kind`: `app`/`apps` or `ns`/`namespace`/`namespaces`.
 pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
-    names::kind(kind).ok_or_else(|| Error::Usage(format!("--kind takes app, ns or policy, not {kind:?}")))
+    names::kind(kind)
+        .ok_or_else(|| Error::Usage(format!("--kind takes app, ns or policy, not {kind:?}")))
 }
 
 pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {

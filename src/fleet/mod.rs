@@ -39,6 +39,7 @@ pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
 pub(crate) use placement::Raw;
 pub use placement::{ByCluster, Kind, Placement, Through};
+pub(crate) use policy::{identify as identify_policy, mode_of as policy_mode};
 pub use policy::{Mode, Policy, Stage, KYVERNO, POLICIES_DIR};
 pub use queries::BUILTIN_NAMESPACES;
 pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
@@ -186,7 +187,10 @@ impl Fleet {
         }
         let mut by_stage: HashMap<&Path, Vec<usize>> = HashMap::new();
         for (i, policy) in policies.iter().enumerate() {
-            by_stage.entry(policy.stage_dir.as_path()).or_default().push(i);
+            by_stage
+                .entry(policy.stage_dir.as_path())
+                .or_default()
+                .push(i);
         }
         candidates.retain(|name| may_be(name));
         let placements = {

@@ -564,8 +564,14 @@ pub(crate) fn resolve<'f>(
     let link = match raw.link {
         Link::None => None,
         Link::CommonApp(i) => links.common_apps.and_then(|l| l.references.get(i as usize)),
-        Link::Namespace(i) => links.namespaces.get(i as usize).and_then(|n| n.entry.as_ref()),
-        Link::Policy(i) => links.policies.get(i as usize).and_then(|p| p.entry.as_ref()),
+        Link::Namespace(i) => links
+            .namespaces
+            .get(i as usize)
+            .and_then(|n| n.entry.as_ref()),
+        Link::Policy(i) => links
+            .policies
+            .get(i as usize)
+            .and_then(|p| p.entry.as_ref()),
     };
     Some((cluster, reference, link))
 }

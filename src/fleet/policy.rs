@@ -146,7 +146,11 @@ fn collect_listed(
     walked: &mut HashSet<FileId>,
 ) -> Result<()> {
     for reference in &list.references {
-        let Some(target) = reference.target.as_ref().filter(|t| t.starts_with(stage_dir)) else {
+        let Some(target) = reference
+            .target
+            .as_ref()
+            .filter(|t| t.starts_with(stage_dir))
+        else {
             continue;
         };
         let entry = top_entry.unwrap_or(reference);

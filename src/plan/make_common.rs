@@ -159,7 +159,11 @@ fn refuse_losing_clusters(
     let common = match options.kind {
         Kind::App => APPS_COMMON.to_string(),
         Kind::Namespace => format!("{}/common", relocate::NAMESPACES),
-        Kind::Policy => format!("{}/{}/shared", crate::fleet::POLICIES_DIR, crate::fleet::KYVERNO),
+        Kind::Policy => format!(
+            "{}/{}/shared",
+            crate::fleet::POLICIES_DIR,
+            crate::fleet::KYVERNO
+        ),
     };
     Err(Error::refused(format!(
         "{} {} runs in {}, which do not import {common}: making it common would take it out of \
