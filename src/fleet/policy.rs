@@ -263,3 +263,24 @@ pub(crate) fn mode_of(doc: &Node) -> Mode {
         false => Mode::Mixed,
     }
 }
+
+impl super::Fleet {
+    /// The references of `cluster`'s lists that bring in a Kyverno controller: a directory
+    /// under `infrastructure/controllers` with kyverno in its name.
+    pub fn kyverno_references<'c>(&self, cluster: &'c super::Cluster) -> Vec<&'c Reference> {
+        let controllers: Vec<&Path> = self
+            .definitions()
+            .iter()
+            .filter(|d| d.kind == super::DefinitionKind::Controller && d.name.contains(KYVERNO))
+            .map(|d| d.dir.as_path())
+            .collect();
+        cluster
+            .references()
+            .filter(|r| {
+                r.target
+                    .as_deref()
+                    .is_some_and(|t| controllers.iter().any(|c| t.starts_with(c)))
+            })
+            .collect()
+    }
+}

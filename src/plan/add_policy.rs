@@ -175,6 +175,20 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddPolicyOptions) ->
             laid_out.join(", ")
         ));
     }
+    let without: Vec<&str> = reached
+        .iter()
+        .filter_map(|c| fleet.cluster(c))
+        .filter(|c| fleet.kyverno_references(c).is_empty())
+        .map(|c| c.name.as_str())
+        .collect();
+    if !without.is_empty() {
+        change.warnings.push(format!(
+            "{} do{} not get the Kyverno controller: nothing serves {name} there until              infrastructure/controllers/kyverno is referenced from {} infra list",
+            without.join(", "),
+            if without.len() == 1 { "es" } else { "" },
+            if without.len() == 1 { "its" } else { "their" }
+        ));
+    }
     if mode != Mode::Audit {
         change.warnings.push(format!(
             "{} is in {mode} mode: a new policy usually starts in Audit; `fluxfleet audit policy \

@@ -23,9 +23,11 @@ use crate::names;
 use crate::paths::{reference_between, to_slash};
 
 mod placements;
+mod policies;
 mod tree;
 
 use placements::{app_namespaces, common_sets, foreign_overlays, twice, unreferenced};
+use policies::policy_stages;
 use tree::{cluster_files, flux_paths};
 
 pub use crate::fleet::finding::{Finding, Severity};
@@ -50,6 +52,7 @@ pub fn check(fleet: &Fleet) -> crate::Result<Vec<Finding>> {
         app_namespaces(fleet, &mut out);
     }
     common_sets(fleet, &mut out);
+    policy_stages(fleet, &mut out);
     twice(fleet, &mut out);
     foreign_overlays(fleet, &mut out);
     unreferenced(fleet, &mut out);
