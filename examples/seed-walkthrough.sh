@@ -58,3 +58,72 @@ expect() {
 expect dev "ns/kyverno ns/monitoring ns/team-x podinfo=1"
 expect test "foo-app=1 ns/foo ns/kyverno ns/monitoring ns/team-x podinfo=2"
 expect prod "ns/kyverno ns/monitoring ns/team-x podinfo=3"
+
+# "Policies by rollout stage". Kyverno first: the article's controller, written by hand here
+# (the seed's HelmRepository and HelmRelease) and imported by every cluster's infra list.
+mkdir -p infrastructure/controllers/kyverno
+cat > infrastructure/controllers/kyverno/helmrepository.yaml <<'YAML'
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: kyverno
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://kyverno.github.io/kyverno/
+YAML
+cat > infrastructure/controllers/kyverno/helmrelease.yaml <<'YAML'
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kyverno
+  namespace: flux-system
+spec:
+  interval: 30m
+  targetNamespace: kyverno
+  chart:
+    spec:
+      chart: kyverno
+      version: 3.x
+      sourceRef:
+        kind: HelmRepository
+        name: kyverno
+  install:
+    crds: CreateReplace
+  upgrade:
+    crds: CreateReplace
+YAML
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - helmrepository.yaml\n  - helmrelease.yaml\n' \
+  > infrastructure/controllers/kyverno/kustomization.yaml
+for cluster in dev test prod; do
+  echo "  - ../../../infrastructure/controllers/kyverno" >> "clusters/${cluster}/infra/kustomization.yaml"
+done
+git add -A
+git commit -qm "add controller kyverno"
+
+# Policies go to clusters/<c>/policies, applied after infra (Kyverno's CRDs first). A baseline
+# policy everywhere; then the article's flow: a trial in test-only in Audit mode, moved to
+# shared when stable, then switched to Enforce.
+step add-policy require-pod-resources --stage shared
+step add-policy deny-latest-tag --stage test-only --clusters test
+step promote policy deny-latest-tag --to shared
+step enforce policy deny-latest-tag
+
+"$fluxfleet" check
+
+# The policies each cluster applies, with what each does on a violation.
+policies() {
+  local cluster=$1 want=$2 got
+  got=$(kubectl kustomize "clusters/${cluster}/policies" \
+    | awk '/^kind:/{k=$2} /^  name:/{if(k=="ClusterPolicy")n=$2} /failureAction:/{if(n!="")m[n]=$2}
+           END{for(p in m)print p "=" m[p]}' \
+    | sort | paste -sd' ')
+  if [[ "$got" != "$want" ]]; then
+    echo "clusters/${cluster}/policies: expected ${want}, got ${got}" >&2
+    exit 1
+  fi
+  echo "clusters/${cluster}/policies: ${got}"
+}
+for cluster in dev test prod; do
+  policies "$cluster" "deny-latest-tag=Enforce require-pod-resources=Audit"
+done

@@ -42,10 +42,17 @@ fn seed_walkthrough_runs() {
     ] {
         assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
     }
+    // The article's policy flow: added in Audit, promoted to shared, enforced.
+    for cluster in ["dev", "test", "prod"] {
+        let line = format!(
+            "clusters/{cluster}/policies: deny-latest-tag=Enforce require-pod-resources=Audit"
+        );
+        assert!(stdout.contains(&line), "{line:?} missing:\n{stdout}");
+    }
     assert_eq!(
         sandbox.git(&fleet, &["rev-list", "--count", "main"]).trim(),
-        "10",
-        "init plus one commit per command"
+        "15",
+        "init, one commit per command, and the Kyverno controller written by hand"
     );
     assert_eq!(sandbox.git(&fleet, &["status", "--porcelain"]), "");
 }

@@ -183,7 +183,8 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddPolicyOptions) ->
         .collect();
     if !without.is_empty() {
         change.warnings.push(format!(
-            "{} do{} not get the Kyverno controller: nothing serves {name} there until              infrastructure/controllers/kyverno is referenced from {} infra list",
+            "{} do{} not get the Kyverno controller: nothing serves {name} there until \
+             infrastructure/controllers/kyverno is referenced from {} infra list",
             without.join(", "),
             if without.len() == 1 { "es" } else { "" },
             if without.len() == 1 { "its" } else { "their" }
