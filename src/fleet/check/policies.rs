@@ -153,18 +153,17 @@ fn same_applier(
         .iter()
         .map(|(r, stage)| format!("{stage} (line {})", r.line))
         .collect();
-    let (noun, these) = match imports.len() {
-        1 => ("policy stage", "this entry"),
-        _ => ("policy stages", "these entries"),
+    let (noun, verb, these) = match imports.len() {
+        1 => ("policy stage", "is", "this entry"),
+        _ => ("policy stages", "are", "these entries"),
     };
     Finding::warning(
         &*first.file,
         first.line,
         format!(
-            "cluster {} applies {noun} {} with the Kyverno controller ({}), by the same {by}: \
-             on a new cluster Flux's dry run of the policies fails until Kyverno's CRDs exist, \
-             and the HelmRelease that installs them is never applied",
-            cluster.name,
+            "{noun} {} {verb} applied with the Kyverno controller ({}) by the same {by}: on a new \
+             cluster Flux's dry run of the policies fails until Kyverno's CRDs exist, and the \
+             HelmRelease that installs them is never applied",
             stages.join(", "),
             controller.location(),
         ),
