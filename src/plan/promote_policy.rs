@@ -70,6 +70,19 @@ pub fn plan(fleet: &Fleet, options: &PromotePolicyOptions) -> Result<ChangeSet> 
         policy.mode
     );
     let clusters = importers(fleet, &to.dir);
+    let losing: Vec<String> = importers(fleet, &policy.stage_dir)
+        .into_iter()
+        .filter(|c| !clusters.contains(c))
+        .collect();
+    if !losing.is_empty() {
+        change.warnings.push(format!(
+            "{} import{} {} but not {}: {name} no longer applies there",
+            losing.join(", "),
+            if losing.len() == 1 { "s" } else { "" },
+            policy.stage,
+            to.name,
+        ));
+    }
     change.notes.push(match clusters.is_empty() {
         true => format!("No cluster imports {} yet.", to_slash(&to.dir)),
         false => format!("{name} now applies to {}.", clusters.join(", ")),
