@@ -2,9 +2,10 @@
 //!
 //! The snapshot answers the seed's question, "what is supposed to run where?": the clusters
 //! under `clusters/`, the lists each cluster's tree pulls in, the shared definitions (apps,
-//! namespace sets, controllers, policy stages) and, for each app and namespace, the placements
-//! that bring it into a cluster. Only the files those answers need are read, each once, clusters
-//! and definitions in parallel; their exact text is kept for the commands that edit them.
+//! namespace sets, controllers, policy stages and their policies) and, for each app, namespace
+//! and policy, the placements that bring it into a cluster. Only the files those answers need
+//! are read, each once, clusters and definitions in parallel; their exact text is kept for the
+//! commands that edit them.
 
 mod app;
 mod build;

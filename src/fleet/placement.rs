@@ -1,8 +1,10 @@
-//! Placements: which reference brings an app or a namespace into a cluster, and through what.
+//! Placements: which reference brings an app, a namespace or a policy into a cluster, and
+//! through what.
 //!
 //! Every reference of every list a cluster pulls in is classified by its resolved target:
 //! `apps/<a>/base` and `apps/<a>/overlays/<o>` place app `a`; `apps/common` places each app its
-//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set. The
+//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set;
+//! `infrastructure/policies/<engine>/<stage>` places the policies of that stage. The
 //! placement keeps the cluster's reference (file, line, text) and the chain of references that
 //! lead to the definition, so `where` can show both the cluster's import and the set's entry.
 

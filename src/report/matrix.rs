@@ -1,5 +1,5 @@
-//! The status matrix: apps × clusters, then namespaces × clusters, each row borrowing its
-//! placements from the fleet. What `status` and pull request descriptions render.
+//! The status matrix: apps × clusters, then namespaces and policies × clusters, each row
+//! borrowing its placements from the fleet. What `status` and pull request descriptions render.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -17,7 +17,7 @@ use crate::paths::as_slash;
 pub struct Filter {
     /// Only this cluster's column, and only the rows that reach it.
     pub cluster: Option<String>,
-    /// Only apps or only namespaces.
+    /// Only apps, only namespaces or only policies.
     pub kind: Option<Kind>,
     /// Only these names (rows of either kind), e.g. the one a change is about.
     pub names: Option<BTreeSet<String>>,
