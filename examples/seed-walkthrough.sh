@@ -73,3 +73,31 @@ for cluster in dev test prod; do
   fi
   echo "clusters/${cluster}: HelmRelease ${got}"
 done
+
+# "Policies by rollout stage".
+# Policies go to clusters/<c>/policies, applied after infra (Kyverno's CRDs first). A baseline
+# policy everywhere; then the article's flow: a trial in test-only in Audit mode, moved to
+# shared when stable, then switched to Enforce.
+step add-policy require-pod-resources --stage shared
+step add-policy deny-latest-tag --stage test-only --clusters test
+step promote policy deny-latest-tag --to shared
+step enforce policy deny-latest-tag
+
+"$fluxfleet" check
+
+# The policies each cluster applies, with what each does on a violation.
+policies() {
+  local cluster=$1 want=$2 got
+  got=$(kubectl kustomize "clusters/${cluster}/policies" \
+    | awk '/^kind:/{k=$2} /^  name:/{if(k=="ClusterPolicy")n=$2} /failureAction:/{if(n!="")m[n]=$2}
+           END{for(p in m)print p "=" m[p]}' \
+    | sort | paste -sd' ')
+  if [[ "$got" != "$want" ]]; then
+    echo "clusters/${cluster}/policies: expected ${want}, got ${got}" >&2
+    exit 1
+  fi
+  echo "clusters/${cluster}/policies: ${got}"
+}
+for cluster in dev test prod; do
+  policies "$cluster" "deny-latest-tag=Enforce require-pod-resources=Audit"
+done

@@ -20,6 +20,8 @@ pub enum NameKind {
     Namespace,
     Set,
     Controller,
+    Policy,
+    Stage,
 }
 
 impl NameKind {
@@ -30,6 +32,8 @@ impl NameKind {
             NameKind::Namespace => "namespace",
             NameKind::Set => "namespace set",
             NameKind::Controller => "controller",
+            NameKind::Policy => "policy",
+            NameKind::Stage => "policy stage",
         }
     }
 }
@@ -102,6 +106,7 @@ pub fn kind(word: &str) -> Option<Kind> {
         "app" | "apps" => Some(Kind::App),
         "ns" | "namespace" | "namespaces" => Some(Kind::Namespace),
         "controller" | "controllers" => Some(Kind::Controller),
+        "policy" | "policies" => Some(Kind::Policy),
         _ => None,
     }
 }
@@ -110,7 +115,8 @@ pub fn kind(word: &str) -> Option<Kind> {
 pub fn parse_kind(word: &str) -> Result<Kind> {
     kind(word).ok_or_else(|| {
         Error::Usage(format!(
-            "{word:?} is not a kind: write `app NAME`, `ns NAME` or `controller NAME`"
+            "{word:?} is not a kind: write `app NAME`, `ns NAME`, `controller NAME` or `policy \
+             NAME`"
         ))
     })
 }
@@ -125,6 +131,7 @@ pub fn subject(words: &[String]) -> Result<(Option<Kind>, String)> {
     let name_kind = match kind {
         Some(Kind::Namespace) => NameKind::Namespace,
         Some(Kind::Controller) => NameKind::Controller,
+        Some(Kind::Policy) => NameKind::Policy,
         _ => NameKind::App,
     };
     check(name_kind, name)?;
@@ -168,8 +175,12 @@ pub fn unknown(kind: &str, name: &str, known: &[String], context: &str) -> Error
     } else {
         format!("; did you mean {}?", close.join(" or "))
     };
+    let kinds = match kind.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{kind}s"),
+    };
     Error::refused(format!(
-        "unknown {kind} {name:?} {context}{hint}\nknown {kind}s: {}",
+        "unknown {kind} {name:?} {context}{hint}\nknown {kinds}: {}",
         listed(known)
     ))
 }

@@ -162,7 +162,15 @@ fn demote_and_promote_a_controller() {
     run_ok(
         &sandbox,
         &repo,
-        &["promote", "controller", "kyverno", "--to", "all", "--base", "again"],
+        &[
+            "promote",
+            "controller",
+            "kyverno",
+            "--to",
+            "all",
+            "--base",
+            "again",
+        ],
     );
     let objects = infra(&repo, "prod");
     let release = object(&objects, "HelmRelease", "kyverno").unwrap();

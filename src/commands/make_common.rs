@@ -29,6 +29,7 @@ pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
         Kind::App => NameKind::App,
         Kind::Namespace => NameKind::Namespace,
         Kind::Controller => NameKind::Controller,
+        Kind::Policy => return Err(crate::plan::promote_policy::not_common(&args.name)),
     };
     names::check(name_kind, &args.name)?;
     let workspace = Workspace::open(&mut ctx.session)?;

@@ -11,11 +11,13 @@ pub mod add_cluster;
 pub mod add_controller;
 pub mod add_ns;
 pub mod add_overlay;
+pub mod add_policy;
 pub mod check;
 pub mod context;
 pub mod demote;
 pub mod init;
 pub mod make_common;
+pub mod mode;
 pub mod promote;
 pub mod status;
 pub mod where_;
@@ -35,11 +37,19 @@ pub enum Command {
     AddOverlay(add_overlay::AddOverlayArgs),
     /// Add a controller (HelmRepository and HelmRelease) referenced by the named clusters.
     AddController(add_controller::AddControllerArgs),
-    /// Reference an app, namespace or controller from more clusters.
+    /// Add a Kyverno policy in Audit mode to a rollout stage; a new stage is imported by the
+    /// named clusters.
+    AddPolicy(add_policy::AddPolicyArgs),
+    /// Reference an app, namespace or controller from more clusters; move a policy to another
+    /// stage.
     Promote(promote::PromoteArgs),
     /// Remove an app's, namespace's or controller's reference from clusters; never touches the
     /// definition.
     Demote(demote::DemoteArgs),
+    /// Switch a policy to Enforce: violations are blocked.
+    Enforce(mode::ModeArgs),
+    /// Switch a policy to Audit: violations are reported, not blocked.
+    Audit(mode::ModeArgs),
     /// Move an app or namespace into the common set every cluster imports.
     MakeCommon(make_common::MakeCommonArgs),
     /// Show what runs where, and through which reference.
@@ -60,6 +70,8 @@ impl Command {
             Command::AddNs(args) => Some(&args.publish),
             Command::AddOverlay(args) => Some(&args.publish),
             Command::AddController(args) => Some(&args.publish),
+            Command::AddPolicy(args) => Some(&args.publish),
+            Command::Enforce(args) | Command::Audit(args) => Some(&args.publish),
             Command::Promote(args) => Some(&args.publish),
             Command::Demote(args) => Some(&args.publish),
             Command::MakeCommon(args) => Some(&args.publish),
@@ -86,7 +98,10 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::AddNs(args) => add_ns::run(args, ctx),
         Command::AddOverlay(args) => add_overlay::run(args, ctx),
         Command::AddController(args) => add_controller::run(args, ctx),
+        Command::AddPolicy(args) => add_policy::run(args, ctx),
         Command::Promote(args) => promote::run(args, ctx),
+        Command::Enforce(args) => mode::run(args, crate::fleet::Mode::Enforce, ctx),
+        Command::Audit(args) => mode::run(args, crate::fleet::Mode::Audit, ctx),
         Command::Demote(args) => demote::run(args, ctx),
         Command::MakeCommon(args) => make_common::run(args, ctx),
         Command::Status(args) => status::run(args, ctx),

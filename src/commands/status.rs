@@ -28,15 +28,18 @@ pub struct StatusArgs {
     /// Only this cluster.
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Only apps, only namespaces or only controllers: app|ns|controller.
+    /// Only one kind: app|ns|controller|policy.
     #[arg(long)]
     pub kind: Option<String>,
 }
 
 /// Parses `--kind`: `app`/`apps`, `ns`/`namespace`/`namespaces` or `controller`/`controllers`.
 pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
-    names::kind(kind)
-        .ok_or_else(|| Error::Usage(format!("--kind takes app, ns or controller, not {kind:?}")))
+    names::kind(kind).ok_or_else(|| {
+        Error::Usage(format!(
+            "--kind takes app, ns, controller or policy, not {kind:?}"
+        ))
+    })
 }
 
 pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {

@@ -43,6 +43,19 @@ pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
             fleet.controller_placements(name),
         ));
     }
+    let policies: Vec<String> = fleet
+        .policies()
+        .iter()
+        .filter(|p| p.name == name)
+        .map(|p| format!("{}, stage {}, {}", to_slash(&p.file), p.stage, p.mode))
+        .collect();
+    if !policies.is_empty() {
+        found.push((
+            Kind::Policy,
+            policies.join("; "),
+            fleet.policy_placements(name),
+        ));
+    }
     if found.is_empty() {
         return Err(Error::refused(unknown(fleet, name)));
     }
@@ -53,7 +66,8 @@ pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
 }
 
 fn unknown(fleet: &Fleet, name: &str) -> String {
-    let by_kind = [Kind::App, Kind::Namespace, Kind::Controller].map(|k| (k, fleet.names(k)));
+    let by_kind =
+        [Kind::App, Kind::Namespace, Kind::Controller, Kind::Policy].map(|k| (k, fleet.names(k)));
     let mut known: Vec<String> = by_kind.iter().flat_map(|(_, n)| n.clone()).collect();
     known.sort();
     known.dedup();
@@ -69,11 +83,11 @@ fn unknown(fleet: &Fleet, name: &str) -> String {
         .take(3)
         .collect();
     let hint = if close.is_empty() {
-        "run `fluxfleet status` to see every app, namespace and controller".to_string()
+        "run `fluxfleet status` to see every app, namespace, controller and policy".to_string()
     } else {
         format!("closest: {}", close.join(", "))
     };
-    format!("no app, namespace or controller named {name:?} in this fleet; {hint}")
+    format!("no app, namespace, controller or policy named {name:?} in this fleet; {hint}")
 }
 
 #[cfg(test)]
@@ -93,6 +107,7 @@ mod tests {
             let mut names = full.names(Kind::App);
             names.extend(full.names(Kind::Namespace));
             names.extend(full.names(Kind::Controller));
+            names.extend(full.names(Kind::Policy));
             names.extend(full.cluster_names());
             names.extend(full.sets().iter().map(|s| s.name.clone()));
             names.extend(["common", "no-such-name", "flux-system"].map(String::from));

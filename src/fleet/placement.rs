@@ -1,9 +1,12 @@
-//! Placements: which reference brings an app or a namespace into a cluster, and through what.
+//! Placements: which reference brings an app, a namespace or a policy into a cluster, and
+//! through what.
 //!
 //! Every reference of every list a cluster pulls in is classified by its resolved target:
 //! `apps/<a>/base` and `apps/<a>/overlays/<o>` place app `a`; `apps/common` places each app its
 //! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set;
-//! `infrastructure/controllers/<c>` places controller `c`. The placement keeps the cluster's reference (file, line, text) and the chain of references that
+//! `infrastructure/controllers/<c>` places controller `c`; `infrastructure/policies/<engine>/<stage>`
+//! places the policies of that stage. The placement keeps the cluster's reference (file, line,
+//! text) and the chain of references that
 //! lead to the definition, so `where` can show both the cluster's import and the set's entry.
 
 use std::borrow::Cow;
@@ -16,6 +19,7 @@ use super::app::COMMON_APPS;
 use super::cluster::Cluster;
 use super::definition::CONTROLLERS_DIR;
 use super::namespace::{Namespace, COMMON_SET, NAMESPACES_DIR};
+use super::policy::{Policy, POLICIES_DIR};
 use super::read::is_yaml;
 use super::reference::{ListFile, Reference};
 use super::{FastMap, Fleet};
@@ -36,6 +40,8 @@ pub enum Through<S = String> {
     OwnDir,
     /// The cluster references the app's directory itself (layouts without `base/`).
     Direct,
+    /// The cluster imports the named policy stage (`infrastructure/policies/<engine>/<stage>`).
+    Stage(S),
 }
 
 impl<S: AsRef<str>> Through<S> {
@@ -48,13 +54,14 @@ impl<S: AsRef<str>> Through<S> {
             Through::Set(_) => "set",
             Through::OwnDir => "own-dir",
             Through::Direct => "dir",
+            Through::Stage(_) => "stage",
         }
     }
 
-    /// A human description: `overlay dev`, `set test-only`.
+    /// A human description: `overlay dev`, `set test-only`, `stage shared`.
     pub fn describe(&self) -> Cow<'static, str> {
         match self {
-            Through::Overlay(_) | Through::Set(_) => {
+            Through::Overlay(_) | Through::Set(_) | Through::Stage(_) => {
                 let mut out = String::new();
                 self.describe_into(&mut out);
                 Cow::Owned(out)
@@ -73,6 +80,10 @@ impl<S: AsRef<str>> Through<S> {
             }
             Through::Set(name) => {
                 out.push_str("set ");
+                out.push_str(name.as_ref());
+            }
+            Through::Stage(name) => {
+                out.push_str("stage ");
                 out.push_str(name.as_ref());
             }
             Through::OwnDir => out.push_str("own dir"),
@@ -98,6 +109,7 @@ impl<S: AsRef<str>> Through<S> {
             Through::Set(name) => Through::Set(f(name)),
             Through::OwnDir => Through::OwnDir,
             Through::Direct => Through::Direct,
+            Through::Stage(name) => Through::Stage(f(name)),
         }
     }
 }
@@ -129,6 +141,8 @@ pub enum Kind {
     Namespace,
     /// `infrastructure/controllers/<name>`.
     Controller,
+    /// A Kyverno policy in a stage under `infrastructure/policies`.
+    Policy,
 }
 
 impl Kind {
@@ -138,6 +152,7 @@ impl Kind {
             Kind::App => "app",
             Kind::Namespace => "ns",
             Kind::Controller => "controller",
+            Kind::Policy => "policy",
         }
     }
 
@@ -147,6 +162,7 @@ impl Kind {
             Kind::App => "app",
             Kind::Namespace => "namespace",
             Kind::Controller => "controller",
+            Kind::Policy => "policy",
         }
     }
 }
@@ -180,6 +196,7 @@ impl Raw {
         &self,
         clusters: &'f [Cluster],
         namespaces: &'f [Namespace],
+        policies: &'f [Policy],
     ) -> Through<&'f str> {
         match self.via {
             Via::Base => Through::Base,
@@ -194,6 +211,9 @@ impl Raw {
             Via::Set(i) => Through::Set(namespaces.get(i as usize).map_or("", |n| n.set.as_str())),
             Via::OwnDir => Through::OwnDir,
             Via::Direct => Through::Direct,
+            Via::Stage(i) => {
+                Through::Stage(policies.get(i as usize).map_or("", |p| p.stage.as_str()))
+            }
         }
     }
 }
@@ -209,18 +229,13 @@ impl Fleet {
 
     /// How `raw` arrives, with the overlay's or set's name borrowed from the fleet.
     pub(crate) fn through(&self, raw: &Raw) -> Through<&str> {
-        raw.through(&self.clusters, &self.namespaces)
+        raw.through(&self.clusters, &self.namespaces, &self.policies)
     }
 
     /// The cluster's reference of `raw` and, through a set or the common list, that list's
     /// entry; `None` when its positions are out of range.
     pub(crate) fn references_of(&self, raw: &Raw) -> Option<(&Reference, Option<&Reference>)> {
-        let (_, reference, entry) = resolve(
-            raw,
-            &self.clusters,
-            self.common_apps.as_ref(),
-            &self.namespaces,
-        )?;
+        let (_, reference, entry) = resolve(raw, &self.links())?;
         Some((reference, entry))
     }
 }
@@ -238,6 +253,8 @@ enum Via {
     Set(u32),
     OwnDir,
     Direct,
+    /// The index of the policy, which tells its stage's name.
+    Stage(u32),
 }
 
 /// The second reference of a placement's chain, if any.
@@ -248,6 +265,8 @@ enum Link {
     CommonApp(u32),
     /// The set entry of the fleet's namespace `i`.
     Namespace(u32),
+    /// The stage list's entry of the fleet's policy `i`.
+    Policy(u32),
 }
 
 /// Every placement of a fleet, by name, in cluster then list order.
@@ -256,6 +275,7 @@ pub(crate) struct Index {
     pub apps: Grouped,
     pub namespaces: Grouped,
     pub controllers: Grouped,
+    pub policies: Grouped,
 }
 
 impl Index {
@@ -265,6 +285,7 @@ impl Index {
             Kind::App => self.apps.get(name),
             Kind::Namespace => self.namespaces.get(name),
             Kind::Controller => self.controllers.get(name),
+            Kind::Policy => self.policies.get(name),
         }
     }
 }
@@ -366,6 +387,10 @@ pub(crate) struct Definitions<'a> {
     pub namespaces: &'a [Namespace],
     /// The controller names, sorted.
     pub controllers: &'a [&'a str],
+    /// Indexes into the fleet's policies, by stage directory (`infrastructure/policies/<e>/<s>`).
+    pub stages: &'a HashMap<&'a Path, Vec<usize>>,
+    /// Sorted by name, then stage.
+    pub policies: &'a [Policy],
 }
 
 /// Computes every placement, one cluster per task.
@@ -392,10 +417,19 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         .enumerate()
         .map(|(i, c)| (c.name.as_str(), position(i)))
         .collect();
+    let mut policy_names: Vec<String> = Vec::new();
+    let mut policy_ids = Vec::with_capacity(defs.policies.len());
+    for policy in defs.policies {
+        if policy_names.last() != Some(&policy.name) {
+            policy_names.push(policy.name.clone());
+        }
+        policy_ids.push(position(policy_names.len() - 1));
+    }
     let ids = Ids {
         clusters: &cluster_ids,
         apps: &apps,
         namespaces: &namespace_ids,
+        policies: &policy_ids,
     };
     let found: Vec<Found> = clusters
         .par_iter()
@@ -405,25 +439,33 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
     let mut apps = Vec::with_capacity(found.len());
     let mut namespaces = Vec::with_capacity(found.len());
     let mut controllers = Vec::with_capacity(found.len());
+    let mut policies = Vec::with_capacity(found.len());
     for one in found {
         apps.push(one.apps);
         namespaces.push(one.namespaces);
         controllers.push(one.controllers);
+        policies.push(one.policies);
     }
     let controller_names = defs.controllers.iter().map(|c| c.to_string()).collect();
-    let ((apps, namespaces), controllers) = rayon::join(
+    let ((apps, namespaces), (controllers, policies)) = rayon::join(
         || {
             rayon::join(
                 || Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
                 || Grouped::new(namespace_names, namespaces),
             )
         },
-        || Grouped::new(controller_names, controllers),
+        || {
+            (
+                Grouped::new(controller_names, controllers),
+                Grouped::new(policy_names, policies),
+            )
+        },
     );
     Index {
         apps,
         namespaces,
         controllers,
+        policies,
     }
 }
 
@@ -442,6 +484,8 @@ struct Ids<'a> {
     apps: &'a FastMap<&'a str, u32>,
     /// For each of `Definitions::namespaces`, the index of its name among the distinct names.
     namespaces: &'a [u32],
+    /// The same for `Definitions::policies`.
+    policies: &'a [u32],
 }
 
 /// The placements of one cluster as `(id, raw)`, by kind.
@@ -452,16 +496,19 @@ struct Found {
     namespaces: Named,
     /// Ids are indexes into [`Definitions::controllers`].
     controllers: Named,
+    /// Ids as [`Ids::policies`] gives them.
+    policies: Named,
 }
 
-/// The placements of one cluster as `(id, raw)`, of apps, namespaces and controllers: see
-/// [`Found`].
+/// The placements of one cluster as `(id, raw)`, of apps, namespaces, controllers and
+/// policies: see [`Found`].
 fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids) -> Found {
     // Most of a cluster's references place an app: sized once rather than grown.
     let common = defs.common_apps.map_or(0, |l| l.references.len());
     let mut apps = Vec::with_capacity(cluster.references().count() + common);
     let mut namespaces = Vec::new();
     let mut controllers = Vec::new();
+    let mut policies = Vec::new();
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
             let Some(target) = r.target.as_deref().and_then(Path::to_str) else {
@@ -518,6 +565,22 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                 if let Ok(id) = defs.controllers.binary_search(&name) {
                     controllers.push((position(id), raw(Via::Direct, Link::None)));
                 }
+            } else if let Some((stage, rest)) = stage_of(target) {
+                let Some(members) = defs.stages.get(Path::new(stage)) else {
+                    continue;
+                };
+                for &i in members {
+                    let policy = &defs.policies[i];
+                    if is_yaml(rest) && policy.file != Path::new(target) {
+                        continue;
+                    }
+                    let link = match policy.entry {
+                        Some(_) => Link::Policy(position(i)),
+                        None => Link::None,
+                    };
+                    let raw = raw(Via::Stage(position(i)), link);
+                    policies.push((ids.policies[i], raw));
+                }
             }
         }
     }
@@ -525,22 +588,48 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
         apps,
         namespaces,
         controllers,
+        policies,
     }
+}
+
+/// For a target `infrastructure/policies/<engine>/<stage>[/rest]`, the stage directory and
+/// `rest`.
+fn stage_of(target: &str) -> Option<(&str, &str)> {
+    let (engine, rest) = under(target, POLICIES_DIR)?;
+    let (stage, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    if stage.is_empty() {
+        return None;
+    }
+    let len = POLICIES_DIR.len() + 1 + engine.len() + 1 + stage.len();
+    Some((&target[..len], rest))
+}
+
+/// The parts of the fleet a raw placement's positions index.
+pub(crate) struct Links<'f> {
+    pub clusters: &'f [Cluster],
+    pub common_apps: Option<&'f ListFile>,
+    pub namespaces: &'f [Namespace],
+    pub policies: &'f [Policy],
 }
 
 /// The cluster, the cluster's reference and the second reference of the chain (a set's or the
 /// common list's entry) of a raw placement; `None` when its positions are out of range.
 pub(crate) fn resolve<'f>(
     raw: &Raw,
-    clusters: &'f [Cluster],
-    common_apps: Option<&'f ListFile>,
-    namespaces: &'f [Namespace],
+    links: &Links<'f>,
 ) -> Option<(&'f Cluster, &'f Reference, Option<&'f Reference>)> {
-    let (cluster, reference) = reference_of(raw, clusters)?;
+    let (cluster, reference) = reference_of(raw, links.clusters)?;
     let link = match raw.link {
         Link::None => None,
-        Link::CommonApp(i) => common_apps.and_then(|l| l.references.get(i as usize)),
-        Link::Namespace(i) => namespaces.get(i as usize).and_then(|n| n.entry.as_ref()),
+        Link::CommonApp(i) => links.common_apps.and_then(|l| l.references.get(i as usize)),
+        Link::Namespace(i) => links
+            .namespaces
+            .get(i as usize)
+            .and_then(|n| n.entry.as_ref()),
+        Link::Policy(i) => links
+            .policies
+            .get(i as usize)
+            .and_then(|p| p.entry.as_ref()),
     };
     Some((cluster, reference, link))
 }
@@ -557,16 +646,10 @@ fn reference_of<'f>(raw: &Raw, clusters: &'f [Cluster]) -> Option<(&'f Cluster, 
 }
 
 /// Makes placements of raw positions, grouped by cluster.
-pub(crate) fn materialize(
-    raws: &[Raw],
-    clusters: &[Cluster],
-    common_apps: Option<&ListFile>,
-    namespaces: &[Namespace],
-) -> ByCluster {
+pub(crate) fn materialize(raws: &[Raw], links: &Links) -> ByCluster {
     let mut out = ByCluster::new();
     for raw in raws {
-        let Some((cluster, reference, link)) = resolve(raw, clusters, common_apps, namespaces)
-        else {
+        let Some((cluster, reference, link)) = resolve(raw, links) else {
             continue;
         };
         let mut chain = vec![reference.clone()];
@@ -578,7 +661,9 @@ pub(crate) fn materialize(
                 file: reference.file.to_path_buf(),
                 line: reference.line,
                 via: reference.written.clone(),
-                through: raw.through(clusters, namespaces).owned(),
+                through: raw
+                    .through(links.clusters, links.namespaces, links.policies)
+                    .owned(),
                 chain,
             });
     }

@@ -25,14 +25,14 @@ impl Fleet {
         let common = match kind {
             Kind::App => Path::new(COMMON_APPS).to_path_buf(),
             Kind::Namespace => Path::new(NAMESPACES_DIR).join(COMMON_SET),
-            Kind::Controller => return Vec::new(),
+            Kind::Controller | Kind::Policy => return Vec::new(),
         };
         self.clusters()
             .iter()
             .filter(|c| {
                 let list = match kind {
                     Kind::App => &c.apps_list,
-                    Kind::Namespace | Kind::Controller => &c.infra_list,
+                    Kind::Namespace | Kind::Controller | Kind::Policy => &c.infra_list,
                 };
                 list.as_ref().is_some_and(|l| l.references_target(&common))
             })

@@ -27,6 +27,9 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     let kind = options.kind;
     let from = options.from.as_slice();
     let name = &options.name;
+    if kind == Kind::Policy {
+        return Err(crate::plan::promote_policy::not_demoted(name));
+    }
     let placements = fleet.placements_of(kind, name).unwrap_or_default();
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
@@ -210,6 +213,7 @@ fn refuse_common(
         Kind::Namespace => ("infrastructure/namespaces/common", "ns"),
         // Controllers have no common set; named for completeness.
         Kind::Controller => ("infrastructure/controllers", "controller"),
+        Kind::Policy => ("infrastructure/policies/kyverno/shared", "policy"),
     };
     Error::refused(format!(
         "{} {name} reaches {cluster} through the common set {set} ({place}), which every \

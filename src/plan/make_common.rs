@@ -36,6 +36,9 @@ pub fn plan(
     if options.kind == Kind::Controller {
         return Err(no_common_set(&options.name));
     }
+    if options.kind == Kind::Policy {
+        return Err(crate::plan::promote_policy::not_common(&options.name));
+    }
     let mut change = ChangeSet::new(
         format!("make {} {} common", options.kind.noun(), options.name),
         branch_name(&format!(
@@ -51,6 +54,7 @@ pub fn plan(
         Kind::App => app(fleet, options, &mut change, &mut lists)?,
         Kind::Namespace => namespace(fleet, templates, options, &mut change, &mut lists)?,
         Kind::Controller => return Err(no_common_set(&options.name)),
+        Kind::Policy => {}
     }
     lists.finish(&mut change)?;
     let missing: Vec<String> = fleet
@@ -162,6 +166,11 @@ fn refuse_losing_clusters(
         Kind::App => APPS_COMMON.to_string(),
         Kind::Namespace => format!("{}/common", relocate::NAMESPACES),
         Kind::Controller => return Err(no_common_set(&options.name)),
+        Kind::Policy => format!(
+            "{}/{}/shared",
+            crate::fleet::POLICIES_DIR,
+            crate::fleet::KYVERNO
+        ),
     };
     Err(Error::refused(format!(
         "{} {} runs in {}, which do not import {common}: making it common would take it out of \

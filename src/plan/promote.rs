@@ -101,6 +101,12 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
                 &mut lists,
             )?
         }
+        Kind::Policy => {
+            return Err(Error::Usage(
+                "a policy is promoted to a stage: `fluxfleet promote policy NAME --to STAGE`"
+                    .into(),
+            ))
+        }
     };
     lists.finish(&mut change)?;
     let to = if promoted.is_empty() {

@@ -9,6 +9,15 @@ pub use crate::fleet::Kind;
 /// The kind of `name` in the fleet: the one given, or the only one that exists. Without a kind,
 /// a name that is neither an app nor a namespace may be a controller.
 pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
+    let is_policy = fleet.policy(name).is_some();
+    match kind {
+        Some(Kind::Policy) if is_policy => return Ok(Kind::Policy),
+        Some(Kind::Policy) => return Err(unknown_policy(fleet, name)),
+        None if is_policy && fleet.app(name).is_none() && fleet.namespace(name).is_none() => {
+            return Ok(Kind::Policy)
+        }
+        _ => {}
+    }
     let is_app = fleet.app(name).is_some();
     let is_ns = fleet.namespace(name).is_some();
     match (kind, is_app, is_ns) {
@@ -24,6 +33,7 @@ pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
         ))),
         (Some(Kind::App), false, _) => Err(unknown_app(fleet, name)),
         (Some(Kind::Namespace), _, false) => Err(unknown_namespace(fleet, name)),
+        (Some(Kind::Policy), _, _) => Err(unknown_policy(fleet, name)),
         (None, false, false) => {
             let mut known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
             known.extend(fleet.namespaces().iter().map(|n| n.name.clone()));
@@ -50,6 +60,16 @@ pub fn unknown_controller(fleet: &Fleet, name: &str) -> Error {
         name,
         &fleet.names(Kind::Controller),
         "(no infrastructure/controllers/NAME)",
+    )
+}
+
+pub fn unknown_policy(fleet: &Fleet, name: &str) -> Error {
+    let known: Vec<String> = fleet.policies().iter().map(|p| p.name.clone()).collect();
+    names::unknown(
+        "policy",
+        name,
+        &known,
+        "(no Kyverno policy under infrastructure/policies)",
     )
 }
 

@@ -1,5 +1,6 @@
-//! The status matrix: apps × clusters, then namespaces × clusters, then controllers × clusters,
-//! each row borrowing its placements from the fleet. What `status` and pull request descriptions render.
+//! The status matrix: apps × clusters, then namespaces, controllers and policies × clusters,
+//! each row borrowing its placements from the fleet. What `status` and pull request
+//! descriptions render.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -8,7 +9,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, Kind, Raw};
+use crate::fleet::{Fleet, Kind, Mode, Raw};
 use crate::names;
 use crate::paths::as_slash;
 
@@ -17,7 +18,7 @@ use crate::paths::as_slash;
 pub struct Filter {
     /// Only this cluster's column, and only the rows that reach it.
     pub cluster: Option<String>,
-    /// Only apps, only namespaces or only controllers.
+    /// Only one kind of row.
     pub kind: Option<Kind>,
     /// Only these names (rows of either kind), e.g. the one a change is about.
     pub names: Option<BTreeSet<String>>,
@@ -44,6 +45,8 @@ pub struct Row<'f> {
     pub definition: Cow<'f, str>,
     /// The namespace set, for namespaces.
     pub set: Option<&'f str>,
+    /// The stage and mode, for policies.
+    pub policy: Option<(&'f str, Mode)>,
     /// Its placements in the shown clusters, in cluster then list order: a range of the
     /// fleet's index, so a row costs no vector of its own.
     raws: &'f [Raw],
@@ -102,7 +105,7 @@ impl<'f> Matrix<'f> {
         &self.clusters
     }
 
-    /// Apps first, then namespaces, then controllers, each sorted by name.
+    /// Apps first, then namespaces, controllers and policies, each sorted by name.
     pub fn rows(&self) -> &[Row<'f>] {
         &self.rows
     }
@@ -127,7 +130,7 @@ impl<'f> Matrix<'f> {
     }
 }
 
-/// The rows `filter` asks for, apps first, then namespaces, then controllers, each kind in the
+/// The rows `filter` asks for, apps first, then namespaces, controllers and policies, each kind in the
 /// fleet's order (by name), each without placements yet.
 fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
     let apps = fleet.apps().iter().map(|a| Row {
@@ -135,6 +138,7 @@ fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
         name: &a.name,
         definition: as_slash(&a.dir),
         set: None,
+        policy: None,
         raws: &[],
     });
     // Sorted by name, then set: a name held by two sets shows the first.
@@ -148,6 +152,21 @@ fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
             name: &ns.name,
             definition: as_slash(&ns.file),
             set: Some(&ns.set),
+            policy: None,
+            raws: &[],
+        });
+    // Sorted by name, then stage: a name held by two stages shows the first.
+    let all = fleet.policies();
+    let policies = all
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| *i == 0 || all[i - 1].name != p.name)
+        .map(|(_, p)| Row {
+            kind: Kind::Policy,
+            name: &p.name,
+            definition: as_slash(&p.file),
+            set: None,
+            policy: Some((p.stage.as_str(), p.mode)),
             raws: &[],
         });
     let controllers = fleet.controllers().map(|c| Row {
@@ -155,10 +174,12 @@ fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
         name: &c.name,
         definition: as_slash(&c.dir),
         set: None,
+        policy: None,
         raws: &[],
     });
     apps.chain(namespaces)
         .chain(controllers)
+        .chain(policies)
         .filter(|row| filter.kind.is_none_or(|k| k == row.kind))
         .filter(|row| filter.names.as_ref().is_none_or(|n| n.contains(row.name)))
         .collect()
