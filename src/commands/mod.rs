@@ -30,7 +30,8 @@ pub enum Command {
     AddApp(add_app::AddAppArgs),
     /// Add a namespace in its own directory or in a namespace set.
     AddNs(add_ns::AddNsArgs),
-    /// Add (or update) a cluster's overlay of an app and reference it instead of the base.
+    /// Add (or update) a cluster's overlay of an app or namespace and reference it instead of
+    /// the base.
     AddOverlay(add_overlay::AddOverlayArgs),
     /// Reference an app or namespace from more clusters.
     Promote(promote::PromoteArgs),

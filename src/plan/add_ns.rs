@@ -72,7 +72,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
     let labels = labels(options, &destination)?;
 
     let scope = match &destination {
-        Destination::OwnDir => "its own directory".to_string(),
+        Destination::OwnDir | Destination::Base => "its own directory".to_string(),
         Destination::Set(set) => format!("set {set}"),
     };
     let summary = if is_common {
@@ -177,7 +177,9 @@ fn labels(options: &AddNsOptions, destination: &Destination) -> Result<Vec<Label
             (format!("{domain}/namespace-set"), COMMON_SET.to_string())
         }
         Destination::Set(set) => (format!("{domain}/environment-scope"), set.clone()),
-        Destination::OwnDir => (format!("{domain}/environment-scope"), "shared".to_string()),
+        Destination::OwnDir | Destination::Base => {
+            (format!("{domain}/environment-scope"), "shared".to_string())
+        }
     };
     let mut pairs: Vec<(String, String)> =
         vec![(PART_OF.0.to_string(), PART_OF.1.to_string()), scope];

@@ -11,6 +11,7 @@ pub mod init;
 pub mod layout;
 pub mod lists;
 pub mod make_common;
+pub mod namespace_overlay;
 pub mod overlay_edit;
 pub mod promote;
 pub mod reach;

@@ -231,6 +231,21 @@ fn promote_namespace(
         }
         return Ok(Vec::new());
     }
+    if namespace.base.is_some() {
+        // Laid out as base and overlays: each cluster imports its overlay, or else the base.
+        if set.is_some() {
+            return Err(Error::refused(format!(
+                "namespace {name} has per-cluster overlays in {}: it stays in its own directory, \
+                 so --set does not apply",
+                to_slash(&namespace.set_dir)
+            )));
+        }
+        for cluster_name in &missing {
+            let import = namespace.import_dir(cluster_name);
+            lists.add(fleet, &infra_list(fleet, cluster_name)?, &import)?;
+        }
+        return Ok(missing);
+    }
     let holders: Vec<String> = placements
         .iter()
         .filter(|(_, p)| {

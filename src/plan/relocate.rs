@@ -21,6 +21,9 @@ pub enum Destination {
     OwnDir,
     /// A named set (or `common`): `infrastructure/namespaces/SET/ns-NAME.yaml`.
     Set(String),
+    /// The base of its own directory laid out for per-cluster overlays, the seed's
+    /// `infrastructure/namespaces/NAME/base/namespace.yaml`.
+    Base,
 }
 
 impl Destination {
@@ -29,13 +32,14 @@ impl Destination {
         match self {
             Destination::OwnDir => Path::new(NAMESPACES).join(namespace),
             Destination::Set(set) => Path::new(NAMESPACES).join(set),
+            Destination::Base => Path::new(NAMESPACES).join(namespace).join("base"),
         }
     }
 
     /// The manifest's path there.
     pub fn file(&self, namespace: &str) -> PathBuf {
         match self {
-            Destination::OwnDir => self.dir(namespace).join("namespace.yaml"),
+            Destination::OwnDir | Destination::Base => self.dir(namespace).join("namespace.yaml"),
             Destination::Set(_) => self.dir(namespace).join(format!("ns-{namespace}.yaml")),
         }
     }
@@ -86,7 +90,8 @@ pub fn relocate(
         .text(&namespace.file)?
         .ok_or_else(|| Error::refused(format!("{}: not read", to_slash(&namespace.file))))?;
     let scope = match destination {
-        Destination::OwnDir => "shared",
+        // A namespace in its own directory is the seed's team-x: `environment-scope: shared`.
+        Destination::OwnDir | Destination::Base => "shared",
         Destination::Set(set) => set.as_str(),
     };
     change.push(FileChange::Move {
