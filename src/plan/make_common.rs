@@ -119,6 +119,14 @@ fn namespace(
     if namespace.set == "common" {
         return Ok(());
     }
+    if namespace.base.is_some() {
+        return Err(Error::refused(format!(
+            "namespace {name} has per-cluster overlays in {}: the common set holds one \
+             definition, the same in every cluster; keep the per-cluster references \
+             (`fluxfleet promote ns {name} --to all`), or remove the overlays by hand first",
+            to_slash(&namespace.set_dir)
+        )));
+    }
     let planned = relocate::Move {
         namespace,
         destination: Destination::Set("common".into()),
