@@ -35,7 +35,12 @@ pub enum Command {
     AddOverlay(add_overlay::AddOverlayArgs),
     /// Reference an app or namespace from more clusters.
     Promote(promote::PromoteArgs),
-    /// Remove an app's or namespace's reference from clusters; never touches the definition.
+    /// Remove an app's or namespace's references from clusters; the definition stays.
+    ///
+    /// A namespace that reaches a cluster through a set that also holds other namespaces cannot
+    /// leave that cluster by an edit of its list alone: its manifest leaves the set for its own
+    /// directory (a git rename), imported by the clusters that keep it, and the set with its
+    /// other namespaces stays imported. The command says so when it does this.
     Demote(demote::DemoteArgs),
     /// Move an app or namespace into the common set every cluster imports.
     MakeCommon(make_common::MakeCommonArgs),
