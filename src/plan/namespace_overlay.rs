@@ -305,9 +305,10 @@ fn missing(
             Some(old) if old == *value => {}
             Some(old) => {
                 return Err(Error::refused(format!(
-                    "{} sets {field} {key} to {old:?} already: change its value there by hand \
+                    "{} sets {} {key} to {old:?} already: change its value there by hand \
                      (fluxfleet only adds labels and annotations to an existing overlay)",
-                    to_slash(file)
+                    to_slash(file),
+                    field.trim_end_matches('s')
                 )))
             }
             None => out.push(pair.clone()),

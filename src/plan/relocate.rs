@@ -91,7 +91,9 @@ pub fn relocate(
         .ok_or_else(|| Error::refused(format!("{}: not read", to_slash(&namespace.file))))?;
     let scope = match destination {
         // A namespace in its own directory is the seed's team-x: `environment-scope: shared`.
-        Destination::OwnDir | Destination::Base => "shared",
+        Destination::OwnDir => "shared",
+        // A base is imported by the clusters that had the namespace: its scope is unchanged.
+        Destination::Base => namespace.set.as_str(),
         Destination::Set(set) => set.as_str(),
     };
     let convention = match destination {
