@@ -166,3 +166,40 @@ fn a_bad_answer_is_refused_like_a_bad_flag() {
     assert!(error.to_string().contains("--port \"http\""), "{error}");
     assert_eq!(common::repo_state(&repo), before);
 }
+
+#[test]
+fn add_ns_into_a_set_new_to_a_cluster_asks_before_bringing_its_members() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let args = [
+        "-C",
+        &dir,
+        "add-ns",
+        "baz",
+        "--set",
+        "test-only",
+        "--clusters",
+        "test,dev",
+    ];
+    let question = "Set test-only also holds foo: import it into dev, which then receive it too?";
+
+    let (result, _stderr, asked) = run_scripted(&args, &["no"]);
+    let refusal = result.expect_err("a no refuses").to_string();
+    assert_eq!(asked, [question]);
+    assert!(refusal.contains("--import-set"), "{refusal}");
+    assert!(!repo
+        .join("infrastructure/namespaces/test-only/ns-baz.yaml")
+        .exists());
+
+    let (result, stderr, asked) = run_scripted(&args, &["yes"]);
+    result.expect("a yes imports the set");
+    assert_eq!(asked, [question]);
+    assert!(
+        stderr.contains("dev now import set test-only and receive foo too"),
+        "{stderr}"
+    );
+    let dev =
+        std::fs::read_to_string(repo.join("clusters/dev/infra/kustomization.yaml")).expect("list");
+    assert!(dev.contains("infrastructure/namespaces/test-only"), "{dev}");
+    common::kustomize(&repo.join("clusters/dev/infra"));
+}
