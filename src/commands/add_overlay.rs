@@ -16,7 +16,8 @@ use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct AddOverlayArgs {
-    /// The app, or `ns` and the namespace.
+    /// APP for an app's overlay, or `ns NAME` for a namespace's; one word is always an app
+    /// (`app NAME` says so explicitly).
     #[arg(num_args = 0..=2, value_names = ["APP|ns", "NAME"])]
     pub target: Vec<String>,
     /// The cluster the overlay is for.
