@@ -90,10 +90,9 @@ pub fn relocate(
         .text(&namespace.file)?
         .ok_or_else(|| Error::refused(format!("{}: not read", to_slash(&namespace.file))))?;
     let scope = match destination {
-        // A namespace in its own directory is the seed's team-x: `environment-scope: shared`.
-        Destination::OwnDir => "shared",
-        // A base is imported by the clusters that had the namespace: its scope is unchanged.
-        Destination::Base => namespace.set.as_str(),
+        // A namespace in its own directory (laid out with overlays or not) is the seed's
+        // team-x: `environment-scope: shared`, the cluster lists deciding where it exists.
+        Destination::OwnDir | Destination::Base => "shared",
         Destination::Set(set) => set.as_str(),
     };
     let convention = match destination {
