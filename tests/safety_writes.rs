@@ -17,17 +17,9 @@ const LIST: &str = "clusters/dev/apps/kustomization.yaml";
 /// is then a one-file change (into namespace foo it would bring foo along).
 fn seed(sandbox: &Sandbox) -> PathBuf {
     let repo = sandbox.seed_repo();
-    foo_app_into_team_x(&repo);
+    common::foo_app_into_team_x(&repo);
     sandbox.git(&repo, &["commit", "-qam", "foo-app into team-x"]);
     repo
-}
-
-fn foo_app_into_team_x(dir: &Path) {
-    for file in ["deployment.yaml", "service.yaml"] {
-        let path = dir.join("apps/foo-app/base").join(file);
-        let text = fs::read_to_string(&path).unwrap();
-        fs::write(&path, text.replace("namespace: foo", "namespace: team-x")).unwrap();
-    }
 }
 
 /// Every file under `dir` whose name marks it as a fluxfleet temporary.
@@ -158,7 +150,7 @@ fn a_git_link_to_another_checkout_edits_this_work_tree_only() {
     let first = seed(&sandbox);
     let second = sandbox.work().join("second");
     common::copy_dir(&seed_fixture(), &second);
-    foo_app_into_team_x(&second);
+    common::foo_app_into_team_x(&second);
     std::os::unix::fs::symlink(first.join(".git"), second.join(".git")).unwrap();
     let first_files = common::tree(&first);
     sandbox
@@ -233,7 +225,7 @@ fn line_endings_go_through_git_filters_like_git_add() {
     let attributes = sandbox.work().join("attrs");
     sandbox.commit_copy(&seed_fixture(), &attributes, |dir| {
         fs::write(dir.join(".gitattributes"), "*.yaml text eol=crlf\n").unwrap();
-        foo_app_into_team_x(dir);
+        common::foo_app_into_team_x(dir);
     });
     for (path, _) in common::tree(&attributes) {
         if path.ends_with(".yaml") {
