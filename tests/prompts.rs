@@ -208,3 +208,40 @@ fn add_controller_asks_for_chart_repository_version_and_clusters() {
         common::kustomize(&repo.join(format!("clusters/{cluster}")));
     }
 }
+
+#[test]
+fn add_ns_into_a_set_new_to_a_cluster_asks_before_bringing_its_members() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let args = [
+        "-C",
+        &dir,
+        "add-ns",
+        "baz",
+        "--set",
+        "test-only",
+        "--clusters",
+        "test,dev",
+    ];
+    let question = "Set test-only also holds foo: import it into dev, which then receive it too?";
+
+    let (result, _stderr, asked) = run_scripted(&args, &["no"]);
+    let refusal = result.expect_err("a no refuses").to_string();
+    assert_eq!(asked, [question]);
+    assert!(refusal.contains("--import-set"), "{refusal}");
+    assert!(!repo
+        .join("infrastructure/namespaces/test-only/ns-baz.yaml")
+        .exists());
+
+    let (result, stderr, asked) = run_scripted(&args, &["yes"]);
+    result.expect("a yes imports the set");
+    assert_eq!(asked, [question]);
+    assert!(
+        stderr.contains("dev now import set test-only and receive foo too"),
+        "{stderr}"
+    );
+    let dev =
+        std::fs::read_to_string(repo.join("clusters/dev/infra/kustomization.yaml")).expect("list");
+    assert!(dev.contains("infrastructure/namespaces/test-only"), "{dev}");
+    common::kustomize(&repo.join("clusters/dev/infra"));
+}

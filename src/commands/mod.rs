@@ -33,7 +33,8 @@ pub enum Command {
     AddApp(add_app::AddAppArgs),
     /// Add a namespace in its own directory or in a namespace set.
     AddNs(add_ns::AddNsArgs),
-    /// Add (or update) a cluster's overlay of an app and reference it instead of the base.
+    /// Add (or update) a cluster's overlay of an app or namespace and reference it instead of
+    /// the base.
     AddOverlay(add_overlay::AddOverlayArgs),
     /// Add a controller (HelmRepository and HelmRelease) referenced by the named clusters.
     AddController(add_controller::AddControllerArgs),
@@ -43,8 +44,13 @@ pub enum Command {
     /// Reference an app, namespace or controller from more clusters; move a policy to another
     /// stage.
     Promote(promote::PromoteArgs),
-    /// Remove an app's, namespace's or controller's reference from clusters; never touches the
-    /// definition.
+    /// Remove an app's, namespace's or controller's references from clusters; the definition
+    /// stays.
+    ///
+    /// A namespace that reaches a cluster through a set that also holds other namespaces cannot
+    /// leave that cluster by an edit of its list alone: its manifest leaves the set for its own
+    /// directory (a git rename), imported by the clusters that keep it, and the set with its
+    /// other namespaces stays imported. The command says so when it does this.
     Demote(demote::DemoteArgs),
     /// Switch a policy to Enforce: violations are blocked.
     Enforce(mode::ModeArgs),

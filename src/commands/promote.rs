@@ -21,8 +21,12 @@ pub struct PromoteArgs {
     /// Clusters to reference it from: C,... or all; for a policy, the stage to move it to.
     #[arg(long)]
     pub to: Option<String>,
-    /// Also promote the app's namespace where it is missing.
+    /// Refuse to promote an app whose namespace does not reach a target cluster, rather than
+    /// bring the namespace along (the default, as `promote ns` would).
     #[arg(long)]
+    pub no_namespace: bool,
+    /// Bring the app's namespace along: the default, kept for scripts written before it was.
+    #[arg(long, hide = true, conflicts_with = "no_namespace")]
     pub with_namespace: bool,
     /// Generate (or update) an overlay for each target cluster first, and reference it.
     #[arg(long)]
@@ -66,7 +70,7 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
         kind,
         to: names::clusters(&to, &fleet.cluster_names(), "--to")?,
         name: name.clone(),
-        with_namespace: args.with_namespace,
+        no_namespace: args.no_namespace,
         overlay: match args.overlay {
             true => Some(OverlayValues {
                 replicas: args.replicas,

@@ -3,7 +3,8 @@
 //!
 //! Every reference of every list a cluster pulls in is classified by its resolved target:
 //! `apps/<a>/base` and `apps/<a>/overlays/<o>` place app `a`; `apps/common` places each app its
-//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set;
+//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set (its
+//! `base/` or `overlays/<o>` when the set is laid out that way);
 //! `infrastructure/controllers/<c>` places controller `c`; `infrastructure/policies/<engine>/<stage>`
 //! places the policies of that stage. The placement keeps the cluster's reference (file, line,
 //! text) and the chain of references that
@@ -28,9 +29,9 @@ use super::{FastMap, Fleet};
 /// [`Placement`], borrowed from the cluster's reference where a placement is only looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Through<S = String> {
-    /// The cluster references the app's `base/`.
+    /// The cluster references the `base/` of an app (or of a namespace laid out with overlays).
     Base,
-    /// The cluster references `overlays/<name>` of the app.
+    /// The cluster references `overlays/<name>` of the app (or namespace).
     Overlay(S),
     /// The cluster imports a common set (`apps/common`, `infrastructure/namespaces/common`).
     Common,
@@ -548,6 +549,8 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                     }
                     let via = if set == COMMON_SET {
                         Via::Common
+                    } else if let Some(via) = ns.base.as_ref().and_then(|_| laid_out(rest, ids)) {
+                        via
                     } else if ns.own_dir {
                         Via::OwnDir
                     } else {
@@ -686,9 +689,23 @@ fn app_of(target: &str, ids: &Ids) -> Option<(u32, Via)> {
     Some((name, via))
 }
 
-/// The overlay of a target `apps/<a>/overlays/<o>[/...]`.
+/// How a target inside a definition laid out as `base/` and `overlays/<o>` brings it, from
+/// the part of the target below the definition's directory; `None` for any other part.
+fn laid_out(rest: &str, ids: &Ids) -> Option<Via> {
+    let mut parts = rest.split('/').filter(|p| !p.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some("base"), _) => Some(Via::Base),
+        (Some("overlays"), Some(overlay)) => Some(Via::Overlay(
+            ids.clusters.get(overlay).copied().unwrap_or(u32::MAX),
+        )),
+        _ => None,
+    }
+}
+
+/// The overlay of a target `apps/<a>/overlays/<o>[/...]` or
+/// `infrastructure/namespaces/<n>/overlays/<o>[/...]`.
 fn overlay_of(target: &str) -> Option<&str> {
-    let (_, rest) = under(target, "apps")?;
+    let (_, rest) = under(target, "apps").or_else(|| under(target, NAMESPACES_DIR))?;
     let mut parts = rest.split('/').filter(|p| !p.is_empty());
     match (parts.next(), parts.next()) {
         (Some("overlays"), Some(overlay)) => Some(overlay),

@@ -159,6 +159,7 @@ pub(crate) fn bring_namespace(
                 clusters: missing.clone(),
                 labels: Vec::new(),
                 label_domain: add_ns::LABEL_DOMAIN.to_string(),
+                import_set: false,
             };
             add_ns::plan_into(fleet, templates, &options, change, lists)?;
             change.notes.push(format!(

@@ -35,6 +35,63 @@ pub struct AddNsOptions {
     pub labels: Vec<(String, String)>,
     /// Domain of the generated `<domain>/namespace-set` and `<domain>/environment-scope` labels.
     pub label_domain: String,
+    /// Let clusters import a named set for the first time although it holds other namespaces,
+    /// which they then receive too ([`set_newcomers`]).
+    pub import_set: bool,
+}
+
+/// What importing an existing named set into more clusters brings along.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetImport {
+    pub set: String,
+    /// The clusters among the targets that do not import the set yet.
+    pub newcomers: Vec<String>,
+    /// The namespaces the set holds already, which they would receive too.
+    pub others: Vec<String>,
+}
+
+/// For `add-ns NAME --set SET --clusters ...`: the clusters that would import SET for the first
+/// time and the namespaces they would receive with it; `None` when that brings nothing else
+/// (a new set, the common set, or clusters that import it already).
+pub fn set_newcomers(fleet: &Fleet, set: Option<&str>, targets: &[String]) -> Option<SetImport> {
+    let set = set.filter(|s| *s != COMMON_SET)?;
+    let existing = fleet.set(set)?;
+    let newcomers: Vec<String> = targets
+        .iter()
+        .filter(|c| {
+            fleet
+                .cluster(c)
+                .and_then(|c| c.infra_list.as_ref())
+                .is_some_and(|l| !l.references_target(&existing.dir))
+        })
+        .cloned()
+        .collect();
+    let others = existing.namespaces.clone();
+    (!newcomers.is_empty() && !others.is_empty()).then(|| SetImport {
+        set: set.to_string(),
+        newcomers,
+        others,
+    })
+}
+
+impl SetImport {
+    /// The refusal when the import was not asked for: who would receive what, and the commands
+    /// that add the namespace alone instead.
+    pub fn refusal(&self, name: &str) -> Error {
+        let (set, clusters) = (&self.set, self.newcomers.join(", "));
+        Error::refused(format!(
+            "set {set} holds {} too: importing infrastructure/namespaces/{set} into {clusters} \
+             would bring {} there as well.\nto add {name} alone, leave out --set ({name} gets \
+             its own directory) or name a set for those clusters (--set {}-only); to import the \
+             whole set into {clusters}, pass --import-set",
+            self.others.join(", "),
+            match self.others.len() {
+                1 => "it",
+                _ => "them",
+            },
+            self.newcomers.first().map_or("dev", String::as_str),
+        ))
+    }
 }
 
 /// One label as the template writes it: key and value already quoted where YAML needs it.
@@ -92,9 +149,15 @@ pub(crate) fn plan_into(
         }
     }
     let labels = labels(options, &destination)?;
+    let set_import = set_newcomers(fleet, options.set.as_deref(), &targets);
+    if let Some(import) = &set_import {
+        if !options.import_set {
+            return Err(import.refusal(name));
+        }
+    }
 
     let scope = match &destination {
-        Destination::OwnDir => "its own directory".to_string(),
+        Destination::OwnDir | Destination::Base => "its own directory".to_string(),
         Destination::Set(set) => format!("set {set}"),
     };
     let summary = if is_common {
@@ -170,6 +233,14 @@ pub(crate) fn plan_into(
             ));
         }
     } else {
+        if let Some(import) = &set_import {
+            change.warnings.push(format!(
+                "{} now import set {} and receive {} too",
+                import.newcomers.join(", "),
+                import.set,
+                import.others.join(", ")
+            ));
+        }
         let others: Vec<&String> = importers.iter().filter(|c| !targets.contains(c)).collect();
         if !others.is_empty() {
             change.warnings.push(format!(
@@ -196,7 +267,9 @@ fn labels(options: &AddNsOptions, destination: &Destination) -> Result<Vec<Label
             (format!("{domain}/namespace-set"), COMMON_SET.to_string())
         }
         Destination::Set(set) => (format!("{domain}/environment-scope"), set.clone()),
-        Destination::OwnDir => (format!("{domain}/environment-scope"), "shared".to_string()),
+        Destination::OwnDir | Destination::Base => {
+            (format!("{domain}/environment-scope"), "shared".to_string())
+        }
     };
     let mut pairs: Vec<(String, String)> =
         vec![(PART_OF.0.to_string(), PART_OF.1.to_string()), scope];

@@ -1,5 +1,7 @@
-//! `demote`: remove an app's, a namespace's or a controller's references from clusters. The definition is never
-//! touched; absence is absence.
+//! `demote`: remove an app's, a namespace's or a controller's references from clusters;
+//! absence is absence. The definition stays, with one exception the help states: a namespace
+//! that reaches a cluster through a set holding others leaves the set for its own directory
+//! (its manifest moves), since the cluster keeps importing the set for the others.
 
 use std::path::Path;
 
@@ -109,15 +111,27 @@ fn split_from_set(
         reimport: false,
         importers: keepers.clone(),
     };
-    relocate::relocate(fleet, templates, &planned, change, lists)?;
+    let relocation = relocate::relocate(fleet, templates, &planned, change, lists)?;
+    let others: Vec<&str> = fleet
+        .set(&namespace.set)
+        .map(|s| {
+            s.namespaces
+                .iter()
+                .map(String::as_str)
+                .filter(|n| *n != name)
+                .collect()
+        })
+        .unwrap_or_default();
     change.notes.push(format!(
-        "Namespace {name} left set {} for its own directory{}; the set's other namespaces stay \
-         where they are.",
+        "Namespace {name} left set {} for its own directory {}{}: the set stays imported for \
+         its other namespaces ({}), so demoting {name} moves its manifest out of it.",
         namespace.set,
+        to_slash(&relocation.new_dir),
         match keepers.is_empty() {
             true => String::new(),
             false => format!(", imported by {}", keepers.join(", ")),
-        }
+        },
+        others.join(", ")
     ));
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::fleet::{Fleet, Through};
 use crate::paths::to_slash;
 use crate::plan::layout::APPS_COMMON;
 use crate::plan::lists::ListEdits;
+use crate::plan::promote;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
 use crate::plan::{branch_name, ChangeSet};
@@ -20,6 +21,8 @@ pub struct MakeCommonOptions {
     pub name: String,
     /// Make an app common even though clusters use overlays of it.
     pub force: bool,
+    /// Refuse, rather than bring the app's namespace to the clusters it does not reach.
+    pub no_namespace: bool,
 }
 
 /// The seed's warning, printed whenever an app becomes a baseline app.
@@ -51,7 +54,21 @@ pub fn plan(
     refuse_losing_clusters(fleet, options, &importers)?;
     let mut lists = ListEdits::new();
     match options.kind {
-        Kind::App => app(fleet, options, &mut change, &mut lists)?,
+        Kind::App => {
+            app(fleet, options, &mut change, &mut lists)?;
+            if let Some(app) = fleet.app(&options.name) {
+                let no_namespace = options.no_namespace;
+                promote::bring_namespace(
+                    fleet,
+                    templates,
+                    app,
+                    &importers,
+                    no_namespace,
+                    &mut change,
+                    &mut lists,
+                )?;
+            }
+        }
         Kind::Namespace => namespace(fleet, templates, options, &mut change, &mut lists)?,
         Kind::Controller => return Err(no_common_set(&options.name)),
         Kind::Policy => {}
@@ -130,6 +147,14 @@ fn namespace(
         .ok_or_else(|| subject::unknown_namespace(fleet, name))?;
     if namespace.set == "common" {
         return Ok(());
+    }
+    if namespace.base.is_some() {
+        return Err(Error::refused(format!(
+            "namespace {name} has per-cluster overlays in {}: the common set holds one \
+             definition, the same in every cluster; keep the per-cluster references \
+             (`fluxfleet promote ns {name} --to all`), or remove the overlays by hand first",
+            to_slash(&namespace.set_dir)
+        )));
     }
     let planned = relocate::Move {
         namespace,

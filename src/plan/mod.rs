@@ -15,6 +15,7 @@ pub mod layout;
 pub mod lists;
 pub mod make_common;
 pub mod mode;
+pub mod namespace_overlay;
 pub mod overlay_edit;
 pub mod promote;
 pub mod promote_policy;

@@ -20,8 +20,8 @@ pub struct PromoteOptions {
     pub name: String,
     /// The clusters to reference it from, known to the fleet.
     pub to: Vec<String>,
-    /// Also promote the app's namespace where it is missing.
-    pub with_namespace: bool,
+    /// Refuse, rather than bring the app's namespace along where it is missing.
+    pub no_namespace: bool,
     /// Generate (or update) an overlay for each target with these values, and reference it.
     pub overlay: Option<OverlayValues>,
     /// Move a namespace into this named set rather than its own directory.
@@ -170,24 +170,67 @@ fn promote_app(
         lists.add(fleet, &list, &target)?;
         promoted.push(cluster_name.clone());
     }
+    bring_namespace(
+        fleet,
+        templates,
+        app,
+        &promoted,
+        options.no_namespace,
+        change,
+        lists,
+    )?;
+    Ok(promoted)
+}
+
+/// Makes the namespace `app` deploys into reach `clusters` as `promote ns` would, saying so, so
+/// that no cluster runs an app whose namespace it lacks; with `refuse`, refuses instead.
+pub fn bring_namespace(
+    fleet: &Fleet,
+    templates: &Templates,
+    app: &App,
+    clusters: &[String],
+    refuse: bool,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<()> {
     let Some(ns) = &fleet.app_manifests(app)?.namespace else {
-        return Ok(promoted);
+        return Ok(());
     };
-    let missing = reach::namespace_missing(fleet, ns, &promoted)?;
+    let missing = reach::namespace_missing(fleet, ns, clusters)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let name = &app.name;
     match fleet.namespace(ns) {
-        _ if missing.is_empty() => {}
-        Some(namespace) if options.with_namespace => {
-            promote_namespace(fleet, templates, namespace, &missing, None, change, lists)?;
+        Some(_) if refuse => Err(Error::refused(format!(
+            "{name} deploys into namespace {ns}, which does not reach {0}: run `fluxfleet \
+             promote ns {ns} --to {1}` first, or leave out --no-namespace to bring it along",
+            missing.join(", "),
+            missing.join(",")
+        ))),
+        Some(namespace) => {
+            let from = match namespace.base.is_some() || namespace.own_dir {
+                true => format!("its own directory {}", to_slash(&namespace.set_dir)),
+                false => format!("set {}", namespace.set),
+            };
             change.notes.push(format!(
-                "Namespace {ns} promoted with it to {}.",
+                "Bringing namespace {ns} to {} ({name} deploys into it; it is in {from}); pass \
+                 --no-namespace to refuse instead.",
                 missing.join(", ")
             ));
+            promote_namespace(fleet, templates, namespace, &missing, None, change, lists)?;
+            Ok(())
         }
-        _ => change
-            .warnings
-            .push(reach::namespace_warning(fleet, &app.name, ns, &missing)),
+        None if refuse => Err(Error::refused(reach::namespace_warning(
+            fleet, name, ns, &missing,
+        ))),
+        None => {
+            change
+                .warnings
+                .push(reach::namespace_warning(fleet, name, ns, &missing));
+            Ok(())
+        }
     }
-    Ok(promoted)
 }
 
 /// Plans the overlay of `app` for `cluster` with `values`, as `add-overlay` does; returns its
@@ -249,6 +292,21 @@ pub(crate) fn promote_namespace(
             ));
         }
         return Ok(Vec::new());
+    }
+    if namespace.base.is_some() {
+        // Laid out as base and overlays: each cluster imports its overlay, or else the base.
+        if set.is_some() {
+            return Err(Error::refused(format!(
+                "namespace {name} has per-cluster overlays in {}: it stays in its own directory, \
+                 so --set does not apply",
+                to_slash(&namespace.set_dir)
+            )));
+        }
+        for cluster_name in &missing {
+            let import = namespace.import_dir(cluster_name);
+            lists.add(fleet, &infra_list(fleet, cluster_name)?, &import)?;
+        }
+        return Ok(missing);
     }
     let holders: Vec<String> = placements
         .iter()

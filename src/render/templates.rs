@@ -34,6 +34,8 @@ pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
     embed!("app/service.yaml", Manifest),
     embed!("app/kustomization.yaml", Kustomization),
     embed!("namespace/namespace.yaml", Manifest),
+    embed!("namespace/overlay.yaml", Kustomization),
+    embed!("namespace/patch.yaml", ListItem),
     embed!("overlay/kustomization.yaml", Kustomization),
     embed!("overlay/patch.yaml", ListItem),
     embed!("overlay/image.yaml", ListItem),
