@@ -74,6 +74,10 @@ pub fn plan(
         Kind::Policy => {}
     }
     lists.finish(&mut change)?;
+    // Already common: nothing becomes a baseline app, so nothing to warn about.
+    if change.is_empty() {
+        change.warnings.retain(|w| w != BASELINE_WARNING);
+    }
     let missing: Vec<String> = fleet
         .cluster_names()
         .into_iter()

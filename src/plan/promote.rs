@@ -326,9 +326,14 @@ pub(crate) fn promote_namespace(
         None => namespace.set_dir.clone(),
         Some(destination) => {
             if destination == Destination::OwnDir {
+                let verb = if missing.len() == 1 {
+                    "receives"
+                } else {
+                    "receive"
+                };
                 change.notes.push(format!(
                     "Namespace {name} moved out of set {} into its own directory, so {} \
-                     receive only {name}.",
+                     {verb} only {name}.",
                     namespace.set,
                     missing.join(", ")
                 ));

@@ -232,9 +232,6 @@ impl<'a> Session<'a> {
     }
 
     fn finish_inner(&mut self, root: &Path, change: &ChangeSet, run: Finish) -> Result<Outcome> {
-        for warning in &change.warnings {
-            self.shell.warn(warning)?;
-        }
         let publish = self.options.publish.clone();
         let description = match &publish.pr_body {
             Some(given) => Some(self.description_target(root, change, given)?),
@@ -254,6 +251,10 @@ impl<'a> Session<'a> {
             self.not_written()?;
             self.print_outcome(change, &Outcome::NothingToDo, None)?;
             return Ok(Outcome::NothingToDo);
+        }
+        // What the change does that deserves a warning; a change not made deserves none.
+        for warning in &change.warnings {
+            self.shell.warn(warning)?;
         }
         apply::check_paths(root, change)?;
         if let Some(branch) = &self.options.branch {
