@@ -16,6 +16,7 @@ mod definition;
 mod finding;
 mod flux;
 mod lookup;
+mod members;
 mod namespace;
 mod order;
 mod overlay;

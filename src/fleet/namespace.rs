@@ -4,12 +4,12 @@
 //! may create `foo`. A set holds the namespaces its kustomization lists (or, without one, every
 //! manifest below it, as Flux would generate).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use super::members;
 use super::read::{is_yaml, Docs, Reader};
 use super::reference::{ListFile, Reference};
-use super::root::FileId;
 use crate::error::Result;
 use crate::yaml::Node;
 
@@ -93,15 +93,9 @@ impl NamespaceSet {
             }
         }
         let mut found = Vec::new();
-        // Each list and directory once: links and references may lead back.
-        let mut walked = HashSet::new();
-        match &list {
-            Some((list, id)) => {
-                walked.insert(*id);
-                collect_listed(reader, &dir, list, None, &mut found, &mut walked)?;
-            }
-            None => collect_all(reader, &dir, &mut found, &mut walked)?,
-        }
+        members::walk(reader, &dir, list.as_ref(), &mut |file, entry| {
+            collect_file(reader, file, entry, &mut found)
+        })?;
         let list = list.map(|(list, _)| list);
         let mut names = BTreeSet::new();
         let mut namespaces = Vec::new();
@@ -135,61 +129,6 @@ impl NamespaceSet {
 }
 
 type Found = Vec<(String, PathBuf, usize, Option<Reference>)>;
-
-/// Follows the entries of a set's kustomization that stay inside the set.
-fn collect_listed(
-    reader: &Reader,
-    set_dir: &Path,
-    list: &ListFile,
-    top_entry: Option<&Reference>,
-    found: &mut Found,
-    walked: &mut HashSet<FileId>,
-) -> Result<()> {
-    for reference in &list.references {
-        let Some(target) = reference.target.as_ref().filter(|t| t.starts_with(set_dir)) else {
-            continue;
-        };
-        let entry = top_entry.unwrap_or(reference);
-        // A listed manifest is a file; only other entries may be directories with a list.
-        let inner = if is_yaml(&target.to_string_lossy()) {
-            None
-        } else {
-            reader.list_and_id(target)?
-        };
-        if let Some((inner, id)) = inner {
-            if walked.insert(id) {
-                collect_listed(reader, set_dir, &inner, Some(entry), found, walked)?;
-            }
-        } else {
-            collect_file(reader, target, Some(entry), found)?;
-        }
-    }
-    Ok(())
-}
-
-/// Every manifest below a set without a kustomization.
-fn collect_all(
-    reader: &Reader,
-    dir: &Path,
-    found: &mut Found,
-    walked: &mut HashSet<FileId>,
-) -> Result<()> {
-    let Some((id, entries)) = reader.listing(dir)? else {
-        return Ok(());
-    };
-    if !walked.insert(id) {
-        return Ok(());
-    }
-    for (name, is_dir) in entries {
-        let path = dir.join(&name);
-        if is_dir {
-            collect_all(reader, &path, found, walked)?;
-        } else if is_yaml(&name) {
-            collect_file(reader, &path, None, found)?;
-        }
-    }
-    Ok(())
-}
 
 fn collect_file(
     reader: &Reader,

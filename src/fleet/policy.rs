@@ -11,9 +11,9 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::members;
 use super::read::{is_yaml, Docs, Reader};
 use super::reference::{ListFile, Reference};
-use super::root::FileId;
 use crate::error::Result;
 use crate::yaml::Node;
 
@@ -107,14 +107,9 @@ pub(crate) fn read(reader: &Reader) -> Result<(Vec<Stage>, Vec<Policy>)> {
             let dir = root.join(&engine).join(&name);
             let list = reader.list_and_id(&dir)?;
             let mut found = Vec::new();
-            let mut walked = HashSet::new();
-            match &list {
-                Some((list, id)) => {
-                    walked.insert(*id);
-                    collect_listed(reader, &dir, list, None, &mut found, &mut walked)?;
-                }
-                None => collect_all(reader, &dir, &mut found, &mut walked)?,
-            }
+            members::walk(reader, &dir, list.as_ref(), &mut |file, entry| {
+                collect_file(reader, file, entry, &mut found)
+            })?;
             let mut seen = HashSet::new();
             for mut policy in found {
                 if seen.insert(policy.name.clone()) {
@@ -134,64 +129,6 @@ pub(crate) fn read(reader: &Reader) -> Result<(Vec<Stage>, Vec<Policy>)> {
     }
     policies.sort_by(|a, b| (&a.name, &a.stage).cmp(&(&b.name, &b.stage)));
     Ok((stages, policies))
-}
-
-/// Follows the entries of a stage's list that stay inside the stage.
-fn collect_listed(
-    reader: &Reader,
-    stage_dir: &Path,
-    list: &ListFile,
-    top_entry: Option<&Reference>,
-    found: &mut Vec<Policy>,
-    walked: &mut HashSet<FileId>,
-) -> Result<()> {
-    for reference in &list.references {
-        let Some(target) = reference
-            .target
-            .as_ref()
-            .filter(|t| t.starts_with(stage_dir))
-        else {
-            continue;
-        };
-        let entry = top_entry.unwrap_or(reference);
-        let inner = if is_yaml(&target.to_string_lossy()) {
-            None
-        } else {
-            reader.list_and_id(target)?
-        };
-        if let Some((inner, id)) = inner {
-            if walked.insert(id) {
-                collect_listed(reader, stage_dir, &inner, Some(entry), found, walked)?;
-            }
-        } else {
-            collect_file(reader, target, Some(entry), found)?;
-        }
-    }
-    Ok(())
-}
-
-/// Every manifest below a stage without a kustomization, as Flux would generate its list.
-fn collect_all(
-    reader: &Reader,
-    dir: &Path,
-    found: &mut Vec<Policy>,
-    walked: &mut HashSet<FileId>,
-) -> Result<()> {
-    let Some((id, entries)) = reader.listing(dir)? else {
-        return Ok(());
-    };
-    if !walked.insert(id) {
-        return Ok(());
-    }
-    for (name, is_dir) in entries {
-        let path = dir.join(&name);
-        if is_dir {
-            collect_all(reader, &path, found, walked)?;
-        } else if is_yaml(&name) {
-            collect_file(reader, &path, None, found)?;
-        }
-    }
-    Ok(())
 }
 
 fn collect_file(
