@@ -91,14 +91,7 @@ pub fn plan(
     let relocated_for: Vec<String> = match namespace.base {
         Some(_) => Vec::new(),
         None => {
-            let holders: Vec<String> = placements
-                .iter()
-                .filter(|(_, p)| {
-                    p.iter()
-                        .any(|p| matches!(p.through, Through::Set(_) | Through::OwnDir))
-                })
-                .map(|(c, _)| c.clone())
-                .collect();
+            let holders = relocate::holders(&placements);
             let planned = relocate::Move {
                 namespace,
                 destination: Destination::Base,

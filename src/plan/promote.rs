@@ -2,7 +2,7 @@
 //! "Promotion Workflow" does it: one line in each target cluster's list.
 
 use crate::error::{Error, Result};
-use crate::fleet::{App, ByCluster, Definition, Fleet, Namespace, Through};
+use crate::fleet::{App, ByCluster, Definition, Fleet, Namespace};
 use crate::paths::to_slash;
 use crate::plan::add_controller;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
@@ -308,14 +308,7 @@ pub(crate) fn promote_namespace(
         }
         return Ok(missing);
     }
-    let holders: Vec<String> = placements
-        .iter()
-        .filter(|(_, p)| {
-            p.iter()
-                .any(|p| matches!(p.through, Through::Set(_) | Through::OwnDir))
-        })
-        .map(|(c, _)| c.clone())
-        .collect();
+    let holders = relocate::holders(&placements);
     let destination = match (set, namespace.own_dir) {
         (Some(set), _) if set == namespace.set => None,
         (Some(set), _) => Some(Destination::Set(set.to_string())),

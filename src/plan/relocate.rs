@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, Namespace, COMMON_SET};
+use crate::fleet::{ByCluster, Fleet, Namespace, Through, COMMON_SET};
 use crate::paths::to_slash;
 use crate::plan::lists::{infra_list, single_list, ListEdits};
 use crate::plan::{ChangeSet, FileChange};
@@ -66,6 +66,19 @@ pub struct Move<'f> {
     pub reimport: bool,
     /// Clusters that must import the new directory afterwards (no-op where they do).
     pub importers: Vec<String>,
+}
+
+/// The clusters that import the namespace's own definition (its set or its own directory),
+/// which a move of the definition must keep importing it.
+pub fn holders(placements: &ByCluster) -> Vec<String> {
+    placements
+        .iter()
+        .filter(|(_, p)| {
+            p.iter()
+                .any(|p| matches!(p.through, Through::Set(_) | Through::OwnDir))
+        })
+        .map(|(c, _)| c.clone())
+        .collect()
 }
 
 /// Plans `planned`: the manifest moves, the lists follow.
