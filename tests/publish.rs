@@ -625,3 +625,22 @@ fn a_failure_right_after_the_switch_goes_back() {
     assert_eq!(remote.git(&["status", "--porcelain"]), "");
     assert_eq!(remote.git(&["branch", "--list"]).lines().count(), 2);
 }
+
+#[test]
+fn a_refused_change_on_another_branch_leaves_gits_files_byte_for_byte() {
+    let remote = Remote::new();
+    assert!(remote
+        .run(&["promote", "foo-app", "--to", "prod"])
+        .status
+        .success());
+    let before = common::repo_state(&remote.repo);
+    // Switched to main to plan, refused there, and back.
+    let out = remote.run(&["promote", "nosuch", "--to", "dev"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        common::repo_state(&remote.repo) == before,
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!remote.repo.join(".git/fluxfleet-switch.index").exists());
+}

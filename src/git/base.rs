@@ -152,6 +152,11 @@ fn record_path(repo: &Repository) -> PathBuf {
     repo.path().join(SWITCH_RECORD)
 }
 
+/// The index as it was before the switch, put back byte for byte when the switch is undone.
+fn saved_index(repo: &Repository) -> PathBuf {
+    repo.path().join(format!("{SWITCH_RECORD}.index"))
+}
+
 /// Checks out `base` as `git switch` would, when HEAD is not already on its commit, and
 /// returns what HEAD was. Refuses, writing nothing, when uncommitted changes would be
 /// overwritten. The repository lock must be held.
@@ -186,6 +191,11 @@ pub fn switch_to(repo: &Repository, base: &Base) -> Result<Option<Switched>> {
             from = switched.from_name(),
             paths = in_the_way.join(", ")
         )));
+    }
+    let index = repo.path().join("index");
+    if index.exists() {
+        let saved = saved_index(repo);
+        fs::copy(&index, &saved).at(&saved)?;
     }
     let record = record_path(repo);
     fs::write(&record, switched.record()).at(&record)?;
@@ -225,6 +235,7 @@ fn refused_checkout(base: &Base, e: git2::Error) -> Error {
 /// The run that switched is done with the switch (its commit is made, or it went back).
 pub fn forget_switch(repo: &Repository) {
     let _ = fs::remove_file(record_path(repo));
+    let _ = fs::remove_file(saved_index(repo));
 }
 
 /// Goes back from a switch: HEAD as it was, and every file the switch checked out that is
@@ -266,6 +277,13 @@ pub fn undo_switch(repo: &Repository, switched: &Switched) -> Result<()> {
     match &switched.from_ref {
         Some(name) => repo.set_head(name)?,
         None => repo.set_head_detached(switched.from)?,
+    }
+    // The index as it was, rather than one rewritten with new file times: a run that ends
+    // without its commit leaves git's files as it found them.
+    let saved = saved_index(repo);
+    if saved.exists() {
+        let index = repo.path().join("index");
+        fs::rename(&saved, &index).at(&index)?;
     }
     forget_switch(repo);
     Ok(())
