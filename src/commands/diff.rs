@@ -38,6 +38,19 @@ pub fn run(args: DiffArgs, ctx: &mut Context) -> Result<()> {
         )
     })?;
     let diff = rendered::compare(&root, &repo, &base.name, base.commit)?;
+    let total = diff.clusters.len() + diff.unchanged.len();
+    ctx.session.shell.status(&match diff.rendered.as_slice() {
+        [] => format!(
+            "rendered no cluster: none of the {total} reaches a file that differs from {}",
+            base.name
+        ),
+        names => format!(
+            "rendered {} of {total} clusters, those reaching a file that differs from {}: {}",
+            names.len(),
+            base.name,
+            names.join(", ")
+        ),
+    })?;
     let out = if args.json {
         let mut text = serde_json::to_string_pretty(&rendered::json(&diff))
             .map_err(|e| Error::refused(e.to_string()))?;

@@ -66,7 +66,27 @@ impl Renderer {
                 .map_err(|_| "the output is not UTF-8".to_string());
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
-        Err(stderr.trim().replace(&format!("{}/", root.display()), ""))
+        let message = stderr.lines().map(unlogged).collect::<Vec<_>>().join("\n");
+        Err(message.trim().replace(&format!("{}/", root.display()), ""))
+    }
+}
+
+/// kubectl's log line `E1129 07:14:12.646600  422 run.go:72] "command failed" err="..."` as
+/// its message alone: the time and process id would make every report differ.
+fn unlogged(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let logged = bytes.len() > 5
+        && matches!(bytes[0], b'E' | b'W' | b'I' | b'F')
+        && bytes[1..5].iter().all(u8::is_ascii_digit);
+    let Some((_, rest)) = line.split_once("] ").filter(|_| logged) else {
+        return line.to_string();
+    };
+    match rest
+        .strip_prefix("\"command failed\" err=\"")
+        .and_then(|r| r.strip_suffix('"'))
+    {
+        Some(err) => err.replace("\\\"", "\""),
+        None => rest.to_string(),
     }
 }
 

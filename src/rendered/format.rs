@@ -72,6 +72,7 @@ pub fn json(diff: &RenderedDiff) -> Value {
         "commit": diff.commit.to_string(),
         "clusters": clusters,
         "unchanged": diff.unchanged,
+        "rendered": diff.rendered,
     })
 }
 

@@ -39,6 +39,8 @@ pub struct RenderedDiff {
     pub clusters: Vec<ClusterChange>,
     /// The other clusters: not affected by the change, or rendered the same.
     pub unchanged: Vec<String>,
+    /// The clusters rendered (on both sides): those the change affects.
+    pub rendered: Vec<String>,
 }
 
 /// The two sides, for messages.
@@ -64,6 +66,7 @@ pub fn compare(root: &Path, repo: &Repository, base: &str, commit: Oid) -> Resul
             commit,
             clusters: Vec::new(),
             unchanged: after_names,
+            rendered: Vec::new(),
         });
     }
     let scratch = Scratch::new(repo)?;
@@ -152,6 +155,7 @@ pub fn compare(root: &Path, repo: &Repository, base: &str, commit: Oid) -> Resul
         commit,
         clusters,
         unchanged,
+        rendered: affected.into_iter().cloned().collect(),
     })
 }
 
