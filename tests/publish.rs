@@ -133,7 +133,7 @@ fn pr_pushes_the_branch_and_opens_one_pull_request_with_gh() {
     let body = fs::read_to_string(gh.with_extension("stdin")).unwrap();
     assert!(body.starts_with("## promote foo-app to prod\n"), "{body}");
     assert!(
-        body.contains("After:\n\n| app | dev | prod | test |\n|---|---|---|---|\n| `foo-app` | — | ✅ base | ✅ base |\n"),
+        body.contains("After:\n\n| app | dev | test | prod |\n|---|---|---|---|\n| `foo-app` | — | ✅ base | ✅ base |\n"),
         "{body}"
     );
     assert!(

@@ -206,6 +206,9 @@ fn markdown_with(diff: &RenderedDiff, cut: &BTreeSet<(usize, usize)>, limit: usi
             names.join(", ")
         );
     }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
     out
 }
 

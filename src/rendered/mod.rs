@@ -24,7 +24,7 @@ pub use change::{ChangedObject, ClusterChange};
 pub use format::{json, markdown, text, MARKDOWN_LIMIT};
 pub use object::{ObjectKey, Objects};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::fleet::{Fleet, ReadPlan, Renderer};
 use cluster::Tree;
 use scratch::Scratch;
@@ -59,120 +59,191 @@ pub const NO_RENDERER: &str = "neither kustomize nor kubectl is on PATH: install
 pub fn compare(root: &Path, repo: &Repository, base: &str, commit: Oid) -> Result<RenderedDiff> {
     let renderer = Renderer::find().ok_or_else(|| Error::refused(NO_RENDERER))?;
     let changed = changed_paths(repo, commit)?;
-    let after_names = Fleet::read(root, ReadPlan::Whole)?.cluster_names();
     if changed.is_empty() {
         return Ok(RenderedDiff {
             base: base.to_string(),
             commit,
             clusters: Vec::new(),
-            unchanged: after_names,
+            unchanged: Fleet::read(root, ReadPlan::Whole)?.cluster_names(),
             rendered: Vec::new(),
         });
     }
     let scratch = Scratch::new(repo)?;
     let base_root = scratch.checkout(repo, commit, "base")?;
-    let before_names = Fleet::read(&base_root, ReadPlan::Whole)?.cluster_names();
-    let mut names = after_names.clone();
-    names.extend(
-        before_names
-            .iter()
-            .filter(|n| !after_names.contains(n))
-            .cloned(),
-    );
-
-    let entry = |name: &str| Path::new("clusters").join(name);
-    let affected: Vec<&String> = names
-        .iter()
-        .filter(|name| {
-            let in_before = before_names.contains(name);
-            let in_after = after_names.contains(name);
-            if in_before != in_after {
-                return true;
-            }
-            let mut reached = reach::reached(&base_root, &entry(name));
-            reached.extend(reach::reached(root, &entry(name)));
-            changed.iter().any(|path| reach::touches(&reached, path))
-        })
-        .collect();
-
-    let generated = AtomicUsize::new(0);
-    let wrappers = scratch.dir.join("generated");
-    let tree = |side: Side| Tree {
-        renderer: &renderer,
-        root: match side {
-            Side::Base => &base_root,
-            Side::WorkingTree => root,
-        },
-        scratch: &wrappers,
-        generated: &generated,
-    };
-    let jobs: Vec<(&String, Side)> = affected
-        .iter()
-        .flat_map(|name| [(*name, Side::Base), (*name, Side::WorkingTree)])
-        .collect();
-    let rendered: Vec<Result<Objects>> = jobs
-        .par_iter()
-        .map(|(name, side)| {
-            let present = match side {
-                Side::Base => before_names.contains(name),
-                Side::WorkingTree => after_names.contains(name),
-            };
-            if !present {
-                return Ok(Objects::new());
-            }
-            tree(*side).render_cluster(&entry(name)).map_err(|failure| {
-                let side = match side {
-                    Side::Base => format!("{base} (the base, {commit:.7})"),
-                    Side::WorkingTree => "the working tree".to_string(),
-                };
-                Error::refused(format!(
-                    "cluster {name}: rendering {side} failed: `{}`:\n{}",
-                    failure.command, failure.message
-                ))
-            })
-        })
-        .collect();
-    let mut rendered = rendered.into_iter();
-    let mut clusters = Vec::new();
-    let mut unchanged = Vec::new();
-    for name in &names {
-        if !affected.contains(&name) {
-            unchanged.push(name.clone());
-            continue;
-        }
-        let (Some(before), Some(after)) = (rendered.next(), rendered.next()) else {
-            break;
-        };
-        let change = ClusterChange::between(name, &before?, &after?);
-        match change.is_empty() {
-            true => unchanged.push(name.clone()),
-            false => clusters.push(change),
-        }
-    }
-    drop(scratch);
-    Ok(RenderedDiff {
-        base: base.to_string(),
+    let sides = Sides {
+        base,
         commit,
-        clusters,
-        unchanged,
-        rendered: affected.into_iter().cloned().collect(),
-    })
+        before: &base_root,
+        after: root,
+        after_name: "the working tree",
+    };
+    sides.compare(&renderer, &scratch, &changed)
 }
 
-/// The Markdown section of a pull request description: the rendered change per cluster
-/// between `commit` and the working tree of the repository at `root`, shortened to `limit`
-/// characters. Without a renderer on PATH, a line saying so.
-pub fn describe(root: &Path, base: &str, commit: Oid, limit: usize) -> Result<String> {
-    if Renderer::find().is_none() {
-        return Ok(format!(
-            "### Rendered change per cluster\n\nNot rendered: {NO_RENDERER}.\n"
-        ));
+/// [`compare`] for a change not written yet: the base commit's tree with `files` (path, and
+/// content after or `None` for a removal) written over it, against that commit. What else the
+/// working tree holds is not part of the change, and not compared.
+pub fn compare_change(
+    repo: &Repository,
+    base: &str,
+    commit: Oid,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+) -> Result<RenderedDiff> {
+    let renderer = Renderer::find().ok_or_else(|| Error::refused(NO_RENDERER))?;
+    let scratch = Scratch::new(repo)?;
+    let base_root = scratch.checkout(repo, commit, "base")?;
+    let after_root = scratch.checkout(repo, commit, "change")?;
+    for (path, content) in files {
+        let at = after_root.join(path);
+        match content {
+            Some(bytes) => {
+                if let Some(dir) = at.parent() {
+                    std::fs::create_dir_all(dir).at(dir)?;
+                }
+                std::fs::write(&at, bytes).at(&at)?;
+            }
+            None => {
+                let _ = std::fs::remove_file(&at);
+            }
+        }
     }
-    let repo = crate::git::open(root)?;
-    let diff = compare(root, &repo, base, commit)?;
+    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    let sides = Sides {
+        base,
+        commit,
+        before: &base_root,
+        after: &after_root,
+        after_name: "the change",
+    };
+    sides.compare(&renderer, &scratch, &changed)
+}
+
+/// The two checkouts compared.
+struct Sides<'a> {
+    base: &'a str,
+    commit: Oid,
+    before: &'a Path,
+    after: &'a Path,
+    /// How messages name the after side.
+    after_name: &'a str,
+}
+
+impl Sides<'_> {
+    fn compare(
+        &self,
+        renderer: &Renderer,
+        scratch: &Scratch,
+        changed: &[PathBuf],
+    ) -> Result<RenderedDiff> {
+        let (base, commit, base_root, root) = (self.base, self.commit, self.before, self.after);
+        let after_names = Fleet::read(root, ReadPlan::Whole)?.cluster_names();
+        let before_names = Fleet::read(base_root, ReadPlan::Whole)?.cluster_names();
+        let mut names = after_names.clone();
+        names.extend(
+            before_names
+                .iter()
+                .filter(|n| !after_names.contains(n))
+                .cloned(),
+        );
+
+        let entry = |name: &str| Path::new("clusters").join(name);
+        let affected: Vec<&String> = names
+            .iter()
+            .filter(|name| {
+                let in_before = before_names.contains(name);
+                let in_after = after_names.contains(name);
+                if in_before != in_after {
+                    return true;
+                }
+                let mut reached = reach::reached(&base_root, &entry(name));
+                reached.extend(reach::reached(root, &entry(name)));
+                changed.iter().any(|path| reach::touches(&reached, path))
+            })
+            .collect();
+
+        let generated = AtomicUsize::new(0);
+        let wrappers = scratch.dir.join("generated");
+        let tree = |side: Side| Tree {
+            renderer,
+            root: match side {
+                Side::Base => base_root,
+                Side::WorkingTree => root,
+            },
+            scratch: &wrappers,
+            generated: &generated,
+        };
+        let jobs: Vec<(&String, Side)> = affected
+            .iter()
+            .flat_map(|name| [(*name, Side::Base), (*name, Side::WorkingTree)])
+            .collect();
+        let rendered: Vec<Result<Objects>> = jobs
+            .par_iter()
+            .map(|(name, side)| {
+                let present = match side {
+                    Side::Base => before_names.contains(name),
+                    Side::WorkingTree => after_names.contains(name),
+                };
+                if !present {
+                    return Ok(Objects::new());
+                }
+                tree(*side).render_cluster(&entry(name)).map_err(|failure| {
+                    let side = match side {
+                        Side::Base => format!("{base} (the base, {commit:.7})"),
+                        Side::WorkingTree => self.after_name.to_string(),
+                    };
+                    Error::refused(format!(
+                        "cluster {name}: rendering {side} failed: `{}`:\n{}",
+                        failure.command, failure.message
+                    ))
+                })
+            })
+            .collect();
+        let mut rendered = rendered.into_iter();
+        let mut clusters = Vec::new();
+        let mut unchanged = Vec::new();
+        for name in &names {
+            if !affected.contains(&name) {
+                unchanged.push(name.clone());
+                continue;
+            }
+            let (Some(before), Some(after)) = (rendered.next(), rendered.next()) else {
+                break;
+            };
+            let change = ClusterChange::between(name, &before?, &after?);
+            match change.is_empty() {
+                true => unchanged.push(name.clone()),
+                false => clusters.push(change),
+            }
+        }
+        Ok(RenderedDiff {
+            base: base.to_string(),
+            commit,
+            clusters,
+            unchanged,
+            rendered: affected.into_iter().cloned().collect(),
+        })
+    }
+}
+
+/// The Markdown section of a pull request description: the rendered change per cluster that
+/// `files` (the change, as [`compare_change`] takes it) makes to `commit`, shortened to `limit`
+/// characters. A render that cannot be made is said in the section, not an error: the change
+/// itself is still valid to commit.
+pub fn describe(
+    repo: &Repository,
+    base: &str,
+    commit: Oid,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+    limit: usize,
+) -> String {
     let heading = "### Rendered change per cluster\n\n";
-    let body = markdown(&diff, limit.saturating_sub(heading.len()));
-    Ok(format!("{heading}{body}"))
+    match compare_change(repo, base, commit, files) {
+        Ok(diff) => format!(
+            "{heading}{}",
+            markdown(&diff, limit.saturating_sub(heading.len()))
+        ),
+        Err(e) => format!("{heading}Not rendered: {e}\n"),
+    }
 }
 
 /// The repository-relative paths whose content differs between `commit` and the working tree
