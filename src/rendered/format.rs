@@ -224,3 +224,87 @@ fn thousands(n: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use git2::Oid;
+
+    use super::*;
+    use crate::rendered::{ChangedObject, ClusterChange};
+
+    fn key(name: &str) -> ObjectKey {
+        ObjectKey {
+            group: "apps".into(),
+            kind: "Deployment".into(),
+            namespace: "web".into(),
+            name: name.into(),
+        }
+    }
+
+    fn diff_of(lines: usize) -> String {
+        let mut diff = String::from("--- a/x\n+++ b/x\n@@ -1 +1 @@\n");
+        for i in 0..lines {
+            diff.push_str(&format!("-  replicas: {i}\n+  replicas: {}\n", i + 1));
+        }
+        diff
+    }
+
+    fn sample() -> RenderedDiff {
+        RenderedDiff {
+            base: "main".into(),
+            commit: Oid::zero(),
+            clusters: vec![ClusterChange {
+                cluster: "prod".into(),
+                added: vec![key("new")],
+                removed: vec![],
+                changed: vec![
+                    ChangedObject {
+                        key: key("small"),
+                        diff: diff_of(10),
+                    },
+                    ChangedObject {
+                        key: key("huge"),
+                        diff: diff_of(5_000),
+                    },
+                ],
+            }],
+            unchanged: vec!["dev".into()],
+            rendered: vec!["prod".into(), "dev".into()],
+        }
+    }
+
+    #[test]
+    fn markdown_fits_by_cutting_the_largest_diff_first() {
+        let whole = markdown(&sample(), usize::MAX);
+        assert!(whole.len() > MARKDOWN_LIMIT);
+        let cut = markdown(&sample(), MARKDOWN_LIMIT);
+        assert!(cut.len() <= MARKDOWN_LIMIT, "{}", cut.len());
+        assert!(cut.starts_with("| cluster | added | removed | changed |\n"));
+        assert!(cut.contains("| prod | 1 | 0 | 2 |"));
+        assert!(cut.contains("Added: `Deployment web/new`."));
+        // The small diff stays; the huge one is replaced by a note, named at the end.
+        assert!(cut.contains(&diff_of(10)));
+        assert!(cut.contains("_Diff cut to fit a pull request comment (10003 lines)"));
+        assert!(cut.ends_with(
+            "_1 diff(s) cut to fit 65,536 characters, the largest first: `Deployment web/huge` \
+             in prod._\n"
+        ));
+    }
+
+    #[test]
+    fn markdown_too_long_without_diffs_is_cut_at_a_line() {
+        let cut = markdown(&sample(), 300);
+        assert!(cut.len() <= 300, "{}", cut.len());
+        assert!(cut.starts_with("| cluster |"));
+        assert!(cut.ends_with("run `fluxfleet diff` for all of it._\n"));
+    }
+
+    #[test]
+    fn text_lists_counts_then_objects() {
+        let text = text(&sample());
+        assert!(text.starts_with(
+            "prod: 1 added, 0 removed, 2 changed\n+ Deployment web/new\n~ Deployment web/small\n"
+        ));
+        assert!(text.ends_with("unchanged: dev\n"));
+    }
+}

@@ -47,7 +47,7 @@ pub struct RenderedDiff {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
     Base,
-    WorkingTree,
+    After,
 }
 
 /// The message when no renderer is on PATH.
@@ -155,7 +155,7 @@ impl Sides<'_> {
                 if in_before != in_after {
                     return true;
                 }
-                let mut reached = reach::reached(&base_root, &entry(name));
+                let mut reached = reach::reached(base_root, &entry(name));
                 reached.extend(reach::reached(root, &entry(name)));
                 changed.iter().any(|path| reach::touches(&reached, path))
             })
@@ -167,21 +167,21 @@ impl Sides<'_> {
             renderer,
             root: match side {
                 Side::Base => base_root,
-                Side::WorkingTree => root,
+                Side::After => root,
             },
             scratch: &wrappers,
             generated: &generated,
         };
         let jobs: Vec<(&String, Side)> = affected
             .iter()
-            .flat_map(|name| [(*name, Side::Base), (*name, Side::WorkingTree)])
+            .flat_map(|name| [(*name, Side::Base), (*name, Side::After)])
             .collect();
         let rendered: Vec<Result<Objects>> = jobs
             .par_iter()
             .map(|(name, side)| {
                 let present = match side {
                     Side::Base => before_names.contains(name),
-                    Side::WorkingTree => after_names.contains(name),
+                    Side::After => after_names.contains(name),
                 };
                 if !present {
                     return Ok(Objects::new());
@@ -189,7 +189,7 @@ impl Sides<'_> {
                 tree(*side).render_cluster(&entry(name)).map_err(|failure| {
                     let side = match side {
                         Side::Base => format!("{base} (the base, {commit:.7})"),
-                        Side::WorkingTree => self.after_name.to_string(),
+                        Side::After => self.after_name.to_string(),
                     };
                     Error::refused(format!(
                         "cluster {name}: rendering {side} failed: `{}`:\n{}",
