@@ -103,14 +103,21 @@ fn render_by_hand(root: &Path, cluster: &str, scratch: &Path) -> BTreeMap<Key, S
     objects
 }
 
-/// Every manifest below `dir` (the seed's generated directories have no nested lists).
+/// What kustomize-controller generates for a directory without a kustomization: every
+/// manifest below it, and the subdirectories that have their own kustomization.
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            out.extend(walk(&path));
-        } else if path.extension().is_some_and(|e| e == "yaml") {
+            if path.join("kustomization.yaml").is_file() {
+                out.push(path);
+            } else {
+                out.extend(walk(&path));
+            }
+        } else if path.extension().is_some_and(|e| e == "yaml")
+            && fs::read_to_string(&path).unwrap().contains("\nkind:")
+        {
             out.push(path);
         }
     }
@@ -173,8 +180,46 @@ fn diff_matches_rendering_every_cluster_by_hand() {
     let text = fs::read_to_string(&entry).unwrap();
     fs::write(&entry, format!("{text}- ./extras.yaml\n")).unwrap();
 
+    let changed = check_against_hand(&sandbox, &repo, &["dev", "test", "prod"]);
+    assert_eq!(changed, BTreeSet::from(["dev", "prod", "test"]));
+}
+
+#[test]
+fn diff_matches_rendering_by_hand_on_a_corpus_repository() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let repo = sandbox.work().join("fleet");
+    sandbox.commit_copy(&corpus.join("fluxcd__flux2-multi-tenancy"), &repo, |_| {});
+    // A tenant's patch in staging only; a policy both clusters import, renamed.
+    let patch = repo.join("tenants/staging/dev-team-patch.yaml");
+    let text = fs::read_to_string(&patch).unwrap();
+    fs::write(
+        &patch,
+        text.replace("path: ./staging", "path: ./staging-v2"),
+    )
+    .unwrap();
+    let policy = repo.join("infrastructure/kyverno-policies/verify-flux-images.yaml");
+    let text = fs::read_to_string(&policy).unwrap();
+    fs::write(
+        &policy,
+        text.replace("name: verify-flux-images", "name: verify-flux-images-2"),
+    )
+    .unwrap();
+    let changed = check_against_hand(&sandbox, &repo, &["staging", "production"]);
+    assert_eq!(changed, BTreeSet::from(["production", "staging"]));
+}
+
+/// Runs `diff --json` in `repo` and checks each of `clusters` against its render by hand on a
+/// checkout of main and on the working tree; the clusters that change.
+fn check_against_hand<'c>(
+    sandbox: &Sandbox,
+    repo: &Path,
+    clusters: &[&'c str],
+) -> BTreeSet<&'c str> {
     let output = sandbox
-        .fluxfleet(&repo)
+        .fluxfleet(repo)
         .args(["diff", "--json"])
         .output()
         .unwrap();
@@ -188,7 +233,7 @@ fn diff_matches_rendering_every_cluster_by_hand() {
     // The base by hand: a checkout of main beside the repository.
     let base = sandbox.temp.path().join("base");
     sandbox.git(
-        &repo,
+        repo,
         &[
             "worktree",
             "add",
@@ -200,9 +245,9 @@ fn diff_matches_rendering_every_cluster_by_hand() {
     );
     let scratch = sandbox.temp.path().join("scratch");
     let mut changed_clusters = BTreeSet::new();
-    for cluster in ["dev", "test", "prod"] {
+    for cluster in clusters.iter().copied() {
         let before = render_by_hand(&base, cluster, &scratch.join(format!("b-{cluster}")));
-        let after = render_by_hand(&repo, cluster, &scratch.join(format!("a-{cluster}")));
+        let after = render_by_hand(repo, cluster, &scratch.join(format!("a-{cluster}")));
         let added: BTreeSet<Key> = after
             .keys()
             .filter(|k| !before.contains_key(*k))
@@ -231,5 +276,5 @@ fn diff_matches_rendering_every_cluster_by_hand() {
         assert_eq!(keys(&cell["removed"]), removed, "{cluster}: removed");
         assert_eq!(keys(&cell["changed"]), changed, "{cluster}: changed");
     }
-    assert_eq!(changed_clusters, BTreeSet::from(["dev", "prod", "test"]));
+    changed_clusters
 }

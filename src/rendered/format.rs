@@ -252,7 +252,7 @@ mod tests {
     fn sample() -> RenderedDiff {
         RenderedDiff {
             base: "main".into(),
-            commit: Oid::zero(),
+            commit: Oid::ZERO_SHA1,
             clusters: vec![ClusterChange {
                 cluster: "prod".into(),
                 added: vec![key("new")],
