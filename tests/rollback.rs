@@ -235,7 +235,7 @@ fn a_failure_at_any_step_of_a_promote_leaves_the_repository_unchanged() {
     assert!(steps >= 7, "only {steps} steps were exercised");
     assert_eq!(
         sandbox.git(&repo, &["branch", "--show-current"]).trim(),
-        "fluxfleet/promote-foo-app-to-dev-prod"
+        "fluxfleet/promote-app-foo-app-to-dev-prod"
     );
     assert_eq!(sandbox.git(&repo, &["status", "--porcelain"]), "");
     let list = fs::read_to_string(repo.join(EXECUTABLE[0])).expect("read");
