@@ -58,3 +58,46 @@ expect() {
 expect dev "ns/kyverno ns/monitoring ns/team-x podinfo=1"
 expect test "foo-app=1 ns/foo ns/kyverno ns/monitoring ns/team-x podinfo=2"
 expect prod "ns/kyverno ns/monitoring ns/team-x podinfo=3"
+
+# "What About Kyverno?": the controller is defined once and each cluster includes it; its
+# namespace is in the common set already.
+step add-controller kyverno --chart kyverno --repo-url https://kyverno.github.io/kyverno/ \
+  --version 3.x --clusters all
+"$fluxfleet" check
+for cluster in dev test prod; do
+  got=$(kubectl kustomize "clusters/${cluster}/infra" \
+    | awk '/^kind:/{k=$2} /^      chart:/{c=$2} /^      version:/{if(k=="HelmRelease")print c "@" $2}')
+  if [[ "$got" != "kyverno@3.x" ]]; then
+    echo "clusters/${cluster}: expected the HelmRelease of chart kyverno@3.x, got ${got}" >&2
+    exit 1
+  fi
+  echo "clusters/${cluster}: HelmRelease ${got}"
+done
+
+# "Policies by rollout stage".
+# Policies go to clusters/<c>/policies, applied after infra (Kyverno's CRDs first). A baseline
+# policy everywhere; then the article's flow: a trial in test-only in Audit mode, moved to
+# shared when stable, then switched to Enforce.
+step add-policy require-pod-resources --stage shared
+step add-policy deny-latest-tag --stage test-only --clusters test
+step promote policy deny-latest-tag --to shared
+step enforce policy deny-latest-tag
+
+"$fluxfleet" check
+
+# The policies each cluster applies, with what each does on a violation.
+policies() {
+  local cluster=$1 want=$2 got
+  got=$(kubectl kustomize "clusters/${cluster}/policies" \
+    | awk '/^kind:/{k=$2} /^  name:/{if(k=="ClusterPolicy")n=$2} /failureAction:/{if(n!="")m[n]=$2}
+           END{for(p in m)print p "=" m[p]}' \
+    | sort | paste -sd' ')
+  if [[ "$got" != "$want" ]]; then
+    echo "clusters/${cluster}/policies: expected ${want}, got ${got}" >&2
+    exit 1
+  fi
+  echo "clusters/${cluster}/policies: ${got}"
+}
+for cluster in dev test prod; do
+  policies "$cluster" "deny-latest-tag=Enforce require-pod-resources=Audit"
+done

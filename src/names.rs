@@ -19,6 +19,9 @@ pub enum NameKind {
     App,
     Namespace,
     Set,
+    Controller,
+    Policy,
+    Stage,
 }
 
 impl NameKind {
@@ -28,6 +31,9 @@ impl NameKind {
             NameKind::App => "app",
             NameKind::Namespace => "namespace",
             NameKind::Set => "namespace set",
+            NameKind::Controller => "controller",
+            NameKind::Policy => "policy",
+            NameKind::Stage => "policy stage",
         }
     }
 }
@@ -93,33 +99,39 @@ pub fn parse_list(kind: NameKind, list: &str) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// The kind a word on the command line names: `app`, `ns` or `namespace` (and their plurals).
+/// The kind a word on the command line names: `app`, `ns` or `namespace`, `controller` (and
+/// their plurals).
 pub fn kind(word: &str) -> Option<Kind> {
     match word {
         "app" | "apps" => Some(Kind::App),
         "ns" | "namespace" | "namespaces" => Some(Kind::Namespace),
+        "controller" | "controllers" => Some(Kind::Controller),
+        "policy" | "policies" => Some(Kind::Policy),
         _ => None,
     }
 }
 
-/// `app` or `ns`, as a promotion command's first word.
+/// `app`, `ns` or `controller`, as a promotion command's first word.
 pub fn parse_kind(word: &str) -> Result<Kind> {
     kind(word).ok_or_else(|| {
         Error::Usage(format!(
-            "{word:?} is not a kind: write `app NAME` or `ns NAME`"
+            "{word:?} is not a kind: write `app NAME`, `ns NAME`, `controller NAME` or `policy \
+             NAME`"
         ))
     })
 }
 
-/// Splits `[app|ns] NAME` and checks the name.
+/// Splits `[app|ns|controller] NAME` and checks the name.
 pub fn subject(words: &[String]) -> Result<(Option<Kind>, String)> {
     let (kind, name) = match words {
         [name] => (None, name),
         [kind, name] => (Some(parse_kind(kind)?), name),
-        _ => return Err(Error::Usage("expected [app|ns] NAME".into())),
+        _ => return Err(Error::Usage("expected [app|ns|controller] NAME".into())),
     };
     let name_kind = match kind {
         Some(Kind::Namespace) => NameKind::Namespace,
+        Some(Kind::Controller) => NameKind::Controller,
+        Some(Kind::Policy) => NameKind::Policy,
         _ => NameKind::App,
     };
     check(name_kind, name)?;
@@ -163,8 +175,12 @@ pub fn unknown(kind: &str, name: &str, known: &[String], context: &str) -> Error
     } else {
         format!("; did you mean {}?", close.join(" or "))
     };
+    let kinds = match kind.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{kind}s"),
+    };
     Error::refused(format!(
-        "unknown {kind} {name:?} {context}{hint}\nknown {kind}s: {}",
+        "unknown {kind} {name:?} {context}{hint}\nknown {kinds}: {}",
         listed(known)
     ))
 }

@@ -83,7 +83,7 @@ fn every_corpus_repository_is_read_without_a_crash_or_false_errors() {
         let (code, _, stderr) = run(repo, &["where", "no-such-thing-here"]);
         assert_eq!(code, 1, "{name}");
         assert!(
-            stderr.contains("no app or namespace named"),
+            stderr.contains("no app, namespace, controller or policy named"),
             "{name}: {stderr}"
         );
 

@@ -42,9 +42,21 @@ fn seed_walkthrough_runs() {
     ] {
         assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
     }
+    // The article's kyverno controller, rendered in every cluster.
+    for cluster in ["dev", "test", "prod"] {
+        let line = format!("clusters/{cluster}: HelmRelease kyverno@3.x");
+        assert!(stdout.contains(&line), "{line:?} missing:\n{stdout}");
+    }
+    // The article's policy flow: added in Audit, promoted to shared, enforced.
+    for cluster in ["dev", "test", "prod"] {
+        let line = format!(
+            "clusters/{cluster}/policies: deny-latest-tag=Enforce require-pod-resources=Audit"
+        );
+        assert!(stdout.contains(&line), "{line:?} missing:\n{stdout}");
+    }
     assert_eq!(
         sandbox.git(&fleet, &["rev-list", "--count", "main"]).trim(),
-        "10",
+        "15",
         "init plus one commit per command"
     );
     assert_eq!(sandbox.git(&fleet, &["status", "--porcelain"]), "");

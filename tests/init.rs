@@ -32,13 +32,23 @@ fn cluster_flux_kustomizations_point_at_their_own_tree() {
             paths,
             [
                 ("apps", format!("./clusters/{cluster}/apps").as_str()),
-                ("infra", format!("./clusters/{cluster}/infra").as_str())
+                ("infra", format!("./clusters/{cluster}/infra").as_str()),
+                (
+                    "policies",
+                    format!("./clusters/{cluster}/policies").as_str()
+                )
             ]
         );
         let apps = docs
             .iter()
             .find(|d| d["metadata"]["name"].as_str() == Some("apps"));
         let depends = &apps.expect("apps")["spec"]["dependsOn"][0]["name"];
+        assert_eq!(depends.as_str(), Some("infra"));
+        // Policies after infra, whose `wait` makes Kyverno healthy first.
+        let policies = docs
+            .iter()
+            .find(|d| d["metadata"]["name"].as_str() == Some("policies"));
+        let depends = &policies.expect("policies")["spec"]["dependsOn"][0]["name"];
         assert_eq!(depends.as_str(), Some("infra"));
     }
 }

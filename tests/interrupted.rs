@@ -19,6 +19,7 @@ use common::Sandbox;
 fn fleet(sandbox: &Sandbox, extra: usize) -> PathBuf {
     let repo = sandbox.work().join("fleet");
     sandbox.commit_copy(&common::seed_fixture(), &repo, |dir| {
+        common::foo_app_into_team_x(dir);
         for n in 1..=extra {
             let name = format!("c{n:03}");
             let to = dir.join("clusters").join(&name);

@@ -67,6 +67,12 @@ fn promote_uses_the_overlay_made_for_the_cluster() {
 fn promote_then_demote_returns_the_original_bytes() {
     let sandbox = Sandbox::new();
     let repo = seed_repo(&sandbox);
+    // The app's namespace first: promoting the app alone would bring it along.
+    run_ok(
+        &sandbox,
+        &repo,
+        &["promote", "ns", "foo", "--to", "dev,prod"],
+    );
     let before = common::tree(&repo);
     run_ok(&sandbox, &repo, &["promote", "foo-app", "--to", "dev,prod"]);
     assert_ne!(common::tree(&repo), before);
@@ -102,6 +108,12 @@ fn hand_styled_lists_keep_everything_but_the_intended_line() {
     sandbox.git(&repo, &["init", "-q", "-b", "main"]);
     sandbox.git(&repo, &["add", "-A"]);
     sandbox.git(&repo, &["commit", "-qm", "hand-styled"]);
+    // The app's namespace first: promoting the app alone would bring it along.
+    run_ok(
+        &sandbox,
+        &repo,
+        &["promote", "ns", "foo", "--to", "dev,prod"],
+    );
     let before = common::tree(&repo);
 
     run_ok(&sandbox, &repo, &["promote", "foo-app", "--to", "dev,prod"]);

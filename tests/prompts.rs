@@ -166,3 +166,82 @@ fn a_bad_answer_is_refused_like_a_bad_flag() {
     assert!(error.to_string().contains("--port \"http\""), "{error}");
     assert_eq!(common::repo_state(&repo), before);
 }
+
+#[test]
+fn add_controller_asks_for_chart_repository_version_and_clusters() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let (result, stderr, asked) = run_scripted(
+        &["-C", &dir, "add-controller", "cert-manager"],
+        // An empty answer takes the chart's default: the controller's name.
+        &["", "https://charts.jetstack.io", "v1.16.2", "dev,prod"],
+    );
+    result.expect("add-controller succeeds");
+    assert_eq!(
+        asked,
+        [
+            "Helm chart name (e.g. kyverno)",
+            "Chart repository URL (https://... or oci://...)",
+            "Chart version (e.g. 3.2.6)",
+            "Clusters that run controller cert-manager",
+        ]
+    );
+    assert!(
+        stderr.contains("add controller cert-manager to dev, prod"),
+        "{stderr}"
+    );
+    let release = std::fs::read_to_string(
+        repo.join("infrastructure/controllers/cert-manager/helmrelease.yaml"),
+    )
+    .expect("the HelmRelease");
+    assert!(release.contains("chart: cert-manager"), "{release}");
+    assert!(release.contains("version: v1.16.2"), "{release}");
+    for cluster in ["dev", "prod"] {
+        let list = std::fs::read_to_string(
+            repo.join(format!("clusters/{cluster}/infra/kustomization.yaml")),
+        )
+        .expect("infra list");
+        assert!(
+            list.contains("../../../infrastructure/controllers/cert-manager"),
+            "{list}"
+        );
+        common::kustomize(&repo.join(format!("clusters/{cluster}")));
+    }
+}
+
+#[test]
+fn add_ns_into_a_set_new_to_a_cluster_asks_before_bringing_its_members() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let args = [
+        "-C",
+        &dir,
+        "add-ns",
+        "baz",
+        "--set",
+        "test-only",
+        "--clusters",
+        "test,dev",
+    ];
+    let question = "Set test-only also holds foo: import it into dev, which then receive it too?";
+
+    let (result, _stderr, asked) = run_scripted(&args, &["no"]);
+    let refusal = result.expect_err("a no refuses").to_string();
+    assert_eq!(asked, [question]);
+    assert!(refusal.contains("--import-set"), "{refusal}");
+    assert!(!repo
+        .join("infrastructure/namespaces/test-only/ns-baz.yaml")
+        .exists());
+
+    let (result, stderr, asked) = run_scripted(&args, &["yes"]);
+    result.expect("a yes imports the set");
+    assert_eq!(asked, [question]);
+    assert!(
+        stderr.contains("dev now import set test-only and receive foo too"),
+        "{stderr}"
+    );
+    let dev =
+        std::fs::read_to_string(repo.join("clusters/dev/infra/kustomization.yaml")).expect("list");
+    assert!(dev.contains("infrastructure/namespaces/test-only"), "{dev}");
+    common::kustomize(&repo.join("clusters/dev/infra"));
+}

@@ -15,31 +15,30 @@ use common::{copy_dir, seed_fixture, Sandbox};
 use fluxfleet::fleet::{check, Fleet, ReadPlan};
 use fluxfleet::report::{finding, json, markdown, table, Filter, Matrix};
 
-fn golden(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/report");
-    fs::read_to_string(path.join(name)).unwrap()
+fn golden_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/report")
+        .join(name)
 }
 
-/// Compares `actual` with golden file `name`; `SNAPSHOTS=overwrite` rewrites the file instead,
-/// as for the golden cases (read the diff before committing it).
-fn assert_golden(name: &str, actual: &str) {
-    if std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite") {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/report");
-        fs::write(path.join(name), actual).unwrap();
+fn golden(name: &str) -> String {
+    fs::read_to_string(golden_path(name)).unwrap()
+}
+
+/// Holds `actual` to the golden file `name`, or writes it there with `SNAPSHOTS=overwrite`
+/// (read the diff before committing it).
+fn assert_golden(actual: &str, name: &str, context: &str) {
+    if common::blessing() {
+        fs::write(golden_path(name), actual).unwrap();
         return;
     }
-    assert_eq!(actual, golden(name), "{name}");
-}
-
-/// [`assert_golden`] for a run that must succeed and print nothing on stderr.
-fn assert_run_golden(name: &str, (stdout, stderr, code): (String, String, i32)) {
-    assert_eq!((stderr.as_str(), code), ("", 0), "{name}");
-    assert_golden(name, &stdout);
+    assert_eq!(actual, golden(name), "{context}");
 }
 
 /// A fleet whose names need JSON escapes and are not ASCII, with an app that arrives twice in a
 /// cluster, an overlay named after no cluster, a common set, a named set and a namespace in its
-/// own directory, and a directory under `apps/` that is no app.
+/// own directory, a directory under `apps/` that is no app, and controllers: one whose name
+/// needs escapes, and one referenced twice by a cluster.
 fn odd_fleet(dir: &Path) {
     let list = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
     let namespace =
@@ -50,21 +49,24 @@ fn odd_fleet(dir: &Path) {
             format!(
                 "{list}resources:\n- ../../infrastructure/namespaces/common\n\
                  - \"../../apps/web/overlays/d\\\"ev\"\n- ../../apps/web/base\n\
-                 - ../../apps/shared/podinfo\n- ../../apps/cafe/overlays/dév-ü\n"
+                 - ../../apps/shared/podinfo\n- ../../apps/cafe/overlays/dév-ü\n\
+                 - ../../infrastructure/controllers/ingress\n"
             ),
         ),
         (
             "clusters/prod/kustomization.yaml",
             format!(
                 "{list}resources:\n- ../../infrastructure/namespaces/common\n\
-                 - ../../apps/cafe/base\n"
+                 - ../../apps/cafe/base\n- \"../../infrastructure/controllers/d\\\"ns-é\"\n"
             ),
         ),
         (
             "clusters/a-very-long-cluster-name/kustomization.yaml",
             format!(
                 "{list}resources:\n- ../../infrastructure/namespaces/test-only\n\
-                 - ../../infrastructure/namespaces/team-x\n- ../../apps/cafe/overlays/dév-ü\n"
+                 - ../../infrastructure/namespaces/team-x\n- ../../apps/cafe/overlays/dév-ü\n\
+                 - ../../infrastructure/controllers/ingress\n\
+                 - ./../../infrastructure/controllers/ingress/\n"
             ),
         ),
         (
@@ -90,6 +92,14 @@ fn odd_fleet(dir: &Path) {
         (
             "infrastructure/namespaces/team-x/namespace.yaml",
             namespace("team-x"),
+        ),
+        (
+            "infrastructure/controllers/ingress/kustomization.yaml",
+            list.to_string(),
+        ),
+        (
+            "infrastructure/controllers/d\"ns-é/kustomization.yaml",
+            list.to_string(),
         ),
         ("apps/web/base/kustomization.yaml", list.to_string()),
         (
@@ -142,7 +152,9 @@ fn status_prints_the_table_json_and_markdown_of_the_goldens() {
                 "json" | "md" => format!("{name}.{file}"),
                 _ => format!("{name}-{file}"),
             };
-            assert_run_golden(&file, run(&sandbox, &dir, args));
+            let (stdout, stderr, code) = run(&sandbox, &dir, args);
+            assert_eq!((stderr.as_str(), code), ("", 0), "{name}: {args:?}");
+            assert_golden(&stdout, &file, &format!("{name}: {args:?}"));
         }
     }
 }
@@ -160,15 +172,16 @@ fn the_coloured_table_and_the_indented_json_are_those_of_the_goldens() {
         })
         .unwrap();
         assert_golden(
-            &format!("{name}-table-color.txt"),
             &String::from_utf8(colored).unwrap(),
+            &format!("{name}-table-color.txt"),
+            name,
         );
         // The binary adds the line break.
         let pretty = json::to_string(&matrix, true).unwrap() + "\n";
-        assert_golden(&format!("{name}-pretty.json"), &pretty);
+        assert_golden(&pretty, &format!("{name}-pretty.json"), name);
         let compact = json::to_string(&matrix, false).unwrap() + "\n";
-        assert_golden(&format!("{name}.json"), &compact);
-        assert_golden(&format!("{name}.md"), &markdown::render(&matrix));
+        assert_golden(&compact, &format!("{name}.json"), name);
+        assert_golden(&markdown::render(&matrix), &format!("{name}.md"), name);
     }
 }
 
@@ -177,10 +190,9 @@ fn one_cluster_and_unknown_clusters() {
     let sandbox = Sandbox::new();
     let odd = sandbox.work().join("odd");
     odd_fleet(&odd);
-    assert_run_golden(
-        "odd-table-dev.txt",
-        run(&sandbox, &odd, &["status", "--cluster", "dev"]),
-    );
+    let (stdout, stderr, code) = run(&sandbox, &odd, &["status", "--cluster", "dev"]);
+    assert_eq!((stderr.as_str(), code), ("", 0));
+    assert_golden(&stdout, "odd-table-dev.txt", "status --cluster dev");
     let refused = run(&sandbox, &odd, &["status", "--cluster", "dve"]);
     assert_eq!(
         refused,
@@ -202,8 +214,11 @@ fn where_prints_each_reference_and_the_set_entry_beneath() {
         (&fleets[0].1, "kyverno", "seed-where-kyverno.txt"),
         (&fleets[1].1, "web", "odd-where-web.txt"),
         (&fleets[1].1, "foo", "odd-where-foo.txt"),
+        (&fleets[1].1, "ingress", "odd-where-ingress.txt"),
     ] {
-        assert_run_golden(file, run(&sandbox, dir, &["where", name]));
+        let (stdout, stderr, code) = run(&sandbox, dir, &["where", name]);
+        assert_eq!((stderr.as_str(), code), ("", 0), "{name}");
+        assert_golden(&stdout, file, name);
     }
 }
 
@@ -214,9 +229,13 @@ fn check_prints_each_finding_with_its_fix() {
     odd_fleet(&odd);
     let stderr = "checked 3 clusters, 2 apps, 3 namespaces: 5 error(s), 0 warning(s)\n\
                   error: 5 finding(s)\n";
-    let (stdout, actual_stderr, code) = run(&sandbox, &odd, &["check"]);
-    assert_eq!((actual_stderr.as_str(), code), (stderr, 1));
-    assert_golden("odd-check.txt", &stdout);
+    let (stdout, got_stderr, code) = run(&sandbox, &odd, &["check"]);
+    assert_eq!((got_stderr.as_str(), code), (stderr, 1));
+    assert_golden(&stdout, "odd-check.txt", "check");
     let findings = check(&Fleet::read(&odd, ReadPlan::Whole).unwrap()).unwrap();
-    assert_golden("odd-check-color.txt", &finding::render(&findings, true));
+    assert_golden(
+        &finding::render(&findings, true),
+        "odd-check-color.txt",
+        "check, coloured",
+    );
 }

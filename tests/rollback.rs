@@ -152,6 +152,7 @@ fn a_failed_first_init_leaves_no_directory_and_no_repository() {
 fn seed_repository(sandbox: &Sandbox) -> PathBuf {
     let repo = sandbox.work().join("fleet");
     sandbox.commit_copy(&common::seed_fixture(), &repo, |repo| {
+        common::foo_app_into_team_x(repo);
         for file in EXECUTABLE {
             fs::set_permissions(repo.join(file), fs::Permissions::from_mode(0o755)).expect("chmod");
         }

@@ -27,6 +27,8 @@ impl Fleet {
     fn new() -> Self {
         let sandbox = Sandbox::new();
         let repo = sandbox.seed_repo();
+        common::foo_app_into_team_x(&repo);
+        sandbox.git(&repo, &["commit", "-qam", "foo-app into team-x"]);
         fs::create_dir_all(sandbox.temp.path().join("outside")).unwrap();
         Fleet { sandbox, repo }
     }

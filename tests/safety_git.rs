@@ -569,7 +569,8 @@ fn files_the_change_adds_that_git_ignores_are_named_with_the_rule() {
                  clusters/staging/flux-system/gotk-sync.yaml, \
                  clusters/staging/flux-system/kustomization.yaml, \
                  clusters/staging/infra/kustomization.yaml, clusters/staging/infra.yaml, \
-                 clusters/staging/kustomization.yaml";
+                 clusters/staging/kustomization.yaml, \
+                 clusters/staging/policies/kustomization.yaml, clusters/staging/policies.yaml";
     let warning = format!(
         "warning: {files} are ignored by git (clusters/.gitignore:2: `staging/`), but committed \
          on the new branch all the same, as `git add -f` would: if they belong in the \
@@ -579,7 +580,7 @@ fn files_the_change_adds_that_git_ignores_are_named_with_the_rule() {
     assert!(run.stderr.starts_with(&warning), "{}", run.stderr);
     assert_eq!(run.stderr.matches("warning:").count(), 1, "{}", run.stderr);
     let committed = fleet.git(&["ls-tree", "-r", "--name-only", "HEAD", "clusters/staging"]);
-    assert_eq!(committed.lines().count(), 8, "{committed}");
+    assert_eq!(committed.lines().count(), 10, "{committed}");
 }
 
 #[test]

@@ -31,11 +31,14 @@ struct Run {
 }
 
 impl Fleet {
-    /// The seed fleet changed by `prepare`, committed.
+    /// The seed fleet, its policies applied after infra, changed by `prepare`, committed.
     fn new(prepare: impl FnOnce(&Path)) -> Fleet {
         let sandbox = Sandbox::new();
         let dir = sandbox.work().join("fleet");
-        sandbox.commit_copy(&common::seed_fixture(), &dir, prepare);
+        sandbox.commit_copy(&common::seed_fixture(), &dir, |dir| {
+            policies_after_infra(dir);
+            prepare(dir);
+        });
         Fleet { sandbox, dir }
     }
 
@@ -112,6 +115,38 @@ fn symlink(target: impl AsRef<Path>, link: &Path) {
     std::os::unix::fs::symlink(target, link).unwrap();
 }
 
+/// The seed's policy stages moved from each cluster's infra list to its own policy list,
+/// applied by a Flux Kustomization after infra, as `fluxfleet init` lays a cluster out: the
+/// seed as it is would make `check` warn, which these tests are not about.
+fn policies_after_infra(dir: &Path) {
+    for cluster in ["dev", "prod", "test"] {
+        let tree = dir.join("clusters").join(cluster);
+        let infra = fs::read_to_string(tree.join("infra/kustomization.yaml")).unwrap();
+        let (stages, kept): (Vec<&str>, Vec<&str>) = infra
+            .lines()
+            .partition(|l| l.contains("infrastructure/policies/"));
+        fs::write(
+            tree.join("infra/kustomization.yaml"),
+            kept.join("\n") + "\n",
+        )
+        .unwrap();
+        let list = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n";
+        write(
+            &tree,
+            "policies/kustomization.yaml",
+            &format!("{list}{}\n", stages.join("\n")),
+        );
+        let flux = fs::read_to_string(tree.join("apps.yaml")).unwrap();
+        write(&tree, "policies.yaml", &flux.replace("apps", "policies"));
+        let entry = fs::read_to_string(tree.join("kustomization.yaml")).unwrap();
+        fs::write(
+            tree.join("kustomization.yaml"),
+            format!("{entry}- ./policies.yaml\n"),
+        )
+        .unwrap();
+    }
+}
+
 /// The status of the unchanged seed fleet.
 const SEED_STATUS: &str = "\
 APP      dev          test          prod
@@ -123,6 +158,14 @@ foo         -        set test-only  -
 kyverno     common   common         common
 monitoring  common   common         common
 team-x      own dir  own dir        own dir
+
+CONTROLLER  dev  test  prod
+kyverno     dir  dir   dir
+
+POLICY                 dev           test             prod
+deny-latest-tag        -             test-only Audit  -
+require-pod-resources  shared Audit  shared Audit     shared Audit
+require-signed-images  -             -                prod Audit
 ";
 
 const WHERE_PODINFO: &str = "\
@@ -246,6 +289,14 @@ foo         -        set test-only  -
 kyverno     common   common         common
 monitoring  common   common         common
 team-x      own dir  own dir        own dir
+
+CONTROLLER  dev  test  prod
+kyverno     dir  dir   dir
+
+POLICY                 dev           test             prod
+deny-latest-tag        -             test-only Audit  -
+require-pod-resources  shared Audit  shared Audit     shared Audit
+require-signed-images  -             -                prod Audit
 ")
     );
     let check = fleet.run(&["check"]);

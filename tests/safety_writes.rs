@@ -13,13 +13,13 @@ use std::path::{Path, PathBuf};
 use common::{repo_state, seed_fixture, Sandbox};
 
 const LIST: &str = "clusters/dev/apps/kustomization.yaml";
-const FOO_NOT_IN_DEV: &str = "warning: namespace foo (of foo-app) does not reach dev: run \
-    `fluxfleet promote ns foo --to dev`, or pass --with-namespace to promote\n";
-const FOO_NOT_IN_PROD: &str = "warning: namespace foo (of foo-app) does not reach prod: run \
-    `fluxfleet promote ns foo --to prod`, or pass --with-namespace to promote\n";
-
+/// The seed fleet with foo-app deploying into team-x, which every cluster has: promoting it
+/// is then a one-file change (into namespace foo it would bring foo along).
 fn seed(sandbox: &Sandbox) -> PathBuf {
-    sandbox.seed_repo()
+    let repo = sandbox.seed_repo();
+    common::foo_app_into_team_x(&repo);
+    sandbox.git(&repo, &["commit", "-qam", "foo-app into team-x"]);
+    repo
 }
 
 /// Every file under `dir` whose name marks it as a fluxfleet temporary.
@@ -85,7 +85,7 @@ fn a_write_that_fails_for_lack_of_space_leaves_no_temporary() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(
         stderr,
-        format!("{FOO_NOT_IN_DEV}error: {LIST}: File too large (os error 27)\n")
+        format!("error: {LIST}: File too large (os error 27)\n")
     );
     assert_eq!(temporaries(&repo), Vec::<String>::new());
     assert_eq!(repo_state(&repo), before);
@@ -150,6 +150,7 @@ fn a_git_link_to_another_checkout_edits_this_work_tree_only() {
     let first = seed(&sandbox);
     let second = sandbox.work().join("second");
     common::copy_dir(&seed_fixture(), &second);
+    common::foo_app_into_team_x(&second);
     std::os::unix::fs::symlink(first.join(".git"), second.join(".git")).unwrap();
     let first_files = common::tree(&first);
     sandbox
@@ -191,7 +192,7 @@ fn a_plan_made_from_uncommitted_text_that_concerns_it_is_refused() {
         .code(1)
         .stdout("")
         .stderr(format!(
-            "{FOO_NOT_IN_PROD}error: the change was planned from files whose uncommitted changes concern it: \
+            "error: the change was planned from files whose uncommitted changes concern it: \
              {LIST}\nthe new branch starts from HEAD, which has them otherwise: commit or stash \
              them first (`git stash`), or pass --no-commit to edit the working tree only\n"
         ));
@@ -224,6 +225,7 @@ fn line_endings_go_through_git_filters_like_git_add() {
     let attributes = sandbox.work().join("attrs");
     sandbox.commit_copy(&seed_fixture(), &attributes, |dir| {
         fs::write(dir.join(".gitattributes"), "*.yaml text eol=crlf\n").unwrap();
+        common::foo_app_into_team_x(dir);
     });
     for (path, _) in common::tree(&attributes) {
         if path.ends_with(".yaml") {

@@ -14,6 +14,8 @@ const COMMANDS: &[&str] = &[
     "add-ns foo --set test-only --clusters test",
     "add-ns kyverno --set common",
     "add-ns monitoring --set common",
+    "add-controller kyverno --chart kyverno --repo-url https://kyverno.github.io/kyverno/ \
+     --version 3.x --clusters all",
     "add-app podinfo --namespace team-x --image ghcr.io/stefanprodan/podinfo:6.9.0 --port 9898 \
      --clusters all",
     "add-overlay podinfo --cluster dev --replicas 1",
@@ -135,6 +137,9 @@ fn assert_same_values_as_the_seed(fleet: &Path) {
         "apps/foo-app/base/deployment.yaml",
         "apps/foo-app/base/service.yaml",
         "apps/foo-app/base/kustomization.yaml",
+        "infrastructure/controllers/kyverno/helmrepository.yaml",
+        "infrastructure/controllers/kyverno/helmrelease.yaml",
+        "infrastructure/controllers/kyverno/kustomization.yaml",
         "infrastructure/namespaces/common/ns-kyverno.yaml",
         "infrastructure/namespaces/common/ns-monitoring.yaml",
         "infrastructure/namespaces/common/kustomization.yaml",

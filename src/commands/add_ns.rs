@@ -25,8 +25,12 @@ pub struct AddNsArgs {
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
     /// Domain of the generated platform labels.
-    #[arg(long, default_value = "platform.example.com")]
+    #[arg(long, default_value = add_ns::LABEL_DOMAIN)]
     pub label_domain: String,
+    /// Let clusters that do not import SET yet import it, receiving the namespaces it already
+    /// holds too (asked on a terminal; refused without this flag otherwise).
+    #[arg(long)]
+    pub import_set: bool,
     #[command(flatten)]
     pub publish: crate::cli::PublishArgs,
 }
@@ -61,12 +65,32 @@ pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
         )?;
         names::clusters(&spec, &known, "--clusters")?
     };
+    let import_set = match add_ns::set_newcomers(&workspace.fleet, args.set.as_deref(), &clusters) {
+        Some(import) => {
+            let prompt = format!(
+                "Set {} also holds {}: import it into {}, which then receive {} too?",
+                import.set,
+                import.others.join(", "),
+                import.newcomers.join(", "),
+                match import.others.len() {
+                    1 => "it",
+                    _ => "them",
+                }
+            );
+            if !ctx.confirm(args.import_set, &prompt)? {
+                return Err(import.refusal(&name));
+            }
+            true
+        }
+        None => args.import_set,
+    };
     let options = AddNsOptions {
         name: name.clone(),
         set: args.set,
         clusters,
         labels,
         label_domain: args.label_domain,
+        import_set,
     };
     let change = add_ns::plan(&workspace.fleet, &workspace.templates, &options)?;
     workspace.finish(&mut ctx.session, &change, &name)

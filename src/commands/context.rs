@@ -60,6 +60,19 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// True when `given` (the flag that says yes), or else the answer to a yes/no `prompt`;
+    /// false without a terminal, for the caller to refuse naming the flag.
+    pub fn confirm(&mut self, given: bool, prompt: &str) -> Result<bool> {
+        if given {
+            return Ok(true);
+        }
+        if !self.prompter.interactive() {
+            return Ok(false);
+        }
+        let answers = ["no".to_string(), "yes".to_string()];
+        Ok(self.prompter.select(prompt, &answers, 0)? == 1)
+    }
+
     /// The one rule behind every prompt: a given value wins; otherwise ask when a terminal
     /// allows it and there is something to choose from; otherwise name the flag.
     fn given_or_ask(

@@ -1,4 +1,4 @@
-//! `fluxfleet demote [app|ns] NAME --from C,...`.
+//! `fluxfleet demote [app|ns|controller] NAME --from C,...`.
 
 use clap::Args;
 
@@ -12,7 +12,7 @@ use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct DemoteArgs {
-    /// [app|ns] NAME
+    /// [app|ns|controller] NAME
     #[arg(num_args = 1..=2, value_names = ["KIND", "NAME"], required = true)]
     pub target: Vec<String>,
     /// Clusters to remove it from: C,... or all.

@@ -19,6 +19,10 @@ pub struct MakeCommonArgs {
     /// Make an app common even though some cluster uses an overlay of it.
     #[arg(long)]
     pub force: bool,
+    /// Refuse to make an app common while its namespace does not reach every cluster that
+    /// imports apps/common, rather than bring the namespace along (the default).
+    #[arg(long)]
+    pub no_namespace: bool,
     #[command(flatten)]
     pub publish: crate::cli::PublishArgs,
 }
@@ -28,6 +32,8 @@ pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
     let name_kind = match kind {
         Kind::App => NameKind::App,
         Kind::Namespace => NameKind::Namespace,
+        Kind::Controller => NameKind::Controller,
+        Kind::Policy => return Err(crate::plan::promote_policy::not_common(&args.name)),
     };
     names::check(name_kind, &args.name)?;
     let workspace = Workspace::open(&mut ctx.session)?;
@@ -35,6 +41,7 @@ pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
         kind,
         name: args.name.clone(),
         force: args.force,
+        no_namespace: args.no_namespace,
     };
     let change = make_common::plan(&workspace.fleet, &workspace.templates, &options)?;
     workspace.finish(&mut ctx.session, &change, &args.name)

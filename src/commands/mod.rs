@@ -8,14 +8,17 @@ use context::Context;
 
 pub mod add_app;
 pub mod add_cluster;
+pub mod add_controller;
 pub mod add_ns;
 pub mod add_overlay;
+pub mod add_policy;
 pub mod check;
 pub mod context;
 pub mod demote;
 pub mod diff;
 pub mod init;
 pub mod make_common;
+pub mod mode;
 pub mod promote;
 pub mod status;
 pub mod where_;
@@ -31,17 +34,34 @@ pub enum Command {
     AddApp(add_app::AddAppArgs),
     /// Add a namespace in its own directory or in a namespace set.
     AddNs(add_ns::AddNsArgs),
-    /// Add (or update) a cluster's overlay of an app and reference it instead of the base.
+    /// Add (or update) a cluster's overlay of an app or namespace and reference it instead of
+    /// the base.
     AddOverlay(add_overlay::AddOverlayArgs),
-    /// Reference an app or namespace from more clusters.
+    /// Add a controller (HelmRepository and HelmRelease) referenced by the named clusters.
+    AddController(add_controller::AddControllerArgs),
+    /// Add a Kyverno policy in Audit mode to a rollout stage; a new stage is imported by the
+    /// named clusters.
+    AddPolicy(add_policy::AddPolicyArgs),
+    /// Reference an app, namespace or controller from more clusters; move a policy to another
+    /// stage.
     Promote(promote::PromoteArgs),
-    /// Remove an app's or namespace's reference from clusters; never touches the definition.
+    /// Remove an app's, namespace's or controller's references from clusters; the definition
+    /// stays.
+    ///
+    /// A namespace that reaches a cluster through a set that also holds other namespaces cannot
+    /// leave that cluster by an edit of its list alone: its manifest leaves the set for its own
+    /// directory (a git rename), imported by the clusters that keep it, and the set with its
+    /// other namespaces stays imported. The command says so when it does this.
     Demote(demote::DemoteArgs),
+    /// Switch a policy to Enforce: violations are blocked.
+    Enforce(mode::ModeArgs),
+    /// Switch a policy to Audit: violations are reported, not blocked.
+    Audit(mode::ModeArgs),
     /// Move an app or namespace into the common set every cluster imports.
     MakeCommon(make_common::MakeCommonArgs),
     /// Show what runs where, and through which reference.
     Status(status::StatusArgs),
-    /// Show every file:line that brings an app or namespace into a cluster.
+    /// Show every file:line that brings an app, namespace or controller into a cluster.
     Where(where_::WhereArgs),
     /// Check the layout's rules and that every reference resolves.
     Check(check::CheckArgs),
@@ -58,6 +78,9 @@ impl Command {
             Command::AddApp(args) => Some(&args.publish),
             Command::AddNs(args) => Some(&args.publish),
             Command::AddOverlay(args) => Some(&args.publish),
+            Command::AddController(args) => Some(&args.publish),
+            Command::AddPolicy(args) => Some(&args.publish),
+            Command::Enforce(args) | Command::Audit(args) => Some(&args.publish),
             Command::Promote(args) => Some(&args.publish),
             Command::Demote(args) => Some(&args.publish),
             Command::MakeCommon(args) => Some(&args.publish),
@@ -83,7 +106,11 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::AddApp(args) => add_app::run(args, ctx),
         Command::AddNs(args) => add_ns::run(args, ctx),
         Command::AddOverlay(args) => add_overlay::run(args, ctx),
+        Command::AddController(args) => add_controller::run(args, ctx),
+        Command::AddPolicy(args) => add_policy::run(args, ctx),
         Command::Promote(args) => promote::run(args, ctx),
+        Command::Enforce(args) => mode::run(args, crate::fleet::Mode::Enforce, ctx),
+        Command::Audit(args) => mode::run(args, crate::fleet::Mode::Audit, ctx),
         Command::Demote(args) => demote::run(args, ctx),
         Command::MakeCommon(args) => make_common::run(args, ctx),
         Command::Status(args) => status::run(args, ctx),

@@ -1,11 +1,13 @@
-//! `fluxfleet promote [app|ns] NAME --to C,...|all`.
+//! `fluxfleet promote [app|ns|controller] NAME --to C,...|all`.
 
 use clap::Args;
 
 use super::context::Context;
 use crate::error::Result;
+use crate::fleet::Kind;
 use crate::names::{self, NameKind};
 use crate::plan::promote::{self, OverlayValues, PromoteOptions};
+use crate::plan::promote_policy::{self, PromotePolicyOptions};
 use crate::plan::subject;
 use crate::plan::values;
 
@@ -13,14 +15,18 @@ use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
-    /// [app|ns] NAME
+    /// [app|ns|controller] NAME
     #[arg(num_args = 1..=2, value_names = ["KIND", "NAME"], required = true)]
     pub target: Vec<String>,
-    /// Clusters to reference it from: C,... or all.
+    /// Clusters to reference it from: C,... or all; for a policy, the stage to move it to.
     #[arg(long)]
     pub to: Option<String>,
-    /// Also promote the app's namespace where it is missing.
+    /// Refuse to promote an app whose namespace does not reach a target cluster, rather than
+    /// bring the namespace along (the default, as `promote ns` would).
     #[arg(long)]
+    pub no_namespace: bool,
+    /// Bring the app's namespace along: the default, kept for scripts written before it was.
+    #[arg(long, hide = true, conflicts_with = "no_namespace")]
     pub with_namespace: bool,
     /// Generate (or update) an overlay for each target cluster first, and reference it.
     #[arg(long)]
@@ -49,6 +55,10 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
     values::check_given_image(args.image.as_deref())?;
     args.replicas.map_or(Ok(()), values::replicas)?;
     let workspace = Workspace::open(&mut ctx.session)?;
+    let kind = subject::resolve(&workspace.fleet, kind, &name)?;
+    if kind == Kind::Policy {
+        return policy(args, name, workspace, ctx);
+    }
     let to = ctx.list_or_ask(
         args.to,
         "--to",
@@ -57,10 +67,10 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
     )?;
     let fleet = &workspace.fleet;
     let options = PromoteOptions {
-        kind: subject::resolve(fleet, kind, &name)?,
+        kind,
         to: names::clusters(&to, &fleet.cluster_names(), "--to")?,
         name: name.clone(),
-        with_namespace: args.with_namespace,
+        no_namespace: args.no_namespace,
         overlay: match args.overlay {
             true => Some(OverlayValues {
                 replicas: args.replicas,
@@ -72,5 +82,33 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
         set: args.set,
     };
     let change = promote::plan(&workspace.fleet, &workspace.templates, &options)?;
+    workspace.finish(&mut ctx.session, &change, &name)
+}
+
+/// `promote policy NAME --to STAGE`: `--to` names a stage, asked for among the fleet's stages.
+fn policy(args: PromoteArgs, name: String, workspace: Workspace, ctx: &mut Context) -> Result<()> {
+    if args.overlay || args.set.is_some() || args.with_namespace {
+        return Err(crate::error::Error::Usage(
+            "--overlay, --set and --with-namespace apply to apps and namespaces, not policies"
+                .into(),
+        ));
+    }
+    let stages: Vec<String> = workspace
+        .fleet
+        .stages()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let to = ctx.choice_or_ask(
+        args.to,
+        "--to",
+        &format!("Promote policy {name} to which stage?"),
+        &stages,
+    )?;
+    let options = PromotePolicyOptions {
+        name: name.clone(),
+        to,
+    };
+    let change = promote_policy::plan(&workspace.fleet, &options)?;
     workspace.finish(&mut ctx.session, &change, &name)
 }

@@ -28,14 +28,18 @@ pub struct StatusArgs {
     /// Only this cluster.
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Only apps or only namespaces: app|ns.
+    /// Only one kind: app|ns|controller|policy.
     #[arg(long)]
     pub kind: Option<String>,
 }
 
-/// Parses `--kind`: `app`/`apps` or `ns`/`namespace`/`namespaces`.
+/// Parses `--kind`: `app`/`apps`, `ns`/`namespace`/`namespaces` or `controller`/`controllers`.
 pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
-    names::kind(kind).ok_or_else(|| Error::Usage(format!("--kind takes app or ns, not {kind:?}")))
+    names::kind(kind).ok_or_else(|| {
+        Error::Usage(format!(
+            "--kind takes app, ns, controller or policy, not {kind:?}"
+        ))
+    })
 }
 
 pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
@@ -56,8 +60,8 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     let matrix = Matrix::new(&fleet, &filter)?;
     if matrix.rows().is_empty() && !args.json {
         ctx.session.shell.status(&format!(
-            "no apps (apps/<name>/) or namespaces (infrastructure/namespaces/<set>/) to show; \
-             clusters: {}",
+            "no apps (apps/<name>/), namespaces (infrastructure/namespaces/<set>/) or \
+             controllers (infrastructure/controllers/<name>/) to show; clusters: {}",
             fleet.cluster_names().join(", ")
         ))?;
     }

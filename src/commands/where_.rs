@@ -9,7 +9,7 @@ use crate::session::Intent;
 
 #[derive(Debug, Args)]
 pub struct WhereArgs {
-    /// The app or namespace.
+    /// The app, namespace, controller or policy.
     pub name: String,
 }
 

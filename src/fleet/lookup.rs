@@ -1,4 +1,4 @@
-//! `where`: every reference that brings one app or namespace into a cluster, as data
+//! `where`: every reference that brings one app, namespace or controller into a cluster, as data
 //! (`report::where_` prints it).
 
 use super::placement::{ByCluster, Kind};
@@ -8,7 +8,8 @@ use crate::names;
 use crate::paths::to_slash;
 
 /// What a name is in the fleet and where it arrives. A name can be both an app and a
-/// namespace (an app often deploys to a namespace of its own name).
+/// namespace (an app often deploys to a namespace of its own name), or a controller and the
+/// namespace it installs into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lookup {
     /// The name looked up.
@@ -17,8 +18,8 @@ pub struct Lookup {
     pub found: Vec<(Kind, String, ByCluster)>,
 }
 
-/// Looks `name` up among apps and namespaces; unknown names are refused with the closest
-/// known names.
+/// Looks `name` up among apps, namespaces and controllers; unknown names are refused with the
+/// closest known names.
 pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
     let mut found = Vec::new();
     if let Some(app) = fleet.app(name) {
@@ -35,6 +36,26 @@ pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
             fleet.namespace_placements(name),
         ));
     }
+    if let Some(controller) = fleet.controller(name) {
+        found.push((
+            Kind::Controller,
+            to_slash(&controller.dir),
+            fleet.controller_placements(name),
+        ));
+    }
+    let policies: Vec<String> = fleet
+        .policies()
+        .iter()
+        .filter(|p| p.name == name)
+        .map(|p| format!("{}, stage {}, {}", to_slash(&p.file), p.stage, p.mode))
+        .collect();
+    if !policies.is_empty() {
+        found.push((
+            Kind::Policy,
+            policies.join("; "),
+            fleet.policy_placements(name),
+        ));
+    }
     if found.is_empty() {
         return Err(Error::refused(unknown(fleet, name)));
     }
@@ -45,7 +66,8 @@ pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
 }
 
 fn unknown(fleet: &Fleet, name: &str) -> String {
-    let by_kind = [Kind::App, Kind::Namespace].map(|k| (k, fleet.names(k)));
+    let by_kind =
+        [Kind::App, Kind::Namespace, Kind::Controller, Kind::Policy].map(|k| (k, fleet.names(k)));
     let mut known: Vec<String> = by_kind.iter().flat_map(|(_, n)| n.clone()).collect();
     known.sort();
     known.dedup();
@@ -61,11 +83,11 @@ fn unknown(fleet: &Fleet, name: &str) -> String {
         .take(3)
         .collect();
     let hint = if close.is_empty() {
-        "run `fluxfleet status` to see every app and namespace".to_string()
+        "run `fluxfleet status` to see every app, namespace, controller and policy".to_string()
     } else {
         format!("closest: {}", close.join(", "))
     };
-    format!("no app or namespace named {name:?} in this fleet; {hint}")
+    format!("no app, namespace, controller or policy named {name:?} in this fleet; {hint}")
 }
 
 #[cfg(test)]
@@ -84,6 +106,8 @@ mod tests {
             };
             let mut names = full.names(Kind::App);
             names.extend(full.names(Kind::Namespace));
+            names.extend(full.names(Kind::Controller));
+            names.extend(full.names(Kind::Policy));
             names.extend(full.cluster_names());
             names.extend(full.sets().iter().map(|s| s.name.clone()));
             names.extend(["common", "no-such-name", "flux-system"].map(String::from));

@@ -2,9 +2,10 @@
 //!
 //! The snapshot answers the seed's question, "what is supposed to run where?": the clusters
 //! under `clusters/`, the lists each cluster's tree pulls in, the shared definitions (apps,
-//! namespace sets, controllers, policy stages) and, for each app and namespace, the placements
-//! that bring it into a cluster. Only the files those answers need are read, each once, clusters
-//! and definitions in parallel; their exact text is kept for the commands that edit them.
+//! namespace sets, controllers, policy stages and their policies) and, for each app, namespace
+//! and policy, the placements that bring it into a cluster. Only the files those answers need
+//! are read, each once, clusters and definitions in parallel; their exact text is kept for the
+//! commands that edit them.
 
 mod app;
 mod build;
@@ -19,6 +20,7 @@ mod namespace;
 mod order;
 mod overlay;
 mod placement;
+mod policy;
 mod queries;
 mod read;
 mod reference;
@@ -34,13 +36,15 @@ pub use app::{App, AppLayout, AppManifests, COMMON_APPS};
 pub use build::{build, Renderer};
 pub use check::{check, sort as sort_findings, Finding, Severity};
 pub use cluster::Cluster;
-pub use definition::{Definition, DefinitionKind};
+pub use definition::{Definition, DefinitionKind, CONTROLLERS_DIR};
 pub use flux::FluxKustomization;
 pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
 pub use order::{stage, Listed, SETTINGS};
 pub(crate) use placement::Raw;
 pub use placement::{ByCluster, Kind, Placement, Through};
+pub(crate) use policy::{identify as identify_policy, mode_of as policy_mode};
+pub use policy::{Mode, Policy, Stage, KYVERNO, POLICIES_DIR};
 pub use queries::BUILTIN_NAMESPACES;
 pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 pub use root::{OutsideLink, MAX_FILE_SIZE};
@@ -97,6 +101,9 @@ pub struct Fleet {
     apps: Vec<App>,
     namespaces: Vec<Namespace>,
     sets: Vec<NamespaceSet>,
+    stages: Vec<Stage>,
+    /// Sorted by name, then stage.
+    policies: Vec<Policy>,
     common_apps: Option<ListFile>,
     definitions: Vec<Definition>,
     placements: placement::Index,
@@ -160,7 +167,7 @@ impl Fleet {
             }
         };
         let (mut clusters, mut candidates, (sets, namespaces)) = (clusters?, apps?, sets?);
-        let (common_apps, definitions) = extras?;
+        let (common_apps, definitions, (stages, policies)) = extras?;
         let listed = order::read(&owned)?;
         // Read sorted by name; placements index the clusters in promotion order.
         order::sort(&mut clusters, &listed);
@@ -203,10 +210,23 @@ impl Fleet {
         for (i, ns) in namespaces.iter().enumerate() {
             by_set.entry(ns.set.as_str()).or_default().push(i);
         }
+        let mut by_stage: HashMap<&Path, Vec<usize>> = HashMap::new();
+        for (i, policy) in policies.iter().enumerate() {
+            by_stage
+                .entry(policy.stage_dir.as_path())
+                .or_default()
+                .push(i);
+        }
         candidates.retain(|name| may_be(name));
         let placements = {
             // Sorted, as the directories were listed.
             let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            let mut controllers: Vec<&str> = definitions
+                .iter()
+                .filter(|d| d.kind == DefinitionKind::Controller)
+                .map(|d| d.name.as_str())
+                .collect();
+            controllers.sort_unstable();
             placement::index(
                 &clusters,
                 &placement::Definitions {
@@ -214,6 +234,9 @@ impl Fleet {
                     common_apps: common_apps.as_ref(),
                     sets: &by_set,
                     namespaces: &namespaces,
+                    controllers: &controllers,
+                    stages: &by_stage,
+                    policies: &policies,
                 },
             )
         };
@@ -227,6 +250,8 @@ impl Fleet {
             apps,
             namespaces,
             sets,
+            stages,
+            policies,
             common_apps,
             definitions,
             placements,
@@ -331,6 +356,44 @@ impl Fleet {
         self.sets.iter().find(|s| s.name == name)
     }
 
+    /// The policy stages of every engine, sorted by engine and name.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// The Kyverno stage named `name`.
+    pub fn stage(&self, name: &str) -> Option<&Stage> {
+        self.stages
+            .iter()
+            .find(|s| s.engine == KYVERNO && s.name == name)
+    }
+
+    /// The policies, sorted by name then stage.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    /// The policy named `name` (the first stage holding it, by stage name).
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        let at = self.policies.partition_point(|p| p.name.as_str() < name);
+        self.policies.get(at).filter(|p| p.name == name)
+    }
+
+    /// Where policy `name` applies: its placements by cluster.
+    pub fn policy_placements(&self, name: &str) -> ByCluster {
+        self.placements_of(Kind::Policy, name).unwrap_or_default()
+    }
+
+    /// What a raw placement's positions index.
+    pub(crate) fn links(&self) -> placement::Links<'_> {
+        placement::Links {
+            clusters: &self.clusters,
+            common_apps: self.common_apps.as_ref(),
+            namespaces: &self.namespaces,
+            policies: &self.policies,
+        }
+    }
+
     /// `apps/common/kustomization.yaml`, when there is one.
     pub fn common_apps(&self) -> Option<&ListFile> {
         self.common_apps.as_ref()
@@ -339,6 +402,18 @@ impl Fleet {
     /// Controllers and policy stages, sorted by kind and name.
     pub fn definitions(&self) -> &[Definition] {
         &self.definitions
+    }
+
+    /// The controller named `name` (`infrastructure/controllers/<name>`).
+    pub fn controller(&self, name: &str) -> Option<&Definition> {
+        self.controllers().find(|d| d.name == name)
+    }
+
+    /// The controllers, sorted by name.
+    pub fn controllers(&self) -> impl Iterator<Item = &Definition> {
+        self.definitions
+            .iter()
+            .filter(|d| d.kind == DefinitionKind::Controller)
     }
 
     /// Whether the repository follows fluxfleet's layout.
@@ -411,15 +486,16 @@ impl Fleet {
         self.placements_of(Kind::Namespace, ns).unwrap_or_default()
     }
 
+    /// Where controller `name` is installed: its placements by cluster.
+    pub fn controller_placements(&self, name: &str) -> ByCluster {
+        self.placements_of(Kind::Controller, name)
+            .unwrap_or_default()
+    }
+
     /// The placements of `name`, `None` when it reaches no cluster.
     pub(crate) fn placements_of(&self, kind: Kind, name: &str) -> Option<ByCluster> {
         let raws = self.placements.get(kind, name)?;
-        Some(placement::materialize(
-            raws,
-            &self.clusters,
-            self.common_apps.as_ref(),
-            &self.namespaces,
-        ))
+        Some(placement::materialize(raws, &self.links()))
     }
 
     /// How many placements `name` has, over all clusters.
@@ -445,6 +521,8 @@ impl Fleet {
         let mut names: Vec<String> = match kind {
             Kind::App => self.apps.iter().map(|a| a.name.clone()).collect(),
             Kind::Namespace => self.namespaces.iter().map(|n| n.name.clone()).collect(),
+            Kind::Controller => self.controllers().map(|c| c.name.clone()).collect(),
+            Kind::Policy => self.policies.iter().map(|p| p.name.clone()).collect(),
         };
         names.dedup();
         names
@@ -494,10 +572,14 @@ fn read_clusters(reader: &Reader) -> Result<Vec<Cluster>> {
     Ok(read?.into_iter().flatten().collect())
 }
 
-fn read_extras(reader: &Reader) -> Result<(Option<ListFile>, Vec<Definition>)> {
+/// The common app list, the controllers and policy stages, and the policies.
+type Extras = (Option<ListFile>, Vec<Definition>, (Vec<Stage>, Vec<Policy>));
+
+fn read_extras(reader: &Reader) -> Result<Extras> {
     Ok((
         reader.list(Path::new(COMMON_APPS))?,
         definition::read(reader)?,
+        policy::read(reader)?,
     ))
 }
 
@@ -507,7 +589,7 @@ fn read_extras(reader: &Reader) -> Result<(Option<ListFile>, Vec<Definition>)> {
 fn needles(
     name: &str,
     sets: &Result<(Vec<NamespaceSet>, Vec<Namespace>)>,
-    extras: &Result<(Option<ListFile>, Vec<Definition>)>,
+    extras: &Result<Extras>,
 ) -> Vec<String> {
     let mut out = vec![name.to_string()];
     if let Ok((_, namespaces)) = sets {
@@ -518,7 +600,15 @@ fn needles(
                 .map(|n| n.set.clone()),
         );
     }
-    if let Ok((Some(common), _)) = extras {
+    if let Ok((_, _, (_, policies))) = extras {
+        out.extend(
+            policies
+                .iter()
+                .filter(|p| p.name == name)
+                .map(|p| p.stage.clone()),
+        );
+    }
+    if let Ok((Some(common), _, _)) = extras {
         let app = Path::new("apps").join(name);
         if common
             .references

@@ -36,6 +36,28 @@ pub struct Namespace {
     pub own_dir: bool,
     /// The entry of the set's kustomization that brings the manifest in, if the set has one.
     pub entry: Option<Reference>,
+    /// `infrastructure/namespaces/<set>/base` when the set is laid out as the seed's
+    /// `foo/{base,overlays/<cluster>}`: a base, and an overlay per cluster whose metadata differs.
+    pub base: Option<PathBuf>,
+    /// The overlays (directory names under `<set>/overlays/`) of a set laid out with a base, sorted.
+    pub overlays: Vec<String>,
+}
+
+impl Namespace {
+    /// The directory a cluster references to receive this namespace: its overlay for `cluster`
+    /// when it has one, else its base, else the set's directory.
+    pub fn import_dir(&self, cluster: &str) -> PathBuf {
+        match &self.base {
+            Some(_) if self.overlays.iter().any(|o| o == cluster) => self.overlay_dir(cluster),
+            Some(base) => base.clone(),
+            None => self.set_dir.clone(),
+        }
+    }
+
+    /// `infrastructure/namespaces/<set>/overlays/<cluster>`.
+    pub fn overlay_dir(&self, cluster: &str) -> PathBuf {
+        self.set_dir.join("overlays").join(cluster)
+    }
 }
 
 /// A directory under `infrastructure/namespaces`.
@@ -55,7 +77,21 @@ impl NamespaceSet {
     /// Reads set `name` and its namespaces.
     pub(crate) fn read(reader: &Reader, name: &str) -> Result<(NamespaceSet, Vec<Namespace>)> {
         let dir = Path::new(NAMESPACES_DIR).join(name);
-        let list = reader.list_and_id(&dir)?;
+        let mut list = reader.list_and_id(&dir)?;
+        // Without a list of its own, a directory with `base/` is laid out as base and overlays:
+        // the base's list says what the namespace is.
+        let mut base = None;
+        let mut overlays = Vec::new();
+        if list.is_none() {
+            let base_dir = dir.join("base");
+            if let Some(base_list) = reader.list_and_id(&base_dir)? {
+                list = Some(base_list);
+                base = Some(base_dir);
+                overlays = reader
+                    .subdirs_if_any(&dir.join("overlays"))?
+                    .unwrap_or_default();
+            }
+        }
         let mut found = Vec::new();
         // Each list and directory once: links and references may lead back.
         let mut walked = HashSet::new();
@@ -79,6 +115,8 @@ impl NamespaceSet {
                     set_dir: dir.clone(),
                     own_dir: false,
                     entry,
+                    base: base.clone(),
+                    overlays: overlays.clone(),
                 });
             }
         }

@@ -1,9 +1,13 @@
-//! Placements: which reference brings an app or a namespace into a cluster, and through what.
+//! Placements: which reference brings an app, a namespace or a policy into a cluster, and
+//! through what.
 //!
 //! Every reference of every list a cluster pulls in is classified by its resolved target:
 //! `apps/<a>/base` and `apps/<a>/overlays/<o>` place app `a`; `apps/common` places each app its
-//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set. The
-//! placement keeps the cluster's reference (file, line, text) and the chain of references that
+//! own list references; `infrastructure/namespaces/<set>` places the namespaces of that set (its
+//! `base/` or `overlays/<o>` when the set is laid out that way);
+//! `infrastructure/controllers/<c>` places controller `c`; `infrastructure/policies/<engine>/<stage>`
+//! places the policies of that stage. The placement keeps the cluster's reference (file, line,
+//! text) and the chain of references that
 //! lead to the definition, so `where` can show both the cluster's import and the set's entry.
 
 use std::borrow::Cow;
@@ -14,7 +18,9 @@ use rayon::prelude::*;
 
 use super::app::COMMON_APPS;
 use super::cluster::Cluster;
+use super::definition::CONTROLLERS_DIR;
 use super::namespace::{Namespace, COMMON_SET, NAMESPACES_DIR};
+use super::policy::{Policy, POLICIES_DIR};
 use super::read::is_yaml;
 use super::reference::{ListFile, Reference};
 use super::{FastMap, Fleet};
@@ -23,9 +29,9 @@ use super::{FastMap, Fleet};
 /// [`Placement`], borrowed from the cluster's reference where a placement is only looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Through<S = String> {
-    /// The cluster references the app's `base/`.
+    /// The cluster references the `base/` of an app (or of a namespace laid out with overlays).
     Base,
-    /// The cluster references `overlays/<name>` of the app.
+    /// The cluster references `overlays/<name>` of the app (or namespace).
     Overlay(S),
     /// The cluster imports a common set (`apps/common`, `infrastructure/namespaces/common`).
     Common,
@@ -35,6 +41,8 @@ pub enum Through<S = String> {
     OwnDir,
     /// The cluster references the app's directory itself (layouts without `base/`).
     Direct,
+    /// The cluster imports the named policy stage (`infrastructure/policies/<engine>/<stage>`).
+    Stage(S),
 }
 
 impl<S: AsRef<str>> Through<S> {
@@ -47,13 +55,14 @@ impl<S: AsRef<str>> Through<S> {
             Through::Set(_) => "set",
             Through::OwnDir => "own-dir",
             Through::Direct => "dir",
+            Through::Stage(_) => "stage",
         }
     }
 
-    /// A human description: `overlay dev`, `set test-only`.
+    /// A human description: `overlay dev`, `set test-only`, `stage shared`.
     pub fn describe(&self) -> Cow<'static, str> {
         match self {
-            Through::Overlay(_) | Through::Set(_) => {
+            Through::Overlay(_) | Through::Set(_) | Through::Stage(_) => {
                 let mut out = String::new();
                 self.describe_into(&mut out);
                 Cow::Owned(out)
@@ -72,6 +81,10 @@ impl<S: AsRef<str>> Through<S> {
             }
             Through::Set(name) => {
                 out.push_str("set ");
+                out.push_str(name.as_ref());
+            }
+            Through::Stage(name) => {
+                out.push_str("stage ");
                 out.push_str(name.as_ref());
             }
             Through::OwnDir => out.push_str("own dir"),
@@ -97,6 +110,7 @@ impl<S: AsRef<str>> Through<S> {
             Through::Set(name) => Through::Set(f(name)),
             Through::OwnDir => Through::OwnDir,
             Through::Direct => Through::Direct,
+            Through::Stage(name) => Through::Stage(f(name)),
         }
     }
 }
@@ -126,6 +140,10 @@ pub enum Kind {
     App,
     /// A `Namespace` manifest under `infrastructure/namespaces`.
     Namespace,
+    /// `infrastructure/controllers/<name>`.
+    Controller,
+    /// A Kyverno policy in a stage under `infrastructure/policies`.
+    Policy,
 }
 
 impl Kind {
@@ -134,6 +152,8 @@ impl Kind {
         match self {
             Kind::App => "app",
             Kind::Namespace => "ns",
+            Kind::Controller => "controller",
+            Kind::Policy => "policy",
         }
     }
 
@@ -142,6 +162,8 @@ impl Kind {
         match self {
             Kind::App => "app",
             Kind::Namespace => "namespace",
+            Kind::Controller => "controller",
+            Kind::Policy => "policy",
         }
     }
 }
@@ -175,6 +197,7 @@ impl Raw {
         &self,
         clusters: &'f [Cluster],
         namespaces: &'f [Namespace],
+        policies: &'f [Policy],
     ) -> Through<&'f str> {
         match self.via {
             Via::Base => Through::Base,
@@ -189,6 +212,9 @@ impl Raw {
             Via::Set(i) => Through::Set(namespaces.get(i as usize).map_or("", |n| n.set.as_str())),
             Via::OwnDir => Through::OwnDir,
             Via::Direct => Through::Direct,
+            Via::Stage(i) => {
+                Through::Stage(policies.get(i as usize).map_or("", |p| p.stage.as_str()))
+            }
         }
     }
 }
@@ -204,18 +230,13 @@ impl Fleet {
 
     /// How `raw` arrives, with the overlay's or set's name borrowed from the fleet.
     pub(crate) fn through(&self, raw: &Raw) -> Through<&str> {
-        raw.through(&self.clusters, &self.namespaces)
+        raw.through(&self.clusters, &self.namespaces, &self.policies)
     }
 
     /// The cluster's reference of `raw` and, through a set or the common list, that list's
     /// entry; `None` when its positions are out of range.
     pub(crate) fn references_of(&self, raw: &Raw) -> Option<(&Reference, Option<&Reference>)> {
-        let (_, reference, entry) = resolve(
-            raw,
-            &self.clusters,
-            self.common_apps.as_ref(),
-            &self.namespaces,
-        )?;
+        let (_, reference, entry) = resolve(raw, &self.links())?;
         Some((reference, entry))
     }
 }
@@ -233,6 +254,8 @@ enum Via {
     Set(u32),
     OwnDir,
     Direct,
+    /// The index of the policy, which tells its stage's name.
+    Stage(u32),
 }
 
 /// The second reference of a placement's chain, if any.
@@ -243,6 +266,8 @@ enum Link {
     CommonApp(u32),
     /// The set entry of the fleet's namespace `i`.
     Namespace(u32),
+    /// The stage list's entry of the fleet's policy `i`.
+    Policy(u32),
 }
 
 /// Every placement of a fleet, by name, in cluster then list order.
@@ -250,14 +275,18 @@ enum Link {
 pub(crate) struct Index {
     pub apps: Grouped,
     pub namespaces: Grouped,
+    pub controllers: Grouped,
+    pub policies: Grouped,
 }
 
 impl Index {
-    /// The placements of the app or namespace `name`; `None` when it has none.
+    /// The placements of the app, namespace or controller `name`; `None` when it has none.
     pub fn get(&self, kind: Kind, name: &str) -> Option<&[Raw]> {
         match kind {
             Kind::App => self.apps.get(name),
             Kind::Namespace => self.namespaces.get(name),
+            Kind::Controller => self.controllers.get(name),
+            Kind::Policy => self.policies.get(name),
         }
     }
 }
@@ -357,6 +386,12 @@ pub(crate) struct Definitions<'a> {
     pub sets: &'a HashMap<&'a str, Vec<usize>>,
     /// Sorted by name, then set.
     pub namespaces: &'a [Namespace],
+    /// The controller names, sorted.
+    pub controllers: &'a [&'a str],
+    /// Indexes into the fleet's policies, by stage directory (`infrastructure/policies/<e>/<s>`).
+    pub stages: &'a HashMap<&'a Path, Vec<usize>>,
+    /// Sorted by name, then stage.
+    pub policies: &'a [Policy],
 }
 
 /// Computes every placement, one cluster per task.
@@ -383,21 +418,56 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         .enumerate()
         .map(|(i, c)| (c.name.as_str(), position(i)))
         .collect();
+    let mut policy_names: Vec<String> = Vec::new();
+    let mut policy_ids = Vec::with_capacity(defs.policies.len());
+    for policy in defs.policies {
+        if policy_names.last() != Some(&policy.name) {
+            policy_names.push(policy.name.clone());
+        }
+        policy_ids.push(position(policy_names.len() - 1));
+    }
     let ids = Ids {
         clusters: &cluster_ids,
         apps: &apps,
         namespaces: &namespace_ids,
+        policies: &policy_ids,
     };
-    let (apps, namespaces): (Vec<_>, Vec<_>) = clusters
+    let found: Vec<Found> = clusters
         .par_iter()
         .enumerate()
         .map(|(i, c)| cluster_placements(position(i), c, defs, &ids))
-        .unzip();
-    let (apps, namespaces) = rayon::join(
-        || Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
-        || Grouped::new(namespace_names, namespaces),
+        .collect();
+    let mut apps = Vec::with_capacity(found.len());
+    let mut namespaces = Vec::with_capacity(found.len());
+    let mut controllers = Vec::with_capacity(found.len());
+    let mut policies = Vec::with_capacity(found.len());
+    for one in found {
+        apps.push(one.apps);
+        namespaces.push(one.namespaces);
+        controllers.push(one.controllers);
+        policies.push(one.policies);
+    }
+    let controller_names = defs.controllers.iter().map(|c| c.to_string()).collect();
+    let ((apps, namespaces), (controllers, policies)) = rayon::join(
+        || {
+            rayon::join(
+                || Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
+                || Grouped::new(namespace_names, namespaces),
+            )
+        },
+        || {
+            (
+                Grouped::new(controller_names, controllers),
+                Grouped::new(policy_names, policies),
+            )
+        },
     );
-    Index { apps, namespaces }
+    Index {
+        apps,
+        namespaces,
+        controllers,
+        policies,
+    }
 }
 
 /// A position in one of the fleet's vectors as a raw placement keeps it. A fleet's clusters,
@@ -415,14 +485,31 @@ struct Ids<'a> {
     apps: &'a FastMap<&'a str, u32>,
     /// For each of `Definitions::namespaces`, the index of its name among the distinct names.
     namespaces: &'a [u32],
+    /// The same for `Definitions::policies`.
+    policies: &'a [u32],
 }
 
-/// The placements of one cluster as `(id, raw)`, of apps and of namespaces: see [`Ids`].
-fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids) -> (Named, Named) {
+/// The placements of one cluster as `(id, raw)`, by kind.
+struct Found {
+    /// Ids as [`Ids::apps`] gives them.
+    apps: Named,
+    /// Ids as [`Ids::namespaces`] gives them.
+    namespaces: Named,
+    /// Ids are indexes into [`Definitions::controllers`].
+    controllers: Named,
+    /// Ids as [`Ids::policies`] gives them.
+    policies: Named,
+}
+
+/// The placements of one cluster as `(id, raw)`, of apps, namespaces, controllers and
+/// policies: see [`Found`].
+fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids) -> Found {
     // Most of a cluster's references place an app: sized once rather than grown.
     let common = defs.common_apps.map_or(0, |l| l.references.len());
     let mut apps = Vec::with_capacity(cluster.references().count() + common);
     let mut namespaces = Vec::new();
+    let mut controllers = Vec::new();
+    let mut policies = Vec::new();
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
             let Some(target) = r.target.as_deref().and_then(Path::to_str) else {
@@ -462,6 +549,8 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                     }
                     let via = if set == COMMON_SET {
                         Via::Common
+                    } else if let Some(via) = ns.base.as_ref().and_then(|_| laid_out(rest, ids)) {
+                        via
                     } else if ns.own_dir {
                         Via::OwnDir
                     } else {
@@ -474,25 +563,76 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                     };
                     namespaces.push((ids.namespaces[i], raw(via, link)));
                 }
+            } else if let Some((name, _)) = under(target, CONTROLLERS_DIR) {
+                // A handful of controllers: a search of the sorted names.
+                if let Ok(id) = defs.controllers.binary_search(&name) {
+                    controllers.push((position(id), raw(Via::Direct, Link::None)));
+                }
+            } else if let Some((stage, rest)) = stage_of(target) {
+                let Some(members) = defs.stages.get(Path::new(stage)) else {
+                    continue;
+                };
+                for &i in members {
+                    let policy = &defs.policies[i];
+                    if is_yaml(rest) && policy.file != Path::new(target) {
+                        continue;
+                    }
+                    let link = match policy.entry {
+                        Some(_) => Link::Policy(position(i)),
+                        None => Link::None,
+                    };
+                    let raw = raw(Via::Stage(position(i)), link);
+                    policies.push((ids.policies[i], raw));
+                }
             }
         }
     }
-    (apps, namespaces)
+    Found {
+        apps,
+        namespaces,
+        controllers,
+        policies,
+    }
+}
+
+/// For a target `infrastructure/policies/<engine>/<stage>[/rest]`, the stage directory and
+/// `rest`.
+fn stage_of(target: &str) -> Option<(&str, &str)> {
+    let (engine, rest) = under(target, POLICIES_DIR)?;
+    let (stage, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    if stage.is_empty() {
+        return None;
+    }
+    let len = POLICIES_DIR.len() + 1 + engine.len() + 1 + stage.len();
+    Some((&target[..len], rest))
+}
+
+/// The parts of the fleet a raw placement's positions index.
+pub(crate) struct Links<'f> {
+    pub clusters: &'f [Cluster],
+    pub common_apps: Option<&'f ListFile>,
+    pub namespaces: &'f [Namespace],
+    pub policies: &'f [Policy],
 }
 
 /// The cluster, the cluster's reference and the second reference of the chain (a set's or the
 /// common list's entry) of a raw placement; `None` when its positions are out of range.
 pub(crate) fn resolve<'f>(
     raw: &Raw,
-    clusters: &'f [Cluster],
-    common_apps: Option<&'f ListFile>,
-    namespaces: &'f [Namespace],
+    links: &Links<'f>,
 ) -> Option<(&'f Cluster, &'f Reference, Option<&'f Reference>)> {
-    let (cluster, reference) = reference_of(raw, clusters)?;
+    let (cluster, reference) = reference_of(raw, links.clusters)?;
     let link = match raw.link {
         Link::None => None,
-        Link::CommonApp(i) => common_apps.and_then(|l| l.references.get(i as usize)),
-        Link::Namespace(i) => namespaces.get(i as usize).and_then(|n| n.entry.as_ref()),
+        Link::CommonApp(i) => links.common_apps.and_then(|l| l.references.get(i as usize)),
+        Link::Namespace(i) => links
+            .namespaces
+            .get(i as usize)
+            .and_then(|n| n.entry.as_ref()),
+        Link::Policy(i) => links
+            .policies
+            .get(i as usize)
+            .and_then(|p| p.entry.as_ref()),
     };
     Some((cluster, reference, link))
 }
@@ -509,16 +649,10 @@ fn reference_of<'f>(raw: &Raw, clusters: &'f [Cluster]) -> Option<(&'f Cluster, 
 }
 
 /// Makes placements of raw positions, grouped by cluster.
-pub(crate) fn materialize(
-    raws: &[Raw],
-    clusters: &[Cluster],
-    common_apps: Option<&ListFile>,
-    namespaces: &[Namespace],
-) -> ByCluster {
+pub(crate) fn materialize(raws: &[Raw], links: &Links) -> ByCluster {
     let mut out = ByCluster::new();
     for raw in raws {
-        let Some((cluster, reference, link)) = resolve(raw, clusters, common_apps, namespaces)
-        else {
+        let Some((cluster, reference, link)) = resolve(raw, links) else {
             continue;
         };
         let mut chain = vec![reference.clone()];
@@ -530,7 +664,9 @@ pub(crate) fn materialize(
                 file: reference.file.to_path_buf(),
                 line: reference.line,
                 via: reference.written.clone(),
-                through: raw.through(clusters, namespaces).owned(),
+                through: raw
+                    .through(links.clusters, links.namespaces, links.policies)
+                    .owned(),
                 chain,
             });
     }
@@ -553,9 +689,23 @@ fn app_of(target: &str, ids: &Ids) -> Option<(u32, Via)> {
     Some((name, via))
 }
 
-/// The overlay of a target `apps/<a>/overlays/<o>[/...]`.
+/// How a target inside a definition laid out as `base/` and `overlays/<o>` brings it, from
+/// the part of the target below the definition's directory; `None` for any other part.
+fn laid_out(rest: &str, ids: &Ids) -> Option<Via> {
+    let mut parts = rest.split('/').filter(|p| !p.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some("base"), _) => Some(Via::Base),
+        (Some("overlays"), Some(overlay)) => Some(Via::Overlay(
+            ids.clusters.get(overlay).copied().unwrap_or(u32::MAX),
+        )),
+        _ => None,
+    }
+}
+
+/// The overlay of a target `apps/<a>/overlays/<o>[/...]` or
+/// `infrastructure/namespaces/<n>/overlays/<o>[/...]`.
 fn overlay_of(target: &str) -> Option<&str> {
-    let (_, rest) = under(target, "apps")?;
+    let (_, rest) = under(target, "apps").or_else(|| under(target, NAMESPACES_DIR))?;
     let mut parts = rest.split('/').filter(|p| !p.is_empty());
     match (parts.next(), parts.next()) {
         (Some("overlays"), Some(overlay)) => Some(overlay),

@@ -19,18 +19,20 @@ pub const BUILTIN_NAMESPACES: [&str; 5] = [
 
 impl Fleet {
     /// The clusters whose list imports the common set of `kind`: `apps/common` in the app
-    /// list, `infrastructure/namespaces/common` in the infrastructure list.
+    /// list, `infrastructure/namespaces/common` in the infrastructure list. Controllers have
+    /// no common set: each cluster references each of its controllers.
     pub fn common_importers(&self, kind: Kind) -> Vec<String> {
         let common = match kind {
             Kind::App => Path::new(COMMON_APPS).to_path_buf(),
             Kind::Namespace => Path::new(NAMESPACES_DIR).join(COMMON_SET),
+            Kind::Controller | Kind::Policy => return Vec::new(),
         };
         self.clusters()
             .iter()
             .filter(|c| {
                 let list = match kind {
                     Kind::App => &c.apps_list,
-                    Kind::Namespace => &c.infra_list,
+                    Kind::Namespace | Kind::Controller | Kind::Policy => &c.infra_list,
                 };
                 list.as_ref().is_some_and(|l| l.references_target(&common))
             })

@@ -41,17 +41,21 @@ pub fn wanted(
     names::check(NameKind::Cluster, name)?;
     taken::cluster(fleet, name)?;
     let mut notes = Vec::new();
-    let (infra, apps) = match &options.like {
-        None => layout::default_lists(name),
+    let (infra, policies, apps) = match &options.like {
+        None => {
+            let (infra, apps) = layout::default_lists(name);
+            (infra, Vec::new(), apps)
+        }
         Some(like) => {
             let source = fleet.cluster(like).ok_or_else(|| {
                 names::unknown("cluster", like, &fleet.cluster_names(), "in --like")
             })?;
-            copy_lists(fleet, source, name, &mut notes)?
+            let (infra, apps) = copy_lists(fleet, source, name, &mut notes)?;
+            (infra, copy_policies(source, name, &mut notes), apps)
         }
     };
     Ok(ClusterPlan {
-        wanted: layout::cluster_files(templates, name, &infra, &apps)?,
+        wanted: layout::cluster_files(templates, name, &infra, &policies, &apps)?,
         notes,
         order: appended_to_order(fleet, name)?,
     })
@@ -89,7 +93,7 @@ pub fn plan(
     let mut change = ChangeSet::new(&summary, branch_name(&format!("add-cluster {name}")));
     change.body = match &options.like {
         Some(like) => format!(
-            "Cluster {name} reconciles clusters/{name}; its infra and app lists start as {like}'s, \
+            "Cluster {name} reconciles clusters/{name}; its infra, policy and app lists start as {like}'s, \
              with {like}'s own overlays replaced by the bases."
         ),
         None => format!(
@@ -175,6 +179,21 @@ fn copy_lists(
         ));
     }
     Ok((infra, apps))
+}
+
+/// `source`'s policy list (`clusters/<source>/policies/`), written from `name`'s.
+fn copy_policies(source: &Cluster, name: &str, notes: &mut Vec<String>) -> Vec<String> {
+    let list_dir = layout::cluster_dir(name).join("policies");
+    let source_list = layout::policies_list(&source.name);
+    let mut policies = Vec::new();
+    if let Some(list) = source.lists().find(|l| l.path == source_list) {
+        for reference in &list.references {
+            if let Some(written) = copy_reference(source, reference, &list_dir, notes) {
+                push_unique(&mut policies, written);
+            }
+        }
+    }
+    policies
 }
 
 /// The reference to write in the new list for one of the source's references.

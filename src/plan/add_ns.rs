@@ -16,6 +16,9 @@ use crate::plan::{branch_name, taken, values, ChangeSet};
 use crate::render::Templates;
 use crate::yaml::quote_scalar;
 
+/// The domain of the generated platform labels unless `--label-domain` says otherwise.
+pub const LABEL_DOMAIN: &str = "platform.example.com";
+
 /// The label every generated namespace carries, as the seed writes it.
 const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "platform");
 
@@ -32,6 +35,63 @@ pub struct AddNsOptions {
     pub labels: Vec<(String, String)>,
     /// Domain of the generated `<domain>/namespace-set` and `<domain>/environment-scope` labels.
     pub label_domain: String,
+    /// Let clusters import a named set for the first time although it holds other namespaces,
+    /// which they then receive too ([`set_newcomers`]).
+    pub import_set: bool,
+}
+
+/// What importing an existing named set into more clusters brings along.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetImport {
+    pub set: String,
+    /// The clusters among the targets that do not import the set yet.
+    pub newcomers: Vec<String>,
+    /// The namespaces the set holds already, which they would receive too.
+    pub others: Vec<String>,
+}
+
+/// For `add-ns NAME --set SET --clusters ...`: the clusters that would import SET for the first
+/// time and the namespaces they would receive with it; `None` when that brings nothing else
+/// (a new set, the common set, or clusters that import it already).
+pub fn set_newcomers(fleet: &Fleet, set: Option<&str>, targets: &[String]) -> Option<SetImport> {
+    let set = set.filter(|s| *s != COMMON_SET)?;
+    let existing = fleet.set(set)?;
+    let newcomers: Vec<String> = targets
+        .iter()
+        .filter(|c| {
+            fleet
+                .cluster(c)
+                .and_then(|c| c.infra_list.as_ref())
+                .is_some_and(|l| !l.references_target(&existing.dir))
+        })
+        .cloned()
+        .collect();
+    let others = existing.namespaces.clone();
+    (!newcomers.is_empty() && !others.is_empty()).then(|| SetImport {
+        set: set.to_string(),
+        newcomers,
+        others,
+    })
+}
+
+impl SetImport {
+    /// The refusal when the import was not asked for: who would receive what, and the commands
+    /// that add the namespace alone instead.
+    pub fn refusal(&self, name: &str) -> Error {
+        let (set, clusters) = (&self.set, self.newcomers.join(", "));
+        Error::refused(format!(
+            "set {set} holds {} too: importing infrastructure/namespaces/{set} into {clusters} \
+             would bring {} there as well.\nto add {name} alone, leave out --set ({name} gets \
+             its own directory) or name a set for those clusters (--set {}-only); to import the \
+             whole set into {clusters}, pass --import-set",
+            self.others.join(", "),
+            match self.others.len() {
+                1 => "it",
+                _ => "them",
+            },
+            self.newcomers.first().map_or("dev", String::as_str),
+        ))
+    }
 }
 
 /// One label as the template writes it: key and value already quoted where YAML needs it.
@@ -43,6 +103,25 @@ struct Label {
 
 /// Plans the new namespace.
 pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Result<ChangeSet> {
+    let mut change = ChangeSet::default();
+    let mut lists = ListEdits::new();
+    let (summary, body) = plan_into(fleet, templates, options, &mut change, &mut lists)?;
+    lists.finish(&mut change)?;
+    change.summary = summary;
+    change.branch = branch_name(&format!("add-ns {}", options.name));
+    change.body = body;
+    Ok(change)
+}
+
+/// Plans the new namespace into `change` and `lists`, as part of a larger change (a controller
+/// brings the namespace it installs into); returns the summary and body of its own story.
+pub(crate) fn plan_into(
+    fleet: &Fleet,
+    templates: &Templates,
+    options: &AddNsOptions,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<(String, String)> {
     let name = &options.name;
     names::check(NameKind::Namespace, name)?;
     taken::namespace(fleet, name)?;
@@ -70,9 +149,15 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
         }
     }
     let labels = labels(options, &destination)?;
+    let set_import = set_newcomers(fleet, options.set.as_deref(), &targets);
+    if let Some(import) = &set_import {
+        if !options.import_set {
+            return Err(import.refusal(name));
+        }
+    }
 
     let scope = match &destination {
-        Destination::OwnDir => "its own directory".to_string(),
+        Destination::OwnDir | Destination::Base => "its own directory".to_string(),
         Destination::Set(set) => format!("set {set}"),
     };
     let summary = if is_common {
@@ -80,8 +165,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
     } else {
         format!("add namespace {name} in {scope} for {}", targets.join(", "))
     };
-    let mut change = ChangeSet::new(&summary, branch_name(&format!("add-ns {name}")));
-    change.body = if is_common {
+    let body = if is_common {
         format!(
             "Namespace {name} joins infrastructure/namespaces/common, which every cluster imports \
              explicitly from its infra list."
@@ -103,7 +187,6 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
         templates.render("namespace/namespace.yaml", &context)?,
     )?;
 
-    let mut lists = ListEdits::new();
     let set_list = dir.join("kustomization.yaml");
     let set_exists = fleet.set(&dir_name(&dir)).is_some();
     if fleet.text(&set_list)?.is_some() {
@@ -123,7 +206,6 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
     for cluster in &targets {
         lists.add(fleet, &infra_list(fleet, cluster)?, &dir)?;
     }
-    lists.finish(&mut change)?;
 
     // Who else receives it: every cluster importing the set, not only the ones named.
     let importers: Vec<String> = fleet
@@ -151,6 +233,14 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
             ));
         }
     } else {
+        if let Some(import) = &set_import {
+            change.warnings.push(format!(
+                "{} now import set {} and receive {} too",
+                import.newcomers.join(", "),
+                import.set,
+                import.others.join(", ")
+            ));
+        }
         let others: Vec<&String> = importers.iter().filter(|c| !targets.contains(c)).collect();
         if !others.is_empty() {
             change.warnings.push(format!(
@@ -164,7 +254,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &AddNsOptions) -> Res
             ));
         }
     }
-    Ok(change)
+    Ok((summary, body))
 }
 
 /// The seed's labels for `destination`, then the user's (replacing a generated one with the
@@ -177,7 +267,9 @@ fn labels(options: &AddNsOptions, destination: &Destination) -> Result<Vec<Label
             (format!("{domain}/namespace-set"), COMMON_SET.to_string())
         }
         Destination::Set(set) => (format!("{domain}/environment-scope"), set.clone()),
-        Destination::OwnDir => (format!("{domain}/environment-scope"), "shared".to_string()),
+        Destination::OwnDir | Destination::Base => {
+            (format!("{domain}/environment-scope"), "shared".to_string())
+        }
     };
     let mut pairs: Vec<(String, String)> =
         vec![(PART_OF.0.to_string(), PART_OF.1.to_string()), scope];

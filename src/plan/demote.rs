@@ -1,5 +1,7 @@
-//! `demote`: remove an app's or a namespace's references from clusters. The definition is never
-//! touched; absence is absence.
+//! `demote`: remove an app's, a namespace's or a controller's references from clusters;
+//! absence is absence. The definition stays, with one exception the help states: a namespace
+//! that reaches a cluster through a set holding others leaves the set for its own directory
+//! (its manifest moves), since the cluster keeps importing the set for the others.
 
 use std::path::Path;
 
@@ -27,10 +29,10 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     let kind = options.kind;
     let from = options.from.as_slice();
     let name = &options.name;
-    let placements = match kind {
-        Kind::App => fleet.app_placements(name),
-        Kind::Namespace => fleet.namespace_placements(name),
-    };
+    if kind == Kind::Policy {
+        return Err(crate::plan::promote_policy::not_demoted(name));
+    }
+    let placements = fleet.placements_of(kind, name).unwrap_or_default();
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
     let mut demoted = Vec::new();
@@ -64,6 +66,7 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     }
     if kind == Kind::Namespace {
         warn_apps_left_behind(fleet, name, &demoted, &mut change)?;
+        warn_controllers_left_behind(fleet, name, &demoted, &mut change)?;
     }
     lists.finish(&mut change)?;
     let remaining: Vec<&String> = placements.keys().filter(|c| !demoted.contains(c)).collect();
@@ -108,15 +111,27 @@ fn split_from_set(
         reimport: false,
         importers: keepers.clone(),
     };
-    relocate::relocate(fleet, templates, &planned, change, lists)?;
+    let relocation = relocate::relocate(fleet, templates, &planned, change, lists)?;
+    let others: Vec<&str> = fleet
+        .set(&namespace.set)
+        .map(|s| {
+            s.namespaces
+                .iter()
+                .map(String::as_str)
+                .filter(|n| *n != name)
+                .collect()
+        })
+        .unwrap_or_default();
     change.notes.push(format!(
-        "Namespace {name} left set {} for its own directory{}; the set's other namespaces stay \
-         where they are.",
+        "Namespace {name} left set {} for its own directory {}{}: the set stays imported for \
+         its other namespaces ({}), so demoting {name} moves its manifest out of it.",
         namespace.set,
+        to_slash(&relocation.new_dir),
         match keepers.is_empty() {
             true => String::new(),
             false => format!(", imported by {}", keepers.join(", ")),
-        }
+        },
+        others.join(", ")
     ));
     Ok(())
 }
@@ -153,6 +168,37 @@ fn warn_apps_left_behind(
     Ok(())
 }
 
+/// Warns about controllers that install into namespace `name` in clusters it is leaving.
+fn warn_controllers_left_behind(
+    fleet: &Fleet,
+    name: &str,
+    demoted: &[String],
+    change: &mut ChangeSet,
+) -> Result<()> {
+    for controller in fleet.controllers() {
+        if fleet.controller_namespace(controller)?.as_deref() != Some(name) {
+            continue;
+        }
+        let placements = fleet.controller_placements(&controller.name);
+        let stranded: Vec<&str> = demoted
+            .iter()
+            .filter(|c| placements.contains_key(*c))
+            .map(String::as_str)
+            .collect();
+        if !stranded.is_empty() {
+            change.warnings.push(format!(
+                "controller {} still installs into namespace {name} in {}: demote it too \
+                 (`fluxfleet demote controller {} --from {}`), or it will fail to install there",
+                controller.name,
+                stranded.join(", "),
+                controller.name,
+                stranded.join(",")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// True when the reference that brings the thing also brings other things every importing
 /// cluster relies on: the common sets, or a named set holding other namespaces.
 fn arrives_with_others(fleet: &Fleet, placement: &Placement) -> bool {
@@ -179,6 +225,9 @@ fn refuse_common(
     let (set, flag) = match kind {
         Kind::App => ("apps/common", "app"),
         Kind::Namespace => ("infrastructure/namespaces/common", "ns"),
+        // Controllers have no common set; named for completeness.
+        Kind::Controller => ("infrastructure/controllers", "controller"),
+        Kind::Policy => ("infrastructure/policies/kyverno/shared", "policy"),
     };
     Error::refused(format!(
         "{} {name} reaches {cluster} through the common set {set} ({place}), which every \

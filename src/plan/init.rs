@@ -21,7 +21,13 @@ pub fn wanted(templates: &Templates, options: &InitOptions) -> Result<Vec<Wanted
     let mut files = Vec::new();
     for cluster in &options.clusters {
         let (infra, apps) = layout::default_lists(cluster);
-        files.extend(layout::cluster_files(templates, cluster, &infra, &apps)?);
+        files.extend(layout::cluster_files(
+            templates,
+            cluster,
+            &infra,
+            &[],
+            &apps,
+        )?);
     }
     files.extend(layout::common_files(templates)?);
     files.extend(layout::repo_files(

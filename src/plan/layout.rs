@@ -29,6 +29,16 @@ pub fn infra_list(cluster: &str) -> PathBuf {
     cluster_dir(cluster).join("infra/kustomization.yaml")
 }
 
+/// A cluster's policy list file, applied by its own Flux Kustomization after `infra`.
+pub fn policies_list(cluster: &str) -> PathBuf {
+    cluster_dir(cluster).join("policies/kustomization.yaml")
+}
+
+/// The Flux Kustomization that applies a cluster's policy list.
+pub fn policies_kustomization(cluster: &str) -> PathBuf {
+    cluster_dir(cluster).join("policies.yaml")
+}
+
 /// A file the layout wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Wanted {
@@ -48,23 +58,27 @@ pub fn default_lists(cluster: &str) -> (Vec<String>, Vec<String>) {
     )
 }
 
-/// The files of one cluster's tree, its lists holding `infra` and `apps` references.
+/// The files of one cluster's tree, its lists holding `infra`, `policies` and `apps` references.
 pub fn cluster_files(
     templates: &Templates,
     cluster: &str,
     infra: &[String],
+    policies: &[String],
     apps: &[String],
 ) -> Result<Vec<Wanted>> {
     let mut context = tera::Context::new();
     context.insert("cluster", cluster);
     context.insert("infra", infra);
+    context.insert("policies", policies);
     context.insert("apps", apps);
     let dir = cluster_dir(cluster);
     let names = [
         "kustomization.yaml",
         "infra.yaml",
+        "policies.yaml",
         "apps.yaml",
         "infra/kustomization.yaml",
+        "policies/kustomization.yaml",
         "apps/kustomization.yaml",
         "flux-system/kustomization.yaml",
         "flux-system/gotk-components.yaml",

@@ -8,6 +8,7 @@ use crate::fleet::{Fleet, Through};
 use crate::paths::to_slash;
 use crate::plan::layout::APPS_COMMON;
 use crate::plan::lists::ListEdits;
+use crate::plan::promote;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
 use crate::plan::{branch_name, ChangeSet};
@@ -20,6 +21,8 @@ pub struct MakeCommonOptions {
     pub name: String,
     /// Make an app common even though clusters use overlays of it.
     pub force: bool,
+    /// Refuse, rather than bring the app's namespace to the clusters it does not reach.
+    pub no_namespace: bool,
 }
 
 /// The seed's warning, printed whenever an app becomes a baseline app.
@@ -33,6 +36,12 @@ pub fn plan(
     templates: &Templates,
     options: &MakeCommonOptions,
 ) -> Result<ChangeSet> {
+    if options.kind == Kind::Controller {
+        return Err(no_common_set(&options.name));
+    }
+    if options.kind == Kind::Policy {
+        return Err(crate::plan::promote_policy::not_common(&options.name));
+    }
     let mut change = ChangeSet::new(
         format!("make {} {} common", options.kind.noun(), options.name),
         branch_name(&format!(
@@ -45,8 +54,24 @@ pub fn plan(
     refuse_losing_clusters(fleet, options, &importers)?;
     let mut lists = ListEdits::new();
     match options.kind {
-        Kind::App => app(fleet, options, &mut change, &mut lists)?,
+        Kind::App => {
+            app(fleet, options, &mut change, &mut lists)?;
+            if let Some(app) = fleet.app(&options.name) {
+                let no_namespace = options.no_namespace;
+                promote::bring_namespace(
+                    fleet,
+                    templates,
+                    app,
+                    &importers,
+                    no_namespace,
+                    &mut change,
+                    &mut lists,
+                )?;
+            }
+        }
         Kind::Namespace => namespace(fleet, templates, options, &mut change, &mut lists)?,
+        Kind::Controller => return Err(no_common_set(&options.name)),
+        Kind::Policy => {}
     }
     lists.finish(&mut change)?;
     let missing: Vec<String> = fleet
@@ -123,6 +148,14 @@ fn namespace(
     if namespace.set == "common" {
         return Ok(());
     }
+    if namespace.base.is_some() {
+        return Err(Error::refused(format!(
+            "namespace {name} has per-cluster overlays in {}: the common set holds one \
+             definition, the same in every cluster; keep the per-cluster references \
+             (`fluxfleet promote ns {name} --to all`), or remove the overlays by hand first",
+            to_slash(&namespace.set_dir)
+        )));
+    }
     let planned = relocate::Move {
         namespace,
         destination: Destination::Set("common".into()),
@@ -140,10 +173,9 @@ fn refuse_losing_clusters(
     options: &MakeCommonOptions,
     importers: &[String],
 ) -> Result<()> {
-    let placements = match options.kind {
-        Kind::App => fleet.app_placements(&options.name),
-        Kind::Namespace => fleet.namespace_placements(&options.name),
-    };
+    let placements = fleet
+        .placements_of(options.kind, &options.name)
+        .unwrap_or_default();
     let losing: Vec<String> = placements
         .iter()
         .filter(|(cluster, _)| !importers.contains(cluster))
@@ -158,6 +190,12 @@ fn refuse_losing_clusters(
     let common = match options.kind {
         Kind::App => APPS_COMMON.to_string(),
         Kind::Namespace => format!("{}/common", relocate::NAMESPACES),
+        Kind::Controller => return Err(no_common_set(&options.name)),
+        Kind::Policy => format!(
+            "{}/{}/shared",
+            crate::fleet::POLICIES_DIR,
+            crate::fleet::KYVERNO
+        ),
     };
     Err(Error::refused(format!(
         "{} {} runs in {}, which do not import {common}: making it common would take it out of \
@@ -166,4 +204,14 @@ fn refuse_losing_clusters(
         options.name,
         losing.join(", ")
     )))
+}
+
+/// Controllers have no common set: each cluster's infra list references each of its
+/// controllers, as the seed writes kyverno's.
+fn no_common_set(name: &str) -> Error {
+    Error::Usage(format!(
+        "make-common takes app or ns: controllers have no common set, each cluster references \
+         its controllers; to install {name} in every cluster, run `fluxfleet promote controller \
+         {name} --to all`"
+    ))
 }

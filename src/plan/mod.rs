@@ -3,16 +3,22 @@
 
 pub mod add_app;
 pub mod add_cluster;
+pub mod add_controller;
 pub mod add_ns;
 pub mod add_overlay;
+pub mod add_policy;
 mod changeset;
 pub mod demote;
+pub mod helm;
 pub mod init;
 pub mod layout;
 pub mod lists;
 pub mod make_common;
+pub mod mode;
+pub mod namespace_overlay;
 pub mod overlay_edit;
 pub mod promote;
+pub mod promote_policy;
 pub mod reach;
 pub mod relocate;
 pub mod subject;

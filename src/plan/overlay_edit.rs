@@ -86,6 +86,33 @@ impl<'a> OverlayEdit<'a> {
         }))
     }
 
+    /// The value the overlay's patches give `metadata.<field>.<key>` (`labels`, `annotations`)
+    /// of object `kind`/`name`; the last patch wins, as in kustomize.
+    pub fn patched_metadata(
+        &self,
+        kind: &str,
+        name: &str,
+        field: &str,
+        key: &str,
+    ) -> Result<Option<String>> {
+        let model = self.model()?;
+        let Some(patches) = model["patches"].as_vec() else {
+            return Ok(None);
+        };
+        Ok(patches
+            .iter()
+            .filter(|p| {
+                let patch = &p["patch"];
+                patch["kind"].as_str().or(p["target"]["kind"].as_str()) == Some(kind)
+                    && patch["metadata"]["name"]
+                        .as_str()
+                        .or(p["target"]["name"].as_str())
+                        == Some(name)
+            })
+            .filter_map(|p| scalar_text(&p["patch"]["metadata"][field][key]))
+            .next_back())
+    }
+
     /// Appends one patch entry (text of a list item at column 0).
     pub fn add_patch(&mut self, item: &str) -> Result<()> {
         self.append_item("patches", item)
@@ -343,6 +370,16 @@ fn normalize_patch(mut entry: Yaml) -> Yaml {
         }
     }
     entry
+}
+
+/// A scalar's text, whatever its YAML type (`tier: 3`, `on: true`).
+fn scalar_text(value: &Yaml) -> Option<String> {
+    match value {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// `(index, replicas)` of each patch of Deployment `deployment` that sets `spec.replicas`.

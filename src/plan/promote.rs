@@ -1,9 +1,10 @@
-//! `promote`: reference an app or a namespace from more clusters, as the seed's "Promotion
-//! Workflow" does it: one line in each target cluster's list.
+//! `promote`: reference an app, a namespace or a controller from more clusters, as the seed's
+//! "Promotion Workflow" does it: one line in each target cluster's list.
 
 use crate::error::{Error, Result};
-use crate::fleet::{App, Fleet, Namespace, Through};
+use crate::fleet::{App, ByCluster, Definition, Fleet, Namespace, Through};
 use crate::paths::to_slash;
+use crate::plan::add_controller;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
 use crate::plan::lists::{apps_list, infra_list, ListEdits};
 use crate::plan::relocate::{self, Destination};
@@ -19,8 +20,8 @@ pub struct PromoteOptions {
     pub name: String,
     /// The clusters to reference it from, known to the fleet.
     pub to: Vec<String>,
-    /// Also promote the app's namespace where it is missing.
-    pub with_namespace: bool,
+    /// Refuse, rather than bring the app's namespace along where it is missing.
+    pub no_namespace: bool,
     /// Generate (or update) an overlay for each target with these values, and reference it.
     pub overlay: Option<OverlayValues>,
     /// Move a namespace into this named set rather than its own directory.
@@ -78,6 +79,33 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
                 &mut change,
                 &mut lists,
             )?
+        }
+        Kind::Controller => {
+            if options.set.is_some() {
+                return Err(Error::Usage("--set applies to namespaces only".into()));
+            }
+            if options.overlay.is_some() {
+                return Err(Error::Usage(
+                    "--overlay applies to apps only: controllers are promoted as they are".into(),
+                ));
+            }
+            let controller = fleet
+                .controller(&options.name)
+                .ok_or_else(|| subject::unknown_controller(fleet, &options.name))?;
+            promote_controller(
+                fleet,
+                templates,
+                controller,
+                targets,
+                &mut change,
+                &mut lists,
+            )?
+        }
+        Kind::Policy => {
+            return Err(Error::Usage(
+                "a policy is promoted to a stage: `fluxfleet promote policy NAME --to STAGE`"
+                    .into(),
+            ))
         }
     };
     lists.finish(&mut change)?;
@@ -142,24 +170,67 @@ fn promote_app(
         lists.add(fleet, &list, &target)?;
         promoted.push(cluster_name.clone());
     }
+    bring_namespace(
+        fleet,
+        templates,
+        app,
+        &promoted,
+        options.no_namespace,
+        change,
+        lists,
+    )?;
+    Ok(promoted)
+}
+
+/// Makes the namespace `app` deploys into reach `clusters` as `promote ns` would, saying so, so
+/// that no cluster runs an app whose namespace it lacks; with `refuse`, refuses instead.
+pub fn bring_namespace(
+    fleet: &Fleet,
+    templates: &Templates,
+    app: &App,
+    clusters: &[String],
+    refuse: bool,
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<()> {
     let Some(ns) = &fleet.app_manifests(app)?.namespace else {
-        return Ok(promoted);
+        return Ok(());
     };
-    let missing = reach::namespace_missing(fleet, ns, &promoted)?;
+    let missing = reach::namespace_missing(fleet, ns, clusters)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let name = &app.name;
     match fleet.namespace(ns) {
-        _ if missing.is_empty() => {}
-        Some(namespace) if options.with_namespace => {
-            promote_namespace(fleet, templates, namespace, &missing, None, change, lists)?;
+        Some(_) if refuse => Err(Error::refused(format!(
+            "{name} deploys into namespace {ns}, which does not reach {0}: run `fluxfleet \
+             promote ns {ns} --to {1}` first, or leave out --no-namespace to bring it along",
+            missing.join(", "),
+            missing.join(",")
+        ))),
+        Some(namespace) => {
+            let from = match namespace.base.is_some() || namespace.own_dir {
+                true => format!("its own directory {}", to_slash(&namespace.set_dir)),
+                false => format!("set {}", namespace.set),
+            };
             change.notes.push(format!(
-                "Namespace {ns} promoted with it to {}.",
+                "Bringing namespace {ns} to {} ({name} deploys into it; it is in {from}); pass \
+                 --no-namespace to refuse instead.",
                 missing.join(", ")
             ));
+            promote_namespace(fleet, templates, namespace, &missing, None, change, lists)?;
+            Ok(())
         }
-        _ => change
-            .warnings
-            .push(reach::namespace_warning(fleet, &app.name, ns, &missing)),
+        None if refuse => Err(Error::refused(reach::namespace_warning(
+            fleet, name, ns, &missing,
+        ))),
+        None => {
+            change
+                .warnings
+                .push(reach::namespace_warning(fleet, name, ns, &missing));
+            Ok(())
+        }
     }
-    Ok(promoted)
 }
 
 /// Plans the overlay of `app` for `cluster` with `values`, as `add-overlay` does; returns its
@@ -191,7 +262,7 @@ fn overlay_into(
 /// a named set that also serves other clusters' needs moves to its own directory (or `set`), so
 /// that no cluster receives namespaces it did not ask for. Returns the clusters it now reaches
 /// that it did not before.
-fn promote_namespace(
+pub(crate) fn promote_namespace(
     fleet: &Fleet,
     templates: &Templates,
     namespace: &Namespace,
@@ -207,18 +278,8 @@ fn promote_namespace(
         )));
     }
     let placements = fleet.namespace_placements(name);
-    let mut missing = Vec::new();
-    for cluster_name in targets {
-        match placements.get(cluster_name).and_then(|p| p.first()) {
-            Some(p) => change.notes.push(format!(
-                "{cluster_name} already has namespace {name} through {} ({}:{}): skipped",
-                p.via,
-                to_slash(&p.file),
-                p.line
-            )),
-            None => missing.push(cluster_name.clone()),
-        }
-    }
+    let what = format!("namespace {name}");
+    let missing = not_there(&placements, targets, &what, change);
     if missing.is_empty() {
         return Ok(missing);
     }
@@ -231,6 +292,21 @@ fn promote_namespace(
             ));
         }
         return Ok(Vec::new());
+    }
+    if namespace.base.is_some() {
+        // Laid out as base and overlays: each cluster imports its overlay, or else the base.
+        if set.is_some() {
+            return Err(Error::refused(format!(
+                "namespace {name} has per-cluster overlays in {}: it stays in its own directory, \
+                 so --set does not apply",
+                to_slash(&namespace.set_dir)
+            )));
+        }
+        for cluster_name in &missing {
+            let import = namespace.import_dir(cluster_name);
+            lists.add(fleet, &infra_list(fleet, cluster_name)?, &import)?;
+        }
+        return Ok(missing);
     }
     let holders: Vec<String> = placements
         .iter()
@@ -274,6 +350,54 @@ fn promote_namespace(
         lists.add(fleet, &infra_list(fleet, cluster_name)?, &import_dir)?;
     }
     Ok(missing)
+}
+
+/// Adds the controller's directory to each target's infrastructure list, and brings the
+/// namespace it installs into where it is missing (a controller without it fails to install).
+/// Returns the clusters it was added to.
+fn promote_controller(
+    fleet: &Fleet,
+    templates: &Templates,
+    controller: &Definition,
+    targets: &[String],
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<Vec<String>> {
+    let placements = fleet.controller_placements(&controller.name);
+    let what = format!("controller {}", controller.name);
+    let missing = not_there(&placements, targets, &what, change);
+    for cluster_name in &missing {
+        lists.add(fleet, &infra_list(fleet, cluster_name)?, &controller.dir)?;
+    }
+    if let Some(namespace) = fleet.controller_namespace(controller)? {
+        add_controller::bring_namespace(
+            fleet, templates, &namespace, &missing, change, lists, false,
+        )?;
+    }
+    Ok(missing)
+}
+
+/// The targets `placements` do not reach; a note for each one they do, naming the reference
+/// that brings `what` there already.
+fn not_there(
+    placements: &ByCluster,
+    targets: &[String],
+    what: &str,
+    change: &mut ChangeSet,
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    for cluster_name in targets {
+        match placements.get(cluster_name).and_then(|p| p.first()) {
+            Some(p) => change.notes.push(format!(
+                "{cluster_name} already has {what} through {} ({}:{}): skipped",
+                p.via,
+                to_slash(&p.file),
+                p.line
+            )),
+            None => missing.push(cluster_name.clone()),
+        }
+    }
+    missing
 }
 
 /// Importing a named set brings every namespace in it: names the others, and the clusters that

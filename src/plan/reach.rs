@@ -25,8 +25,7 @@ pub fn namespace_missing(fleet: &Fleet, ns: &str, targets: &[String]) -> Result<
 pub fn namespace_warning(fleet: &Fleet, app: &str, ns: &str, missing: &[String]) -> String {
     if fleet.namespace(ns).is_some() {
         format!(
-            "namespace {ns} (of {app}) does not reach {}: run `fluxfleet promote ns {ns} --to {}`, \
-             or pass --with-namespace to promote",
+            "namespace {ns} (of {app}) does not reach {}: run `fluxfleet promote ns {ns} --to {}`",
             missing.join(", "),
             missing.join(",")
         )

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, Namespace};
+use crate::fleet::{Fleet, Namespace, COMMON_SET};
 use crate::paths::to_slash;
 use crate::plan::lists::{infra_list, single_list, ListEdits};
 use crate::plan::{ChangeSet, FileChange};
@@ -21,6 +21,9 @@ pub enum Destination {
     OwnDir,
     /// A named set (or `common`): `infrastructure/namespaces/SET/ns-NAME.yaml`.
     Set(String),
+    /// The base of its own directory laid out for per-cluster overlays, the seed's
+    /// `infrastructure/namespaces/NAME/base/namespace.yaml`.
+    Base,
 }
 
 impl Destination {
@@ -29,13 +32,14 @@ impl Destination {
         match self {
             Destination::OwnDir => Path::new(NAMESPACES).join(namespace),
             Destination::Set(set) => Path::new(NAMESPACES).join(set),
+            Destination::Base => Path::new(NAMESPACES).join(namespace).join("base"),
         }
     }
 
     /// The manifest's path there.
     pub fn file(&self, namespace: &str) -> PathBuf {
         match self {
-            Destination::OwnDir => self.dir(namespace).join("namespace.yaml"),
+            Destination::OwnDir | Destination::Base => self.dir(namespace).join("namespace.yaml"),
             Destination::Set(_) => self.dir(namespace).join(format!("ns-{namespace}.yaml")),
         }
     }
@@ -86,14 +90,26 @@ pub fn relocate(
         .text(&namespace.file)?
         .ok_or_else(|| Error::refused(format!("{}: not read", to_slash(&namespace.file))))?;
     let scope = match destination {
-        Destination::OwnDir => "shared",
+        // A namespace in its own directory (laid out with overlays or not) is the seed's
+        // team-x: `environment-scope: shared`, the cluster lists deciding where it exists.
+        Destination::OwnDir | Destination::Base => "shared",
         Destination::Set(set) => set.as_str(),
+    };
+    let convention = match destination {
+        Destination::Set(set) => set_label_key(fleet, set, namespace)?,
+        _ => None,
     };
     change.push(FileChange::Move {
         from: namespace.file.clone(),
         to: new_file.clone(),
         old: text.to_string(),
-        new: relabel(&namespace.file, &text, &namespace.set, scope)?,
+        new: relabel(
+            &namespace.file,
+            &text,
+            &namespace.set,
+            scope,
+            convention.as_deref(),
+        )?,
     })?;
 
     // The new home lists the manifest: an existing set gains an entry, a new one is created.
@@ -152,8 +168,16 @@ pub fn relocate(
 }
 
 /// The manifest with every label that named the old set (`environment-scope: test-only`)
-/// naming the new scope instead, so the labels keep telling the truth after the move.
-fn relabel(file: &Path, text: &str, old_set: &str, scope: &str) -> Result<String> {
+/// naming the new scope instead, so the labels keep telling the truth after the move. Where the
+/// new set has its own label for membership (`key`: the common set's `namespace-set`), the
+/// label takes that key, so that a selector on the set finds the namespace.
+fn relabel(
+    file: &Path,
+    text: &str,
+    old_set: &str,
+    scope: &str,
+    key: Option<&str>,
+) -> Result<String> {
     let Some(docs) = crate::yaml::values(text) else {
         return Ok(text.to_string());
     };
@@ -161,14 +185,67 @@ fn relabel(file: &Path, text: &str, old_set: &str, scope: &str) -> Result<String
         return Ok(text.to_string());
     };
     let mut new = text.to_string();
-    for (key, value) in labels {
-        if let (Some(key), Some(old_set_value)) = (key.as_str(), value.as_str()) {
+    for (old_key, value) in labels {
+        if let (Some(old_key), Some(old_set_value)) = (old_key.as_str(), value.as_str()) {
             if old_set_value == old_set && old_set != scope {
-                new = crate::yaml::set_scalar(file, &new, &["metadata", "labels", key], scope)?;
+                new = crate::yaml::set_scalar(file, &new, &["metadata", "labels", old_key], scope)?;
+                let taken = |k: &str| labels.contains_key(&yaml_rust2::Yaml::String(k.into()));
+                // Without a convention to read, the common set's is the template's
+                // (`add-ns --set common`): `<domain>/namespace-set`.
+                let fallback = match old_key.rsplit_once('/') {
+                    Some((domain, _)) if scope == COMMON_SET => {
+                        Some(format!("{domain}/namespace-set"))
+                    }
+                    _ => None,
+                };
+                let key = key.map(str::to_string).or(fallback);
+                if let Some(key) = key.filter(|k| k != old_key && !taken(k)) {
+                    new = crate::yaml::rename_key(
+                        file,
+                        &new,
+                        &["metadata", "labels", old_key],
+                        &key,
+                    )?;
+                }
             }
         }
     }
     Ok(new)
+}
+
+/// The label key the namespaces of `set` carry with the set's name as value (the seed's
+/// `platform.example.com/namespace-set: common`), read from its members other than
+/// `moving`; `None` when they carry none, or disagree.
+fn set_label_key(fleet: &Fleet, set: &str, moving: &Namespace) -> Result<Option<String>> {
+    let mut keys: Vec<String> = Vec::new();
+    for member in fleet
+        .namespaces()
+        .iter()
+        .filter(|n| n.set == set && n.name != moving.name)
+    {
+        let Some(text) = fleet.text(&member.file)? else {
+            continue;
+        };
+        let docs = crate::yaml::values(&text).unwrap_or_default();
+        for doc in docs
+            .iter()
+            .filter(|d| d["metadata"]["name"].as_str() == Some(&member.name))
+        {
+            if let Some(labels) = doc["metadata"]["labels"].as_hash() {
+                for (key, value) in labels {
+                    if let (Some(key), Some(set_value)) = (key.as_str(), value.as_str()) {
+                        if set_value == set && !keys.iter().any(|k| k == key) {
+                            keys.push(key.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(match &keys[..] {
+        [key] => Some(key.clone()),
+        _ => None,
+    })
 }
 
 /// True when the fleet read other namespace manifests in `dir` than `namespace`'s.

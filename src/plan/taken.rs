@@ -45,6 +45,18 @@ pub fn namespace(fleet: &Fleet, name: &str) -> Result<()> {
     )))
 }
 
+/// Refuses `name` when a controller of that name exists.
+pub fn controller(fleet: &Fleet, name: &str) -> Result<()> {
+    match fleet.controller(name) {
+        Some(controller) => Err(Error::refused(format!(
+            "controller {name} exists already: it is defined in {}/\nchoose another name, or \
+             install it in more clusters with `fluxfleet promote controller {name} --to C,...`",
+            to_slash(&controller.dir)
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Refuses `name` when a cluster of that name exists.
 pub fn cluster(fleet: &Fleet, name: &str) -> Result<()> {
     match fleet.cluster(name) {

@@ -21,16 +21,26 @@ pub fn env_pairs(given: &[String]) -> Result<Vec<(String, String)>> {
 /// Checks a label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63
 /// characters (alphanumerics, `-`, `_`, `.`, starting and ending alphanumeric).
 pub fn label_key(key: &str) -> Result<()> {
+    qualified_name("label", key)
+}
+
+/// Checks an annotation key: the same rule as a label key.
+pub fn annotation_key(key: &str) -> Result<()> {
+    qualified_name("annotation", key)
+}
+
+/// Checks a Kubernetes qualified name, the key of a label or annotation (`what`).
+fn qualified_name(what: &str, key: &str) -> Result<()> {
     let (prefix, name) = match key.rsplit_once('/') {
         Some((prefix, name)) => (Some(prefix), name),
         None => (None, key),
     };
     if let Some(prefix) = prefix {
-        dns_subdomain("label key prefix", prefix)?;
+        dns_subdomain(&format!("{what} key prefix"), prefix)?;
     }
     if !label_name(name) {
         return Err(Error::refused(format!(
-            "invalid label key {key:?}: the name part must be 1 to 63 characters of letters, \
+            "invalid {what} key {key:?}: the name part must be 1 to 63 characters of letters, \
              digits, '-', '_' and '.', starting and ending with a letter or digit, after an \
              optional DNS prefix and '/' (e.g. platform.example.com/team)"
         )));

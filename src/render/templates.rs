@@ -17,7 +17,9 @@ pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
     embed!("cluster/kustomization.yaml", Kustomization),
     embed!("cluster/infra.yaml", Manifest),
     embed!("cluster/apps.yaml", Manifest),
+    embed!("cluster/policies.yaml", Manifest),
     embed!("cluster/infra/kustomization.yaml", Kustomization),
+    embed!("cluster/policies/kustomization.yaml", Kustomization),
     embed!("cluster/apps/kustomization.yaml", Kustomization),
     embed!("cluster/flux-system/kustomization.yaml", Kustomization),
     embed!("cluster/flux-system/gotk-components.yaml", Manifest),
@@ -32,9 +34,15 @@ pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
     embed!("app/service.yaml", Manifest),
     embed!("app/kustomization.yaml", Kustomization),
     embed!("namespace/namespace.yaml", Manifest),
+    embed!("namespace/overlay.yaml", Kustomization),
+    embed!("namespace/patch.yaml", ListItem),
     embed!("overlay/kustomization.yaml", Kustomization),
     embed!("overlay/patch.yaml", ListItem),
     embed!("overlay/image.yaml", ListItem),
+    embed!("controller/helmrepository.yaml", Manifest),
+    embed!("controller/helmrelease.yaml", Manifest),
+    embed!("controller/kustomization.yaml", Kustomization),
+    embed!("policy/policy.yaml", Manifest),
 ];
 
 macro_rules! embed {

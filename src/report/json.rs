@@ -1,6 +1,7 @@
 //! The matrix as the JSON of DESIGN.md, `{"clusters": [...], "apps": [...], "namespaces":
-//! [...]}`, through serde over the borrowed rows: each `impl Serialize` below reads the fleet
-//! as it writes, and nothing is made in between (as ripgrep's `crates/printer/src/jsont.rs`).
+//! [...], "controllers": [...]}`, through serde over the borrowed rows: each `impl Serialize`
+//! below reads the fleet as it writes, and nothing is made in between (as ripgrep's
+//! `crates/printer/src/jsont.rs`).
 //!
 //! Serde rather than a hand-written writer. Measured on the benchmark fleet (`gen_fleet`, 100
 //! clusters, 3,000 apps, 8.4 MB of JSON) on a 2-core VM that other builds kept busy (load 3 to
@@ -27,7 +28,7 @@ use super::matrix::{Matrix, Row};
 use super::Sink;
 use crate::error::{Error, Result};
 use crate::fleet::FastMap;
-use crate::fleet::{Fleet, Kind, Raw, Reference, Through};
+use crate::fleet::{Fleet, Kind, Mode, Raw, Reference, Through};
 use crate::paths::as_slash;
 
 /// Writes the matrix's JSON to `sink` in pieces, indented when `pretty`.
@@ -57,6 +58,8 @@ fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()>
     for (kind, key) in [
         (Kind::App, ",\"apps\":["),
         (Kind::Namespace, "],\"namespaces\":["),
+        (Kind::Controller, "],\"controllers\":["),
+        (Kind::Policy, "],\"policies\":["),
     ] {
         sink(key.as_bytes())?;
         let files = &files;
@@ -88,14 +91,21 @@ fn write_row(out: &mut Vec<u8>, matrix: &Matrix, files: &Files, row: &Row) {
         out.extend_from_slice(b",\"set\":");
         push_str(out, set);
     }
+    if let Some((stage, mode)) = row.policy {
+        out.extend_from_slice(b",\"stage\":");
+        push_str(out, stage);
+        out.extend_from_slice(b",\"mode\":");
+        push_str(out, mode.as_str());
+    }
     out.extend_from_slice(b",\"clusters\":{");
     let fleet = matrix.fleet();
+    let mode = row.policy.map(|(_, mode)| mode);
     let mut first_cell = true;
     for cell in matrix.cells(row) {
         let mut cells = cell
             .placements
             .iter()
-            .filter_map(|raw| JsonCell::of(fleet, files, raw));
+            .filter_map(|raw| JsonCell::of(fleet, files, raw, mode));
         let (Some(first), Some(cluster)) = (cells.next(), matrix.clusters().get(cell.column))
         else {
             continue;
@@ -291,10 +301,12 @@ impl Serialize for Document<'_, '_> {
             files,
             rows: matrix.rows_of(kind),
         };
-        let mut document = serializer.serialize_struct("Status", 3)?;
+        let mut document = serializer.serialize_struct("Status", 4)?;
         document.serialize_field("clusters", matrix.clusters())?;
         document.serialize_field("apps", &rows(Kind::App))?;
         document.serialize_field("namespaces", &rows(Kind::Namespace))?;
+        document.serialize_field("controllers", &rows(Kind::Controller))?;
+        document.serialize_field("policies", &rows(Kind::Policy))?;
         document.end()
     }
 }
@@ -322,12 +334,16 @@ struct JsonRow<'m, 'f> {
 impl Serialize for JsonRow<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let row = self.row;
-        let fields = 3 + usize::from(row.set.is_some());
+        let fields = 3 + usize::from(row.set.is_some()) + 2 * usize::from(row.policy.is_some());
         let mut out = serializer.serialize_struct("Row", fields)?;
         out.serialize_field("name", row.name)?;
         out.serialize_field("definition", &row.definition)?;
         if let Some(set) = row.set {
             out.serialize_field("set", set)?;
+        }
+        if let Some((stage, mode)) = row.policy {
+            out.serialize_field("stage", stage)?;
+            out.serialize_field("mode", mode.as_str())?;
         }
         out.serialize_field("clusters", &Cells(self))?;
         out.end()
@@ -341,6 +357,7 @@ impl Serialize for Cells<'_, '_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let JsonRow { matrix, files, row } = *self.0;
         let fleet = matrix.fleet();
+        let mode = row.policy.map(|(_, mode)| mode);
         let mut map = serializer.serialize_map(None)?;
         for cell in matrix.cells(row) {
             let mut placements = cell.placements;
@@ -350,7 +367,7 @@ impl Serialize for Cells<'_, '_, '_> {
                     break None;
                 };
                 placements = rest;
-                if let Some(first) = JsonCell::of(fleet, files, raw) {
+                if let Some(first) = JsonCell::of(fleet, files, raw, mode) {
                     break Some(first);
                 }
             };
@@ -361,6 +378,7 @@ impl Serialize for Cells<'_, '_, '_> {
                 fleet,
                 files,
                 placements,
+                mode,
             };
             map.serialize_entry(cluster, &FirstCell { first, also })?;
         }
@@ -376,23 +394,29 @@ struct JsonCell<'f> {
     reference: &'f Reference,
     through: Through<&'f str>,
     entry: Option<&'f Reference>,
+    /// The policy's mode, for a policy's cell.
+    mode: Option<Mode>,
 }
 
 impl<'f> JsonCell<'f> {
-    fn of(fleet: &'f Fleet, files: &'f Files, raw: &Raw) -> Option<Self> {
+    fn of(fleet: &'f Fleet, files: &'f Files, raw: &Raw, mode: Option<Mode>) -> Option<Self> {
         let (reference, entry) = fleet.references_of(raw)?;
         Some(JsonCell {
             files,
             reference,
             through: fleet.through(raw),
             entry,
+            mode,
         })
     }
 
     /// The fields other than `also`, as many as there are.
     fn fields(&self) -> usize {
-        let name = matches!(self.through, Through::Overlay(_) | Through::Set(_));
-        4 + usize::from(name) + usize::from(self.entry.is_some())
+        let name = matches!(
+            self.through,
+            Through::Overlay(_) | Through::Set(_) | Through::Stage(_)
+        );
+        4 + usize::from(name) + usize::from(self.entry.is_some()) + usize::from(self.mode.is_some())
     }
 
     /// The fields other than `also`, written by hand as [`JsonCell::serialize_fields`] does.
@@ -409,7 +433,15 @@ impl<'f> JsonCell<'f> {
                 out.extend_from_slice(b",\"set\":");
                 push_str(out, name);
             }
+            Through::Stage(name) => {
+                out.extend_from_slice(b",\"stage\":");
+                push_str(out, name);
+            }
             _ => {}
+        }
+        if let Some(mode) = self.mode {
+            out.extend_from_slice(b",\"mode\":");
+            push_str(out, mode.as_str());
         }
         if let Some(entry) = self.entry {
             out.extend_from_slice(b",\"entry\":{");
@@ -426,7 +458,11 @@ impl<'f> JsonCell<'f> {
         match self.through {
             Through::Overlay(name) => out.serialize_field("overlay", name)?,
             Through::Set(name) => out.serialize_field("set", name)?,
+            Through::Stage(name) => out.serialize_field("stage", name)?,
             _ => {}
+        }
+        if let Some(mode) = self.mode {
+            out.serialize_field("mode", mode.as_str())?;
         }
         if let Some(entry) = self.entry {
             out.serialize_field("entry", &EntryCell(self.files, entry))?;
@@ -469,13 +505,14 @@ struct Also<'f> {
     fleet: &'f Fleet,
     files: &'f Files,
     placements: &'f [Raw],
+    mode: Option<Mode>,
 }
 
 impl<'f> Also<'f> {
     fn iter(&self) -> impl Iterator<Item = JsonCell<'f>> + '_ {
         self.placements
             .iter()
-            .filter_map(|raw| JsonCell::of(self.fleet, self.files, raw))
+            .filter_map(|raw| JsonCell::of(self.fleet, self.files, raw, self.mode))
     }
 }
 
@@ -561,6 +598,7 @@ mod tests {
         match &p.through {
             Through::Overlay(name) => cell["overlay"] = name.as_str().into(),
             Through::Set(name) => cell["set"] = name.as_str().into(),
+            Through::Stage(name) => cell["stage"] = name.as_str().into(),
             _ => {}
         }
         if let Some(entry) = p.chain.get(1) {
@@ -592,21 +630,33 @@ mod tests {
                 document["clusters"],
                 serde_json::json!(fleet.cluster_names())
             );
-            for (kind, key) in [(Kind::App, "apps"), (Kind::Namespace, "namespaces")] {
+            let kinds = [
+                (Kind::App, "apps"),
+                (Kind::Namespace, "namespaces"),
+                (Kind::Controller, "controllers"),
+                (Kind::Policy, "policies"),
+            ];
+            for (kind, key) in kinds {
                 let rows = document[key].as_array().unwrap();
                 assert_eq!(rows.len(), fleet.names(kind).len(), "{}", root.display());
                 for row in rows {
                     let name = row["name"].as_str().unwrap();
-                    let placements = match kind {
-                        Kind::App => fleet.app_placements(name),
-                        Kind::Namespace => fleet.namespace_placements(name),
+                    let placements = fleet.placements_of(kind, name).unwrap_or_default();
+                    let mode = fleet.policy(name).filter(|_| kind == Kind::Policy);
+                    let mode = mode.map(|p| Value::from(p.mode.as_str()));
+                    let cell_of = |p: &Placement| {
+                        let mut cell = cell_of(p);
+                        if let Some(mode) = &mode {
+                            cell["mode"] = mode.clone();
+                        }
+                        cell
                     };
                     let want: serde_json::Map<String, Value> = placements
                         .iter()
                         .map(|(cluster, placements)| {
                             let mut cell = cell_of(&placements[0]);
                             if placements.len() > 1 {
-                                cell["also"] = placements[1..].iter().map(cell_of).collect();
+                                cell["also"] = placements[1..].iter().map(&cell_of).collect();
                             }
                             (cluster.clone(), cell)
                         })

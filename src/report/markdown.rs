@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::matrix::Matrix;
-use super::table::{fill, push_cell};
+use super::table::{fill, push_cell, push_mode};
 use crate::fleet::Kind;
 
 /// A table per kind that has rows: `✅ overlay dev` where a row arrives, `—` where it does not.
@@ -12,7 +12,13 @@ pub fn render(matrix: &Matrix) -> String {
     let clusters = matrix.clusters();
     let mut out = String::new();
     let mut cells = Vec::with_capacity(clusters.len());
-    for (kind, title) in [(Kind::App, "app"), (Kind::Namespace, "namespace")] {
+    let kinds = [
+        (Kind::App, "app"),
+        (Kind::Namespace, "namespace"),
+        (Kind::Controller, "controller"),
+        (Kind::Policy, "policy"),
+    ];
+    for (kind, title) in kinds {
         let rows = matrix.rows_of(kind);
         if rows.is_empty() {
             continue;
@@ -34,6 +40,7 @@ pub fn render(matrix: &Matrix) -> String {
                         out.push_str("✅ ");
                         let through = fleet.through(&cell.placements[0]);
                         push_cell(&mut out, through, cell.placements.len());
+                        push_mode(&mut out, row.policy.map(|(_, mode)| mode));
                     }
                     None => out.push('—'),
                 }

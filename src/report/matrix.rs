@@ -1,5 +1,6 @@
-//! The status matrix: apps × clusters, then namespaces × clusters, each row borrowing its
-//! placements from the fleet. What `status` and pull request descriptions render.
+//! The status matrix: apps × clusters, then namespaces, controllers and policies × clusters,
+//! each row borrowing its placements from the fleet. What `status` and pull request
+//! descriptions render.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -8,7 +9,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, Kind, Raw};
+use crate::fleet::{Fleet, Kind, Mode, Raw};
 use crate::names;
 use crate::paths::as_slash;
 
@@ -17,13 +18,13 @@ use crate::paths::as_slash;
 pub struct Filter {
     /// Only this cluster's column, and only the rows that reach it.
     pub cluster: Option<String>,
-    /// Only apps or only namespaces.
+    /// Only one kind of row.
     pub kind: Option<Kind>,
     /// Only these names (rows of either kind), e.g. the one a change is about.
     pub names: Option<BTreeSet<String>>,
 }
 
-/// The matrix: the shown clusters, and a row per app and namespace.
+/// The matrix: the shown clusters, and a row per app, namespace and controller.
 pub struct Matrix<'f> {
     fleet: &'f Fleet,
     /// The clusters shown, in promotion order: a range of the fleet's clusters.
@@ -32,16 +33,20 @@ pub struct Matrix<'f> {
     rows: Vec<Row<'f>>,
 }
 
-/// A row of the [`Matrix`]: an app or a namespace and its placements in the shown clusters.
+/// A row of the [`Matrix`]: an app, a namespace or a controller and its placements in the
+/// shown clusters.
 pub struct Row<'f> {
-    /// App or namespace.
+    /// App, namespace or controller.
     pub kind: Kind,
-    /// The app's or namespace's name.
+    /// The app's, namespace's or controller's name.
     pub name: &'f str,
-    /// The defining directory or file (the app's directory, the namespace's manifest).
+    /// The defining directory or file (the app's or controller's directory, the namespace's
+    /// manifest).
     pub definition: Cow<'f, str>,
     /// The namespace set, for namespaces.
     pub set: Option<&'f str>,
+    /// The stage and mode, for policies.
+    pub policy: Option<(&'f str, Mode)>,
     /// Its placements in the shown clusters, in cluster then list order: a range of the
     /// fleet's index, so a row costs no vector of its own.
     raws: &'f [Raw],
@@ -100,19 +105,17 @@ impl<'f> Matrix<'f> {
         &self.clusters
     }
 
-    /// Apps first, then namespaces, each sorted by name.
+    /// Apps first, then namespaces, controllers and policies, each sorted by name.
     pub fn rows(&self) -> &[Row<'f>] {
         &self.rows
     }
 
     /// The rows of one kind.
     pub fn rows_of(&self, kind: Kind) -> &[Row<'f>] {
-        // Apps come first: the kinds are two ranges.
-        let apps = self.rows.partition_point(|r| r.kind == Kind::App);
-        match kind {
-            Kind::App => &self.rows[..apps],
-            Kind::Namespace => &self.rows[apps..],
-        }
+        // Sorted by kind: each kind is one range.
+        let from = self.rows.partition_point(|r| r.kind < kind);
+        let to = self.rows.partition_point(|r| r.kind <= kind);
+        &self.rows[from..to]
     }
 
     /// The cells of `row`, in cluster order; the clusters it does not reach have none.
@@ -127,14 +130,15 @@ impl<'f> Matrix<'f> {
     }
 }
 
-/// The rows `filter` asks for, apps first, each kind in the fleet's order (by name), each
-/// without placements yet.
+/// The rows `filter` asks for, apps first, then namespaces, controllers and policies, each kind in the
+/// fleet's order (by name), each without placements yet.
 fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
     let apps = fleet.apps().iter().map(|a| Row {
         kind: Kind::App,
         name: &a.name,
         definition: as_slash(&a.dir),
         set: None,
+        policy: None,
         raws: &[],
     });
     // Sorted by name, then set: a name held by two sets shows the first.
@@ -148,9 +152,34 @@ fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
             name: &ns.name,
             definition: as_slash(&ns.file),
             set: Some(&ns.set),
+            policy: None,
             raws: &[],
         });
+    // Sorted by name, then stage: a name held by two stages shows the first.
+    let all = fleet.policies();
+    let policies = all
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| *i == 0 || all[i - 1].name != p.name)
+        .map(|(_, p)| Row {
+            kind: Kind::Policy,
+            name: &p.name,
+            definition: as_slash(&p.file),
+            set: None,
+            policy: Some((p.stage.as_str(), p.mode)),
+            raws: &[],
+        });
+    let controllers = fleet.controllers().map(|c| Row {
+        kind: Kind::Controller,
+        name: &c.name,
+        definition: as_slash(&c.dir),
+        set: None,
+        policy: None,
+        raws: &[],
+    });
     apps.chain(namespaces)
+        .chain(controllers)
+        .chain(policies)
         .filter(|row| filter.kind.is_none_or(|k| k == row.kind))
         .filter(|row| filter.names.as_ref().is_none_or(|n| n.contains(row.name)))
         .collect()

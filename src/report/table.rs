@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::matrix::{Cell, Matrix, Row};
 use super::Sink;
 use crate::error::Result;
-use crate::fleet::{Kind, Through};
+use crate::fleet::{Kind, Mode, Through};
 
 /// How much text gathers before it goes to the sink: a large fleet's table is megabytes.
 const PIECE: usize = 64 * 1024;
@@ -29,7 +29,13 @@ pub fn write(matrix: &Matrix, color: bool, sink: &mut Sink) -> Result<()> {
     let clusters = matrix.clusters();
     let columns = clusters.len();
     let mut wrote = false;
-    for (kind, title) in [(Kind::App, "APP"), (Kind::Namespace, "NAMESPACE")] {
+    let kinds = [
+        (Kind::App, "APP"),
+        (Kind::Namespace, "NAMESPACE"),
+        (Kind::Controller, "CONTROLLER"),
+        (Kind::Policy, "POLICY"),
+    ];
+    for (kind, title) in kinds {
         let rows = matrix.rows_of(kind);
         if rows.is_empty() {
             continue;
@@ -79,8 +85,10 @@ pub fn write(matrix: &Matrix, color: bool, sink: &mut Sink) -> Result<()> {
                 };
                 let through = fleet.through(&cell.placements[0]);
                 let count = cell.placements.len();
+                let mode = row.policy.map(|(_, mode)| mode);
                 text.clear();
                 push_cell(&mut text, through, count);
+                push_mode(&mut text, mode);
                 part.push_str("  ");
                 if color {
                     let style = match count {
@@ -91,7 +99,8 @@ pub fn write(matrix: &Matrix, color: bool, sink: &mut Sink) -> Result<()> {
                 } else {
                     part.push_str(&text);
                 }
-                push_spaces(&mut part, w.saturating_sub(cell_width(through, count)));
+                let width = cell_width(through, count) + mode_width(mode);
+                push_spaces(&mut part, w.saturating_sub(width));
             }
             let kept = part[start..].trim_end().len();
             part.truncate(start + kept);
@@ -119,7 +128,8 @@ fn widths(matrix: &Matrix, rows: &[Row]) -> Vec<usize> {
             for row in chunk {
                 for cell in matrix.cells(row) {
                     let through = fleet.through(&cell.placements[0]);
-                    let width = cell_width(through, cell.placements.len());
+                    let mode = row.policy.map(|(_, mode)| mode);
+                    let width = cell_width(through, cell.placements.len()) + mode_width(mode);
                     if let Some(w) = widths.get_mut(cell.column) {
                         *w = width.max(*w);
                     }
@@ -144,13 +154,30 @@ pub(super) fn fill<'f>(matrix: &Matrix<'f>, row: &Row<'f>, out: &mut Vec<Option<
     }
 }
 
-/// How a present cell reads: `overlay dev`, `common`, `base ×2` when it arrives twice.
+/// How a present cell reads: `overlay dev`, `common`, `base ×2` when it arrives twice; a
+/// policy's stage by its name alone (its mode follows, [`push_mode`]).
 pub(super) fn push_cell(out: &mut String, through: Through<&str>, count: usize) {
-    through.describe_into(out);
+    match through {
+        Through::Stage(name) => out.push_str(name),
+        other => other.describe_into(out),
+    }
     if count > 1 {
         out.push_str(" ×");
         out.push_str(itoa::Buffer::new().format(count));
     }
+}
+
+/// A policy's mode after its cell: `shared Enforce`.
+pub(super) fn push_mode(out: &mut String, mode: Option<Mode>) {
+    if let Some(mode) = mode {
+        out.push(' ');
+        out.push_str(mode.as_str());
+    }
+}
+
+/// The width of [`push_mode`]'s text.
+fn mode_width(mode: Option<Mode>) -> usize {
+    mode.map_or(0, |m| 1 + m.as_str().len())
 }
 
 /// The width of [`push_cell`]'s text in characters, without writing it.
@@ -159,6 +186,7 @@ fn cell_width(through: Through<&str>, count: usize) -> usize {
         Through::Overlay(name) => "overlay ".len() + name.chars().count(),
         Through::Set(name) => "set ".len() + name.chars().count(),
         Through::OwnDir => "own dir".len(),
+        Through::Stage(name) => name.chars().count(),
         other => other.label().len(),
     };
     if count > 1 {
@@ -193,6 +221,7 @@ mod tests {
             Through::Set("test-only"),
             Through::OwnDir,
             Through::Direct,
+            Through::Stage("test-only"),
         ];
         for through in throughs {
             for count in [1, 2, 9, 10, 99, 100, 12345] {

@@ -31,5 +31,5 @@ pub(crate) use node::{Document, Kind, Node};
 pub(crate) use parse::{decode, parse, Purpose};
 pub(crate) use plain::any_plain_entry;
 pub use quote::scalar as quote_scalar;
-pub use scalar::{scalar_at, set_scalar};
+pub use scalar::{rename_key, scalar_at, set_scalar};
 pub(crate) use value::values;

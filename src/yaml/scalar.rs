@@ -84,6 +84,83 @@ pub fn set_scalar(
     Ok(format!("{mark}{new_body}"))
 }
 
+/// Renames the key at the end of `path` (e.g. `["metadata", "labels", "old/key"]`) to
+/// `new_key` in a single-document YAML text, keeping its value, position and quoting style.
+/// Errors when the key is missing, not a one-line scalar, or `new_key` is taken already.
+pub fn rename_key(
+    file: &Path,
+    text: &str,
+    path: &[&str],
+    new_key: &str,
+) -> Result<String, YamlError> {
+    let bom = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let (mark, body) = text.split_at(bom);
+    let lines = Lines::new(body);
+    let root = single_document(file, &lines)?;
+    let dotted = path.join(".");
+    let (last, parent_path) = path
+        .split_last()
+        .ok_or_else(|| YamlError::file(file, "no key to rename"))?;
+    let parent = locate(file, &lines, &root, parent_path)?;
+    let refuse = |message: String| error_at(file, &lines, parent.start, message);
+    let Kind::Map { pairs, .. } = &parent.kind else {
+        return Err(refuse(format!("`{dotted}` is not in a mapping")));
+    };
+    if pairs.iter().any(|(k, _)| k.as_str() == Some(new_key)) {
+        return Err(refuse(format!("`{new_key}` is there already")));
+    }
+    let key = pairs
+        .iter()
+        .map(|(k, _)| k)
+        .find(|k| k.as_str() == Some(*last))
+        .ok_or_else(|| refuse(format!("no `{last}` there")))?;
+    let Kind::Scalar {
+        style,
+        end: Some(end),
+        ..
+    } = &key.kind
+    else {
+        return Err(refuse(format!("`{dotted}` is not a one-line key")));
+    };
+    let flow = key.in_flow;
+    let written = match style {
+        TScalarStyle::Plain => quote::write(new_key, Quote::Plain, flow),
+        TScalarStyle::SingleQuoted => quote::write(new_key, Quote::Single, flow),
+        _ => quote::write(new_key, Quote::Double, flow),
+    };
+    let new_body = splice::apply(body, &[Splice::replace(key.start..*end, written)])
+        .ok_or_else(|| refuse(format!("cannot splice `{dotted}`")))?;
+
+    // Read back: the same document with one key renamed.
+    let fail = |why: &str| {
+        refuse(format!(
+            "refusing to rename `{dotted}`: {why}; text unchanged"
+        ))
+    };
+    let new_lines = Lines::new(&new_body);
+    let new_root =
+        single_document(file, &new_lines).map_err(|_| fail("the result would not parse"))?;
+    let mut expected = root.shape();
+    if let Some(Shape::Map(pairs)) = shape_at(&mut expected, parent_path) {
+        for (k, _) in pairs.iter_mut() {
+            if let Shape::Scalar(name, plain) = k {
+                if name == last {
+                    *k = Shape::Scalar(new_key.to_string(), *plain && !written_quoted(new_key));
+                }
+            }
+        }
+    }
+    if expected != new_root.shape() {
+        return Err(fail("the edit would change something else"));
+    }
+    Ok(format!("{mark}{new_body}"))
+}
+
+/// True when a plain key would have to be quoted to read back as `key`.
+fn written_quoted(key: &str) -> bool {
+    !quote::plain_is_safe(key, false)
+}
+
 /// The scalar at `path` in each document of a YAML stream: `None` for a document where the
 /// path is missing, null, or not a scalar.
 pub fn scalar_at(file: &Path, text: &str, path: &[&str]) -> Result<Vec<Option<String>>, YamlError> {
@@ -204,6 +281,17 @@ mod tests {
             scalar_at(Path::new("s.yaml"), stream, &["metadata", "name"]).expect("reads"),
             [Some("a".to_string()), None, Some("b".to_string())]
         );
+    }
+
+    #[test]
+    fn renames_a_key_in_place() {
+        let text = "metadata:\n  labels:\n    a/scope: test-only # why\n    b: c\n";
+        let path = ["metadata", "labels", "a/scope"];
+        assert_eq!(
+            rename_key(Path::new("x.yaml"), text, &path, "a/set").expect("renamed"),
+            "metadata:\n  labels:\n    a/set: test-only # why\n    b: c\n"
+        );
+        assert!(rename_key(Path::new("x.yaml"), text, &path, "b").is_err());
     }
 
     #[test]

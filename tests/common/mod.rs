@@ -299,3 +299,14 @@ pub fn corpus_dir() -> Option<PathBuf> {
     eprintln!("SKIPPED: ../shared/corpus is not present; the corpus test did not run");
     None
 }
+
+/// Makes the seed's foo-app deploy into team-x, which every cluster has, in the fleet at `dir`:
+/// promoting it is then a change of app lists only (into namespace foo, `promote` would bring
+/// foo along), for tests that use a promotion as their vehicle.
+pub fn foo_app_into_team_x(dir: &Path) {
+    for file in ["deployment.yaml", "service.yaml"] {
+        let path = dir.join("apps/foo-app/base").join(file);
+        let text = fs::read_to_string(&path).expect("read foo-app");
+        fs::write(&path, text.replace("namespace: foo", "namespace: team-x")).expect("write");
+    }
+}

@@ -27,11 +27,13 @@ use crate::paths::{reference_between, to_slash};
 mod in_tree;
 mod order;
 mod placements;
+mod policies;
 mod tree;
 
 use in_tree::definitions_in_tree;
 use order::listed_clusters;
 use placements::{app_namespaces, common_sets, foreign_overlays, twice, unreferenced};
+use policies::policy_stages;
 use tree::{cluster_files, flux_paths, flux_system};
 
 pub use crate::fleet::finding::{Finding, Severity};
@@ -60,6 +62,7 @@ pub fn check(fleet: &Fleet) -> crate::Result<Vec<Finding>> {
         app_namespaces(fleet, &mut out);
     }
     common_sets(fleet, &mut out);
+    policy_stages(fleet, &mut out);
     twice(fleet, &mut out);
     foreign_overlays(fleet, &mut out);
     unreferenced(fleet, &mut out);

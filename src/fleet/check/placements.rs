@@ -129,8 +129,8 @@ pub(super) fn foreign_overlays(fleet: &Fleet, out: &mut Vec<Finding>) {
                     "reference {} or create the overlay: fluxfleet add-overlay {}{} --cluster {}",
                     reference_between(from, &overlaid.base(fleet)),
                     match overlaid.kind {
-                        Kind::App => "",
                         Kind::Namespace => "ns ",
+                        _ => "",
                     },
                     overlaid.name,
                     cluster.name
@@ -181,6 +181,7 @@ impl<'t> Overlaid<'t> {
         let defined = match kind {
             Kind::App => fleet.app(name).is_some(),
             Kind::Namespace => fleet.sets().iter().any(|s| s.dir == dir),
+            Kind::Controller | Kind::Policy => false,
         };
         defined.then_some(Overlaid {
             kind,
@@ -197,7 +198,7 @@ impl<'t> Overlaid<'t> {
                 .app(self.name)
                 .and_then(|a| a.layout.get())
                 .is_some_and(|l| l.overlays.iter().any(|o| o == cluster)),
-            Kind::Namespace => fleet
+            Kind::Namespace | Kind::Controller | Kind::Policy => fleet
                 .reader
                 .is_dir(&self.dir.join("overlays").join(cluster)),
         }
@@ -211,7 +212,7 @@ impl<'t> Overlaid<'t> {
                 .and_then(|a| a.layout.get())
                 .and_then(|l| l.base.clone())
                 .unwrap_or_else(|| self.dir.clone()),
-            Kind::Namespace => {
+            Kind::Namespace | Kind::Controller | Kind::Policy => {
                 let base = self.dir.join("base");
                 match fleet.reader.is_dir(&base) {
                     true => base,

@@ -1,0 +1,111 @@
+//! `fluxfleet add-controller`.
+
+use clap::Args;
+
+use super::context::Context;
+use crate::error::{Error, Result};
+use crate::names::{self, NameKind};
+use crate::plan::add_controller::{self, AddControllerOptions};
+use crate::plan::helm;
+
+use crate::session::Workspace;
+
+#[derive(Debug, Args)]
+pub struct AddControllerArgs {
+    /// Name of the controller (an RFC 1123 label).
+    pub name: Option<String>,
+    /// The Helm chart's name in its repository, for example kyverno.
+    #[arg(long)]
+    pub chart: Option<String>,
+    /// The chart repository: https://... for a Helm repository, oci://... for an OCI registry.
+    #[arg(long)]
+    pub repo_url: Option<String>,
+    /// The chart version, for example 3.2.6 (or a semver range such as 3.x).
+    #[arg(long)]
+    pub version: Option<String>,
+    /// The namespace the controller installs into (default: its name).
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Clusters whose infra list references the controller: C,... or all.
+    #[arg(long)]
+    pub clusters: Option<String>,
+    #[command(flatten)]
+    pub publish: crate::cli::PublishArgs,
+}
+
+pub fn run(args: AddControllerArgs, ctx: &mut Context) -> Result<()> {
+    names::check_given(NameKind::Controller, args.name.as_deref())?;
+    args.namespace
+        .as_deref()
+        .map_or(Ok(()), add_controller::check_namespace)?;
+    args.chart.as_deref().map_or(Ok(()), helm::chart)?;
+    args.repo_url
+        .as_deref()
+        .map_or(Ok(()), |u| helm::repo_url(u).map(drop))?;
+    args.version.as_deref().map_or(Ok(()), helm::version)?;
+    if !ctx.prompter.interactive() {
+        refuse_missing(&args)?;
+    }
+    let workspace = Workspace::open(&mut ctx.session)?;
+    let name = ctx.value_or_ask(args.name, "NAME", "Name of the controller", None)?;
+    names::check(NameKind::Controller, &name)?;
+    let chart = ctx.value_or_ask(
+        args.chart,
+        "--chart",
+        "Helm chart name (e.g. kyverno)",
+        Some(&name),
+    )?;
+    let repo_url = ctx.value_or_ask(
+        args.repo_url,
+        "--repo-url",
+        "Chart repository URL (https://... or oci://...)",
+        None,
+    )?;
+    let version = ctx.value_or_ask(
+        args.version,
+        "--version",
+        "Chart version (e.g. 3.2.6)",
+        None,
+    )?;
+    let known = workspace.fleet.cluster_names();
+    let spec = ctx.list_or_ask(
+        args.clusters,
+        "--clusters",
+        &format!("Clusters that run controller {name}"),
+        &known,
+    )?;
+    let options = AddControllerOptions {
+        name: name.clone(),
+        chart,
+        repo_url,
+        version,
+        namespace: args.namespace,
+        clusters: names::clusters(&spec, &known, "--clusters")?,
+    };
+    let change = add_controller::plan(&workspace.fleet, &workspace.templates, &options)?;
+    workspace.finish(&mut ctx.session, &change, &name)
+}
+
+/// Without a terminal nothing is asked: names every flag left out at once.
+fn refuse_missing(args: &AddControllerArgs) -> Result<()> {
+    let given = [
+        ("NAME", args.name.is_some()),
+        ("--chart", args.chart.is_some()),
+        ("--repo-url", args.repo_url.is_some()),
+        ("--version", args.version.is_some()),
+        ("--clusters", args.clusters.is_some()),
+    ];
+    let missing: Vec<&str> = given
+        .iter()
+        .filter(|(_, given)| !given)
+        .map(|(flag, _)| *flag)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "missing {}: add-controller NAME --chart CHART --repo-url URL --version VERSION \
+         --clusters C,...|all (nothing is asked with --yes or without a terminal)",
+        missing.join(", ")
+    )))
+}
