@@ -206,6 +206,12 @@ fn markdown_with(diff: &RenderedDiff, cut: &BTreeSet<(usize, usize)>, limit: usi
             names.join(", ")
         );
     }
+    // A list of added objects is followed by a blank line, and so is a cluster's heading:
+    // one blank line between them. A diff has no empty line of its own (context lines start
+    // with a space), so this changes no diff.
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
     while out.ends_with("\n\n") {
         out.pop();
     }
