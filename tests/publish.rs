@@ -22,7 +22,9 @@ struct Remote {
 impl Remote {
     fn new() -> Remote {
         let sandbox = Sandbox::new();
-        let repo = sandbox.seed_repo();
+        let repo = sandbox.work().join("fleet");
+        // foo-app deploys into team-x: its promotion is a change of app lists only.
+        sandbox.commit_copy(&common::seed_fixture(), &repo, common::foo_app_into_team_x);
         let origin = sandbox.work().join("origin.git");
         sandbox.git(
             &sandbox.work(),
@@ -359,9 +361,7 @@ fn pr_without_gh_is_refused_before_anything_is_written() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "warning: namespace foo (of foo-app) does not reach prod: run `fluxfleet promote ns foo \
-         --to prod`, or pass --with-namespace to promote\nerror: --pr opens the pull request \
-         with `gh`, which is not on PATH: install it from https://cli.github.com (then `gh \
+        "error: --pr opens the pull request with `gh`, which is not on PATH: install it from https://cli.github.com (then `gh \
          auth login`), or pass --push and open the pull request yourself\n"
     );
     assert_eq!(remote.git(&["branch", "--list"]), "* main\n");

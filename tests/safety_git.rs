@@ -92,7 +92,7 @@ impl Fleet {
 }
 
 const DEMOTE: &[&str] = &["demote", "podinfo", "--from", "dev"];
-const DEMOTED: &str = "Committed on branch fluxfleet/demote-podinfo-from-dev: demote podinfo \
+const DEMOTED: &str = "Committed on branch fluxfleet/demote-app-podinfo-from-dev: demote podinfo \
                        from dev\n  M clusters/dev/apps/kustomization.yaml\n";
 const SUGGEST: &str = "pass another --branch NAME, such as fluxfleet/my-change";
 
@@ -204,8 +204,8 @@ fn a_branch_named_like_the_prefix_of_the_new_one_is_in_the_way() {
     fleet.assert_refused(
         DEMOTE,
         "the existing branch \"fluxfleet\" is in the way of the new branch \
-         \"fluxfleet/demote-podinfo-from-dev\": git cannot hold a branch \"fluxfleet\" and a \
-         branch \"fluxfleet/demote-podinfo-from-dev\" at the same time; pass --branch NAME for \
+         \"fluxfleet/demote-app-podinfo-from-dev\": git cannot hold a branch \"fluxfleet\" and a \
+         branch \"fluxfleet/demote-app-podinfo-from-dev\" at the same time; pass --branch NAME for \
          another name, or rename the existing branch (`git branch -m fluxfleet NEW-NAME`)",
     );
     // The way out the message names works.
@@ -273,7 +273,7 @@ fn a_pre_commit_hook_is_refused_naming_it_and_no_verify() {
             stderr: DEMOTED.to_string(),
         }
     );
-    assert_eq!(fleet.head_branch(), "fluxfleet/demote-podinfo-from-dev");
+    assert_eq!(fleet.head_branch(), "fluxfleet/demote-app-podinfo-from-dev");
 }
 
 #[test]

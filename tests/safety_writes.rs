@@ -140,7 +140,7 @@ fn a_pr_body_is_written_before_the_commit_and_to_stdout_for_a_dash() {
     assert!(body.is_file());
     assert_eq!(
         sandbox.git(&repo, &["branch", "--show-current"]).trim(),
-        "fluxfleet/promote-foo-app-to-dev"
+        "fluxfleet/promote-app-foo-app-to-dev"
     );
 }
 
