@@ -14,6 +14,11 @@ pub struct WhereArgs {
 }
 
 pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
+    if args.name.trim().is_empty() {
+        return Err(crate::error::Error::Usage(
+            "where needs a NAME: an app, namespace, controller or policy".into(),
+        ));
+    }
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read(&root, ReadPlan::About(&args.name))?;

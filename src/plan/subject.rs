@@ -35,16 +35,23 @@ pub fn resolve(fleet: &Fleet, kind: Option<Kind>, name: &str) -> Result<Kind> {
         (Some(Kind::Namespace), _, false) => Err(unknown_namespace(fleet, name)),
         (Some(Kind::Policy), _, _) => Err(unknown_policy(fleet, name)),
         (None, false, false) => {
-            let mut known: Vec<String> = fleet.apps().iter().map(|a| a.name.clone()).collect();
-            known.extend(fleet.namespaces().iter().map(|n| n.name.clone()));
+            let mut known: Vec<String> = [Kind::App, Kind::Namespace, Kind::Controller]
+                .into_iter()
+                .flat_map(|kind| fleet.names(kind))
+                .chain(fleet.policies().iter().map(|p| p.name.clone()))
+                .collect();
             known.sort();
             known.dedup();
-            Err(names::unknown(
-                "app or namespace",
-                name,
-                &known,
-                "in this fleet",
-            ))
+            let close = names::closest(name, &known);
+            let hint = match close.is_empty() {
+                true => String::new(),
+                false => format!("; did you mean {}?", close.join(" or ")),
+            };
+            Err(Error::refused(format!(
+                "no app, namespace, controller or policy named {name:?} in this fleet{hint}\n\
+                 known names: {}",
+                names::listed(&known)
+            )))
         }
     }
 }
