@@ -23,6 +23,7 @@ pub mod output;
 pub mod paths;
 pub mod plan;
 pub mod render;
+pub mod rendered;
 pub mod report;
 pub mod session;
 pub mod yaml;

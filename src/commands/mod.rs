@@ -15,6 +15,7 @@ pub mod add_policy;
 pub mod check;
 pub mod context;
 pub mod demote;
+pub mod diff;
 pub mod init;
 pub mod make_common;
 pub mod mode;
@@ -64,6 +65,8 @@ pub enum Command {
     Where(where_::WhereArgs),
     /// Check the layout's rules and that every reference resolves.
     Check(check::CheckArgs),
+    /// Show the rendered change per affected cluster between a base and the working tree.
+    Diff(diff::DiffArgs),
 }
 
 impl Command {
@@ -81,7 +84,7 @@ impl Command {
             Command::Promote(args) => Some(&args.publish),
             Command::Demote(args) => Some(&args.publish),
             Command::MakeCommon(args) => Some(&args.publish),
-            Command::Status(_) | Command::Where(_) | Command::Check(_) => None,
+            Command::Status(_) | Command::Where(_) | Command::Check(_) | Command::Diff(_) => None,
         }
     }
 }
@@ -113,6 +116,7 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Status(args) => status::run(args, ctx),
         Command::Where(args) => where_::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),
+        Command::Diff(args) => diff::run(args, ctx),
     }
 }
 

@@ -18,10 +18,10 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// `kubectl kustomize` or `kustomize build`, whichever is on PATH first.
+    /// `kustomize build` when `kustomize` is on PATH, else `kubectl kustomize`.
     pub fn find() -> Option<Renderer> {
         let path = std::env::var_os("PATH")?;
-        for (name, verb) in [("kubectl", "kustomize"), ("kustomize", "build")] {
+        for (name, verb) in [("kustomize", "build"), ("kubectl", "kustomize")] {
             if let Some(program) = std::env::split_paths(&path)
                 .map(|dir| dir.join(name))
                 .find(|p| p.is_file())
@@ -44,17 +44,49 @@ impl Renderer {
 
     /// Renders `dir` (relative to `root`); the error text when it fails.
     fn render(&self, root: &Path, dir: &Path) -> Result<(), String> {
-        let output = Command::new(&self.program)
-            .arg(self.verb)
+        self.output(root, dir, false).map(drop)
+    }
+
+    /// Renders `dir` (relative to `root`) and returns the objects as kustomize prints them;
+    /// the error text, with `root` taken out of its paths, when it fails. `anywhere` lets the
+    /// kustomization load files outside its directory (a wrapper Flux would generate).
+    pub fn output(&self, root: &Path, dir: &Path, anywhere: bool) -> Result<String, String> {
+        let mut command = Command::new(&self.program);
+        command.arg(self.verb);
+        if anywhere {
+            command.args(["--load-restrictor", "LoadRestrictionsNone"]);
+        }
+        let output = command
             .arg(root.join(dir))
             .current_dir(root)
             .output()
             .map_err(|e| format!("could not run: {e}"))?;
         if output.status.success() {
-            return Ok(());
+            return String::from_utf8(output.stdout)
+                .map_err(|_| "the output is not UTF-8".to_string());
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
-        Err(stderr.trim().replace(&format!("{}/", root.display()), ""))
+        let message = stderr.lines().map(unlogged).collect::<Vec<_>>().join("\n");
+        Err(message.trim().replace(&format!("{}/", root.display()), ""))
+    }
+}
+
+/// kubectl's log line `E1129 07:14:12.646600  422 run.go:72] "command failed" err="..."` as
+/// its message alone: the time and process id would make every report differ.
+fn unlogged(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let logged = bytes.len() > 5
+        && matches!(bytes[0], b'E' | b'W' | b'I' | b'F')
+        && bytes[1..5].iter().all(u8::is_ascii_digit);
+    let Some((_, rest)) = line.split_once("] ").filter(|_| logged) else {
+        return line.to_string();
+    };
+    match rest
+        .strip_prefix("\"command failed\" err=\"")
+        .and_then(|r| r.strip_suffix('"'))
+    {
+        Some(err) => err.replace("\\\"", "\""),
+        None => rest.to_string(),
     }
 }
 

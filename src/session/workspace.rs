@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::fleet::{Fleet, ReadPlan};
 use crate::plan::ChangeSet;
 use crate::render::Templates;
+use crate::rendered;
 use crate::report::{markdown, Filter, Matrix};
 
 /// The repository a command that edits a fleet works on, read once.
@@ -59,7 +60,9 @@ impl Workspace {
                         Fleet::read_as_if(&root, files.collect())?
                     }
                 };
-                pr_body_markdown(fleet, &after, change, name)
+                let mut body = pr_body_markdown(fleet, &after, change, name)?;
+                body.push_str(&rendered_section(&root, change, body.len()));
+                Ok(body)
             }),
         };
         session.finish(&self.root, change, run).map(|_| ())
@@ -81,6 +84,29 @@ fn decision_files(fleet: &Fleet, name: &str) -> Vec<PathBuf> {
                 || own(path)
         })
         .collect()
+}
+
+/// The rendered change per cluster `change` makes to the commit HEAD is on (the base the new
+/// branch starts from), to end a description `used` characters long; nothing without a
+/// repository or a commit.
+fn rendered_section(root: &Path, change: &ChangeSet, used: usize) -> String {
+    let Ok(repo) = crate::git::open(root) else {
+        return String::new();
+    };
+    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
+        return String::new();
+    };
+    let base = crate::git::head_branch(&repo).unwrap_or_else(|| "HEAD".to_string());
+    let files: Vec<(PathBuf, Option<Vec<u8>>)> = change
+        .files_after()
+        .into_iter()
+        .map(|(path, text)| (path.to_path_buf(), text.map(|t| t.as_bytes().to_vec())))
+        .collect();
+    let limit = rendered::MARKDOWN_LIMIT.saturating_sub(used + 1);
+    format!(
+        "\n{}",
+        rendered::describe(&repo, &base, head.id(), &files, limit)
+    )
 }
 
 /// A pull request description: the story, the matrix rows of `name` before and after, and the

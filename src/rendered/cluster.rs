@@ -1,0 +1,192 @@
+//! Rendering a cluster as Flux does: the entrypoint `clusters/<c>`, then the path of every Flux
+//! Kustomization in the output whose source is this repository, recursively, each distinct
+//! unit once and every level in parallel.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use super::flux::{followed, Unit};
+use super::object::{self, Objects};
+use crate::fleet::{Renderer, KUSTOMIZATION_NAMES};
+use crate::paths::to_slash;
+
+/// One tree to render: a repository checkout (the working tree, or the base's copy) and the
+/// directory where the kustomizations Flux would generate are written.
+pub struct Tree<'a> {
+    pub renderer: &'a Renderer,
+    /// The fleet's root in this checkout.
+    pub root: &'a Path,
+    /// Where generated kustomizations go: inside the repository's git directory.
+    pub scratch: &'a Path,
+    pub generated: &'a AtomicUsize,
+}
+
+/// A render that failed: the command as a user would run it, and kustomize's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub command: String,
+    pub message: String,
+}
+
+impl Tree<'_> {
+    /// Every object of the cluster whose entrypoint is `entry` (repository-relative).
+    pub fn render_cluster(&self, entry: &Path) -> Result<Objects, Failure> {
+        let mut objects = Objects::new();
+        let first = Unit {
+            path: entry.to_path_buf(),
+            target_namespace: None,
+        };
+        let mut seen = HashSet::from([first.clone()]);
+        let mut level = vec![first];
+        while !level.is_empty() {
+            let rendered: Vec<Result<Vec<object::Object>, Failure>> = level
+                .par_iter()
+                .map(|unit| self.render_unit(unit))
+                .collect();
+            let mut next = Vec::new();
+            for result in rendered {
+                for object in result? {
+                    if let Some(unit) = followed(&object.root) {
+                        if seen.insert(unit.clone()) {
+                            next.push(unit);
+                        }
+                    }
+                    objects.entry(object.key).or_insert(object.text);
+                }
+            }
+            next.sort();
+            level = next;
+        }
+        Ok(objects)
+    }
+
+    /// One unit's objects: its directory rendered directly when it has a kustomization and no
+    /// target namespace, else through the kustomization kustomize-controller would generate.
+    fn render_unit(&self, unit: &Unit) -> Result<Vec<object::Object>, Failure> {
+        let dir = self.root.join(&unit.path);
+        let shown = match to_slash(&unit.path) {
+            s if s.is_empty() => ".".to_string(),
+            s => s,
+        };
+        if !dir.is_dir() {
+            return Err(Failure {
+                command: format!("kustomization path ./{shown}"),
+                message: format!("{shown}: no such directory"),
+            });
+        }
+        let has_list = has_kustomization(&dir);
+        let output = if has_list && unit.target_namespace.is_none() {
+            self.renderer
+                .output(self.root, &unit.path, false)
+                .map_err(|message| Failure {
+                    command: self.renderer.describe(&unit.path),
+                    message,
+                })?
+        } else {
+            let n = self.generated.fetch_add(1, Ordering::Relaxed);
+            let wrapper = self.scratch.join(format!("generated-{n}"));
+            let text = wrapper_text(&dir, &wrapper, has_list, unit.target_namespace.as_deref());
+            let written = fs::create_dir_all(&wrapper)
+                .and_then(|()| fs::write(wrapper.join("kustomization.yaml"), text));
+            written.map_err(|e| Failure {
+                command: format!("writing {}", wrapper.display()),
+                message: e.to_string(),
+            })?;
+            self.renderer
+                .output(&wrapper, Path::new(""), true)
+                .map_err(|message| Failure {
+                    command: self.renderer.describe(&unit.path),
+                    message: message.replace(&format!("{}/", self.root.display()), ""),
+                })?
+        };
+        object::parse(&unit.path, &output).map_err(|message| Failure {
+            command: self.renderer.describe(&unit.path),
+            message,
+        })
+    }
+}
+
+/// True when `dir` holds a kustomization file.
+pub fn has_kustomization(dir: &Path) -> bool {
+    KUSTOMIZATION_NAMES.iter().any(|n| dir.join(n).is_file())
+}
+
+/// The kustomization written in `wrapper` for `dir`: the directory itself when it has a
+/// kustomization, else every manifest below it in sorted order (stopping at directories with
+/// their own kustomization), as kustomize-controller generates it; with `namespace` set to the
+/// target namespace.
+fn wrapper_text(dir: &Path, wrapper: &Path, has_list: bool, namespace: Option<&str>) -> String {
+    let mut resources = Vec::new();
+    if has_list {
+        resources.push(dir.to_path_buf());
+    } else {
+        manifests(dir, &mut resources);
+    }
+    let mut text = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:",
+    );
+    if resources.is_empty() {
+        text.push_str(" []");
+    }
+    text.push('\n');
+    for resource in &resources {
+        text.push_str(&format!(
+            "- {}\n",
+            crate::yaml::quote_scalar(&relative(wrapper, resource))
+        ));
+    }
+    if let Some(namespace) = namespace {
+        text.push_str(&format!(
+            "namespace: {}\n",
+            crate::yaml::quote_scalar(namespace)
+        ));
+    }
+    text
+}
+
+/// The manifests below `dir`, and its subdirectories with a kustomization, sorted.
+fn manifests(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if has_kustomization(&path) {
+                out.push(path);
+            } else {
+                manifests(&path, out);
+            }
+        } else if is_manifest(&path) {
+            out.push(path);
+        }
+    }
+}
+
+/// A YAML file holding a Kubernetes object (kustomize-controller skips other YAML files).
+fn is_manifest(path: &Path) -> bool {
+    let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    yaml && fs::read_to_string(path).is_ok_and(|text| {
+        text.lines().any(|l| l.starts_with("apiVersion:"))
+            && text.lines().any(|l| l.starts_with("kind:"))
+    })
+}
+
+/// `to` written relative to directory `from` (both absolute, on one file system tree).
+fn relative(from: &Path, to: &Path) -> String {
+    let from: Vec<Component> = from.components().collect();
+    let to: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}

@@ -1,0 +1,86 @@
+//! Which Flux Kustomizations a render follows, as kustomize-controller does: those whose source
+//! is this repository (`GitRepository/flux-system`), not suspended, applied to this cluster.
+
+use std::path::PathBuf;
+
+use crate::paths;
+use crate::yaml::Node;
+
+/// What a followed Flux Kustomization renders: a directory of the repository, and the
+/// namespace it puts every object in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Unit {
+    /// Repository-relative; empty for the root.
+    pub path: PathBuf,
+    pub target_namespace: Option<String>,
+}
+
+/// The unit `object` attaches, when it is a Flux Kustomization this repository reconciles.
+pub fn followed(object: &Node) -> Option<Unit> {
+    let api = object.get("apiVersion").and_then(Node::as_str)?;
+    if !api.starts_with("kustomize.toolkit.fluxcd.io/")
+        || object.get("kind").and_then(Node::as_str) != Some("Kustomization")
+    {
+        return None;
+    }
+    let spec = object.get("spec")?;
+    let source_kind = spec
+        .at_path(&["sourceRef", "kind"])
+        .and_then(Node::as_str)
+        .unwrap_or("GitRepository");
+    let source_name = spec.at_path(&["sourceRef", "name"]).and_then(Node::as_str);
+    if source_kind != "GitRepository" || source_name != Some("flux-system") {
+        return None;
+    }
+    if spec.get("suspend").and_then(Node::as_str) == Some("true")
+        || spec.get("kubeConfig").is_some()
+    {
+        return None;
+    }
+    let written = spec.get("path").and_then(Node::as_str).unwrap_or("");
+    Some(Unit {
+        path: from_root(written)?,
+        target_namespace: spec
+            .get("targetNamespace")
+            .and_then(Node::as_str)
+            .filter(|ns| !ns.is_empty())
+            .map(str::to_string),
+    })
+}
+
+/// A Flux path, from the source's root as Flux's SecureJoin reads it: leading `./` and `/`
+/// dropped, `..` clamped at the root; `None` for a remote one.
+pub fn from_root(written: &str) -> Option<PathBuf> {
+    let written = written.trim();
+    if paths::is_remote(written) {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in written.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flux_paths_are_clamped_at_the_root() {
+        assert_eq!(
+            from_root("./clusters/test/apps"),
+            Some("clusters/test/apps".into())
+        );
+        assert_eq!(from_root("../../apps/dev"), Some("apps/dev".into()));
+        assert_eq!(from_root("/apps/../infra/"), Some("infra".into()));
+        assert_eq!(from_root(""), Some(PathBuf::new()));
+        assert_eq!(from_root("./"), Some(PathBuf::new()));
+    }
+}

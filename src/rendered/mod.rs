@@ -1,0 +1,270 @@
+//! The rendered change per cluster between a base commit and the working tree (`fluxfleet
+//! diff`, and the pull request description): each affected cluster rendered on both sides as
+//! Flux would apply it, and its objects compared.
+//!
+//! Only affected clusters are rendered: those whose reachable paths ([`reach`]) hold a file
+//! that differs between the base and the working tree, on either side. The base side is the
+//! base commit's tree written into the git directory ([`scratch`]).
+
+mod change;
+mod cluster;
+mod flux;
+mod format;
+mod object;
+mod reach;
+mod scratch;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+
+use git2::{DiffOptions, Oid, Repository};
+use rayon::prelude::*;
+
+pub use change::{ChangedObject, ClusterChange};
+pub use format::{json, markdown, text, MARKDOWN_LIMIT};
+pub use object::{ObjectKey, Objects};
+
+use crate::error::{Error, IoContext, Result};
+use crate::fleet::{Fleet, ReadPlan, Renderer};
+use cluster::Tree;
+use scratch::Scratch;
+
+/// The rendered difference between a base and the working tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedDiff {
+    /// The base as named (`main`, or `--base REF`).
+    pub base: String,
+    pub commit: Oid,
+    /// The clusters whose objects change, in promotion order.
+    pub clusters: Vec<ClusterChange>,
+    /// The other clusters: not affected by the change, or rendered the same.
+    pub unchanged: Vec<String>,
+    /// The clusters rendered (on both sides): those the change affects.
+    pub rendered: Vec<String>,
+}
+
+/// The two sides, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Base,
+    After,
+}
+
+/// The message when no renderer is on PATH.
+pub const NO_RENDERER: &str = "neither kustomize nor kubectl is on PATH: install one of them \
+     (https://kubectl.docs.kubernetes.io/installation/kustomize/) to render the clusters";
+
+/// Renders the clusters the difference between `commit` (named `base`) and the working tree
+/// of the repository at `root` affects, and compares their objects.
+pub fn compare(root: &Path, repo: &Repository, base: &str, commit: Oid) -> Result<RenderedDiff> {
+    let renderer = Renderer::find().ok_or_else(|| Error::refused(NO_RENDERER))?;
+    let changed = changed_paths(repo, commit)?;
+    if changed.is_empty() {
+        return Ok(RenderedDiff {
+            base: base.to_string(),
+            commit,
+            clusters: Vec::new(),
+            unchanged: Fleet::read(root, ReadPlan::Whole)?.cluster_names(),
+            rendered: Vec::new(),
+        });
+    }
+    let scratch = Scratch::new(repo)?;
+    let base_root = scratch.checkout(repo, commit, "base")?;
+    let sides = Sides {
+        base,
+        commit,
+        before: &base_root,
+        after: root,
+        after_name: "the working tree",
+    };
+    sides.compare(&renderer, &scratch, &changed)
+}
+
+/// [`compare`] for a change not written yet: the base commit's tree with `files` (path, and
+/// content after or `None` for a removal) written over it, against that commit. What else the
+/// working tree holds is not part of the change, and not compared.
+pub fn compare_change(
+    repo: &Repository,
+    base: &str,
+    commit: Oid,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+) -> Result<RenderedDiff> {
+    let renderer = Renderer::find().ok_or_else(|| Error::refused(NO_RENDERER))?;
+    let scratch = Scratch::new(repo)?;
+    let base_root = scratch.checkout(repo, commit, "base")?;
+    let after_root = scratch.checkout(repo, commit, "change")?;
+    for (path, content) in files {
+        let at = after_root.join(path);
+        match content {
+            Some(bytes) => {
+                if let Some(dir) = at.parent() {
+                    std::fs::create_dir_all(dir).at(dir)?;
+                }
+                std::fs::write(&at, bytes).at(&at)?;
+            }
+            None => {
+                let _ = std::fs::remove_file(&at);
+            }
+        }
+    }
+    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    let sides = Sides {
+        base,
+        commit,
+        before: &base_root,
+        after: &after_root,
+        after_name: "the change",
+    };
+    sides.compare(&renderer, &scratch, &changed)
+}
+
+/// The two checkouts compared.
+struct Sides<'a> {
+    base: &'a str,
+    commit: Oid,
+    before: &'a Path,
+    after: &'a Path,
+    /// How messages name the after side.
+    after_name: &'a str,
+}
+
+impl Sides<'_> {
+    fn compare(
+        &self,
+        renderer: &Renderer,
+        scratch: &Scratch,
+        changed: &[PathBuf],
+    ) -> Result<RenderedDiff> {
+        let (base, commit, base_root, root) = (self.base, self.commit, self.before, self.after);
+        let after_names = Fleet::read(root, ReadPlan::Whole)?.cluster_names();
+        let before_names = Fleet::read(base_root, ReadPlan::Whole)?.cluster_names();
+        let mut names = after_names.clone();
+        names.extend(
+            before_names
+                .iter()
+                .filter(|n| !after_names.contains(n))
+                .cloned(),
+        );
+
+        let entry = |name: &str| Path::new("clusters").join(name);
+        let affected: Vec<&String> = names
+            .iter()
+            .filter(|name| {
+                let in_before = before_names.contains(name);
+                let in_after = after_names.contains(name);
+                if in_before != in_after {
+                    return true;
+                }
+                let mut reached = reach::reached(base_root, &entry(name));
+                reached.extend(reach::reached(root, &entry(name)));
+                changed.iter().any(|path| reach::touches(&reached, path))
+            })
+            .collect();
+
+        let generated = AtomicUsize::new(0);
+        let wrappers = scratch.dir.join("generated");
+        let tree = |side: Side| Tree {
+            renderer,
+            root: match side {
+                Side::Base => base_root,
+                Side::After => root,
+            },
+            scratch: &wrappers,
+            generated: &generated,
+        };
+        let jobs: Vec<(&String, Side)> = affected
+            .iter()
+            .flat_map(|name| [(*name, Side::Base), (*name, Side::After)])
+            .collect();
+        let rendered: Vec<Result<Objects>> = jobs
+            .par_iter()
+            .map(|(name, side)| {
+                let present = match side {
+                    Side::Base => before_names.contains(name),
+                    Side::After => after_names.contains(name),
+                };
+                if !present {
+                    return Ok(Objects::new());
+                }
+                tree(*side).render_cluster(&entry(name)).map_err(|failure| {
+                    let side = match side {
+                        Side::Base => format!("{base} (the base, {commit:.7})"),
+                        Side::After => self.after_name.to_string(),
+                    };
+                    Error::refused(format!(
+                        "cluster {name}: rendering {side} failed: `{}`:\n{}",
+                        failure.command, failure.message
+                    ))
+                })
+            })
+            .collect();
+        let mut rendered = rendered.into_iter();
+        let mut clusters = Vec::new();
+        let mut unchanged = Vec::new();
+        for name in &names {
+            if !affected.contains(&name) {
+                unchanged.push(name.clone());
+                continue;
+            }
+            let (Some(before), Some(after)) = (rendered.next(), rendered.next()) else {
+                break;
+            };
+            let change = ClusterChange::between(name, &before?, &after?);
+            match change.is_empty() {
+                true => unchanged.push(name.clone()),
+                false => clusters.push(change),
+            }
+        }
+        Ok(RenderedDiff {
+            base: base.to_string(),
+            commit,
+            clusters,
+            unchanged,
+            rendered: affected.into_iter().cloned().collect(),
+        })
+    }
+}
+
+/// The Markdown section of a pull request description: the rendered change per cluster that
+/// `files` (the change, as [`compare_change`] takes it) makes to `commit`, shortened to `limit`
+/// characters. A render that cannot be made is said in the section, not an error: the change
+/// itself is still valid to commit.
+pub fn describe(
+    repo: &Repository,
+    base: &str,
+    commit: Oid,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+    limit: usize,
+) -> String {
+    let heading = "### Rendered change per cluster\n\n";
+    match compare_change(repo, base, commit, files) {
+        Ok(diff) => format!(
+            "{heading}{}",
+            markdown(&diff, limit.saturating_sub(heading.len()))
+        ),
+        Err(e) => format!("{heading}Not rendered: {e}\n"),
+    }
+}
+
+/// The repository-relative paths whose content differs between `commit` and the working tree
+/// (uncommitted and untracked files included; ignored ones not).
+fn changed_paths(repo: &Repository, commit: Oid) -> Result<Vec<PathBuf>> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    let mut options = DiffOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_typechange(true);
+    let diff = repo.diff_tree_to_workdir_with_index(Some(&tree), Some(&mut options))?;
+    let mut paths = Vec::new();
+    for delta in diff.deltas() {
+        for file in [delta.old_file(), delta.new_file()] {
+            if let Some(path) = file.path() {
+                if !paths.iter().any(|p: &PathBuf| p == path) {
+                    paths.push(path.to_path_buf());
+                }
+            }
+        }
+    }
+    Ok(paths)
+}

@@ -1,0 +1,106 @@
+//! The base side of a rendered difference needs files on disk for kustomize: the base commit's
+//! tree written into a directory inside the repository's git directory, removed when done
+//! (also when the run fails), never anything outside the repository.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
+
+use crate::error::{Error, IoContext, Result};
+
+/// The prefix of the scratch directories in the git directory.
+const PREFIX: &str = "fluxfleet-diff-";
+
+/// A directory in the git directory, removed on drop.
+pub struct Scratch {
+    pub dir: PathBuf,
+}
+
+impl Scratch {
+    /// `.git/fluxfleet-diff-<pid>/`, empty; the ones runs that were killed left are removed.
+    pub fn new(repo: &Repository) -> Result<Scratch> {
+        remove_stale(repo.path());
+        let dir = repo.path().join(format!("{PREFIX}{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).at(&dir)?;
+        }
+        fs::create_dir_all(&dir).at(&dir)?;
+        Ok(Scratch { dir })
+    }
+
+    /// Writes `commit`'s tree into `<scratch>/<name>/` and returns that directory.
+    pub fn checkout(&self, repo: &Repository, commit: Oid, name: &str) -> Result<PathBuf> {
+        let target = self.dir.join(name);
+        let tree = repo.find_commit(commit)?.tree()?;
+        let mut failure: Option<Error> = None;
+        tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
+            let Ok(name) = entry.name() else {
+                return TreeWalkResult::Skip;
+            };
+            let path = target.join(parent).join(name);
+            let written = match entry.kind() {
+                Some(ObjectType::Tree) => fs::create_dir_all(&path).at(&path),
+                Some(ObjectType::Blob) => write_blob(repo, entry.id(), entry.filemode(), &path),
+                // Submodules: not part of this repository's files.
+                _ => Ok(()),
+            };
+            match written {
+                Ok(()) => TreeWalkResult::Ok,
+                Err(e) => {
+                    failure = Some(e);
+                    TreeWalkResult::Abort
+                }
+            }
+        })
+        .or_else(|e| match failure.take() {
+            Some(_) => Ok(()),
+            None => Err(e),
+        })?;
+        match failure {
+            Some(e) => Err(e),
+            None => {
+                fs::create_dir_all(&target).at(&target)?;
+                Ok(target)
+            }
+        }
+    }
+}
+
+fn write_blob(repo: &Repository, id: Oid, mode: i32, path: &Path) -> Result<()> {
+    let blob = repo.find_blob(id)?;
+    if mode == 0o120000 {
+        #[cfg(unix)]
+        {
+            let link = String::from_utf8_lossy(blob.content()).into_owned();
+            return std::os::unix::fs::symlink(link, path).at(path);
+        }
+    }
+    fs::write(path, blob.content()).at(path)
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Removes the scratch directories of runs that no longer run (killed before their cleanup).
+fn remove_stale(git_dir: &Path) {
+    // Without /proc there is no telling a dead run from a live one: leave them.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(git_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() && pid.parse::<u32>().is_ok() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}

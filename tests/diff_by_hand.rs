@@ -1,0 +1,280 @@
+//! `fluxfleet diff` checked against rendering every cluster by hand on both sides: a checkout
+//! of the base and the working tree, each cluster's entrypoint built with `kubectl kustomize`
+//! and every Flux Kustomization whose source is this repository followed the same way. The
+//! object sets and the changed objects must be the same as `diff --json` reports.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use common::Sandbox;
+use yaml_rust2::{Yaml, YamlLoader};
+
+type Key = (String, String, String, String);
+
+/// `(group, kind, namespace, name)` → text, for every object of the cluster.
+fn render_by_hand(root: &Path, cluster: &str, scratch: &Path) -> BTreeMap<Key, String> {
+    let mut objects = BTreeMap::new();
+    let mut queue = vec![(format!("clusters/{cluster}"), None::<String>)];
+    let mut seen = BTreeSet::new();
+    while let Some((path, namespace)) = queue.pop() {
+        if !seen.insert((path.clone(), namespace.clone())) {
+            continue;
+        }
+        let dir = root.join(&path);
+        let has_list = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+            .iter()
+            .any(|n| dir.join(n).is_file());
+        let target = if has_list && namespace.is_none() {
+            dir.clone()
+        } else {
+            let wrapper = scratch.join(format!("w{}", seen.len()));
+            fs::create_dir_all(&wrapper).unwrap();
+            let mut entries = Vec::new();
+            if has_list {
+                entries.push(dir.clone());
+            } else {
+                let mut files: Vec<PathBuf> = walk(&dir);
+                files.sort();
+                entries.extend(files);
+            }
+            let mut text = String::from("resources:\n");
+            for entry in entries {
+                let up = "../".repeat(wrapper.components().count());
+                text.push_str(&format!(
+                    "- {up}{}\n",
+                    entry.display().to_string().trim_start_matches('/')
+                ));
+            }
+            if let Some(ns) = &namespace {
+                text.push_str(&format!("namespace: {ns}\n"));
+            }
+            fs::write(wrapper.join("kustomization.yaml"), text).unwrap();
+            wrapper
+        };
+        let out = Process::new("kubectl")
+            .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let output = String::from_utf8(out.stdout).unwrap();
+        for piece in output.split("\n---\n") {
+            let doc = &YamlLoader::load_from_str(piece).unwrap()[0];
+            let s = |y: &Yaml| y.as_str().unwrap_or_default().to_string();
+            let api = s(&doc["apiVersion"]);
+            let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+            let key = (
+                group.clone(),
+                s(&doc["kind"]),
+                s(&doc["metadata"]["namespace"]),
+                s(&doc["metadata"]["name"]),
+            );
+            let mut text = piece.trim_end_matches('\n').to_string();
+            text.push('\n');
+            if group == "kustomize.toolkit.fluxcd.io"
+                && s(&doc["spec"]["sourceRef"]["name"]) == "flux-system"
+            {
+                let written = s(&doc["spec"]["path"]);
+                let mut parts: Vec<&str> = Vec::new();
+                for part in written.split('/') {
+                    match part {
+                        "" | "." => {}
+                        ".." => {
+                            parts.pop();
+                        }
+                        p => parts.push(p),
+                    }
+                }
+                let ns = doc["spec"]["targetNamespace"].as_str().map(String::from);
+                queue.push((parts.join("/"), ns));
+            }
+            objects.entry(key).or_insert(text);
+        }
+    }
+    objects
+}
+
+/// What kustomize-controller generates for a directory without a kustomization: every
+/// manifest below it, and the subdirectories that have their own kustomization.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.join("kustomization.yaml").is_file() {
+                out.push(path);
+            } else {
+                out.extend(walk(&path));
+            }
+        } else if path.extension().is_some_and(|e| e == "yaml")
+            && fs::read_to_string(&path).unwrap().contains("\nkind:")
+        {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn keys(value: &serde_json::Value) -> BTreeSet<Key> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let s = |k: &str| o[k].as_str().unwrap().to_string();
+            (s("group"), s("kind"), s("namespace"), s("name"))
+        })
+        .collect()
+}
+
+#[test]
+fn diff_matches_rendering_every_cluster_by_hand() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.seed_repo();
+    // Committed on a branch: a promotion; in the working tree: a demotion, an overlay change,
+    // and a Flux Kustomization with a clamped path, a target namespace and no kustomization.
+    sandbox
+        .fluxfleet(&repo)
+        .args(["promote", "foo-app", "--to", "prod", "--yes"])
+        .assert()
+        .success();
+    sandbox
+        .fluxfleet(&repo)
+        .args([
+            "demote",
+            "podinfo",
+            "--from",
+            "test",
+            "--yes",
+            "--no-commit",
+        ])
+        .assert()
+        .success();
+    let overlay = repo.join("apps/podinfo/overlays/prod/kustomization.yaml");
+    let text = fs::read_to_string(&overlay).unwrap();
+    fs::write(&overlay, text.replace("replicas: 3", "replicas: 4")).unwrap();
+    fs::create_dir_all(repo.join("extras/dev/more")).unwrap();
+    fs::write(
+        repo.join("extras/dev/more/config.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  a: b\n",
+    )
+    .unwrap();
+    fs::write(
+        repo.join("clusters/dev/extras.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  \
+         name: extras\n  namespace: flux-system\nspec:\n  interval: 5m\n  sourceRef:\n    \
+         kind: GitRepository\n    name: flux-system\n  path: ../../extras/dev\n  \
+         targetNamespace: extra\n",
+    )
+    .unwrap();
+    let entry = repo.join("clusters/dev/kustomization.yaml");
+    let text = fs::read_to_string(&entry).unwrap();
+    fs::write(&entry, format!("{text}- ./extras.yaml\n")).unwrap();
+
+    let changed = check_against_hand(&sandbox, &repo, &["dev", "test", "prod"]);
+    assert_eq!(changed, BTreeSet::from(["dev", "prod", "test"]));
+}
+
+#[test]
+fn diff_matches_rendering_by_hand_on_a_corpus_repository() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let repo = sandbox.work().join("fleet");
+    sandbox.commit_copy(&corpus.join("fluxcd__flux2-multi-tenancy"), &repo, |_| {});
+    // A tenant's patch in staging only; a policy both clusters import, renamed.
+    let patch = repo.join("tenants/staging/dev-team-patch.yaml");
+    let text = fs::read_to_string(&patch).unwrap();
+    fs::write(
+        &patch,
+        text.replace("path: ./staging", "path: ./staging-v2"),
+    )
+    .unwrap();
+    let policy = repo.join("infrastructure/kyverno-policies/verify-flux-images.yaml");
+    let text = fs::read_to_string(&policy).unwrap();
+    fs::write(
+        &policy,
+        text.replace("name: verify-flux-images", "name: verify-flux-images-2"),
+    )
+    .unwrap();
+    let changed = check_against_hand(&sandbox, &repo, &["staging", "production"]);
+    assert_eq!(changed, BTreeSet::from(["production", "staging"]));
+}
+
+/// Runs `diff --json` in `repo` and checks each of `clusters` against its render by hand on a
+/// checkout of main and on the working tree; the clusters that change.
+fn check_against_hand<'c>(
+    sandbox: &Sandbox,
+    repo: &Path,
+    clusters: &[&'c str],
+) -> BTreeSet<&'c str> {
+    let output = sandbox
+        .fluxfleet(repo)
+        .args(["diff", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reported: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    // The base by hand: a checkout of main beside the repository.
+    let base = sandbox.temp.path().join("base");
+    sandbox.git(
+        repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            base.to_str().unwrap(),
+            "main",
+        ],
+    );
+    let scratch = sandbox.temp.path().join("scratch");
+    let mut changed_clusters = BTreeSet::new();
+    for cluster in clusters.iter().copied() {
+        let before = render_by_hand(&base, cluster, &scratch.join(format!("b-{cluster}")));
+        let after = render_by_hand(repo, cluster, &scratch.join(format!("a-{cluster}")));
+        let added: BTreeSet<Key> = after
+            .keys()
+            .filter(|k| !before.contains_key(*k))
+            .cloned()
+            .collect();
+        let removed: BTreeSet<Key> = before
+            .keys()
+            .filter(|k| !after.contains_key(*k))
+            .cloned()
+            .collect();
+        let changed: BTreeSet<Key> = before
+            .iter()
+            .filter(|(k, v)| after.get(*k).is_some_and(|a| a != *v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let cell = &reported["clusters"][cluster];
+        if added.is_empty() && removed.is_empty() && changed.is_empty() {
+            assert!(
+                cell.is_null(),
+                "{cluster}: reported {cell}, nothing changes by hand"
+            );
+            continue;
+        }
+        changed_clusters.insert(cluster);
+        assert_eq!(keys(&cell["added"]), added, "{cluster}: added");
+        assert_eq!(keys(&cell["removed"]), removed, "{cluster}: removed");
+        assert_eq!(keys(&cell["changed"]), changed, "{cluster}: changed");
+    }
+    changed_clusters
+}
