@@ -437,24 +437,27 @@ fn dry_run_previews_the_description_and_says_what_the_real_run_would_push() {
     assert_eq!(remote.git(&["status", "--porcelain"]), "");
 }
 
+/// A new app in the seed fleet's test cluster.
+const ADD_WEB: &[&str] = &[
+    "add-app",
+    "web",
+    "--namespace",
+    "foo",
+    "--image",
+    "nginx:1",
+    "--port",
+    "80",
+    "--clusters",
+    "test",
+];
+
 #[test]
 fn pr_body_is_taken_by_every_command_that_changes_the_fleet() {
     let sandbox = Sandbox::new();
     let repo = sandbox.seed_repo();
     let runs: [&[&str]; 5] = [
         &["add-cluster", "staging"],
-        &[
-            "add-app",
-            "web",
-            "--namespace",
-            "foo",
-            "--image",
-            "nginx:1",
-            "--port",
-            "80",
-            "--clusters",
-            "test",
-        ],
+        ADD_WEB,
         &["add-ns", "team-y", "--clusters", "dev"],
         &[
             "add-overlay",
@@ -511,18 +514,7 @@ fn the_dry_runs_description_is_the_one_the_real_run_writes() {
     let repo = sandbox.seed_repo();
     let runs: [&[&str]; 3] = [
         &["promote", "foo-app", "--to", "prod,dev"],
-        &[
-            "add-app",
-            "web",
-            "--namespace",
-            "foo",
-            "--image",
-            "nginx:1",
-            "--port",
-            "80",
-            "--clusters",
-            "test",
-        ],
+        ADD_WEB,
         &["make-common", "ns", "foo"],
     ];
     for args in runs {

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, Placement, Through};
+use crate::fleet::{ByCluster, Fleet, Placement, Through};
 use crate::paths::{resolve, to_slash};
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
@@ -149,11 +149,7 @@ fn warn_apps_left_behind(
             continue;
         }
         let placements = fleet.app_placements(&app.name);
-        let stranded: Vec<&str> = demoted
-            .iter()
-            .filter(|c| placements.contains_key(*c))
-            .map(String::as_str)
-            .collect();
+        let stranded = stranded(demoted, &placements);
         if !stranded.is_empty() {
             change.warnings.push(format!(
                 "{} still deploys into namespace {name} in {}: demote it too (`fluxfleet demote \
@@ -180,11 +176,7 @@ fn warn_controllers_left_behind(
             continue;
         }
         let placements = fleet.controller_placements(&controller.name);
-        let stranded: Vec<&str> = demoted
-            .iter()
-            .filter(|c| placements.contains_key(*c))
-            .map(String::as_str)
-            .collect();
+        let stranded = stranded(demoted, &placements);
         if !stranded.is_empty() {
             change.warnings.push(format!(
                 "controller {} still installs into namespace {name} in {}: demote it too \
@@ -236,4 +228,13 @@ fn refuse_common(
         kind.noun(),
         others.join(",")
     ))
+}
+
+/// The demoted clusters where something placed by `placements` stays behind.
+fn stranded<'d>(demoted: &'d [String], placements: &ByCluster) -> Vec<&'d str> {
+    demoted
+        .iter()
+        .filter(|c| placements.contains_key(*c))
+        .map(String::as_str)
+        .collect()
 }
