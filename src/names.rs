@@ -151,12 +151,18 @@ pub fn clusters(spec: &str, known: &[String], flag: &str) -> Result<Vec<String>>
     }
     let mut wanted = parse_list(NameKind::Cluster, spec).map_err(|e| in_flag(e, flag))?;
     for name in &wanted {
-        if !known.contains(name) {
-            return Err(unknown("cluster", name, known, &format!("in {flag}")));
-        }
+        cluster(name, known, flag)?;
     }
     wanted.sort_by_key(|name| known.iter().position(|k| k == name));
     Ok(wanted)
+}
+
+/// Refuses a cluster `name`, given with `flag`, that is not among `known`.
+pub fn cluster(name: &str, known: &[String], flag: &str) -> Result<()> {
+    match known.iter().any(|k| k == name) {
+        true => Ok(()),
+        false => Err(unknown("cluster", name, known, &format!("in {flag}"))),
+    }
 }
 
 /// Prefixes a refusal with the flag whose value it is about.

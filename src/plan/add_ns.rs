@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, COMMON_SET};
+use crate::fleet::{Fleet, NamespaceSet, COMMON_SET};
 use crate::names::{self, NameKind};
 use crate::paths::to_slash;
 use crate::plan::lists::infra_list;
@@ -56,14 +56,8 @@ pub struct SetImport {
 pub fn set_newcomers(fleet: &Fleet, set: Option<&str>, targets: &[String]) -> Option<SetImport> {
     let set = set.filter(|s| *s != COMMON_SET)?;
     let existing = fleet.set(set)?;
-    let newcomers: Vec<String> = targets
-        .iter()
-        .filter(|c| {
-            fleet
-                .cluster(c)
-                .and_then(|c| c.infra_list.as_ref())
-                .is_some_and(|l| !l.references_target(&existing.dir))
-        })
+    let newcomers: Vec<String> = not_importing(fleet, existing, targets)
+        .into_iter()
         .cloned()
         .collect();
     let others = existing.namespaces.clone();
@@ -72,6 +66,23 @@ pub fn set_newcomers(fleet: &Fleet, set: Option<&str>, targets: &[String]) -> Op
         newcomers,
         others,
     })
+}
+
+/// The clusters among `clusters` whose infra list does not import `set` yet.
+pub(crate) fn not_importing<'c>(
+    fleet: &Fleet,
+    set: &NamespaceSet,
+    clusters: impl IntoIterator<Item = &'c String>,
+) -> Vec<&'c String> {
+    clusters
+        .into_iter()
+        .filter(|c| {
+            fleet
+                .cluster(c)
+                .and_then(|c| c.infra_list.as_ref())
+                .is_some_and(|l| !l.references_target(&set.dir))
+        })
+        .collect()
 }
 
 impl SetImport {

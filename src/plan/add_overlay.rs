@@ -95,14 +95,7 @@ pub fn plan_into(
         names::unknown("app", &options.app, &known, "(no apps/NAME/base)")
     })?;
     let cluster = &options.cluster;
-    if fleet.cluster(cluster).is_none() {
-        return Err(names::unknown(
-            "cluster",
-            cluster,
-            &fleet.cluster_names(),
-            "in --cluster",
-        ));
-    }
+    names::cluster(cluster, &fleet.cluster_names(), "--cluster")?;
     let layout = fleet.app_layout(app)?;
     let base = layout.base.clone().ok_or_else(|| {
         Error::refused(format!(

@@ -56,14 +56,7 @@ pub fn plan(
     let namespace = fleet
         .namespace(name)
         .ok_or_else(|| subject::unknown_namespace(fleet, name))?;
-    if fleet.cluster(cluster).is_none() {
-        return Err(names::unknown(
-            "cluster",
-            cluster,
-            &fleet.cluster_names(),
-            "in --cluster",
-        ));
-    }
+    names::cluster(cluster, &fleet.cluster_names(), "--cluster")?;
     let labels = checked(&options.labels, "--label", |k, v| {
         values::label_key(k)?;
         values::label_value(k, v)

@@ -416,16 +416,11 @@ fn warn_set_brings_others(
         .map(String::as_str)
         .filter(|n| *n != name)
         .collect();
-    let newcomers: Vec<&str> = importers
-        .iter()
-        .filter(|c| {
-            fleet
-                .cluster(c)
-                .and_then(|c| c.infra_list.as_ref())
-                .is_some_and(|l| !l.references_target(&existing.dir))
-        })
-        .map(|c| c.as_str())
-        .collect();
+    let newcomers: Vec<&str> =
+        crate::plan::add_ns::not_importing(fleet, existing, importers.iter().copied())
+            .into_iter()
+            .map(String::as_str)
+            .collect();
     if !others.is_empty() && !newcomers.is_empty() {
         change.warnings.push(format!(
             "set {set} also holds {}: {} now import it and receive them too; without --set, \

@@ -58,6 +58,8 @@ pub struct Session<'a> {
     switched: Option<(PathBuf, git::Switched)>,
     /// The pull request description, once rendered, for `--pr`.
     body: Option<String>,
+    /// Where the committed branch goes (remote and forge), once checked before the first write.
+    publish_to: Option<(String, Forge)>,
     /// The remote the branch was pushed to, and the pull request opened, for `--json`.
     pushed_to: Option<String>,
     pull_request: Option<String>,
@@ -74,6 +76,7 @@ impl<'a> Session<'a> {
             base: None,
             switched: None,
             body: None,
+            publish_to: None,
             pushed_to: None,
             pull_request: None,
         }
@@ -261,6 +264,7 @@ impl<'a> Session<'a> {
             git::check_branch_name(branch)?;
         }
         let remote = self.check_publish(root, run.history)?;
+        self.publish_to.clone_from(&remote);
         if self.options.dry_run {
             if !publish.json {
                 report::diff::show(self.shell, change)?;
@@ -462,7 +466,7 @@ impl<'a> Session<'a> {
         commit: Oid,
     ) -> Result<()> {
         let publish = self.options.publish.clone();
-        if let Some((remote, forge)) = self.check_publish(root, History::Required)? {
+        if let Some((remote, forge)) = self.publish_to.take() {
             self.shell
                 .status(&format!("Pushing {branch} to {remote} (git push -u)"))?;
             publish::push(root, &remote, branch)?;
