@@ -187,6 +187,26 @@ fn normal_components(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A Flux path, from the source's root as Flux's SecureJoin reads it: leading `./` and `/`
+/// dropped, `..` clamped at the root; `None` for a remote one.
+pub fn from_source_root(written: &str) -> Option<PathBuf> {
+    let written = written.trim();
+    if is_remote(written) {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in written.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

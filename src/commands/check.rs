@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::{Error, Result};
-use crate::fleet::{build, check, sort_findings, Fleet, ReadPlan, Renderer, Severity};
+use crate::fleet::{self, build, check, sort_findings, Fleet, ReadPlan, Renderer, Severity};
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
@@ -27,12 +27,7 @@ pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
     ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read(&root, ReadPlan::Whole)?;
     if fleet.clusters().is_empty() {
-        return Err(Error::refused(format!(
-            "no clusters found in {}: looked for clusters/<name>/ holding a kustomization.yaml \
-             or manifests (the layout fluxfleet init writes); run check in the fleet's \
-             repository (-C DIR), or create one with fluxfleet init",
-            root.display()
-        )));
+        return Err(Error::refused(fleet::no_clusters(&root)));
     }
     let mut findings = check(&fleet)?;
     if args.build {

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, Kind, ReadPlan};
+use crate::fleet::{self, Fleet, Kind, ReadPlan};
 use crate::names;
 use crate::report::{self, Filter, Matrix};
 use crate::session::Intent;
@@ -52,18 +52,22 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read(&root, ReadPlan::Whole)?;
     if fleet.clusters().is_empty() {
-        ctx.session.shell.warn(&format!(
-            "no clusters under {}/clusters: run `fluxfleet init`, or -C the fleet's directory",
-            root.display()
-        ))?;
+        ctx.session.shell.warn(&fleet::no_clusters(&root))?;
     }
     let matrix = Matrix::new(&fleet, &filter)?;
     if matrix.rows().is_empty() && !args.json {
-        ctx.session.shell.status(&format!(
-            "no apps (apps/<name>/), namespaces (infrastructure/namespaces/<set>/) or \
-             controllers (infrastructure/controllers/<name>/) to show; clusters: {}",
-            fleet.cluster_names().join(", ")
-        ))?;
+        let message = match fleet.layout() {
+            fleet::Layout::Fluxfleet | fleet::Layout::Other => format!(
+                "no apps (apps/<name>/), namespaces (infrastructure/namespaces/<set>/) or \
+                 controllers (infrastructure/controllers/<name>/) to show; clusters: {}",
+                fleet.cluster_names().join(", ")
+            ),
+            fleet::Layout::Discovered => format!(
+                "nothing reaches the clusters {} through what their Flux reconciles",
+                fleet.cluster_names().join(", ")
+            ),
+        };
+        ctx.session.shell.status(&message)?;
     }
     // Megabytes for a large fleet: written a few thousand rows at a time.
     let color = ctx.session.shell.out_color();

@@ -63,6 +63,16 @@ impl App {
         }
     }
 
+    /// App `name`, defined at `dir` in a layout other than the article's.
+    pub(crate) fn found(name: &str, dir: PathBuf) -> App {
+        App {
+            name: name.to_string(),
+            dir,
+            layout: OnceLock::new(),
+            manifests: OnceLock::new(),
+        }
+    }
+
     /// Reads `apps/<name>` when it is an app: it has a `base/`, `overlays/` or a kustomization.
     pub(crate) fn read(reader: &Reader, name: &str) -> Result<Option<App>> {
         let app = App::referenced(name);

@@ -10,11 +10,14 @@ use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::flux::{may_hold_flux_kustomization, FluxKustomization};
+use super::flux::{
+    artifact_copies, artifact_path, may_hold_flux_kustomization, ArtifactCopy, FluxKustomization,
+};
 use super::read::{holds_any, is_yaml, Docs, Reader};
 use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 use super::root::FileId;
 use crate::error::Result;
+use crate::paths;
 
 /// One cluster and the lists its tree pulls in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,9 @@ pub struct Cluster {
     pub other_lists: Vec<ListFile>,
     /// The Flux Kustomization objects in the tree, by file and line.
     pub flux: Vec<FluxKustomization>,
+    /// The Flux paths that attach a directory outside the tree, resolved (through an
+    /// `ExternalArtifact` to where its generator copies from).
+    pub attachments: Vec<Reference>,
 }
 
 impl Cluster {
@@ -90,9 +96,9 @@ impl Cluster {
         Ok(())
     }
 
-    /// Reads cluster `name`'s tree.
-    pub(crate) fn read(reader: &Reader, name: &str) -> Result<Cluster> {
-        let dir = Path::new("clusters").join(name);
+    /// Reads the tree of cluster `name`, the directory `dir`.
+    pub(crate) fn read(reader: &Reader, name: &str, dir: &Path) -> Result<Cluster> {
+        let dir = dir.to_path_buf();
         let mut walk = Walk {
             reader,
             dir: dir.clone(),
@@ -102,6 +108,9 @@ impl Cluster {
             lists: Vec::new(),
             flux: Vec::new(),
             scanned: HashSet::new(),
+            copies: Vec::new(),
+            waiting: Vec::new(),
+            attachments: Vec::new(),
         };
         walk.enqueue(dir.clone(), None);
         // The layout's list directories belong to the cluster even when its Flux objects are
@@ -118,6 +127,7 @@ impl Cluster {
             infra_list: None,
             other_lists: Vec::new(),
             flux: walk.flux,
+            attachments: walk.attachments,
         };
         for list in walk.lists {
             let at = list.dir().to_path_buf();
@@ -178,16 +188,55 @@ struct Walk<'r> {
     lists: Vec<ListFile>,
     flux: Vec<FluxKustomization>,
     scanned: HashSet<PathBuf>,
+    /// The copies of the `ArtifactGenerator`s met so far.
+    copies: Vec<ArtifactCopy>,
+    /// Flux paths into an `ExternalArtifact`, with its name: followed once the generator that
+    /// builds it is met.
+    waiting: Vec<(String, Reference)>,
+    attachments: Vec<Reference>,
 }
 
 impl Walk<'_> {
     fn enqueue(&mut self, dir: PathBuf, origin: Option<Reference>) {
+        if let Some(origin) = &origin {
+            if !dir.starts_with(&self.dir) {
+                self.attachments.push(origin.clone());
+            }
+        }
         if self.seen.insert(dir.clone()) {
             self.queue.push_back((dir, origin));
         }
     }
 
+    /// Walks the queue; then follows the paths into external artifacts that the generators met
+    /// tell, and walks again, until nothing new is found.
     fn run(&mut self) -> Result<()> {
+        loop {
+            self.drain()?;
+            let waiting = std::mem::take(&mut self.waiting);
+            let before = self.queue.len();
+            for (artifact, path) in waiting {
+                let within = paths::from_source_root(&path.written).unwrap_or_default();
+                match artifact_path(&self.copies, &artifact, &within) {
+                    Some(target) => {
+                        if self.reader.is_dir(&target) {
+                            let attached = Reference {
+                                target: Some(target.clone()),
+                                ..path
+                            };
+                            self.enqueue(target, Some(attached));
+                        }
+                    }
+                    None => self.waiting.push((artifact, path)),
+                }
+            }
+            if self.queue.len() == before {
+                return Ok(());
+            }
+        }
+    }
+
+    fn drain(&mut self) -> Result<()> {
         while let Some((dir, origin)) = self.queue.pop_front() {
             if let Some((list, id)) = self.reader.tree_list(&dir, &self.dir)? {
                 if !self.walked.insert(id) {
@@ -297,7 +346,14 @@ impl Walk<'_> {
             Docs::Unwanted => return Ok(true),
             Docs::Parsed(docs) => docs,
         };
+        self.copies.extend(artifact_copies(&docs));
         for object in FluxKustomization::from_docs(file, &docs) {
+            if let (Some(artifact), Some(path)) = (
+                object.source.strip_prefix("ExternalArtifact/"),
+                &object.path,
+            ) {
+                self.waiting.push((artifact.to_string(), path.clone()));
+            }
             if let Some(path) = &object.path {
                 if let Some(target) = &path.target {
                     // Another cluster's tree is not followed: `check` reports the mistake.

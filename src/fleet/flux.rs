@@ -57,7 +57,7 @@ impl FluxKustomization {
                 file: Arc::from(file),
                 line: node.line,
                 written: written.to_string(),
-                target: git.then(|| from_root(written)).flatten(),
+                target: git.then(|| paths::from_source_root(written)).flatten(),
             })
         });
         let depends_on = doc
@@ -81,23 +81,8 @@ impl FluxKustomization {
     }
 }
 
-/// Resolves a Flux path, which is relative to the source's root whatever file holds it.
-/// (`paths::resolve` with an empty directory would read `./x` as `/x`.)
-fn from_root(written: &str) -> Option<PathBuf> {
-    let written = written.trim();
-    if paths::is_remote(written) {
-        return None;
-    }
-    let normal = paths::normalize(written.trim_start_matches('/'));
-    match normal.as_str() {
-        "." => Some(PathBuf::new()),
-        n if n == ".." || n.starts_with("../") => None,
-        n => Some(PathBuf::from(n)),
-    }
-}
-
 /// True for a document of kind `Kustomization` in Flux's API group.
-fn is_flux_kustomization(doc: &Node) -> bool {
+pub(crate) fn is_flux_kustomization(doc: &Node) -> bool {
     doc.get("kind").and_then(Node::as_str) == Some("Kustomization")
         && doc
             .get("apiVersion")
@@ -108,5 +93,86 @@ fn is_flux_kustomization(doc: &Node) -> bool {
 /// A cheap test on a file's text before parsing it: files without Flux's API group hold no
 /// Flux Kustomization, and most files in a cluster tree are not worth a parse.
 pub(crate) fn may_hold_flux_kustomization(text: &str) -> bool {
-    text.contains("kustomize.toolkit.fluxcd.io")
+    text.contains("kustomize.toolkit.fluxcd.io") || text.contains("ArtifactGenerator")
+}
+
+/// One copy operation of a source-watcher `ArtifactGenerator`: the `ExternalArtifact` named
+/// `artifact` holds, under `to` (a directory of the artifact, `""` for its root), what lies under
+/// `from` in this repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ArtifactCopy {
+    pub artifact: String,
+    pub to: PathBuf,
+    pub from: PathBuf,
+}
+
+/// The copy operations of the `ArtifactGenerator`s among `docs` that copy this repository's
+/// files (`@<alias>/dir/**` → `@artifact/dir/`). Globs other than a trailing `**` or `*` are
+/// not understood, and those copies are left out.
+pub(crate) fn artifact_copies(docs: &[Document]) -> Vec<ArtifactCopy> {
+    let mut out = Vec::new();
+    for doc in docs.iter().map(|d| &d.root) {
+        if doc.get("kind").and_then(Node::as_str) != Some("ArtifactGenerator") {
+            continue;
+        }
+        let Some(artifacts) = doc.at_path(&["spec", "artifacts"]) else {
+            continue;
+        };
+        for artifact in artifacts.items() {
+            let Some(name) = artifact.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            let copies = artifact.get("copy").map(Node::items).unwrap_or_default();
+            for copy in copies {
+                let at = |key: &str| copy.get(key).and_then(Node::as_str);
+                let (Some(from), Some(to)) = (at("from"), at("to")) else {
+                    continue;
+                };
+                let Some(from) = copied_dir(from, false) else {
+                    continue;
+                };
+                let Some(to) = copied_dir(to, true) else {
+                    continue;
+                };
+                out.push(ArtifactCopy {
+                    artifact: name.to_string(),
+                    to,
+                    from,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `@alias/apps/base/**` → `apps/base`; `@artifact/base/` → `base` (only `@artifact` when
+/// `artifact`). `None` for a glob that is not a whole directory.
+fn copied_dir(written: &str, artifact: bool) -> Option<PathBuf> {
+    let rest = written.strip_prefix('@')?;
+    let (alias, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if artifact != (alias == "artifact") {
+        return None;
+    }
+    let path = path
+        .trim_end_matches("**")
+        .trim_end_matches('*')
+        .trim_end_matches('/');
+    if path.contains('*') {
+        return None;
+    }
+    paths::from_source_root(path)
+}
+
+/// Where the path `within` of `ExternalArtifact/<artifact>` lies in this repository, by the
+/// copies that build it: the copy whose `to` holds the path, the deepest first.
+pub(crate) fn artifact_path(
+    copies: &[ArtifactCopy],
+    artifact: &str,
+    within: &Path,
+) -> Option<PathBuf> {
+    copies
+        .iter()
+        .filter(|c| c.artifact == artifact && within.starts_with(&c.to))
+        .max_by_key(|c| c.to.components().count())
+        .map(|c| c.from.join(within.strip_prefix(&c.to).unwrap_or(within)))
 }

@@ -13,6 +13,7 @@ mod check;
 mod cluster;
 mod cycles;
 mod definition;
+mod discover;
 mod finding;
 mod flux;
 mod lookup;
@@ -51,6 +52,7 @@ pub use reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
 pub use root::{OutsideLink, MAX_FILE_SIZE};
 
 use crate::error::Result;
+use crate::paths;
 use read::Reader;
 
 /// A map keyed by paths or names of the fleet's own files: a fast hash rather than the
@@ -69,8 +71,13 @@ pub enum Layout {
     /// `clusters/<c>/{kustomization.yaml,infra/,apps/}` as the seed describes, or a
     /// `.fluxfleet` marker at the root.
     Fluxfleet,
-    /// Any other Flux repository: only the layout-independent rules apply.
+    /// Another Flux repository that uses the article's definition paths (`apps/<a>/base`,
+    /// `infrastructure/namespaces/<set>`) without its cluster lists: only the
+    /// layout-independent rules apply.
     Other,
+    /// Any other Flux repository, whose clusters get nothing by the article's paths: read by
+    /// following what Flux reconciles ([`discover`]); only the layout-independent rules apply.
+    Discovered,
 }
 
 /// What a read of a fleet is for.
@@ -175,6 +182,15 @@ impl Fleet {
         let mut by_name: Vec<usize> = (0..clusters.len()).collect();
         by_name.sort_by(|a, b| clusters[*a].name.cmp(&clusters[*b].name));
 
+        let layout = if root.join(MARKER).exists()
+            || clusters.iter().any(|c| {
+                c.entry.as_ref().is_some_and(|e| !e.generated)
+                    && (c.apps_list.is_some() || c.infra_list.is_some())
+            }) {
+            Layout::Fluxfleet
+        } else {
+            Layout::Other
+        };
         // A directory a Flux Kustomization attaches as a whole (`./apps/staging`) is a cluster
         // list, not an app.
         let attached: FastSet<&str> = clusters
@@ -195,16 +211,6 @@ impl Fleet {
                 && by_name
                     .binary_search_by(|&i| clusters[i].name.as_str().cmp(name))
                     .is_err()
-        };
-
-        let layout = if root.join(MARKER).exists()
-            || clusters.iter().any(|c| {
-                c.entry.as_ref().is_some_and(|e| !e.generated)
-                    && (c.apps_list.is_some() || c.infra_list.is_some())
-            }) {
-            Layout::Fluxfleet
-        } else {
-            Layout::Other
         };
 
         let mut by_set: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -242,6 +248,31 @@ impl Fleet {
             )
         };
         let (apps, placements) = settle_apps(&owned, candidates, placements)?;
+        if layout == Layout::Other && placements.is_empty() && !clusters.is_empty() {
+            // The article's paths bring nothing into any cluster: what each cluster gets is
+            // found by following what its Flux reconciles. A focused read left lists unparsed;
+            // such a fleet is read whole.
+            if only.is_some() {
+                return Self::read_scoped(Reader::new(root), root, None, keep);
+            }
+            let found = discover::discover(&owned, &mut clusters)?;
+            return Ok(Fleet {
+                root: root.to_path_buf(),
+                clusters,
+                by_name,
+                listed,
+                apps: found.apps,
+                namespaces: found.namespaces,
+                sets: Vec::new(),
+                stages: Vec::new(),
+                policies: Vec::new(),
+                common_apps,
+                definitions: found.controllers,
+                placements: found.placements,
+                layout: Layout::Discovered,
+                reader: owned,
+            });
+        }
 
         Ok(Fleet {
             root: root.to_path_buf(),
@@ -261,19 +292,30 @@ impl Fleet {
         })
     }
 
-    /// The directory to read a fleet from, for a command started in `start`: the nearest
-    /// directory at or above `start` with a `clusters/` directory, stopping at the repository
-    /// root; else the repository root (`git_root`), else `start`.
+    /// The directory to read a fleet from, for a command started in `start`. Flux reads paths
+    /// from the repository's root, so inside a repository that is its root (`git_root`), even
+    /// when started in `kubernetes/` of `kubernetes/clusters/<c>`. Only a fleet deeper down
+    /// than Flux's layouts put clusters (`<dir>/<dir>/clusters/`), such as a test fixture in a
+    /// project's repository, is read from the nearest directory above `start` that has a
+    /// `clusters/`. Outside a repository, that directory, else `start`.
     pub fn find_root(start: &Path, git_root: Option<&Path>) -> PathBuf {
+        let mut nearest = None;
         for dir in start.ancestors() {
-            if dir.join("clusters").is_dir() {
-                return dir.to_path_buf();
+            if nearest.is_none() && dir.join("clusters").is_dir() {
+                nearest = Some(dir);
             }
             if Some(dir) == git_root {
                 break;
             }
         }
-        git_root.unwrap_or(start).to_path_buf()
+        match (nearest, git_root) {
+            (Some(dir), Some(git)) => {
+                let depth = dir.strip_prefix(git).map_or(0, |d| d.components().count());
+                if depth <= 2 { git } else { dir }.to_path_buf()
+            }
+            (Some(dir), None) => dir.to_path_buf(),
+            (None, git) => git.unwrap_or(start).to_path_buf(),
+        }
     }
 
     /// [`Fleet::find_root`] for a command started in `start`, with the enclosing git
@@ -558,19 +600,140 @@ pub(crate) fn test_roots() -> Vec<PathBuf> {
 }
 
 fn read_clusters(reader: &Reader) -> Result<Vec<Cluster>> {
-    let clusters_dir = Path::new("clusters");
-    let read: Result<Vec<Option<Cluster>>> = reader
-        .subdirs(clusters_dir)?
+    let mut found = find_clusters(reader)?;
+    // `.fluxfleet.yaml` names the directories of clusters detection does not find (a broken
+    // file is reported where the order is read).
+    for listed in order::read(reader).unwrap_or_default() {
+        if let Some(path) = listed.path {
+            found.retain(|(name, _)| *name != listed.name);
+            found.push((listed.name, path));
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let read: Result<Vec<Cluster>> = found
         .par_iter()
-        .map(|name| {
-            if cluster::is_cluster_dir(reader, &clusters_dir.join(name))? {
-                Cluster::read(reader, name).map(Some)
-            } else {
-                Ok(None)
+        .map(|(name, dir)| Cluster::read(reader, name, dir))
+        .collect();
+    read
+}
+
+/// Why no cluster was found at `root`, and what to do: where detection looked, and the Flux
+/// entrypoints (`flux-system/gotk-sync.yaml`) found deeper, to name in `.fluxfleet.yaml`.
+pub fn no_clusters(root: &Path) -> String {
+    let mut deeper = Vec::new();
+    let mut level = vec![PathBuf::new()];
+    for _ in 0..8 {
+        let mut next = Vec::new();
+        for dir in &level {
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') || name == "node_modules" {
+                    continue;
+                }
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    let sub = dir.join(&name);
+                    if root.join(&sub).join("flux-system/gotk-sync.yaml").is_file() {
+                        deeper.push(sub);
+                    } else {
+                        next.push(sub);
+                    }
+                }
             }
+        }
+        level = next;
+    }
+    deeper.sort();
+    let looked = format!(
+        "no clusters found in {}: looked for clusters/<name>/, <dir>/clusters/<name>/ and \
+         <dir>/flux-system/gotk-sync.yaml up to three levels down",
+        root.display()
+    );
+    if deeper.is_empty() {
+        return format!(
+            "{looked}; start a fleet here with `fluxfleet init --clusters dev,test,prod`, or run \
+             in the fleet's repository (-C DIR)"
+        );
+    }
+    let items: Vec<String> = deeper
+        .iter()
+        .map(|d| {
+            let name = d
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into());
+            format!("  - {name}: {}", paths::to_slash(d))
         })
         .collect();
-    Ok(read?.into_iter().flatten().collect())
+    format!(
+        "{looked}; found Flux entrypoints deeper, at {}: name them in {SETTINGS}:\nclusters:\n{}",
+        deeper
+            .iter()
+            .map(|d| paths::to_slash(d))
+            .collect::<Vec<_>>()
+            .join(", "),
+        items.join("\n")
+    )
+}
+
+/// The clusters' names and directories: each directory under `clusters/` that looks like a
+/// cluster. A repository without one there keeps its clusters elsewhere: under
+/// `<dir>/clusters/` or `<dir>/<dir>/clusters/` (`kubernetes/clusters/<c>`), or wherever
+/// `flux bootstrap --path` put a `flux-system/gotk-sync.yaml` (a tree per cluster).
+fn find_clusters(reader: &Reader) -> Result<Vec<(String, PathBuf)>> {
+    let under = |parent: &Path| -> Result<Vec<(String, PathBuf)>> {
+        let looked: Result<Vec<Option<(String, PathBuf)>>> = reader
+            .subdirs(parent)?
+            .into_par_iter()
+            .map(|name| {
+                let dir = parent.join(&name);
+                Ok(cluster::is_cluster_dir(reader, &dir)?.then_some((name, dir)))
+            })
+            .collect();
+        Ok(looked?.into_iter().flatten().collect())
+    };
+    let found = under(Path::new("clusters"))?;
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let mut found = Vec::new();
+    let mut bootstrapped = Vec::new();
+    let mut level = vec![PathBuf::new()];
+    for depth in 0..3 {
+        let mut next = Vec::new();
+        for dir in &level {
+            for name in reader.subdirs(dir)? {
+                if name.starts_with('.') || name == "node_modules" {
+                    continue;
+                }
+                let sub = dir.join(&name);
+                if name == "clusters" && depth > 0 {
+                    found.extend(under(&sub)?);
+                } else if reader.is_file(&sub.join("flux-system/gotk-sync.yaml")) {
+                    bootstrapped.push((name, sub));
+                } else {
+                    next.push(sub);
+                }
+            }
+        }
+        level = next;
+    }
+    for (name, dir) in bootstrapped {
+        if !found.iter().any(|(_, d)| dir.starts_with(d)) {
+            found.push((name, dir));
+        }
+    }
+    // One name per cluster: a second tree of the same name is named by its path.
+    found.sort();
+    let mut seen = FastSet::default();
+    for (name, dir) in &mut found {
+        if !seen.insert(name.clone()) {
+            *name = paths::to_slash(dir).replace('/', "-");
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
 }
 
 /// The common app list, the controllers and policy stages, and the policies.

@@ -11,6 +11,9 @@
 //!   - prod
 //! ```
 //!
+//! An item may name the cluster's directory as well (`- prod: kubernetes/prod`), for a
+//! repository whose clusters detection does not find.
+//!
 //! The clusters listed there come first, in that order; clusters found but not listed follow.
 //! Those (and every cluster of a fleet without the file) are ordered by the stage their name
 //! tells: dev, development or local; then test, testing, qa, uat or int; then staging, stage
@@ -32,6 +35,9 @@ pub const SETTINGS: &str = ".fluxfleet.yaml";
 pub struct Listed {
     pub name: String,
     pub line: usize,
+    /// The cluster's directory, when the item says it (`- prod: kubernetes/prod`): where
+    /// detection does not find it.
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// The clusters `.fluxfleet.yaml` lists, in its order; empty without the file or the key.
@@ -83,6 +89,26 @@ pub(crate) fn read(reader: &Reader) -> Result<Vec<Listed>> {
     }
     let mut listed: Vec<Listed> = Vec::new();
     for item in clusters.items() {
+        // `- prod: kubernetes/prod` names the cluster's directory too.
+        let (item, path) = match &item.kind {
+            Kind::Map { pairs, .. } if pairs.len() == 1 => {
+                let (key, value) = &pairs[0];
+                let Some(path) = value.as_str().and_then(crate::paths::from_source_root) else {
+                    return Err(wrong(
+                        value,
+                        format!(
+                            "expected the cluster's directory from the repository root \
+                             (- {}: clusters/{0}), found {}",
+                            key.as_str().unwrap_or("prod"),
+                            value.describe()
+                        ),
+                    )
+                    .into());
+                };
+                (key, Some(path))
+            }
+            _ => (item, None),
+        };
         let name = item.as_str().filter(|_| !item.is_null());
         let Some(name) = name.filter(|n| crate::names::is_label(n)) else {
             return Err(wrong(
@@ -111,6 +137,7 @@ pub(crate) fn read(reader: &Reader) -> Result<Vec<Listed>> {
         listed.push(Listed {
             name: name.to_string(),
             line: item.line,
+            path,
         });
     }
     Ok(listed)
@@ -154,12 +181,14 @@ mod tests {
                 infra_list: None,
                 other_lists: Vec::new(),
                 flux: Vec::new(),
+                attachments: Vec::new(),
             })
             .collect();
         clusters.sort_by(|a, b| a.name.cmp(&b.name));
         let listed: Vec<Listed> = listed
             .iter()
             .map(|n| Listed {
+                path: None,
                 name: n.to_string(),
                 line: 1,
             })

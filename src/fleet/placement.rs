@@ -173,7 +173,7 @@ pub type ByCluster = indexmap::IndexMap<String, Vec<Placement>>;
 
 /// A placement as positions in the fleet, made into a [`Placement`] only when asked for:
 /// a large fleet has tens of thousands, so one is a few small numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Raw {
     /// Index of the cluster in the fleet's clusters (promotion order).
     cluster: u32,
@@ -219,6 +219,20 @@ impl Raw {
     }
 }
 
+impl Raw {
+    /// Entry `reference` of list `list` (in [`Cluster::lists`] order) of cluster `cluster`,
+    /// bringing in what it names directly: how a layout other than the article's places things.
+    pub(crate) fn direct(cluster: usize, list: usize, reference: usize) -> Raw {
+        Raw {
+            cluster: position(cluster),
+            list: position(list),
+            reference: position(reference),
+            via: Via::Direct,
+            link: Link::None,
+        }
+    }
+}
+
 /// The raw placements, as the status matrix borrows them.
 impl Fleet {
     /// The placements of `name` as positions in the fleet, in cluster then list order; empty
@@ -243,7 +257,7 @@ impl Fleet {
 
 /// How a raw placement arrives: a [`Through`] that keeps, instead of an overlay's or a set's
 /// name, where in the fleet the name is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Via {
     Base,
     /// The index of the cluster the overlay is named after, as overlays usually are; past the
@@ -259,7 +273,7 @@ enum Via {
 }
 
 /// The second reference of a placement's chain, if any.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Link {
     None,
     /// Entry `i` of `apps/common/kustomization.yaml`.
@@ -280,6 +294,18 @@ pub(crate) struct Index {
 }
 
 impl Index {
+    /// True when nothing is placed anywhere.
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.apps,
+            &self.namespaces,
+            &self.controllers,
+            &self.policies,
+        ]
+        .iter()
+        .all(|g| g.raws.is_empty())
+    }
+
     /// The placements of the app, namespace or controller `name`; `None` when it has none.
     pub fn get(&self, kind: Kind, name: &str) -> Option<&[Raw]> {
         match kind {
@@ -343,6 +369,20 @@ impl Grouped {
             starts,
             raws,
         };
+    }
+
+    /// Groups placements by name, keeping the order they come in within each name.
+    pub fn by_name(mut found: Vec<(String, Raw)>) -> Grouped {
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut names: Vec<String> = Vec::new();
+        let mut named: Named = Vec::with_capacity(found.len());
+        for (name, raw) in found {
+            if names.last() != Some(&name) {
+                names.push(name);
+            }
+            named.push((position(names.len() - 1), raw));
+        }
+        Grouped::new(names, vec![named])
     }
 
     /// Groups `found` (placements by name id, an index into the sorted `names`, one vector per

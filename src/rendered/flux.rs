@@ -39,33 +39,13 @@ pub fn followed(object: &Node) -> Option<Unit> {
     }
     let written = spec.get("path").and_then(Node::as_str).unwrap_or("");
     Some(Unit {
-        path: from_root(written)?,
+        path: paths::from_source_root(written)?,
         target_namespace: spec
             .get("targetNamespace")
             .and_then(Node::as_str)
             .filter(|ns| !ns.is_empty())
             .map(str::to_string),
     })
-}
-
-/// A Flux path, from the source's root as Flux's SecureJoin reads it: leading `./` and `/`
-/// dropped, `..` clamped at the root; `None` for a remote one.
-pub fn from_root(written: &str) -> Option<PathBuf> {
-    let written = written.trim();
-    if paths::is_remote(written) {
-        return None;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in written.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.iter().collect())
 }
 
 #[cfg(test)]
@@ -75,12 +55,18 @@ mod tests {
     #[test]
     fn flux_paths_are_clamped_at_the_root() {
         assert_eq!(
-            from_root("./clusters/test/apps"),
+            paths::from_source_root("./clusters/test/apps"),
             Some("clusters/test/apps".into())
         );
-        assert_eq!(from_root("../../apps/dev"), Some("apps/dev".into()));
-        assert_eq!(from_root("/apps/../infra/"), Some("infra".into()));
-        assert_eq!(from_root(""), Some(PathBuf::new()));
-        assert_eq!(from_root("./"), Some(PathBuf::new()));
+        assert_eq!(
+            paths::from_source_root("../../apps/dev"),
+            Some("apps/dev".into())
+        );
+        assert_eq!(
+            paths::from_source_root("/apps/../infra/"),
+            Some("infra".into())
+        );
+        assert_eq!(paths::from_source_root(""), Some(PathBuf::new()));
+        assert_eq!(paths::from_source_root("./"), Some(PathBuf::new()));
     }
 }

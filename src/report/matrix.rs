@@ -151,7 +151,8 @@ fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
             kind: Kind::Namespace,
             name: &ns.name,
             definition: as_slash(&ns.file),
-            set: Some(&ns.set),
+            // A namespace found in another layout belongs to no set.
+            set: (!ns.set.is_empty()).then_some(ns.set.as_str()),
             policy: None,
             raws: &[],
         });

@@ -60,6 +60,13 @@ pub(super) fn twice(fleet: &Fleet, out: &mut Vec<Finding>) {
                     continue;
                 };
                 for second in rest {
+                    // In another layout a name is the owners' word for what an entry brings:
+                    // two entries of the same name may bring different things (a tenant and
+                    // an app both called podinfo).
+                    let target = |p: &Placement| p.chain.first().and_then(|r| r.target.clone());
+                    if fleet.layout() == Layout::Discovered && target(first) != target(second) {
+                        continue;
+                    }
                     let (file, line) = location(second, first);
                     let keep = match (&first.through, &second.through) {
                         (Through::Overlay(_), Through::Base) => "keep the overlay",
