@@ -91,6 +91,11 @@ pub struct PublishArgs {
     /// Print the outcome as JSON on stdout: branch, commit, files, pull request.
     #[arg(long)]
     pub json: bool,
+
+    /// Do not render the clusters the change touches before and after (by default a change
+    /// that breaks a render is refused).
+    #[arg(long)]
+    pub no_build: bool,
 }
 
 impl PublishArgs {
@@ -105,6 +110,7 @@ impl PublishArgs {
             pr: self.pr,
             base: self.base.clone(),
             json: self.json,
+            no_build: self.no_build,
         }
     }
 }

@@ -55,7 +55,7 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
         ctx.session.shell.warn(&fleet::no_clusters(&root))?;
     }
     let matrix = Matrix::new(&fleet, &filter)?;
-    if matrix.rows().is_empty() && !args.json {
+    if matrix.rows().is_empty() && !args.json && !fleet.clusters().is_empty() {
         let message = match fleet.layout() {
             fleet::Layout::Fluxfleet | fleet::Layout::Other => format!(
                 "no apps (apps/<name>/), namespaces (infrastructure/namespaces/<set>/) or \

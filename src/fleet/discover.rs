@@ -589,7 +589,7 @@ fn kind_of(path: &Path) -> Kind {
     let infra = path
         .components()
         .filter_map(|c| c.as_os_str().to_str())
-        .map(strip_yaml)
+        .map(|part| strip_yaml(part).trim_start_matches(|c: char| c.is_ascii_digit() || c == '-'))
         .any(|part| {
             INFRASTRUCTURE_WORDS.contains(&part)
                 || part.starts_with("infra-")

@@ -110,8 +110,13 @@ pub(crate) struct ArtifactCopy {
 /// files (`@<alias>/dir/**` → `@artifact/dir/`). Globs other than a trailing `**` or `*` are
 /// not understood, and those copies are left out.
 pub(crate) fn artifact_copies(docs: &[Document]) -> Vec<ArtifactCopy> {
+    artifact_copies_of(docs.iter().map(|d| &d.root))
+}
+
+/// [`artifact_copies`] of objects already parsed.
+pub(crate) fn artifact_copies_of<'n>(objects: impl Iterator<Item = &'n Node>) -> Vec<ArtifactCopy> {
     let mut out = Vec::new();
-    for doc in docs.iter().map(|d| &d.root) {
+    for doc in objects {
         if doc.get("kind").and_then(Node::as_str) != Some("ArtifactGenerator") {
             continue;
         }

@@ -40,6 +40,7 @@ pub use check::{check, sort as sort_findings, Finding, Severity};
 pub use cluster::Cluster;
 pub use definition::{Definition, DefinitionKind, CONTROLLERS_DIR};
 pub use flux::FluxKustomization;
+pub(crate) use flux::{artifact_copies_of, artifact_path, ArtifactCopy};
 pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
 pub use order::{stage, Listed, SETTINGS};
@@ -663,7 +664,7 @@ pub fn no_clusters(root: &Path) -> String {
             let name = d
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into());
-            format!("  - {name}: {}", paths::to_slash(d))
+            format!("  - {{name: {name}, path: {}}}", paths::to_slash(d))
         })
         .collect();
     format!(

@@ -11,8 +11,8 @@
 //!   - prod
 //! ```
 //!
-//! An item may name the cluster's directory as well (`- prod: kubernetes/prod`), for a
-//! repository whose clusters detection does not find.
+//! An item may name the cluster's directory as well (`- {name: prod, path: kubernetes/prod}`),
+//! for a repository whose clusters detection does not find.
 //!
 //! The clusters listed there come first, in that order; clusters found but not listed follow.
 //! Those (and every cluster of a fleet without the file) are ordered by the stage their name
@@ -35,8 +35,8 @@ pub const SETTINGS: &str = ".fluxfleet.yaml";
 pub struct Listed {
     pub name: String,
     pub line: usize,
-    /// The cluster's directory, when the item says it (`- prod: kubernetes/prod`): where
-    /// detection does not find it.
+    /// The cluster's directory, when the item says it (`- {name: prod, path: kubernetes/prod}`):
+    /// where detection does not find it.
     pub path: Option<std::path::PathBuf>,
 }
 
@@ -89,23 +89,24 @@ pub(crate) fn read(reader: &Reader) -> Result<Vec<Listed>> {
     }
     let mut listed: Vec<Listed> = Vec::new();
     for item in clusters.items() {
-        // `- prod: kubernetes/prod` names the cluster's directory too.
+        // `- {name: prod, path: kubernetes/prod}` names the cluster's directory too.
         let (item, path) = match &item.kind {
-            Kind::Map { pairs, .. } if pairs.len() == 1 => {
-                let (key, value) = &pairs[0];
-                let Some(path) = value.as_str().and_then(crate::paths::from_source_root) else {
+            Kind::Map { .. } => {
+                let path = item
+                    .get("path")
+                    .and_then(Node::as_str)
+                    .and_then(crate::paths::from_source_root)
+                    .filter(|p| !p.as_os_str().is_empty());
+                let (Some(name), Some(path)) = (item.get("name"), path) else {
                     return Err(wrong(
-                        value,
-                        format!(
-                            "expected the cluster's directory from the repository root \
-                             (- {}: clusters/{0}), found {}",
-                            key.as_str().unwrap_or("prod"),
-                            value.describe()
-                        ),
+                        item,
+                        "expected a cluster name, or its name and directory from the \
+                         repository root ({name: prod, path: kubernetes/prod})"
+                            .to_string(),
                     )
                     .into());
                 };
-                (key, Some(path))
+                (name, Some(path))
             }
             _ => (item, None),
         };

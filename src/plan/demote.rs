@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::fleet::{ByCluster, Fleet, Placement, Through};
+use crate::fleet::{ByCluster, Fleet, Layout, Placement, Through};
 use crate::paths::{resolve, to_slash};
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
@@ -53,6 +53,9 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
                 // The set stays imported for its other namespaces; this one leaves it below.
                 split = true;
                 continue;
+            }
+            if fleet.layout() == Layout::Discovered {
+                refuse_shared_list(fleet, name, cluster, placement, from)?;
             }
             let dir = placement.file.parent().unwrap_or(Path::new(""));
             if let Some(target) = resolve(dir, &placement.via) {
@@ -228,6 +231,41 @@ fn refuse_common(
         kind.noun(),
         others.join(",")
     ))
+}
+
+/// In a layout other than the article's, a list may be pulled in by several clusters
+/// (`infrastructure/base/addons` under every environment's overlay): removing `name` from it
+/// would remove it from each of them. Refuses when a cluster not in `from` pulls the list in.
+fn refuse_shared_list(
+    fleet: &Fleet,
+    name: &str,
+    cluster: &str,
+    placement: &Placement,
+    from: &[String],
+) -> Result<()> {
+    let others: Vec<&str> = fleet
+        .clusters()
+        .iter()
+        .filter(|c| c.name != cluster && !from.contains(&c.name))
+        .filter(|c| c.lists().any(|l| !l.generated && l.path == placement.file))
+        .map(|c| c.name.as_str())
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "{name} comes into {cluster} through {}:{} ({}), a list {} pull{} in too: removing it \
+         there would take it from {} as well, so nothing was written. To take it from \
+         {cluster} alone, give {cluster} a list of its own (an overlay that patches it out, or \
+         its own copy of the list); or demote it from {cluster},{} together",
+        to_slash(&placement.file),
+        placement.line,
+        placement.via,
+        others.join(", "),
+        if others.len() == 1 { "s" } else { "" },
+        others.join(", "),
+        others.join(","),
+    )))
 }
 
 /// The demoted clusters where something placed by `placements` stays behind.

@@ -2,7 +2,11 @@
 //! "Promotion Workflow" does it: one line in each target cluster's list.
 
 use crate::error::{Error, Result};
-use crate::fleet::{App, ByCluster, Definition, Fleet, Namespace};
+use crate::fleet::{
+    App, ByCluster, Cluster, Definition, Fleet, Layout, Namespace, KUSTOMIZATION_NAMES,
+};
+use std::path::{Path, PathBuf};
+
 use crate::paths::to_slash;
 use crate::plan::add_controller;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
@@ -43,6 +47,9 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
     let promoted = match kind {
+        _ if fleet.layout() == Layout::Discovered => {
+            promote_discovered(fleet, kind, &options.name, targets, &mut change, &mut lists)?
+        }
         Kind::App => {
             if options.set.is_some() {
                 return Err(Error::Usage("--set applies to namespaces only".into()));
@@ -118,6 +125,118 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
     let every = fleet.cluster_names();
     change.branch = branch_for("promote", kind.word(), &options.name, "to", to, &every);
     Ok(change)
+}
+
+/// Promotes `name` in a layout other than the article's: each target gets the entry another
+/// cluster has, in the same form, written in the target's counterpart of that cluster's list
+/// (`apps/prod/kustomization.yaml` for `apps/dev/kustomization.yaml`, `clusters/prod/...` for
+/// `clusters/dev/...`). Where there is no such list, or the unit is attached by a Flux
+/// Kustomization of its own, refuses saying what was understood.
+fn promote_discovered(
+    fleet: &Fleet,
+    kind: Kind,
+    name: &str,
+    targets: &[String],
+    change: &mut ChangeSet,
+    lists: &mut ListEdits,
+) -> Result<Vec<String>> {
+    let placements = match kind {
+        Kind::App => fleet.app_placements(name),
+        Kind::Controller => fleet.controller_placements(name),
+        Kind::Namespace => {
+            return Err(Error::refused(format!(
+                "in this repository's layout a namespace comes with what holds its Namespace \
+                 manifest: promote that (`fluxfleet where {name}` shows it)"
+            )))
+        }
+        Kind::Policy => fleet.policy_placements(name),
+    };
+    let Some((model_cluster, model)) = placements
+        .iter()
+        .find_map(|(c, p)| p.first().map(|p| (c.as_str(), p)))
+    else {
+        return Err(subject::unknown_app(fleet, name));
+    };
+    let Some(target) = model.chain.first().and_then(|r| r.target.clone()) else {
+        return Err(Error::refused(format!(
+            "{name} comes into {model_cluster} from a remote entry ({}:{}): add it by hand",
+            to_slash(&model.file),
+            model.line
+        )));
+    };
+    let model_dir = fleet.cluster(model_cluster).map(|c| c.dir.clone());
+    // What the model cluster references may be its own (`apps/gcp/kafka`): another cluster
+    // needs its own copy, which is not made here.
+    if target.components().any(|c| c.as_os_str() == model_cluster)
+        || model_dir.as_deref().is_some_and(|d| target.starts_with(d))
+    {
+        return Err(Error::refused(format!(
+            "{name} comes into {model_cluster} as {}, a directory of {model_cluster}'s own \
+             ({}:{}): another cluster needs its own copy, which fluxfleet does not make in this \
+             layout yet, so nothing was written; copy it for each target and list the copy",
+            to_slash(&target),
+            to_slash(&model.file),
+            model.line
+        )));
+    }
+    let mut promoted = Vec::new();
+    for cluster_name in targets {
+        if let Some(p) = placements.get(cluster_name).and_then(|p| p.first()) {
+            change.notes.push(format!(
+                "{cluster_name} already has {name} through {}:{}: skipped",
+                to_slash(&p.file),
+                p.line
+            ));
+            continue;
+        }
+        let Some(cluster) = fleet.cluster(cluster_name) else {
+            continue;
+        };
+        let counterpart = counterpart(&model.file, model_cluster, model_dir.as_deref(), cluster);
+        // A kustomization file the cluster pulls in, not one a Flux Kustomization stands for.
+        let list = counterpart.filter(|path| {
+            KUSTOMIZATION_NAMES.iter().any(|n| path.ends_with(n))
+                && cluster.lists().any(|l| !l.generated && l.path == *path)
+        });
+        let Some(list) = list else {
+            return Err(Error::refused(format!(
+                "{name} comes into {model_cluster} through {}:{} ({}); {cluster_name} has no \
+                 list in the same place to add it to, so nothing was written: add the entry \
+                 by hand, or copy what brings it into {model_cluster}",
+                to_slash(&model.file),
+                model.line,
+                model.via
+            )));
+        };
+        lists.add(fleet, &list, &target)?;
+        promoted.push(cluster_name.clone());
+    }
+    Ok(promoted)
+}
+
+/// Where `cluster` keeps what `model_cluster` keeps in `file`: the same path with the model
+/// cluster's directory, or its name as a path part, swapped for the cluster's.
+fn counterpart(
+    file: &Path,
+    model_cluster: &str,
+    model_dir: Option<&Path>,
+    cluster: &Cluster,
+) -> Option<PathBuf> {
+    if let Some(rest) = model_dir.and_then(|d| file.strip_prefix(d).ok()) {
+        return Some(cluster.dir.join(rest));
+    }
+    let mut swapped = false;
+    let path: PathBuf = file
+        .components()
+        .map(|c| match c.as_os_str().to_str() {
+            Some(part) if part == model_cluster => {
+                swapped = true;
+                std::ffi::OsStr::new(cluster.name.as_str())
+            }
+            _ => c.as_os_str(),
+        })
+        .collect();
+    swapped.then_some(path)
 }
 
 /// Adds the app to each target's app list: its overlay for that cluster where one exists, else

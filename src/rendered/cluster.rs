@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::flux::{followed, Unit};
 use super::object::{self, Objects};
-use crate::fleet::{Renderer, KUSTOMIZATION_NAMES};
+use crate::fleet::{artifact_copies_of, Renderer, KUSTOMIZATION_NAMES};
 use crate::paths::to_slash;
 
 /// One tree to render: a repository checkout (the working tree, or the base's copy) and the
@@ -41,6 +41,8 @@ impl Tree<'_> {
             target_namespace: None,
         };
         let mut seen = HashSet::from([first.clone()]);
+        // The artifact generators met so far: what an `ExternalArtifact` path means here.
+        let mut copies = Vec::new();
         let mut level = vec![first];
         while !level.is_empty() {
             let rendered: Vec<Result<Vec<object::Object>, Failure>> = level
@@ -48,9 +50,14 @@ impl Tree<'_> {
                 .map(|unit| self.render_unit(unit))
                 .collect();
             let mut next = Vec::new();
+            let rendered: Vec<Vec<object::Object>> =
+                rendered.into_iter().collect::<Result<_, _>>()?;
+            copies.extend(artifact_copies_of(
+                rendered.iter().flatten().map(|o| &o.root),
+            ));
             for result in rendered {
-                for object in result? {
-                    if let Some(unit) = followed(&object.root) {
+                for object in result {
+                    if let Some(unit) = followed(&object.root, &copies) {
                         if seen.insert(unit.clone()) {
                             next.push(unit);
                         }
@@ -84,7 +91,7 @@ impl Tree<'_> {
                 .output(self.root, &unit.path, false)
                 .map_err(|message| Failure {
                     command: self.renderer.describe(&unit.path),
-                    message,
+                    message: without_addresses(&message),
                 })?
         } else {
             let n = self.generated.fetch_add(1, Ordering::Relaxed);
@@ -100,7 +107,9 @@ impl Tree<'_> {
                 .output(&wrapper, Path::new(""), true)
                 .map_err(|message| Failure {
                     command: self.renderer.describe(&unit.path),
-                    message: message.replace(&format!("{}/", self.root.display()), ""),
+                    message: without_addresses(
+                        &message.replace(&format!("{}/", self.root.display()), ""),
+                    ),
                 })?
         };
         object::parse(&unit.path, &output).map_err(|message| Failure {
@@ -108,6 +117,27 @@ impl Tree<'_> {
             message,
         })
     }
+}
+
+/// kustomize's message without the memory addresses it prints (`&{0xc0011aeea0 <nil>}`), which
+/// differ from run to run and mean nothing to a reader.
+fn without_addresses(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("0x") {
+        out.push_str(&rest[..at]);
+        let digits = rest[at + 2..]
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len() - at - 2);
+        if digits >= 6 {
+            out.push_str("0x…");
+        } else {
+            out.push_str(&rest[at..at + 2 + digits]);
+        }
+        rest = &rest[at + 2 + digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// True when `dir` holds a kustomization file.
@@ -189,4 +219,17 @@ fn relative(from: &Path, to: &Path) -> String {
             .map(|c| c.as_os_str().to_string_lossy().into_owned()),
     );
     parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_left_out_of_messages() {
+        assert_eq!(
+            without_addresses("merging from generator &{0xc0011aeea0 <nil>}: 0x1f"),
+            "merging from generator &{0x… <nil>}: 0x1f"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::fleet::{artifact_path, ArtifactCopy};
 use crate::paths;
 use crate::yaml::Node;
 
@@ -15,8 +16,10 @@ pub struct Unit {
     pub target_namespace: Option<String>,
 }
 
-/// The unit `object` attaches, when it is a Flux Kustomization this repository reconciles.
-pub fn followed(object: &Node) -> Option<Unit> {
+/// The unit `object` attaches, when it is a Flux Kustomization this repository reconciles:
+/// from `GitRepository/flux-system`, or from an `ExternalArtifact` that `copies` (the cluster's
+/// `ArtifactGenerator`s) build from this repository.
+pub fn followed(object: &Node, copies: &[ArtifactCopy]) -> Option<Unit> {
     let api = object.get("apiVersion").and_then(Node::as_str)?;
     if !api.starts_with("kustomize.toolkit.fluxcd.io/")
         || object.get("kind").and_then(Node::as_str) != Some("Kustomization")
@@ -29,17 +32,24 @@ pub fn followed(object: &Node) -> Option<Unit> {
         .and_then(Node::as_str)
         .unwrap_or("GitRepository");
     let source_name = spec.at_path(&["sourceRef", "name"]).and_then(Node::as_str);
-    if source_kind != "GitRepository" || source_name != Some("flux-system") {
-        return None;
-    }
+    let artifact = match (source_kind, source_name) {
+        ("GitRepository", Some("flux-system")) => None,
+        ("ExternalArtifact", Some(name)) => Some(name),
+        _ => return None,
+    };
     if spec.get("suspend").and_then(Node::as_str) == Some("true")
         || spec.get("kubeConfig").is_some()
     {
         return None;
     }
     let written = spec.get("path").and_then(Node::as_str).unwrap_or("");
+    let path = paths::from_source_root(written)?;
+    let path = match artifact {
+        Some(name) => artifact_path(copies, name, &path)?,
+        None => path,
+    };
     Some(Unit {
-        path: paths::from_source_root(written)?,
+        path,
         target_namespace: spec
             .get("targetNamespace")
             .and_then(Node::as_str)

@@ -93,8 +93,59 @@ pub fn compare_change(
     let scratch = Scratch::new(repo)?;
     let base_root = scratch.checkout(repo, commit, "base")?;
     let after_root = scratch.checkout(repo, commit, "change")?;
+    write_over(&after_root, files)?;
+    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    let sides = Sides {
+        base,
+        commit,
+        before: &base_root,
+        after: &after_root,
+        after_name: "the change",
+    };
+    sides.compare(&renderer, &scratch, &changed)
+}
+
+/// Why `files` (a change not written yet, as [`compare_change`] takes it) would break what
+/// `commit` renders: the first cluster that renders at `commit` and would not after the change,
+/// with kustomize's message; `None` when no cluster breaks (one already broken at `commit` is
+/// not the change's doing) or no renderer is on PATH.
+pub fn breaks(
+    repo: &Repository,
+    base: &str,
+    commit: Oid,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+) -> Result<Option<String>> {
+    let Some(renderer) = Renderer::find() else {
+        return Ok(None);
+    };
+    let scratch = Scratch::new(repo)?;
+    let base_root = scratch.checkout(repo, commit, "base")?;
+    let after_root = scratch.checkout(repo, commit, "change")?;
+    write_over(&after_root, files)?;
+    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    let sides = Sides {
+        base,
+        commit,
+        before: &base_root,
+        after: &after_root,
+        after_name: "the change",
+    };
+    let renders = sides.render(&renderer, &scratch, &changed)?;
+    Ok(renders
+        .renders
+        .into_iter()
+        .find_map(
+            |(_, existed, before, after)| match (existed, before, after) {
+                (true, Ok(_), Err(broken)) => Some(broken),
+                _ => None,
+            },
+        ))
+}
+
+/// Writes `files` over the checkout at `root` (`None`: removed).
+fn write_over(root: &Path, files: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
     for (path, content) in files {
-        let at = after_root.join(path);
+        let at = root.join(path);
         match content {
             Some(bytes) => {
                 if let Some(dir) = at.parent() {
@@ -107,15 +158,7 @@ pub fn compare_change(
             }
         }
     }
-    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
-    let sides = Sides {
-        base,
-        commit,
-        before: &base_root,
-        after: &after_root,
-        after_name: "the change",
-    };
-    sides.compare(&renderer, &scratch, &changed)
+    Ok(())
 }
 
 /// The two checkouts compared.
@@ -129,15 +172,27 @@ struct Sides<'a> {
 }
 
 impl Sides<'_> {
-    fn compare(
+    /// Renders, on both sides, every cluster the `changed` paths touch.
+    fn render(
         &self,
         renderer: &Renderer,
         scratch: &Scratch,
         changed: &[PathBuf],
-    ) -> Result<RenderedDiff> {
+    ) -> Result<Renders> {
         let (base, commit, base_root, root) = (self.base, self.commit, self.before, self.after);
-        let after_names = Fleet::read(root, ReadPlan::Whole)?.cluster_names();
-        let before_names = Fleet::read(base_root, ReadPlan::Whole)?.cluster_names();
+        let (after_fleet, before_fleet) = (
+            Fleet::read(root, ReadPlan::Whole)?,
+            Fleet::read(base_root, ReadPlan::Whole)?,
+        );
+        let after_names = after_fleet.cluster_names();
+        let before_names = before_fleet.cluster_names();
+        // A cluster's directory: `clusters/<c>` in the article's layout, anywhere in another.
+        let dirs: std::collections::HashMap<String, PathBuf> = before_fleet
+            .clusters()
+            .iter()
+            .chain(after_fleet.clusters())
+            .map(|c| (c.name.clone(), c.dir.clone()))
+            .collect();
         let mut names = after_names.clone();
         names.extend(
             before_names
@@ -146,7 +201,11 @@ impl Sides<'_> {
                 .cloned(),
         );
 
-        let entry = |name: &str| Path::new("clusters").join(name);
+        let entry = |name: &str| {
+            dirs.get(name)
+                .cloned()
+                .unwrap_or_else(|| Path::new("clusters").join(name))
+        };
         let affected: Vec<&String> = names
             .iter()
             .filter(|name| {
@@ -176,7 +235,7 @@ impl Sides<'_> {
             .iter()
             .flat_map(|name| [(*name, Side::Base), (*name, Side::After)])
             .collect();
-        let rendered: Vec<Result<Objects>> = jobs
+        let rendered: Vec<Result<Objects, String>> = jobs
             .par_iter()
             .map(|(name, side)| {
                 let present = match side {
@@ -191,38 +250,80 @@ impl Sides<'_> {
                         Side::Base => format!("{base} (the base, {commit:.7})"),
                         Side::After => self.after_name.to_string(),
                     };
-                    Error::refused(format!(
+                    format!(
                         "cluster {name}: rendering {side} failed: `{}`:\n{}",
                         failure.command, failure.message
-                    ))
+                    )
                 })
             })
             .collect();
         let mut rendered = rendered.into_iter();
-        let mut clusters = Vec::new();
-        let mut unchanged = Vec::new();
+        let mut renders = Vec::new();
         for name in &names {
             if !affected.contains(&name) {
-                unchanged.push(name.clone());
                 continue;
             }
             let (Some(before), Some(after)) = (rendered.next(), rendered.next()) else {
                 break;
             };
-            let change = ClusterChange::between(name, &before?, &after?);
+            let existed = before_names.contains(name);
+            renders.push((name.clone(), existed, before, after));
+        }
+        Ok(Renders { names, renders })
+    }
+
+    fn compare(
+        &self,
+        renderer: &Renderer,
+        scratch: &Scratch,
+        changed: &[PathBuf],
+    ) -> Result<RenderedDiff> {
+        let Renders { names, renders } = self.render(renderer, scratch, changed)?;
+        let mut clusters = Vec::new();
+        let mut unchanged = Vec::new();
+        let mut rendered = Vec::new();
+        for name in names {
+            let Some((_, _, before, after)) = renders.iter().find(|(n, ..)| *n == name) else {
+                unchanged.push(name);
+                continue;
+            };
+            let (before, after) = (
+                before.as_ref().map_err(|e| Error::refused(e.clone()))?,
+                after.as_ref().map_err(|e| Error::refused(e.clone()))?,
+            );
+            let change = ClusterChange::between(&name, before, after);
             match change.is_empty() {
                 true => unchanged.push(name.clone()),
                 false => clusters.push(change),
             }
+            rendered.push(name);
         }
         Ok(RenderedDiff {
-            base: base.to_string(),
-            commit,
+            base: self.base.to_string(),
+            commit: self.commit,
             clusters,
             unchanged,
-            rendered: affected.into_iter().cloned().collect(),
+            rendered,
         })
     }
+}
+
+/// An affected cluster, whether it existed before, and its render before and after, or why
+/// it failed.
+type ClusterRenders = (
+    String,
+    bool,
+    Result<Objects, String>,
+    Result<Objects, String>,
+);
+
+/// The renders of the clusters a change affects.
+struct Renders {
+    /// Every cluster on either side, in promotion order.
+    names: Vec<String>,
+    /// Each affected cluster, whether it existed before, and its render before and after, or
+    /// why it failed.
+    renders: Vec<ClusterRenders>,
 }
 
 /// The Markdown section of a pull request description: the rendered change per cluster that

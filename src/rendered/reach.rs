@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::cluster::has_kustomization;
 use super::flux::followed;
-use crate::fleet::KUSTOMIZATION_NAMES;
+use crate::fleet::{artifact_copies_of, ArtifactCopy, KUSTOMIZATION_NAMES};
 use crate::paths;
 use crate::yaml::{self, Node, Purpose};
 
@@ -20,8 +20,23 @@ pub fn reached(root: &Path, entry: &Path) -> Vec<PathBuf> {
         seen: HashSet::new(),
         scanned: HashSet::new(),
         reached: Vec::new(),
+        copies: Vec::new(),
+        waiting: Vec::new(),
     };
     walk.visit(entry);
+    // Flux Kustomizations of an `ExternalArtifact` met before the generator that builds it.
+    while !walk.waiting.is_empty() {
+        let before = walk.waiting.len();
+        for object in std::mem::take(&mut walk.waiting) {
+            match followed(&object, &walk.copies) {
+                Some(unit) => walk.visit(&unit.path),
+                None => walk.waiting.push(object),
+            }
+        }
+        if walk.waiting.len() == before {
+            break;
+        }
+    }
     walk.reached
 }
 
@@ -35,6 +50,10 @@ struct Walk<'a> {
     seen: HashSet<PathBuf>,
     scanned: HashSet<PathBuf>,
     reached: Vec<PathBuf>,
+    /// The artifact generators met so far.
+    copies: Vec<ArtifactCopy>,
+    /// Flux Kustomizations of an `ExternalArtifact` whose generator was not met yet.
+    waiting: Vec<Node>,
 }
 
 impl Walk<'_> {
@@ -111,15 +130,18 @@ impl Walk<'_> {
         let Ok(text) = fs::read_to_string(&abs) else {
             return;
         };
-        if !text.contains("kustomize.toolkit.fluxcd.io") {
+        if !text.contains("kustomize.toolkit.fluxcd.io") && !text.contains("ArtifactGenerator") {
             return;
         }
         let Ok(docs) = yaml::parse(file, &text, Purpose::Read) else {
             return;
         };
+        self.copies
+            .extend(artifact_copies_of(docs.iter().map(|d| &d.root)));
         for doc in docs {
-            if let Some(unit) = followed(&doc.root) {
-                self.visit(&unit.path);
+            match followed(&doc.root, &self.copies) {
+                Some(unit) => self.visit(&unit.path),
+                None => self.waiting.push(doc.root),
             }
         }
     }

@@ -33,6 +33,8 @@ impl Scratch {
     pub fn checkout(&self, repo: &Repository, commit: Oid, name: &str) -> Result<PathBuf> {
         let target = self.dir.join(name);
         let tree = repo.find_commit(commit)?.tree()?;
+        // The root first: the tree's own files (`.fluxfleet.yaml`) come before its directories.
+        fs::create_dir_all(&target).at(&target)?;
         let mut failure: Option<Error> = None;
         tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
             let Ok(name) = entry.name() else {
@@ -53,16 +55,13 @@ impl Scratch {
                 }
             }
         })
-        .or_else(|e| match failure.take() {
-            Some(_) => Ok(()),
-            None => Err(e),
+        .or_else(|e| match failure.is_some() {
+            true => Ok(()),
+            false => Err(e),
         })?;
         match failure {
             Some(e) => Err(e),
-            None => {
-                fs::create_dir_all(&target).at(&target)?;
-                Ok(target)
-            }
+            None => Ok(target),
         }
     }
 }

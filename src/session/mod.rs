@@ -281,6 +281,13 @@ impl<'a> Session<'a> {
                     }
                 }
             }
+            let build = !publish.no_build && !self.options.no_commit;
+            if let (Some(repo), true) = (git::open_if_any(root)?, build) {
+                if let Some(broken) = breaks(&repo, change)? {
+                    self.shell
+                        .warn(&format!("the real run would be refused: {broken}"))?;
+                }
+            }
             if let (Some(remote), Some(branch)) = (&remote, &branch) {
                 let pr = match publish.pr {
                     true => format!(", and open its pull request with `{}`", remote.1.program()),
@@ -316,6 +323,14 @@ impl<'a> Session<'a> {
             }
             (None, _) => None,
         };
+        // The change is committed on top of the base: that is what must still render. Files
+        // written without a commit may rely on others not committed yet, and are not held to it.
+        let build = !publish.no_build && !self.options.no_commit;
+        if let (Some(repo), true) = (&repo, build) {
+            if let Some(broken) = breaks(repo, change)? {
+                return Err(Error::refused(broken));
+            }
+        }
         // The description is rendered from the files as the change left them and written before
         // the commit, to a temporary that takes its name once the commit is made: a run that fails
         // leaves no description of a change that did not happen.
@@ -780,4 +795,28 @@ impl<'a> Finish<'a> {
             describe: Box::new(move |_| Ok(describe_change(change))),
         }
     }
+}
+
+/// Why `change` must not be committed: the cluster whose render it would break (DESIGN, step
+/// 3), as a refusal's message; `None` when every touched cluster still renders, was broken
+/// before, or nothing can render (no renderer on PATH, no commit to compare with).
+fn breaks(repo: &git2::Repository, change: &ChangeSet) -> Result<Option<String>> {
+    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
+        return Ok(None);
+    };
+    let base = git::head_branch(repo).unwrap_or_else(|| "HEAD".to_string());
+    let files: Vec<(PathBuf, Option<Vec<u8>>)> = change
+        .files_after()
+        .into_iter()
+        .map(|(path, text)| (path.to_path_buf(), text.map(|t| t.as_bytes().to_vec())))
+        .collect();
+    Ok(
+        crate::rendered::breaks(repo, &base, head.id(), &files)?.map(|broken| {
+            format!(
+                "the change would break a cluster that renders today, so nothing was written: \
+             {broken}\nfix what the message names, or run again with --no-build to commit it \
+             anyway"
+            )
+        }),
+    )
 }

@@ -22,6 +22,8 @@ pub struct Publish {
     pub base: Option<String>,
     /// `--json`: the outcome as JSON on stdout.
     pub json: bool,
+    /// `--no-build`: commit without rendering the touched clusters before and after.
+    pub no_build: bool,
 }
 
 impl Publish {
