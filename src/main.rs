@@ -13,7 +13,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = fluxfleet::cli::Cli::parse();
-    let mut shell = fluxfleet::output::Shell::from_env();
+    let mut shell =
+        fluxfleet::output::Shell::new(cli.global.color_choice(), cli.global.verbosity());
     match fluxfleet::run(cli, &mut shell) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,

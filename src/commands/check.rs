@@ -10,7 +10,9 @@ use crate::session::Intent;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Exit status: 1 when any finding is an error, or when no cluster is \
-found; warnings alone exit 0, or 1 with --strict."
+found; warnings alone exit 0, or 1 with --strict.\n\nExamples:
+  fluxfleet check
+  fluxfleet check --build --strict       # render every cluster too; warnings fail"
 )]
 pub struct CheckArgs {
     /// Also render every cluster entrypoint with kubectl kustomize (or kustomize).

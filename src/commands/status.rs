@@ -16,7 +16,11 @@ use crate::session::Intent;
     after_help = "Clusters are listed in promotion order: as .fluxfleet.yaml lists them \
 (init --clusters writes it, add-cluster appends), then the others by the stage their name tells \
 (dev, development, local; test, testing, qa, uat, int; staging, stage, preprod; other names; \
-prod, production; prod-eu counts as prod), alphabetical within a stage."
+prod, production; prod-eu counts as prod), alphabetical within a stage.\n\nExamples:
+  fluxfleet status
+  fluxfleet status --kind app --cluster dev,prod
+  fluxfleet status --json | jq -r '.apps[].name'
+  fluxfleet status --markdown > status.md"
 )]
 pub struct StatusArgs {
     /// Print JSON.

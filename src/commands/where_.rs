@@ -1,33 +1,67 @@
-//! `fluxfleet where`.
+//! `fluxfleet where [KIND] NAME`.
 
 use clap::Args;
 
 use super::context::Context;
-use crate::error::Result;
+use crate::cli::SubjectArgs;
+use crate::error::{Error, Result};
 use crate::fleet::{lookup, Fleet, ReadPlan};
+use crate::names;
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet where podinfo               # every kind the name is: app, namespace, ...
+  fluxfleet where app podinfo           # the app only
+  fluxfleet where ns foo                # the namespace: its set, and each cluster's import")]
 pub struct WhereArgs {
-    /// The app, namespace, controller or policy.
-    pub name: String,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
 }
 
 pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
-    if args.name.trim().is_empty() {
-        return Err(crate::error::Error::Usage(
+    let name = &args.subject.name;
+    if name.trim().is_empty() {
+        return Err(Error::Usage(
             "where needs a NAME: an app, namespace, controller or policy".into(),
         ));
     }
+    let kind = args
+        .subject
+        .kind
+        .as_deref()
+        .map(names::parse_kind)
+        .transpose()?;
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
-    let fleet = Fleet::read(&root, ReadPlan::About(&args.name))?;
-    let found = match lookup(&fleet, &args.name) {
+    let fleet = Fleet::read(&root, ReadPlan::About(name))?;
+    let mut found = match lookup(&fleet, name) {
         Ok(found) => found,
         // The closest names need every app; reading them all is for this rare path only.
-        Err(_) => lookup(&Fleet::read(&root, ReadPlan::Whole)?, &args.name)?,
+        Err(_) => lookup(&Fleet::read(&root, ReadPlan::Whole)?, name)?,
     };
+    if let Some(kind) = kind {
+        let is: Vec<&str> = found.found.iter().map(|(k, ..)| k.noun()).collect();
+        found.found.retain(|(k, ..)| *k == kind);
+        if found.found.is_empty() {
+            return Err(Error::refused(format!(
+                "{name} is not {} {}: it is {} {}; run `fluxfleet where {name}`",
+                article(kind.noun()),
+                kind.noun(),
+                article(is[0]),
+                is.join(" and ")
+            )));
+        }
+    }
     ctx.session
         .shell
         .data(&crate::report::where_::render(&found))
+}
+
+/// `a` or `an` before a kind's noun.
+fn article(noun: &str) -> &'static str {
+    match noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => "an",
+        false => "a",
+    }
 }
