@@ -157,3 +157,46 @@ impl Shell {
         self.err.flush().map_err(Error::Output)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn colors(choice: ColorChoice, terminal: bool, vars: &[(&str, &str)]) -> bool {
+        choice.colors(terminal, |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| OsString::from(v))
+        })
+    }
+
+    #[test]
+    fn auto_colours_a_terminal_unless_the_environment_says_otherwise() {
+        use ColorChoice::*;
+        assert!(colors(Auto, true, &[]));
+        assert!(!colors(Auto, false, &[]));
+        assert!(!colors(Auto, true, &[("NO_COLOR", "1")]));
+        assert!(colors(Auto, true, &[("NO_COLOR", "")]));
+        assert!(!colors(Auto, true, &[("CLICOLOR", "0")]));
+        assert!(colors(Auto, true, &[("CLICOLOR", "1")]));
+        assert!(!colors(Auto, true, &[("TERM", "dumb")]));
+        assert!(colors(Auto, false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(colors(
+            Auto,
+            true,
+            &[("CLICOLOR_FORCE", "1"), ("CLICOLOR", "0")]
+        ));
+        assert!(!colors(Auto, false, &[("CLICOLOR_FORCE", "0")]));
+        assert!(!colors(
+            Auto,
+            true,
+            &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+        ));
+        assert!(colors(
+            Always,
+            false,
+            &[("NO_COLOR", "1"), ("TERM", "dumb")]
+        ));
+        assert!(!colors(Never, true, &[("CLICOLOR_FORCE", "1")]));
+    }
+}

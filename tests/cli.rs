@@ -332,3 +332,147 @@ fn one_name_per_promotion() {
          For more information, try '--help'.\n"
     );
 }
+
+/// fluxfleet in the seed fleet, with `env` set (and `unset` removed) on top of the sandbox's.
+fn in_seed(args: &[&str], env: &[(&str, &str)], unset: &[&str]) -> (i32, String, String) {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.seed_repo();
+    let mut cmd = sandbox.fluxfleet(&repo);
+    for name in unset {
+        cmd.env_remove(name);
+    }
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let out = cmd.args(args).output().unwrap();
+    let root = repo.display().to_string();
+    (
+        out.status.code().unwrap(),
+        text(&out.stdout),
+        text(&out.stderr).replace(&root, "[REPO]"),
+    )
+}
+
+const PROMOTE: &[&str] = &["promote", "foo-app", "--to", "prod", "--no-commit"];
+const PROMOTED: &str = "\
+Wrote (not committed): promote foo-app to prod
+  R infrastructure/namespaces/test-only/ns-foo.yaml -> infrastructure/namespaces/foo/namespace.yaml
+  A infrastructure/namespaces/foo/kustomization.yaml
+  D infrastructure/namespaces/test-only/kustomization.yaml
+  M clusters/prod/apps/kustomization.yaml
+  M clusters/prod/infra/kustomization.yaml
+  M clusters/test/infra/kustomization.yaml
+Bringing namespace foo to prod (foo-app deploys into it; it is in set test-only); pass --no-namespace to refuse instead.
+Namespace foo moved out of set test-only into its own directory, so prod receives only foo.
+";
+
+#[test]
+fn quiet_prints_no_progress_and_verbose_says_more() {
+    let (code, stdout, stderr) = in_seed(PROMOTE, &[], &[]);
+    assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "", PROMOTED));
+
+    let quiet: Vec<&str> = ["-q"].iter().chain(PROMOTE).copied().collect();
+    assert_eq!(in_seed(&quiet, &[], &[]), (0, String::new(), String::new()));
+
+    let verbose: Vec<&str> = PROMOTE.iter().chain(&["--verbose"]).copied().collect();
+    let (code, stdout, stderr) = in_seed(&verbose, &[], &[]);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+    assert_eq!(
+        stderr,
+        format!("Read the fleet at [REPO]: clusters dev, test, prod (promotion order)\n{PROMOTED}")
+    );
+
+    let both = in_seed(&["-q", "-v", "status"], &[], &[]);
+    assert_eq!(both.0, 2);
+    assert!(both
+        .2
+        .starts_with("error: the argument '--quiet' cannot be used with '--verbose'"));
+}
+
+#[test]
+fn quiet_keeps_data_warnings_and_errors() {
+    let (code, stdout, stderr) = in_seed(&["-q", "status", "--kind", "controller"], &[], &[]);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (
+            0,
+            "CONTROLLER  dev  test  prod\nkyverno     dir  dir   dir\n",
+            ""
+        )
+    );
+    let (code, stdout, stderr) = in_seed(&["where", "nope", "-q"], &[], &[]);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.starts_with("error: no app, namespace, controller or policy named \"nope\""));
+}
+
+const PLAIN: &str = "CONTROLLER  dev  test  prod\nkyverno     dir  dir   dir\n";
+const PAINTED: &str = "\x1b[1mCONTROLLER  dev  test  prod\x1b[0m\n\
+kyverno     \x1b[32mdir\x1b[0m  \x1b[32mdir\x1b[0m   \x1b[32mdir\x1b[0m\n";
+
+/// `status --kind controller` on the seed fleet, stdout a pipe (no terminal), with `env` and
+/// without the sandbox's NO_COLOR and TERM=dumb.
+fn table(flags: &[&str], env: &[(&str, &str)]) -> String {
+    let args: Vec<&str> = ["status", "--kind", "controller"]
+        .iter()
+        .chain(flags)
+        .copied()
+        .collect();
+    let (code, stdout, _) = in_seed(&args, env, &["NO_COLOR", "TERM"]);
+    assert_eq!(code, 0);
+    stdout
+}
+
+#[test]
+fn color_follows_the_flag_then_the_environment() {
+    assert_eq!(table(&[], &[]), PLAIN, "a pipe is not coloured");
+    assert_eq!(table(&["--color", "always"], &[]), PAINTED);
+    assert_eq!(table(&["--color", "always"], &[("NO_COLOR", "1")]), PAINTED);
+    assert_eq!(table(&["--color=never"], &[("CLICOLOR_FORCE", "1")]), PLAIN);
+    assert_eq!(table(&[], &[("CLICOLOR_FORCE", "1")]), PAINTED);
+    assert_eq!(
+        table(&[], &[("CLICOLOR_FORCE", "1"), ("TERM", "dumb")]),
+        PAINTED,
+        "forced beats a dumb terminal"
+    );
+    assert_eq!(table(&[], &[("CLICOLOR_FORCE", "0")]), PLAIN);
+    assert_eq!(
+        table(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]),
+        PLAIN,
+        "NO_COLOR beats CLICOLOR_FORCE"
+    );
+    assert_eq!(
+        table(
+            &["--color", "auto"],
+            &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")]
+        ),
+        PAINTED,
+        "an empty NO_COLOR is unset"
+    );
+    let (_, _, stderr) = in_seed(&["where", "nope", "--color", "always"], &[], &["NO_COLOR"]);
+    assert!(
+        stderr.starts_with("\x1b[31m\x1b[1merror:\x1b[0m no app"),
+        "{stderr:?}"
+    );
+}
+
+#[test]
+fn check_build_without_a_renderer_fails_naming_the_install() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.seed_repo();
+    let empty = sandbox.temp.path().join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = sandbox
+        .fluxfleet(&repo)
+        .env("PATH", &empty)
+        .args(["check", "--build"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "error: --build: neither kustomize nor kubectl is on PATH: install one of them \
+         (https://kubectl.docs.kubernetes.io/installation/kustomize/) to render the clusters; \
+         or run check without --build\n"
+    );
+}

@@ -55,6 +55,7 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read(&root, ReadPlan::Whole)?;
+    ctx.session.tell_read(&fleet)?;
     if fleet.clusters().is_empty() {
         ctx.session.shell.warn(&format!(
             "no clusters under {}/clusters: run `fluxfleet init`, or -C the fleet's directory",

@@ -35,6 +35,7 @@ pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read(&root, ReadPlan::About(name))?;
+    ctx.session.tell_read(&fleet)?;
     let mut found = match lookup(&fleet, name) {
         Ok(found) => found,
         // The closest names need every app; reading them all is for this rare path only.
