@@ -476,3 +476,82 @@ fn check_build_without_a_renderer_fails_naming_the_install() {
          or run check without --build\n"
     );
 }
+
+#[test]
+fn every_json_document_says_its_version() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.seed_repo();
+    let documents: [(&[&str], &[&str]); 6] = [
+        (
+            &["status", "--json"],
+            &[
+                "version",
+                "clusters",
+                "apps",
+                "namespaces",
+                "controllers",
+                "policies",
+            ],
+        ),
+        (
+            &["where", "podinfo", "--json"],
+            &["version", "name", "found"],
+        ),
+        (&["check", "--json"], &["version", "checked", "findings"]),
+        (
+            &["promote", "foo-app", "--to", "prod", "--dry-run", "--json"],
+            &["version", "outcome", "branch", "files", "diff"],
+        ),
+        (
+            &[
+                "demote",
+                "foo-app",
+                "--from",
+                "test",
+                "--no-commit",
+                "--json",
+            ],
+            &["version", "outcome", "files"],
+        ),
+        (
+            &["diff", "--json"],
+            &["version", "base", "clusters", "rendered"],
+        ),
+    ];
+    for (args, keys) in documents {
+        let out = sandbox.fluxfleet(&repo).args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(document["version"], 1, "{args:?}");
+        for key in keys {
+            assert!(document.get(key).is_some(), "{args:?} lacks {key}");
+        }
+    }
+    let out = sandbox
+        .fluxfleet(&repo)
+        .args(["where", "foo", "--json"])
+        .output()
+        .unwrap();
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        found["found"][0]["references"][0],
+        serde_json::json!({
+            "cluster": "test",
+            "file": "clusters/test/infra/kustomization.yaml",
+            "line": 9,
+            "via": "../../../infrastructure/namespaces/test-only",
+            "through": "set",
+            "set": "test-only",
+            "entry": {
+                "file": "infrastructure/namespaces/test-only/kustomization.yaml",
+                "line": 4,
+                "via": "ns-foo.yaml"
+            }
+        })
+    );
+}

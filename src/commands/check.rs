@@ -1,5 +1,6 @@
 //! `fluxfleet check`.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use clap::Args;
@@ -8,6 +9,7 @@ use super::context::Context;
 use crate::error::{Error, Result};
 use crate::fleet::{build, check, sort_findings, Fleet, ReadPlan, Renderer, Severity};
 use crate::rendered::NO_RENDERER;
+use crate::report::finding::{self, Checked};
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
@@ -16,7 +18,8 @@ use crate::session::Intent;
 when --build finds neither kustomize nor kubectl; warnings alone exit 0, or 1 with --strict. The \
 last line on stderr counts the errors and warnings.\n\nExamples:
   fluxfleet check
-  fluxfleet check --build --strict       # render every cluster too; warnings fail"
+  fluxfleet check --build --strict       # render every cluster too; warnings fail
+  fluxfleet check --json | jq '.findings[] | select(.severity == \"error\")'"
 )]
 pub struct CheckArgs {
     /// Also render every cluster entrypoint with kubectl kustomize (or kustomize).
@@ -26,6 +29,10 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too, not only on errors.
     #[arg(long)]
     pub strict: bool,
+
+    /// Print the findings as JSON: file, line, rule, severity, message, fix.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
@@ -66,16 +73,25 @@ pub fn run(args: CheckArgs, ctx: &mut Context) -> Result<()> {
         .filter(|f| f.severity == Severity::Error)
         .count();
     let warnings = findings.len() - errors;
-    let color = ctx.session.shell.out_color();
-    ctx.session
-        .shell
-        .data(&crate::report::finding::render(&findings, color))?;
     let fails = errors > 0 || (args.strict && warnings > 0);
+    let checked = Checked {
+        clusters: fleet.clusters().len(),
+        apps: fleet.apps().len(),
+        namespaces: fleet.names(crate::fleet::Kind::Namespace).len(),
+        errors,
+        warnings,
+        passed: !fails,
+    };
+    let out = match args.json {
+        true => finding::json(&findings, checked, std::io::stdout().is_terminal()),
+        false => finding::render(&findings, ctx.session.shell.out_color()),
+    };
+    ctx.session.shell.data(&out)?;
     let summary = format!(
         "checked {} clusters, {} apps, {} namespaces: {}, {}{}",
-        fleet.clusters().len(),
-        fleet.apps().len(),
-        fleet.names(crate::fleet::Kind::Namespace).len(),
+        checked.clusters,
+        checked.apps,
+        checked.namespaces,
         count(errors, "error"),
         count(warnings, "warning"),
         match errors == 0 && fails {

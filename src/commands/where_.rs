@@ -1,5 +1,7 @@
 //! `fluxfleet where [KIND] NAME`.
 
+use std::io::IsTerminal;
+
 use clap::Args;
 
 use super::context::Context;
@@ -7,16 +9,21 @@ use crate::cli::SubjectArgs;
 use crate::error::{Error, Result};
 use crate::fleet::{lookup, Fleet, ReadPlan};
 use crate::names;
+use crate::report::where_;
 use crate::session::Intent;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   fluxfleet where podinfo               # every kind the name is: app, namespace, ...
   fluxfleet where app podinfo           # the app only
-  fluxfleet where ns foo                # the namespace: its set, and each cluster's import")]
+  fluxfleet where ns foo                # the namespace: its set, and each cluster's import
+  fluxfleet where kyverno --json        # for scripts")]
 pub struct WhereArgs {
     #[command(flatten)]
     pub subject: SubjectArgs,
+    /// Print JSON: each kind the name is, its definition, and every reference with its cluster.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
@@ -54,9 +61,11 @@ pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
             )));
         }
     }
-    ctx.session
-        .shell
-        .data(&crate::report::where_::render(&found))
+    let out = match args.json {
+        true => where_::json(&found, std::io::stdout().is_terminal()),
+        false => where_::render(&found),
+    };
+    ctx.session.shell.data(&out)
 }
 
 /// `a` or `an` before a kind's noun.

@@ -1,5 +1,5 @@
-//! The matrix as the JSON of DESIGN.md, `{"clusters": [...], "apps": [...], "namespaces":
-//! [...], "controllers": [...]}`, through serde over the borrowed rows: each `impl Serialize`
+//! The matrix as the JSON of DESIGN.md, `{"version": 1, "clusters": [...], "apps": [...],
+//! "namespaces": [...], "controllers": [...]}`, through serde over the borrowed rows: each `impl Serialize`
 //! below reads the fleet as it writes, and nothing is made in between (as ripgrep's
 //! `crates/printer/src/jsont.rs`).
 //!
@@ -25,7 +25,7 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use super::matrix::{Matrix, Row};
-use super::Sink;
+use super::{Sink, JSON_VERSION};
 use crate::error::{Error, Result};
 use crate::fleet::FastMap;
 use crate::fleet::{Fleet, Kind, Mode, Raw, Reference, Through};
@@ -53,7 +53,7 @@ pub fn write(matrix: &Matrix, pretty: bool, sink: &mut Sink) -> Result<()> {
 /// 8 tasks a core a round (2 a core: 5-10% slower; 32: the buffers' fresh memory costs more).
 fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()> {
     let files = Files::of(matrix.fleet());
-    sink(b"{\"clusters\":")?;
+    sink(format!("{{\"version\":{JSON_VERSION},\"clusters\":").as_bytes())?;
     serialize(sink, |out| serde_json::to_writer(out, matrix.clusters()))?;
     for (kind, key) in [
         (Kind::App, ",\"apps\":["),
@@ -301,7 +301,8 @@ impl Serialize for Document<'_, '_> {
             files,
             rows: matrix.rows_of(kind),
         };
-        let mut document = serializer.serialize_struct("Status", 4)?;
+        let mut document = serializer.serialize_struct("Status", 6)?;
+        document.serialize_field("version", &JSON_VERSION)?;
         document.serialize_field("clusters", matrix.clusters())?;
         document.serialize_field("apps", &rows(Kind::App))?;
         document.serialize_field("namespaces", &rows(Kind::Namespace))?;

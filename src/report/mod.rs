@@ -22,6 +22,11 @@ pub mod where_;
 
 pub use matrix::{Filter, Matrix, Row};
 
+/// The `"version"` of every JSON document fluxfleet prints (`status`, `where`, `check`, `diff`,
+/// and a change's `--json` outcome): raised when a field is renamed or removed or changes its
+/// meaning, never for a field added.
+pub const JSON_VERSION: u32 = 1;
+
 /// Where a rendering's pieces go, in order. Large renderings (a large fleet's table and JSON are
 /// megabytes) come in pieces of some tens of kilobytes.
 pub type Sink<'a> = dyn FnMut(&[u8]) -> crate::error::Result<()> + 'a;

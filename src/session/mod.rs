@@ -530,6 +530,7 @@ impl<'a> Session<'a> {
             Outcome::Committed { commit, .. } => ("committed", Some(commit.to_string())),
         };
         let mut value = serde_json::json!({
+            "version": report::JSON_VERSION,
             "outcome": name,
             "summary": change.summary,
             "branch": branch,
