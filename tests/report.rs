@@ -198,8 +198,8 @@ fn one_cluster_and_unknown_clusters() {
         refused,
         (
             String::new(),
-            "error: no cluster named \"dve\"; known clusters: dev, a-very-long-cluster-name, \
-             prod\n"
+            "error: unknown cluster \"dve\" in --cluster; did you mean dev?\n\
+             known clusters: dev, a-very-long-cluster-name, prod\n"
                 .to_string(),
             1
         )

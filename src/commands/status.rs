@@ -29,9 +29,9 @@ pub struct StatusArgs {
     /// Print a Markdown table.
     #[arg(long)]
     pub markdown: bool,
-    /// Only this cluster.
-    #[arg(long)]
-    pub cluster: Option<String>,
+    /// Only these clusters: C,... (or the flag repeated), shown in promotion order.
+    #[arg(long, value_name = "C,...")]
+    pub cluster: Vec<String>,
     /// Only one kind: app|ns|controller|policy.
     #[arg(long)]
     pub kind: Option<String>,
@@ -47,15 +47,20 @@ pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
 }
 
 pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
-    let filter = Filter {
-        cluster: args.cluster,
-        kind: args.kind.as_deref().map(parse_kind).transpose()?,
-        names: None,
-    };
+    let kind = args.kind.as_deref().map(parse_kind).transpose()?;
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read(&root, ReadPlan::Whole)?;
     ctx.session.tell_read(&fleet)?;
+    let clusters = match args.cluster.is_empty() {
+        true => Vec::new(),
+        false => names::clusters(&args.cluster.join(","), &fleet.cluster_names(), "--cluster")?,
+    };
+    let filter = Filter {
+        clusters,
+        kind,
+        names: None,
+    };
     if fleet.clusters().is_empty() {
         ctx.session.shell.warn(&format!(
             "no clusters under {}/clusters: run `fluxfleet init`, or -C the fleet's directory",
