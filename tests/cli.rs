@@ -475,6 +475,18 @@ fn check_build_without_a_renderer_fails_naming_the_install() {
          (https://kubectl.docs.kubernetes.io/installation/kustomize/) to render the clusters; \
          or run check without --build\n"
     );
+    let out = sandbox
+        .fluxfleet(&repo)
+        .env("PATH", &empty)
+        .args(["status", "--versions"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: --versions: neither kustomize nor kubectl is on PATH: install one of them \
+         (https://kubectl.docs.kubernetes.io/installation/kustomize/) to render the clusters\n"
+    );
 }
 
 #[test]

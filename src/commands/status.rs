@@ -6,8 +6,9 @@ use clap::Args;
 
 use super::context::Context;
 use crate::error::{Error, Result};
-use crate::fleet::{Fleet, Kind, ReadPlan};
+use crate::fleet::{Fleet, Kind, ReadPlan, Renderer};
 use crate::names;
+use crate::rendered::{self, NO_RENDERER};
 use crate::report::{self, Filter, Matrix};
 use crate::session::Intent;
 
@@ -19,6 +20,7 @@ use crate::session::Intent;
 prod, production; prod-eu counts as prod), alphabetical within a stage.\n\nExamples:
   fluxfleet status
   fluxfleet status --kind app --cluster dev,prod
+  fluxfleet status --versions                  # image tags and chart versions per cluster
   fluxfleet status --json | jq -r '.apps[].name'
   fluxfleet status --markdown > status.md"
 )]
@@ -35,6 +37,11 @@ pub struct StatusArgs {
     /// Only one kind: app|ns|controller|policy.
     #[arg(long)]
     pub kind: Option<String>,
+    /// Show what version runs where: each app's image tags and each controller's chart
+    /// version per cluster, rendered (kustomize, or kubectl kustomize) from the overlay or
+    /// base the cluster references.
+    #[arg(long, conflicts_with = "markdown")]
+    pub versions: bool,
 }
 
 /// Parses `--kind`: `app`/`apps`, `ns`/`namespace`/`namespaces` or `controller`/`controllers`.
@@ -48,6 +55,10 @@ pub(crate) fn parse_kind(kind: &str) -> Result<Kind> {
 
 pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     let kind = args.kind.as_deref().map(parse_kind).transpose()?;
+    let renderer = match args.versions {
+        true => Some(versions_renderer(kind)?),
+        false => None,
+    };
     let root = Fleet::locate(&ctx.session.start_dir()?);
     ctx.session.recover(&root, Intent::Read)?;
     let fleet = Fleet::read(&root, ReadPlan::Whole)?;
@@ -75,6 +86,9 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
             fleet.cluster_names().join(", ")
         ))?;
     }
+    if let Some(renderer) = renderer {
+        return versions(&matrix, &renderer, args.json, ctx);
+    }
     // Megabytes for a large fleet: written a few thousand rows at a time.
     let color = ctx.session.shell.out_color();
     let written = {
@@ -95,4 +109,54 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     std::mem::forget(matrix);
     std::mem::forget(fleet);
     written
+}
+
+/// The renderer `--versions` needs, and the kinds it shows.
+fn versions_renderer(kind: Option<Kind>) -> Result<Renderer> {
+    if let Some(kind @ (Kind::Namespace | Kind::Policy)) = kind {
+        return Err(Error::Usage(format!(
+            "--versions shows apps and controllers: a {} has no image or chart version",
+            kind.noun()
+        )));
+    }
+    Renderer::find().ok_or_else(|| Error::refused(format!("--versions: {NO_RENDERER}")))
+}
+
+/// `--versions`: renders the directory each app's and controller's cell brings in, and shows
+/// their image tags and chart versions per cluster.
+fn versions(matrix: &Matrix, renderer: &Renderer, json: bool, ctx: &mut Context) -> Result<()> {
+    let fleet = matrix.fleet();
+    let dirs = report::versions::dirs(matrix);
+    ctx.session.shell.detail(&format!(
+        "Rendering {} directories: {}",
+        dirs.len(),
+        renderer.describe(std::path::Path::new("DIR"))
+    ))?;
+    let versions = rendered::versions::of_dirs(fleet.root(), renderer, dirs);
+    let mut failed: Vec<(&std::path::PathBuf, &String)> = versions
+        .iter()
+        .filter_map(|(dir, found)| Some((dir, found.as_ref().err()?)))
+        .collect();
+    failed.sort();
+    for (dir, error) in failed {
+        let first = error.lines().next().unwrap_or_default();
+        ctx.session.shell.warn(&format!(
+            "{} did not render, so its versions show as ?: {first}",
+            crate::paths::to_slash(dir)
+        ))?;
+    }
+    if json {
+        let pretty = std::io::stdout().is_terminal();
+        let mut out = Vec::new();
+        report::json::write_with(matrix, Some(&versions), pretty, &mut |piece| {
+            out.extend_from_slice(piece);
+            Ok(())
+        })?;
+        out.push(b'\n');
+        return ctx.session.shell.data_bulk(&out);
+    }
+    let color = ctx.session.shell.out_color();
+    ctx.session
+        .shell
+        .data(&report::versions::render(matrix, &versions, color))
 }

@@ -18,6 +18,7 @@ pub mod json;
 pub mod markdown;
 mod matrix;
 pub mod table;
+pub mod versions;
 pub mod where_;
 
 pub use matrix::{Filter, Matrix, Row};
