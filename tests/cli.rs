@@ -567,3 +567,49 @@ fn every_json_document_says_its_version() {
         })
     );
 }
+
+#[test]
+fn a_wide_table_wraps_at_columns_and_not_in_a_pipe_without_it() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.seed_repo();
+    for cluster in ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1"] {
+        let out = sandbox
+            .fluxfleet(&repo)
+            .args(["add-cluster", cluster, "--like", "prod", "--no-commit"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let status = |columns: Option<&str>| {
+        let mut cmd = sandbox.fluxfleet(&repo);
+        cmd.env_remove("COLUMNS");
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let out = cmd.args(["status", "--kind", "app"]).output().unwrap();
+        text(&out.stdout)
+    };
+    let one_line = "\
+APP      dev          test          staging-eu-west-1  staging-us-east-1  prod          production-eu-west-1
+foo-app  -            base          -                  -                  -             -
+podinfo  overlay dev  overlay test  base               base               overlay prod  base
+";
+    assert_eq!(status(None), one_line);
+    assert_eq!(status(Some("200")), one_line);
+    assert_eq!(
+        status(Some("60")),
+        "\
+APP      dev          test          staging-eu-west-1
+foo-app  -            base          -
+podinfo  overlay dev  overlay test  base
+
+APP      staging-us-east-1  prod
+foo-app  -                  -
+podinfo  base               overlay prod
+
+APP      production-eu-west-1
+foo-app  -
+podinfo  base
+"
+    );
+}

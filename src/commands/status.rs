@@ -17,7 +17,10 @@ use crate::session::Intent;
     after_help = "Clusters are listed in promotion order: as .fluxfleet.yaml lists them \
 (init --clusters writes it, add-cluster appends), then the others by the stage their name tells \
 (dev, development, local; test, testing, qa, uat, int; staging, stage, preprod; other names; \
-prod, production; prod-eu counts as prod), alphabetical within a stage.\n\nExamples:
+prod, production; prod-eu counts as prod), alphabetical within a stage.\n\nA table wider than the terminal \
+continues below: the clusters that do not fit get a block of their own (--wide keeps every \
+cluster on one line). COLUMNS sets the width; output to a file or a pipe is not wrapped unless \
+COLUMNS is set.\n\nExamples:
   fluxfleet status
   fluxfleet status --kind app --cluster dev,prod
   fluxfleet status --versions                  # image tags and chart versions per cluster
@@ -42,6 +45,9 @@ pub struct StatusArgs {
     /// base the cluster references.
     #[arg(long, conflicts_with = "markdown")]
     pub versions: bool,
+    /// Never wrap the table: every cluster on one line, however wide.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// Parses `--kind`: `app`/`apps`, `ns`/`namespace`/`namespaces` or `controller`/`controllers`.
@@ -101,7 +107,8 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
         } else if args.markdown {
             sink(report::markdown::render(&matrix).as_bytes())
         } else {
-            report::table::write(&matrix, color, &mut sink)
+            let width = if args.wide { None } else { width() };
+            report::table::write_fitted(&matrix, color, width, &mut sink)
         }
     };
     // Tens of thousands of placements are freed by the process's exit at once; dropping them
@@ -109,6 +116,21 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
     std::mem::forget(matrix);
     std::mem::forget(fleet);
     written
+}
+
+/// The width to fit the table to: `COLUMNS` when set, else the terminal's; none when stdout is
+/// no terminal (a file or a pipe to grep gets every cluster on one line).
+fn width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    columns.filter(|&c: &usize| c > 0).or_else(|| {
+        let term = console::Term::stdout();
+        let (_, width) = term.size_checked()?;
+        std::io::stdout()
+            .is_terminal()
+            .then_some(usize::from(width))
+    })
 }
 
 /// The renderer `--versions` needs, and the kinds it shows.
