@@ -252,13 +252,17 @@ mod tests {
 
     #[test]
     fn blocks_hold_the_columns_that_fit() {
-        assert_eq!(groups(5, &[3, 3, 3], None), [0..3]);
+        let blocks = |first, widths: &[usize], width| -> Vec<(usize, usize)> {
+            let groups = groups(first, widths, width);
+            groups.into_iter().map(|g| (g.start, g.end)).collect()
+        };
+        assert_eq!(blocks(5, &[3, 3, 3], None), [(0, 3)]);
         // 5 + (2 + 3) * 3 = 20.
-        assert_eq!(groups(5, &[3, 3, 3], Some(20)), [0..3]);
-        assert_eq!(groups(5, &[3, 3, 3], Some(19)), [0..2, 2..3]);
-        assert_eq!(groups(5, &[3, 3, 3], Some(10)), [0..1, 1..2, 2..3]);
-        assert_eq!(groups(5, &[30, 3], Some(10)), [0..1, 1..2], "one at least");
-        assert_eq!(groups(5, &[], Some(10)), [0..0]);
+        assert_eq!(blocks(5, &[3, 3, 3], Some(20)), [(0, 3)]);
+        assert_eq!(blocks(5, &[3, 3, 3], Some(19)), [(0, 2), (2, 3)]);
+        assert_eq!(blocks(5, &[3, 3, 3], Some(10)), [(0, 1), (1, 2), (2, 3)]);
+        assert_eq!(blocks(5, &[30, 3], Some(10)), [(0, 1), (1, 2)], "one at least");
+        assert_eq!(blocks(5, &[], Some(10)), [(0, 0)]);
     }
 
     #[test]
