@@ -6,6 +6,7 @@
 //! fleet take them (before or after the subcommand's name). `status`, `where`, `check` and
 //! `diff` refuse them as clap refuses any unknown flag (exit 2).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::error::ErrorKind;
@@ -99,6 +100,17 @@ impl FromArgMatches for Cli {
 impl Parser for Cli {}
 
 impl Cli {
+    /// Parses the process's arguments, exiting with clap's message on a usage error; `--color`
+    /// applies to clap's own help and errors too.
+    pub fn parse_args() -> Cli {
+        let args: Vec<OsString> = std::env::args_os().collect();
+        let mut command = Cli::command().color(clap_color(&args));
+        let parsed = command
+            .try_get_matches_from_mut(args)
+            .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
+        parsed.unwrap_or_else(|error| error.format(&mut command).exit())
+    }
+
     /// The options that decide how a run treats its change.
     pub fn run_options(&self) -> RunOptions {
         RunOptions {
@@ -109,6 +121,24 @@ impl Cli {
             no_gpg_sign: self.change.no_gpg_sign,
             publish: Publish::default(),
         }
+    }
+}
+
+/// The `--color` given among `args`, for clap, which must know it before it parses them.
+fn clap_color(args: &[OsString]) -> clap::ColorChoice {
+    let mut words = args.iter().map(|a| a.to_str().unwrap_or_default());
+    let mut given = None;
+    while let Some(word) = words.next() {
+        match word {
+            "--" => break,
+            "--color" => given = words.next(),
+            _ => given = word.strip_prefix("--color=").or(given),
+        }
+    }
+    match given {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
     }
 }
 

@@ -572,7 +572,11 @@ fn every_json_document_says_its_version() {
 fn a_wide_table_wraps_at_columns_and_not_in_a_pipe_without_it() {
     let sandbox = Sandbox::new();
     let repo = sandbox.seed_repo();
-    for cluster in ["staging-eu-west-1", "staging-us-east-1", "production-eu-west-1"] {
+    for cluster in [
+        "staging-eu-west-1",
+        "staging-us-east-1",
+        "production-eu-west-1",
+    ] {
         let out = sandbox
             .fluxfleet(&repo)
             .args(["add-cluster", cluster, "--like", "prod", "--no-commit"])

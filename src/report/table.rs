@@ -261,7 +261,11 @@ mod tests {
         assert_eq!(blocks(5, &[3, 3, 3], Some(20)), [(0, 3)]);
         assert_eq!(blocks(5, &[3, 3, 3], Some(19)), [(0, 2), (2, 3)]);
         assert_eq!(blocks(5, &[3, 3, 3], Some(10)), [(0, 1), (1, 2), (2, 3)]);
-        assert_eq!(blocks(5, &[30, 3], Some(10)), [(0, 1), (1, 2)], "one at least");
+        assert_eq!(
+            blocks(5, &[30, 3], Some(10)),
+            [(0, 1), (1, 2)],
+            "one at least"
+        );
         assert_eq!(blocks(5, &[], Some(10)), [(0, 0)]);
     }
 
