@@ -92,8 +92,9 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
             fleet.cluster_names().join(", ")
         ))?;
     }
+    let width = if args.wide { None } else { width() };
     if let Some(renderer) = renderer {
-        return versions(&matrix, &renderer, args.json, ctx);
+        return versions(&matrix, &renderer, args.json, width, ctx);
     }
     // Megabytes for a large fleet: written a few thousand rows at a time.
     let color = ctx.session.shell.out_color();
@@ -107,7 +108,6 @@ pub fn run(args: StatusArgs, ctx: &mut Context) -> Result<()> {
         } else if args.markdown {
             sink(report::markdown::render(&matrix).as_bytes())
         } else {
-            let width = if args.wide { None } else { width() };
             report::table::write_fitted(&matrix, color, width, &mut sink)
         }
     };
@@ -146,7 +146,13 @@ fn versions_renderer(kind: Option<Kind>) -> Result<Renderer> {
 
 /// `--versions`: renders the directory each app's and controller's cell brings in, and shows
 /// their image tags and chart versions per cluster.
-fn versions(matrix: &Matrix, renderer: &Renderer, json: bool, ctx: &mut Context) -> Result<()> {
+fn versions(
+    matrix: &Matrix,
+    renderer: &Renderer,
+    json: bool,
+    width: Option<usize>,
+    ctx: &mut Context,
+) -> Result<()> {
     let fleet = matrix.fleet();
     let dirs = report::versions::dirs(matrix);
     ctx.session.shell.detail(&format!(
@@ -180,5 +186,5 @@ fn versions(matrix: &Matrix, renderer: &Renderer, json: bool, ctx: &mut Context)
     let color = ctx.session.shell.out_color();
     ctx.session
         .shell
-        .data(&report::versions::render(matrix, &versions, color))
+        .data(&report::versions::render(matrix, &versions, color, width))
 }

@@ -136,7 +136,7 @@ pub fn write_fitted(
 
 /// The columns of each block: as many as fit in `width` after the first column (each takes
 /// two spaces and its width), at least one; all of them without a width.
-fn groups(first: usize, widths: &[usize], width: Option<usize>) -> Vec<Range<usize>> {
+pub(super) fn groups(first: usize, widths: &[usize], width: Option<usize>) -> Vec<Range<usize>> {
     let whole = 0..widths.len();
     let Some(width) = width else {
         return std::iter::once(whole).collect();

@@ -3,6 +3,7 @@
 //! whose clusters run different versions is shown in yellow.
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 use std::path::PathBuf;
 
 use console::Style;
@@ -35,8 +36,8 @@ pub fn dirs(matrix: &Matrix) -> Vec<PathBuf> {
 
 /// The table: a block per kind, a column per cluster, each present cell its versions (`?` when
 /// its directory did not render, `none` when it holds no image or chart version), `-` where
-/// the row does not arrive.
-pub fn render(matrix: &Matrix, versions: &Versions, color: bool) -> String {
+/// the row does not arrive; fitted to `width` as the status table is.
+pub fn render(matrix: &Matrix, versions: &Versions, color: bool, width: Option<usize>) -> String {
     let paint = |text: &str, style: Style| match color {
         true => style.force_styling(true).apply_to(text).to_string(),
         false => text.to_string(),
@@ -70,37 +71,56 @@ pub fn render(matrix: &Matrix, versions: &Versions, color: bool) -> String {
                     .unwrap_or(1)
             })
             .collect();
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        let mut header = pad(title, first);
-        for (cluster, width) in matrix.clusters().iter().zip(&widths) {
-            header.push_str("  ");
-            header.push_str(&pad(cluster, *width));
-        }
-        out.push_str(&paint(header.trim_end(), Style::new().bold()));
-        out.push('\n');
-        for (name, cells) in &table {
-            let distinct: BTreeSet<&String> = cells.iter().flatten().collect();
-            let style = match distinct.len() {
-                0 | 1 => Style::new().green(),
-                _ => Style::new().yellow(),
-            };
-            let mut line = pad(name, first);
-            for (cell, width) in cells.iter().zip(&widths) {
-                line.push_str("  ");
-                let (text, style) = match cell {
-                    Some(text) => (text.as_str(), style.clone()),
-                    None => ("-", Style::new().dim()),
-                };
-                line.push_str(&paint(text, style));
-                line.push_str(&" ".repeat(width.saturating_sub(text.chars().count())));
+        for group in super::table::groups(first, &widths, width) {
+            if !out.is_empty() {
+                out.push('\n');
             }
-            out.push_str(line.trim_end());
+            let mut header = pad(title, first);
+            for (cluster, width) in matrix.clusters()[group.clone()]
+                .iter()
+                .zip(&widths[group.clone()])
+            {
+                header.push_str("  ");
+                header.push_str(&pad(cluster, *width));
+            }
+            out.push_str(&paint(header.trim_end(), Style::new().bold()));
             out.push('\n');
+            for (name, cells) in &table {
+                write_row(&mut out, name, first, cells, &widths, group.clone(), &paint);
+            }
         }
     }
     out
+}
+
+/// One row of a block: the name, then the cells of the block's columns; yellow when the row's
+/// clusters (all of them, not only the block's) run different versions.
+fn write_row(
+    out: &mut String,
+    name: &str,
+    first: usize,
+    cells: &[Option<String>],
+    widths: &[usize],
+    group: Range<usize>,
+    paint: &dyn Fn(&str, Style) -> String,
+) {
+    let distinct: BTreeSet<&String> = cells.iter().flatten().collect();
+    let style = match distinct.len() {
+        0 | 1 => Style::new().green(),
+        _ => Style::new().yellow(),
+    };
+    let mut line = pad(name, first);
+    for (cell, width) in cells[group.clone()].iter().zip(&widths[group]) {
+        line.push_str("  ");
+        let (text, style) = match cell {
+            Some(text) => (text.as_str(), style.clone()),
+            None => ("-", Style::new().dim()),
+        };
+        line.push_str(&paint(text, style));
+        line.push_str(&" ".repeat(width.saturating_sub(text.chars().count())));
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
 }
 
 /// The text of each cluster's cell of `row`, `None` where it does not arrive.
