@@ -74,12 +74,8 @@ impl FromArgMatches for Cli {
                 .map_err(|message| usage(&name, message))?,
             None => match line.change.first_given() {
                 Some(flag) => {
-                    return Err(usage(
-                        &name,
-                        format!(
-                        "the argument '{flag}' cannot be used with '{name}': it changes nothing"
-                    ),
-                    ))
+                    let refusal = format!("the argument '{flag}' cannot be used with '{name}'");
+                    return Err(usage(&name, format!("{refusal}: it changes nothing")));
                 }
                 None => ChangeArgs::default(),
             },
@@ -303,6 +299,8 @@ pub struct PublishArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// The change flags given after the subcommand's name; read them from [`Cli::change`],
+    /// which adds those given before it.
     #[command(flatten)]
     pub change: ChangeArgs,
 }
