@@ -34,9 +34,9 @@ pub enum Error {
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
 
-    /// `check` found problems; they have been printed already.
-    #[error("{0} finding(s)")]
-    Findings(usize),
+    /// `check` found problems, printed already; the summary that counts them.
+    #[error("{0}")]
+    Findings(String),
 
     /// Writing to stdout or stderr failed (a closed pipe is a clean exit).
     #[error("cannot write output: {0}")]

@@ -33,7 +33,7 @@ pub use error::{Error, Result};
 /// Runs one parsed command line, writing data to `shell`'s stdout and status to its stderr,
 /// prompting on the terminal when it is one and `--yes` was not given.
 pub fn run(cli: cli::Cli, shell: &mut output::Shell) -> Result<()> {
-    let mut prompter = interactive::for_session(cli.global.yes);
+    let mut prompter = interactive::for_session(cli.change.yes);
     run_with(cli, shell, prompter.as_mut())
 }
 
@@ -43,7 +43,7 @@ pub fn run_with(
     shell: &mut output::Shell,
     prompter: &mut dyn interactive::Prompter,
 ) -> Result<()> {
-    let session = session::Session::new(cli.global.run_options(), shell, cli.global.chdir);
+    let session = session::Session::new(cli.run_options(), shell, cli.global.chdir);
     let mut ctx = commands::context::Context::new(session, prompter);
     let result = commands::run(cli.command, &mut ctx);
     if result.is_err() {

@@ -1,11 +1,51 @@
-//! One output handle: data on stdout, status on stderr, colour only on a terminal without
-//! `NO_COLOR`.
+//! One output handle: data on stdout, status on stderr, colour as `--color` and the
+//! environment say (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`, `TERM=dumb`), and as much status
+//! as `-q`/`-v` ask for.
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 
 use console::Style;
 
 use crate::error::{Error, Result};
+
+/// `--color`: whether to colour, or to decide by the stream and the environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour a terminal, unless the environment says otherwise.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream that is (or is not) a terminal, given the environment. With
+    /// `auto`, as most terminal tools decide: `NO_COLOR` (set and not empty) turns colour off,
+    /// then `CLICOLOR_FORCE` (not empty, not `0`) turns it on, then `CLICOLOR=0` or
+    /// `TERM=dumb` turns it off; otherwise a terminal is coloured.
+    pub fn colors(self, terminal: bool, env: impl Fn(&str) -> Option<OsString>) -> bool {
+        let set = |name: &str| env(name).filter(|v| !v.is_empty());
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+            ColorChoice::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+            ColorChoice::Auto if set("CLICOLOR").is_some_and(|v| v == "0") => false,
+            ColorChoice::Auto if set("TERM").is_some_and(|v| v == "dumb") => false,
+            ColorChoice::Auto => terminal,
+        }
+    }
+}
+
+/// How much status goes to stderr: `-q` keeps warnings and errors only, `-v` adds detail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    #[default]
+    Normal,
+    Verbose,
+}
 
 /// Where a command's output goes. Tests capture it; the binary writes to the terminal.
 pub struct Shell {
@@ -13,17 +53,24 @@ pub struct Shell {
     err: Box<dyn Write>,
     out_color: bool,
     err_color: bool,
+    verbosity: Verbosity,
 }
 
 impl Shell {
-    /// stdout and stderr, coloured where each is a terminal and `NO_COLOR` is unset.
+    /// stdout and stderr, coloured where each is a terminal and the environment allows it.
     pub fn from_env() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Shell::new(ColorChoice::Auto, Verbosity::Normal)
+    }
+
+    /// stdout and stderr, coloured as `color` decides for each, saying as much as `verbosity`.
+    pub fn new(color: ColorChoice, verbosity: Verbosity) -> Self {
+        let env = |name: &str| std::env::var_os(name);
         Shell {
-            out_color: !no_color && io::stdout().is_terminal(),
-            err_color: !no_color && io::stderr().is_terminal(),
+            out_color: color.colors(io::stdout().is_terminal(), env),
+            err_color: color.colors(io::stderr().is_terminal(), env),
             out: Box::new(io::stdout()),
             err: Box::new(io::stderr()),
+            verbosity,
         }
     }
 
@@ -34,7 +81,13 @@ impl Shell {
             err,
             out_color: false,
             err_color: false,
+            verbosity: Verbosity::Normal,
         }
+    }
+
+    /// How much status this shell writes.
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
     }
 
     /// True when data on stdout may be coloured.
@@ -53,8 +106,19 @@ impl Shell {
         self.out.write_all(bytes).map_err(Error::Output)
     }
 
-    /// Writes a line of status to stderr.
+    /// Writes a line of status to stderr, unless `-q`.
     pub fn status(&mut self, text: &str) -> Result<()> {
+        if self.verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        writeln!(self.err, "{text}").map_err(Error::Output)
+    }
+
+    /// Writes a line of detail to stderr with `-v` only.
+    pub fn detail(&mut self, text: &str) -> Result<()> {
+        if self.verbosity < Verbosity::Verbose {
+            return Ok(());
+        }
         writeln!(self.err, "{text}").map_err(Error::Output)
     }
 
@@ -91,5 +155,48 @@ impl Shell {
     pub fn flush(&mut self) -> Result<()> {
         self.out.flush().map_err(Error::Output)?;
         self.err.flush().map_err(Error::Output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn colors(choice: ColorChoice, terminal: bool, vars: &[(&str, &str)]) -> bool {
+        choice.colors(terminal, |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| OsString::from(v))
+        })
+    }
+
+    #[test]
+    fn auto_colours_a_terminal_unless_the_environment_says_otherwise() {
+        use ColorChoice::*;
+        assert!(colors(Auto, true, &[]));
+        assert!(!colors(Auto, false, &[]));
+        assert!(!colors(Auto, true, &[("NO_COLOR", "1")]));
+        assert!(colors(Auto, true, &[("NO_COLOR", "")]));
+        assert!(!colors(Auto, true, &[("CLICOLOR", "0")]));
+        assert!(colors(Auto, true, &[("CLICOLOR", "1")]));
+        assert!(!colors(Auto, true, &[("TERM", "dumb")]));
+        assert!(colors(Auto, false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(colors(
+            Auto,
+            true,
+            &[("CLICOLOR_FORCE", "1"), ("CLICOLOR", "0")]
+        ));
+        assert!(!colors(Auto, false, &[("CLICOLOR_FORCE", "0")]));
+        assert!(!colors(
+            Auto,
+            true,
+            &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+        ));
+        assert!(colors(
+            Always,
+            false,
+            &[("NO_COLOR", "1"), ("TERM", "dumb")]
+        ));
+        assert!(!colors(Never, true, &[("CLICOLOR_FORCE", "1")]));
     }
 }

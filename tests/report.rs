@@ -198,8 +198,8 @@ fn one_cluster_and_unknown_clusters() {
         refused,
         (
             String::new(),
-            "error: no cluster named \"dve\"; known clusters: dev, a-very-long-cluster-name, \
-             prod\n"
+            "error: unknown cluster \"dve\" in --cluster; did you mean dev?\n\
+             known clusters: dev, a-very-long-cluster-name, prod\n"
                 .to_string(),
             1
         )
@@ -227,8 +227,7 @@ fn check_prints_each_finding_with_its_fix() {
     let sandbox = Sandbox::new();
     let odd = sandbox.work().join("odd");
     odd_fleet(&odd);
-    let stderr = "checked 3 clusters, 2 apps, 3 namespaces: 5 error(s), 0 warning(s)\n\
-                  error: 5 finding(s)\n";
+    let stderr = "error: checked 3 clusters, 2 apps, 3 namespaces: 5 errors, 0 warnings\n";
     let (stdout, got_stderr, code) = run(&sandbox, &odd, &["check"]);
     assert_eq!((got_stderr.as_str(), code), (stderr, 1));
     assert_golden(&stdout, "odd-check.txt", "check");

@@ -209,7 +209,7 @@ fn check_with_extra() -> Run {
     Run {
         code: Some(0),
         stdout: EXTRA_WARNING.into(),
-        stderr: "checked 3 clusters, 2 apps, 4 namespaces: 0 error(s), 1 warning(s)\n".into(),
+        stderr: "checked 3 clusters, 2 apps, 4 namespaces: 0 errors, 1 warning\n".into(),
     }
 }
 
@@ -217,7 +217,7 @@ fn check_clean() -> Run {
     Run {
         code: Some(0),
         stdout: String::new(),
-        stderr: "checked 3 clusters, 2 apps, 4 namespaces: 0 error(s), 0 warning(s)\n".into(),
+        stderr: "checked 3 clusters, 2 apps, 4 namespaces: 0 errors, 0 warnings\n".into(),
     }
 }
 
@@ -358,9 +358,7 @@ fn a_link_to_a_directory_outside_the_repository_is_neither_read_nor_reported_on(
                  themselves, or point it inside the repository\n",
                 outside.display()
             ),
-            stderr: "checked 3 clusters, 2 apps, 4 namespaces: 2 error(s), 1 warning(s)\n\
-                     error: 2 finding(s)\n"
-                .into(),
+            stderr: "error: checked 3 clusters, 2 apps, 4 namespaces: 2 errors, 1 warning\n".into(),
         }
     );
     let unknown = fleet.run(&["where", "secret"]);
@@ -483,8 +481,7 @@ fn check_reports_a_directory_with_two_kustomization_files() {
                      merge the others into clusters/dev/apps/kustomization.yaml and delete \
                      them\n"
                 ),
-                stderr: "checked 3 clusters, 2 apps, 4 namespaces: 1 error(s), 0 warning(s)\n\
-                         error: 1 finding(s)\n"
+                stderr: "error: checked 3 clusters, 2 apps, 4 namespaces: 1 error, 0 warnings\n"
                     .into(),
             }
         );
@@ -602,9 +599,7 @@ fn check_reports_a_cycle_of_two_lists_with_each_reference() {
                      -> back to clusters/dev/apps/team-a/kustomization.yaml; kustomize fails on \
                      it\n  fix: remove one of these references\n"
                 .into(),
-            stderr: "checked 3 clusters, 2 apps, 4 namespaces: 1 error(s), 0 warning(s)\n\
-                     error: 1 finding(s)\n"
-                .into(),
+            stderr: "error: checked 3 clusters, 2 apps, 4 namespaces: 1 error, 0 warnings\n".into(),
         }
     );
     assert_eq!(fleet.run(&["status"]), ok(SEED_STATUS));

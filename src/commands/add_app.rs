@@ -12,6 +12,10 @@ use crate::plan::values;
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet add-app podinfo --namespace podinfo --image ghcr.io/stefanprodan/podinfo:6.9.0 \\
+      --port 9898 --clusters dev,test,prod
+  fluxfleet add-app foo-app --namespace foo --image nginx:1.27 --port 80 --clusters test")]
 pub struct AddAppArgs {
     /// Name of the app (an RFC 1123 label).
     pub name: Option<String>,

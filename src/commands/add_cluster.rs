@@ -10,6 +10,9 @@ use crate::plan::add_cluster::{self, AddClusterOptions};
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet add-cluster staging --like test       # staging gets what test has
+  fluxfleet add-cluster prod-eu")]
 pub struct AddClusterArgs {
     /// Name of the new cluster.
     pub name: Option<String>,

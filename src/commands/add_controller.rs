@@ -11,6 +11,11 @@ use crate::plan::helm;
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet add-controller cert-manager --chart cert-manager \\
+      --repo-url https://charts.jetstack.io --version v1.16.2 --clusters all
+  fluxfleet add-controller kyverno --chart kyverno --repo-url https://kyverno.github.io/kyverno/ \\
+      --version 3.3.4 --clusters dev,test,prod")]
 pub struct AddControllerArgs {
     /// Name of the controller (an RFC 1123 label).
     pub name: Option<String>,

@@ -12,6 +12,10 @@ use crate::plan::values;
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet add-ns foo --set test-only --clusters test
+  fluxfleet add-ns monitoring --set common       # every cluster
+  fluxfleet add-ns team-x --clusters dev,prod    # its own directory")]
 pub struct AddNsArgs {
     /// Name of the namespace.
     pub name: Option<String>,

@@ -15,10 +15,15 @@ use crate::plan::values;
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet add-overlay podinfo --cluster prod --replicas 3
+  fluxfleet add-overlay podinfo --cluster prod --image ghcr.io/stefanprodan/podinfo:6.9.1
+  fluxfleet add-overlay ns foo --cluster test \\
+      --label platform.example.com/environment-scope=test-only")]
 pub struct AddOverlayArgs {
     /// APP for an app's overlay, or `ns NAME` for a namespace's; one word is always an app
     /// (`app NAME` says so explicitly).
-    #[arg(num_args = 0..=2, value_names = ["APP|ns", "NAME"])]
+    #[arg(num_args = 0..=2, value_names = ["APP|ns", "NAME"], action = clap::ArgAction::Set)]
     pub target: Vec<String>,
     /// The cluster the overlay is for.
     #[arg(long)]

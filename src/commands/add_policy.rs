@@ -11,6 +11,9 @@ use crate::plan::add_policy::{self, AddPolicyOptions, GivenPolicy};
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet add-policy deny-latest-tag --stage test-only --clusters test
+  fluxfleet add-policy require-labels --stage shared --from require-labels.yaml")]
 pub struct AddPolicyArgs {
     /// Name of the policy (an RFC 1123 label): its metadata.name.
     pub name: Option<String>,

@@ -11,10 +11,13 @@ use crate::plan::subject;
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet demote foo-app --from prod
+  fluxfleet demote ns foo --from test
+  fluxfleet demote controller kyverno --from dev --dry-run")]
 pub struct DemoteArgs {
-    /// [app|ns|controller] NAME
-    #[arg(num_args = 1..=2, value_names = ["KIND", "NAME"], required = true)]
-    pub target: Vec<String>,
+    #[command(flatten)]
+    pub subject: crate::cli::SubjectArgs,
     /// Clusters to remove it from: C,... or all.
     #[arg(long)]
     pub from: Option<String>,
@@ -23,7 +26,7 @@ pub struct DemoteArgs {
 }
 
 pub fn run(args: DemoteArgs, ctx: &mut Context) -> Result<()> {
-    let (kind, name) = names::subject(&args.target)?;
+    let (kind, name) = names::subject(&args.subject.words())?;
     let workspace = Workspace::open(&mut ctx.session)?;
     let from = ctx.list_or_ask(
         args.from,

@@ -12,7 +12,10 @@ use crate::session::Intent;
     after_help = "Only the clusters whose trees hold a changed file are rendered (kustomize \
 build, else kubectl kustomize), following the Flux Kustomizations whose source is this \
 repository; the others are listed as unchanged. Uncommitted changes count. Exit 0 whether or not \
-anything changes."
+anything changes.\n\nExamples:
+  fluxfleet diff
+  fluxfleet diff --base origin/main --markdown > comment.md
+  fluxfleet diff --json"
 )]
 pub struct DiffArgs {
     /// Compare with REF instead of the base branch (the remote's default branch, else main or

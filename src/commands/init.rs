@@ -13,6 +13,9 @@ use crate::render::Templates;
 use crate::session::{Finish, History, Intent};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet init fleet --clusters dev,test,prod   # a new repository in ./fleet
+  fluxfleet init --clusters dev,prod              # the current directory")]
 pub struct InitArgs {
     /// Directory to write the layout into (default: the current directory).
     pub dir: Option<PathBuf>,

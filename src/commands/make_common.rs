@@ -11,6 +11,9 @@ use crate::plan::subject::Kind;
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet make-common app foo-app     # listed in apps/common
+  fluxfleet make-common ns foo          # ns-foo.yaml moves into the common set")]
 pub struct MakeCommonArgs {
     /// app|ns
     pub kind: String,

@@ -13,11 +13,13 @@ pub mod add_ns;
 pub mod add_overlay;
 pub mod add_policy;
 pub mod check;
+pub mod completions;
 pub mod context;
 pub mod demote;
 pub mod diff;
 pub mod init;
 pub mod make_common;
+pub mod man;
 pub mod mode;
 pub mod promote;
 pub mod status;
@@ -54,8 +56,14 @@ pub enum Command {
     /// other namespaces stays imported. The command says so when it does this.
     Demote(demote::DemoteArgs),
     /// Switch a policy to Enforce: violations are blocked.
+    #[command(after_help = "Examples:
+  fluxfleet enforce policy deny-latest-tag
+  fluxfleet enforce require-pod-resources --dry-run")]
     Enforce(mode::ModeArgs),
     /// Switch a policy to Audit: violations are reported, not blocked.
+    #[command(after_help = "Examples:
+  fluxfleet audit policy deny-latest-tag
+  fluxfleet audit require-signed-images --pr")]
     Audit(mode::ModeArgs),
     /// Move an app or namespace into the common set every cluster imports.
     MakeCommon(make_common::MakeCommonArgs),
@@ -67,11 +75,15 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Show the rendered change per affected cluster between a base and the working tree.
     Diff(diff::DiffArgs),
+    /// Print a shell's completion script: bash, zsh, fish or powershell.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff): fluxfleet(1), or a command's own.
+    Man(man::ManArgs),
 }
 
 impl Command {
     /// The flags of a command that changes the fleet; `None` for one that only reads.
-    fn publish(&self) -> Option<&crate::cli::PublishArgs> {
+    pub(crate) fn publish(&self) -> Option<&crate::cli::PublishArgs> {
         match self {
             Command::Init(args) => Some(&args.publish),
             Command::AddCluster(args) => Some(&args.publish),
@@ -84,7 +96,12 @@ impl Command {
             Command::Promote(args) => Some(&args.publish),
             Command::Demote(args) => Some(&args.publish),
             Command::MakeCommon(args) => Some(&args.publish),
-            Command::Status(_) | Command::Where(_) | Command::Check(_) | Command::Diff(_) => None,
+            Command::Status(_)
+            | Command::Where(_)
+            | Command::Check(_)
+            | Command::Diff(_)
+            | Command::Completions(_)
+            | Command::Man(_) => None,
         }
     }
 }
@@ -117,6 +134,8 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
         Command::Where(args) => where_::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),
         Command::Diff(args) => diff::run(args, ctx),
+        Command::Completions(args) => completions::run(args, ctx),
+        Command::Man(args) => man::run(args, ctx),
     }
 }
 

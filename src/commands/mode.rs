@@ -11,15 +11,14 @@ use crate::session::Workspace;
 
 #[derive(Debug, Args)]
 pub struct ModeArgs {
-    /// [policy] NAME
-    #[arg(num_args = 1..=2, value_names = ["KIND", "NAME"], required = true)]
-    pub target: Vec<String>,
+    #[command(flatten)]
+    pub subject: crate::cli::SubjectArgs,
     #[command(flatten)]
     pub publish: crate::cli::PublishArgs,
 }
 
 pub fn run(args: ModeArgs, wanted: Mode, ctx: &mut Context) -> Result<()> {
-    let (kind, name) = names::subject(&args.target)?;
+    let (kind, name) = names::subject(&args.subject.words())?;
     if kind.is_some_and(|k| k != Kind::Policy) {
         return Err(Error::Usage(format!(
             "`{}` switches policies only: write `{} policy NAME`",

@@ -14,10 +14,17 @@ use crate::plan::values;
 use crate::session::Workspace;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fluxfleet promote app foo-app --to prod
+  fluxfleet promote foo-app --to dev,prod            # the kind is needed only when ambiguous
+  fluxfleet promote ns foo --to prod
+  fluxfleet promote controller kyverno --to all
+  fluxfleet promote policy deny-latest-tag --to shared
+  fluxfleet promote foo-app --to prod --overlay --replicas 3
+  fluxfleet promote foo-app --to prod --pr           # push, then open the pull request")]
 pub struct PromoteArgs {
-    /// [app|ns|controller] NAME
-    #[arg(num_args = 1..=2, value_names = ["KIND", "NAME"], required = true)]
-    pub target: Vec<String>,
+    #[command(flatten)]
+    pub subject: crate::cli::SubjectArgs,
     /// Clusters to reference it from: C,... or all; for a policy, the stage to move it to.
     #[arg(long)]
     pub to: Option<String>,
@@ -48,7 +55,7 @@ pub struct PromoteArgs {
 }
 
 pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
-    let (kind, name) = names::subject(&args.target)?;
+    let (kind, name) = names::subject(&args.subject.words())?;
     if let Some(set) = &args.set {
         names::check(NameKind::Set, set)?;
     }

@@ -108,15 +108,18 @@ pub fn build(fleet: &Fleet, renderer: &Renderer) -> Vec<Finding> {
     dirs.par_iter()
         .filter_map(|(cluster, dir, file)| {
             let error = renderer.render(fleet.root(), dir).err()?;
-            Some(Finding::error(
-                file,
-                0,
-                format!(
-                    "cluster {cluster}: `{}` failed:\n{error}",
-                    renderer.describe(dir)
-                ),
-                "fix the reported file, then run `fluxfleet check --build` again".to_string(),
-            ))
+            Some(Finding {
+                rule: "build",
+                ..Finding::error(
+                    file,
+                    0,
+                    format!(
+                        "cluster {cluster}: `{}` failed:\n{error}",
+                        renderer.describe(dir)
+                    ),
+                    "fix the reported file, then run `fluxfleet check --build` again".to_string(),
+                )
+            })
         })
         .collect()
 }

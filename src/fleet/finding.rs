@@ -26,6 +26,9 @@ pub struct Finding {
     pub message: String,
     /// What to do about it.
     pub fix: String,
+    /// The rule broken, a stable identifier for scripts (`check --json`): `unresolved-reference`,
+    /// `listed-twice`, ... (see `check`); empty until the rule's check names it.
+    pub rule: &'static str,
 }
 
 impl Finding {
@@ -37,6 +40,7 @@ impl Finding {
             severity: Severity::Error,
             message,
             fix,
+            rule: "",
         }
     }
 

@@ -68,6 +68,7 @@ pub fn json(diff: &RenderedDiff) -> Value {
         })
         .collect();
     value!({
+        "version": crate::report::JSON_VERSION,
         "base": diff.base,
         "commit": diff.commit.to_string(),
         "clusters": clusters,

@@ -13,6 +13,7 @@ mod format;
 mod object;
 mod reach;
 mod scratch;
+pub mod versions;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;

@@ -1,5 +1,5 @@
-//! The matrix as the JSON of DESIGN.md, `{"clusters": [...], "apps": [...], "namespaces":
-//! [...], "controllers": [...]}`, through serde over the borrowed rows: each `impl Serialize`
+//! The matrix as the JSON of DESIGN.md, `{"version": 1, "clusters": [...], "apps": [...],
+//! "namespaces": [...], "controllers": [...]}`, through serde over the borrowed rows: each `impl Serialize`
 //! below reads the fleet as it writes, and nothing is made in between (as ripgrep's
 //! `crates/printer/src/jsont.rs`).
 //!
@@ -14,8 +14,9 @@
 //! its test oracle.
 
 use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::io::{self, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::value::RawValue;
@@ -25,21 +26,33 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use super::matrix::{Matrix, Row};
-use super::Sink;
+use super::{Sink, JSON_VERSION};
 use crate::error::{Error, Result};
 use crate::fleet::FastMap;
 use crate::fleet::{Fleet, Kind, Mode, Raw, Reference, Through};
 use crate::paths::as_slash;
+use crate::rendered::versions::Versions;
 
 /// Writes the matrix's JSON to `sink` in pieces, indented when `pretty`.
 pub fn write(matrix: &Matrix, pretty: bool, sink: &mut Sink) -> Result<()> {
+    write_with(matrix, None, pretty, sink)
+}
+
+/// [`write`], each app's and controller's cell with the `versions` its directory renders to
+/// (`status --versions --json`) where they are known.
+pub fn write_with(
+    matrix: &Matrix,
+    versions: Option<&Versions>,
+    pretty: bool,
+    sink: &mut Sink,
+) -> Result<()> {
+    let files = Files::of(matrix.fleet(), versions);
     match pretty {
         // For a person at a terminal: serde's indentation of the whole document, on one thread.
         true => serialize(sink, |out| {
-            let files = Files::of(matrix.fleet());
             serde_json::to_writer_pretty(out, &Document(matrix, &files))
         }),
-        false => compact(matrix, ROWS_PER_TASK, sink),
+        false => compact(matrix, &files, ROWS_PER_TASK, sink),
     }
 }
 
@@ -51,9 +64,8 @@ pub fn write(matrix: &Matrix, pretty: bool, sink: &mut Sink) -> Result<()> {
 /// On one thread, serde's JSON of the benchmark fleet took 10-20% longer than the hand-written
 /// writer on both cores (medians 95-108 against 81-88 ms under load): the rows go on both cores,
 /// 8 tasks a core a round (2 a core: 5-10% slower; 32: the buffers' fresh memory costs more).
-fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()> {
-    let files = Files::of(matrix.fleet());
-    sink(b"{\"clusters\":")?;
+fn compact(matrix: &Matrix, files: &Files, rows_per_task: usize, sink: &mut Sink) -> Result<()> {
+    sink(format!("{{\"version\":{JSON_VERSION},\"clusters\":").as_bytes())?;
     serialize(sink, |out| serde_json::to_writer(out, matrix.clusters()))?;
     for (kind, key) in [
         (Kind::App, ",\"apps\":["),
@@ -62,7 +74,6 @@ fn compact(matrix: &Matrix, rows_per_task: usize, sink: &mut Sink) -> Result<()>
         (Kind::Policy, "],\"policies\":["),
     ] {
         sink(key.as_bytes())?;
-        let files = &files;
         let render = |at: usize, rows: &[Row], out: &mut Vec<u8>| {
             for (i, row) in rows.iter().enumerate() {
                 if at + i > 0 {
@@ -247,10 +258,14 @@ impl io::Write for Pieces<'_, '_> {
 /// Measured on the benchmark fleet: each file checked, converted and escaped per cell,
 /// `status --json` used 51-55 ms of CPU against the hand-written writer's 46-48 ms, and took
 /// 8-16% longer (medians of 60 runs under load); with these, 46 ms and +3%.
-struct Files(FastMap<usize, Box<RawValue>>);
+struct Files {
+    paths: FastMap<usize, Box<RawValue>>,
+    /// What each directory renders to, with `--versions`.
+    versions: HashMap<PathBuf, Vec<String>>,
+}
 
 impl Files {
-    fn of(fleet: &Fleet) -> Files {
+    fn of(fleet: &Fleet, versions: Option<&Versions>) -> Files {
         let lists = fleet.clusters().iter().flat_map(|c| c.lists());
         let firsts = lists
             .chain(fleet.common_apps())
@@ -266,12 +281,27 @@ impl Files {
                 }
             }
         }
-        Files(files)
+        let versions = versions.into_iter().flatten();
+        Files {
+            paths: files,
+            versions: versions
+                .filter_map(|(dir, found)| Some((dir.clone(), found.as_ref().ok()?.clone())))
+                .collect(),
+        }
+    }
+
+    /// The versions the directory `raw` brings in renders to, when known.
+    fn versions(&self, reference: &Reference, entry: Option<&Reference>) -> Option<&[String]> {
+        if self.versions.is_empty() {
+            return None;
+        }
+        let dir = entry.unwrap_or(reference).target.as_ref()?;
+        self.versions.get(dir).map(Vec::as_slice)
     }
 
     /// Writes `file` as a JSON string.
     fn write(&self, out: &mut Vec<u8>, file: &Arc<Path>) {
-        match self.0.get(&address(file)) {
+        match self.paths.get(&address(file)) {
             Some(raw) => out.extend_from_slice(raw.get().as_bytes()),
             None => push_str(out, &as_slash(file)),
         }
@@ -279,7 +309,7 @@ impl Files {
 
     /// Serializes `file` as the field `file`.
     fn serialize<S: SerializeStruct>(&self, out: &mut S, file: &Arc<Path>) -> Result<(), S::Error> {
-        match self.0.get(&address(file)) {
+        match self.paths.get(&address(file)) {
             Some(raw) => out.serialize_field("file", raw),
             None => out.serialize_field("file", &as_slash(file)),
         }
@@ -301,7 +331,8 @@ impl Serialize for Document<'_, '_> {
             files,
             rows: matrix.rows_of(kind),
         };
-        let mut document = serializer.serialize_struct("Status", 4)?;
+        let mut document = serializer.serialize_struct("Status", 6)?;
+        document.serialize_field("version", &JSON_VERSION)?;
         document.serialize_field("clusters", matrix.clusters())?;
         document.serialize_field("apps", &rows(Kind::App))?;
         document.serialize_field("namespaces", &rows(Kind::Namespace))?;
@@ -396,6 +427,8 @@ struct JsonCell<'f> {
     entry: Option<&'f Reference>,
     /// The policy's mode, for a policy's cell.
     mode: Option<Mode>,
+    /// The versions its directory renders to, with `--versions`.
+    versions: Option<&'f [String]>,
 }
 
 impl<'f> JsonCell<'f> {
@@ -407,6 +440,7 @@ impl<'f> JsonCell<'f> {
             through: fleet.through(raw),
             entry,
             mode,
+            versions: files.versions(reference, entry),
         })
     }
 
@@ -416,7 +450,10 @@ impl<'f> JsonCell<'f> {
             self.through,
             Through::Overlay(_) | Through::Set(_) | Through::Stage(_)
         );
-        4 + usize::from(name) + usize::from(self.entry.is_some()) + usize::from(self.mode.is_some())
+        4 + usize::from(name)
+            + usize::from(self.entry.is_some())
+            + usize::from(self.mode.is_some())
+            + usize::from(self.versions.is_some())
     }
 
     /// The fields other than `also`, written by hand as [`JsonCell::serialize_fields`] does.
@@ -448,6 +485,16 @@ impl<'f> JsonCell<'f> {
             push_place(out, self.files, entry);
             out.push(b'}');
         }
+        if let Some(versions) = self.versions {
+            out.extend_from_slice(b",\"versions\":[");
+            for (i, version) in versions.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_str(out, version);
+            }
+            out.push(b']');
+        }
     }
 
     fn serialize_fields<S: SerializeStruct>(&self, out: &mut S) -> Result<(), S::Error> {
@@ -466,6 +513,9 @@ impl<'f> JsonCell<'f> {
         }
         if let Some(entry) = self.entry {
             out.serialize_field("entry", &EntryCell(self.files, entry))?;
+        }
+        if let Some(versions) = self.versions {
+            out.serialize_field("versions", versions)?;
         }
         Ok(())
     }
@@ -554,11 +604,11 @@ mod tests {
                 continue;
             };
             let matrix = Matrix::new(&fleet, &Filter::default()).unwrap();
-            let files = Files::of(&fleet);
+            let files = Files::of(&fleet, None);
             let want = serde_json::to_string(&Document(&matrix, &files)).unwrap();
             for rows_per_task in [1, 2, 3, 64] {
                 let mut got = Vec::new();
-                compact(&matrix, rows_per_task, &mut |piece| {
+                compact(&matrix, &files, rows_per_task, &mut |piece| {
                     got.extend_from_slice(piece);
                     Ok(())
                 })
@@ -568,6 +618,47 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 10, "only {compared} fleets compared");
+    }
+
+    /// With versions, the compact JSON is still serde's document, and each app's and
+    /// controller's cell carries the versions of its directory.
+    #[test]
+    fn versions_go_into_the_cells_of_both_writers() {
+        let root = crate::fleet::test_roots().remove(0);
+        let fleet = Fleet::read(&root, ReadPlan::Whole).unwrap();
+        let matrix = Matrix::new(&fleet, &Filter::default()).unwrap();
+        let dirs = crate::report::versions::dirs(&matrix);
+        assert!(!dirs.is_empty());
+        let versions: Versions = dirs
+            .into_iter()
+            .map(|dir| {
+                let version = format!("v-{}", dir.display());
+                (dir, Ok(vec![version]))
+            })
+            .collect();
+        let files = Files::of(&fleet, Some(&versions));
+        let want = serde_json::to_string(&Document(&matrix, &files)).unwrap();
+        let mut got = Vec::new();
+        compact(&matrix, &files, 2, &mut |piece| {
+            got.extend_from_slice(piece);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), want);
+        let document: Value = serde_json::from_str(&want).unwrap();
+        let cells = document["apps"][0]["clusters"].as_object().unwrap();
+        assert!(!cells.is_empty());
+        for cell in cells.values() {
+            assert!(
+                cell["versions"][0].as_str().unwrap().starts_with("v-apps/"),
+                "{cell}"
+            );
+        }
+        assert!(document["namespaces"][0]["clusters"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|cell| cell.get("versions").is_none()));
     }
 
     /// The first error of the sink ends the writing, and is the one returned.

@@ -16,8 +16,9 @@ use crate::paths::as_slash;
 /// Which part of the matrix to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// Only this cluster's column, and only the rows that reach it.
-    pub cluster: Option<String>,
+    /// Only these clusters' columns (in the fleet's order whatever the order here), and only
+    /// the rows that reach one of them; empty for every cluster.
+    pub clusters: Vec<String>,
     /// Only one kind of row.
     pub kind: Option<Kind>,
     /// Only these names (rows of either kind), e.g. the one a change is about.
@@ -27,8 +28,11 @@ pub struct Filter {
 /// The matrix: the shown clusters, and a row per app, namespace and controller.
 pub struct Matrix<'f> {
     fleet: &'f Fleet,
-    /// The clusters shown, in promotion order: a range of the fleet's clusters.
-    shown: Range<usize>,
+    /// The fleet's clusters from the first shown to the last, in promotion order.
+    span: Range<usize>,
+    /// The column of each cluster of `span`, `None` for one not shown (`--cluster dev,prod`
+    /// skips test).
+    columns: Vec<Option<usize>>,
     clusters: Vec<&'f str>,
     rows: Vec<Row<'f>>,
 }
@@ -62,34 +66,50 @@ pub(crate) struct Cell<'f> {
 }
 
 impl<'f> Matrix<'f> {
-    /// The matrix `filter` asks for. An unknown `filter.cluster` is refused naming the known
-    /// clusters.
+    /// The matrix `filter` asks for. An unknown cluster in `filter.clusters` is refused naming
+    /// the known clusters.
     pub fn new(fleet: &'f Fleet, filter: &Filter) -> Result<Matrix<'f>> {
         let all = fleet.clusters();
-        let shown = match &filter.cluster {
-            Some(name) => match all.iter().position(|c| c.name == *name) {
-                Some(at) => at..at + 1,
+        let mut shown: Vec<usize> = Vec::with_capacity(filter.clusters.len());
+        for name in &filter.clusters {
+            match all.iter().position(|c| c.name == *name) {
+                Some(at) => shown.push(at),
                 None => return Err(unknown_cluster(fleet, name)),
-            },
-            None => 0..all.len(),
+            }
+        }
+        shown.sort_unstable();
+        shown.dedup();
+        if filter.clusters.is_empty() {
+            shown = (0..all.len()).collect();
+        }
+        let span = match (shown.first(), shown.last()) {
+            (Some(&first), Some(&last)) => first..last + 1,
+            _ => 0..0,
         };
-        let clusters = all[shown.clone()].iter().map(|c| c.name.as_str()).collect();
+        let mut columns = vec![None; span.len()];
+        for (column, &at) in shown.iter().enumerate() {
+            columns[at - span.start] = Some(column);
+        }
+        let clusters = shown.iter().map(|&at| all[at].name.as_str()).collect();
+        let filtered = !filter.clusters.is_empty();
         // Thousands of rows: both cores look up their placements.
         let rows = wanted_rows(fleet, filter)
             .into_par_iter()
             .filter_map(|mut row| {
                 let raws = fleet.raw_placements(row.kind, row.name);
-                // Sorted by cluster: the shown clusters' placements are one range.
-                let from = raws.partition_point(|r| r.cluster() < shown.start);
-                let to = raws.partition_point(|r| r.cluster() < shown.end);
+                // Sorted by cluster: the span's placements are one range.
+                let from = raws.partition_point(|r| r.cluster() < span.start);
+                let to = raws.partition_point(|r| r.cluster() < span.end);
                 row.raws = &raws[from..to];
-                let hidden = filter.cluster.is_some() && row.raws.is_empty();
+                let shown = |r: &Raw| columns[r.cluster() - span.start].is_some();
+                let hidden = filtered && !row.raws.iter().any(shown);
                 (!hidden).then_some(row)
             })
             .collect();
         Ok(Matrix {
             fleet,
-            shown,
+            span,
+            columns,
             clusters,
             rows,
         })
@@ -119,13 +139,15 @@ impl<'f> Matrix<'f> {
     }
 
     /// The cells of `row`, in cluster order; the clusters it does not reach have none.
-    pub(crate) fn cells<'r>(&self, row: &'r Row<'f>) -> impl Iterator<Item = Cell<'f>> + 'r {
-        let start = self.shown.start;
+    pub(crate) fn cells<'r>(&'r self, row: &'r Row<'f>) -> impl Iterator<Item = Cell<'f>> + 'r {
+        let start = self.span.start;
         row.raws
             .chunk_by(|a, b| a.cluster() == b.cluster())
-            .map(move |placements| Cell {
-                column: placements[0].cluster() - start,
-                placements,
+            .filter_map(move |placements| {
+                Some(Cell {
+                    column: self.columns[placements[0].cluster() - start]?,
+                    placements,
+                })
             })
     }
 }
@@ -186,7 +208,7 @@ fn wanted_rows<'f>(fleet: &'f Fleet, filter: &Filter) -> Vec<Row<'f>> {
         .collect()
 }
 
-/// The refusal for a `--cluster` that names no cluster.
+/// The refusal for a cluster of the filter that names no cluster.
 fn unknown_cluster(fleet: &Fleet, name: &str) -> Error {
     Error::refused(format!(
         "no cluster named {name:?}; known clusters: {}",

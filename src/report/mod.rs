@@ -18,9 +18,15 @@ pub mod json;
 pub mod markdown;
 mod matrix;
 pub mod table;
+pub mod versions;
 pub mod where_;
 
 pub use matrix::{Filter, Matrix, Row};
+
+/// The `"version"` of every JSON document fluxfleet prints (`status`, `where`, `check`, `diff`,
+/// and a change's `--json` outcome): raised when a field is renamed or removed or changes its
+/// meaning, never for a field added.
+pub const JSON_VERSION: u32 = 1;
 
 /// Where a rendering's pieces go, in order. Large renderings (a large fleet's table and JSON are
 /// megabytes) come in pieces of some tens of kilobytes.

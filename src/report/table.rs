@@ -1,6 +1,8 @@
 //! The matrix as a terminal table: a block per kind, a column per cluster, each cell saying how
 //! the row arrives there (`overlay dev`, `common`, `base ×2`), `-` where it does not.
 
+use std::ops::Range;
+
 use console::Style;
 use rayon::prelude::*;
 
@@ -18,6 +20,18 @@ const PIECE: usize = 64 * 1024;
 /// Rendered on one thread: on the benchmark fleet (7 MB of table) rendering chunks on both
 /// cores and writing them in order was within noise of this (see `report/mod.rs`).
 pub fn write(matrix: &Matrix, color: bool, sink: &mut Sink) -> Result<()> {
+    write_fitted(matrix, color, None, sink)
+}
+
+/// [`write`], each kind's block fitted to `width` characters when given: the clusters that do
+/// not fit continue in another block below, its rows named again (the way a wide table is
+/// printed on paper); a block always holds at least one cluster.
+pub fn write_fitted(
+    matrix: &Matrix,
+    color: bool,
+    width: Option<usize>,
+    sink: &mut Sink,
+) -> Result<()> {
     let paint = |text: &str, style: Style| {
         if color {
             style.force_styling(true).apply_to(text).to_string()
@@ -49,65 +63,68 @@ pub fn write(matrix: &Matrix, color: bool, sink: &mut Sink) -> Result<()> {
             .map(|(w, c)| (*w).max(c.len()))
             .collect();
         let mut part = String::with_capacity(PIECE + PIECE / 4);
-        if wrote {
-            part.push('\n');
-        }
-        wrote = true;
-        let mut header = format!("{title:first$}");
-        for (c, w) in clusters.iter().zip(&widths) {
-            header.push_str("  ");
-            header.push_str(c);
-            push_spaces(&mut header, w.saturating_sub(c.chars().count()));
-        }
-        part.push_str(&paint(header.trim_end(), Style::new().bold()));
-        part.push('\n');
-        // An empty cell, with its separator and padding, is the same text in every row.
-        let empty: Vec<String> = widths
-            .iter()
-            .map(|w| {
-                let mut text = "  ".to_string();
-                text.push_str(&paint("-", Style::new().dim()));
-                push_spaces(&mut text, w.saturating_sub(1));
-                text
-            })
-            .collect();
-        let mut dense: Vec<Option<Cell>> = Vec::with_capacity(columns);
-        let mut text = String::new();
-        for row in rows {
-            let start = part.len();
-            part.push_str(row.name);
-            push_spaces(&mut part, first.saturating_sub(row.name.chars().count()));
-            fill(matrix, row, &mut dense);
-            for ((cell, w), empty) in dense.iter().zip(&widths).zip(&empty) {
-                let Some(cell) = cell else {
-                    part.push_str(empty);
-                    continue;
-                };
-                let through = fleet.through(&cell.placements[0]);
-                let count = cell.placements.len();
-                let mode = row.policy.map(|(_, mode)| mode);
-                text.clear();
-                push_cell(&mut text, through, count);
-                push_mode(&mut text, mode);
-                part.push_str("  ");
-                if color {
-                    let style = match count {
-                        1 => Style::new().green(),
-                        _ => Style::new().yellow(),
-                    };
-                    part.push_str(&paint(&text, style));
-                } else {
-                    part.push_str(&text);
-                }
-                let width = cell_width(through, count) + mode_width(mode);
-                push_spaces(&mut part, w.saturating_sub(width));
+        for group in groups(first, &widths, width) {
+            if wrote {
+                part.push('\n');
             }
-            let kept = part[start..].trim_end().len();
-            part.truncate(start + kept);
+            wrote = true;
+            let mut header = format!("{title:first$}");
+            for (c, w) in clusters[group.clone()].iter().zip(&widths[group.clone()]) {
+                header.push_str("  ");
+                header.push_str(c);
+                push_spaces(&mut header, w.saturating_sub(c.chars().count()));
+            }
+            part.push_str(&paint(header.trim_end(), Style::new().bold()));
             part.push('\n');
-            if part.len() >= PIECE {
-                sink(part.as_bytes())?;
-                part.clear();
+            // An empty cell, with its separator and padding, is the same text in every row.
+            let empty: Vec<String> = widths
+                .iter()
+                .map(|w| {
+                    let mut text = "  ".to_string();
+                    text.push_str(&paint("-", Style::new().dim()));
+                    push_spaces(&mut text, w.saturating_sub(1));
+                    text
+                })
+                .collect();
+            let mut dense: Vec<Option<Cell>> = Vec::with_capacity(columns);
+            let mut text = String::new();
+            for row in rows {
+                let start = part.len();
+                part.push_str(row.name);
+                push_spaces(&mut part, first.saturating_sub(row.name.chars().count()));
+                fill(matrix, row, &mut dense);
+                let columns = dense[group.clone()].iter().zip(&widths[group.clone()]);
+                for ((cell, w), empty) in columns.zip(&empty[group.clone()]) {
+                    let Some(cell) = cell else {
+                        part.push_str(empty);
+                        continue;
+                    };
+                    let through = fleet.through(&cell.placements[0]);
+                    let count = cell.placements.len();
+                    let mode = row.policy.map(|(_, mode)| mode);
+                    text.clear();
+                    push_cell(&mut text, through, count);
+                    push_mode(&mut text, mode);
+                    part.push_str("  ");
+                    if color {
+                        let style = match count {
+                            1 => Style::new().green(),
+                            _ => Style::new().yellow(),
+                        };
+                        part.push_str(&paint(&text, style));
+                    } else {
+                        part.push_str(&text);
+                    }
+                    let width = cell_width(through, count) + mode_width(mode);
+                    push_spaces(&mut part, w.saturating_sub(width));
+                }
+                let kept = part[start..].trim_end().len();
+                part.truncate(start + kept);
+                part.push('\n');
+                if part.len() >= PIECE {
+                    sink(part.as_bytes())?;
+                    part.clear();
+                }
             }
         }
         if !part.is_empty() {
@@ -115,6 +132,28 @@ pub fn write(matrix: &Matrix, color: bool, sink: &mut Sink) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The columns of each block: as many as fit in `width` after the first column (each takes
+/// two spaces and its width), at least one; all of them without a width.
+pub(super) fn groups(first: usize, widths: &[usize], width: Option<usize>) -> Vec<Range<usize>> {
+    let whole = 0..widths.len();
+    let Some(width) = width else {
+        return std::iter::once(whole).collect();
+    };
+    let mut groups = Vec::new();
+    let mut start = 0;
+    let mut used = first;
+    for (i, w) in widths.iter().enumerate() {
+        if i > start && used + 2 + w > width {
+            groups.push(start..i);
+            start = i;
+            used = first;
+        }
+        used += 2 + w;
+    }
+    groups.push(start..widths.len());
+    groups
 }
 
 /// The widest cell of each column among `rows`. A large fleet's matrix has hundreds of
@@ -210,6 +249,25 @@ fn push_spaces(out: &mut String, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_hold_the_columns_that_fit() {
+        let blocks = |first, widths: &[usize], width| -> Vec<(usize, usize)> {
+            let groups = groups(first, widths, width);
+            groups.into_iter().map(|g| (g.start, g.end)).collect()
+        };
+        assert_eq!(blocks(5, &[3, 3, 3], None), [(0, 3)]);
+        // 5 + (2 + 3) * 3 = 20.
+        assert_eq!(blocks(5, &[3, 3, 3], Some(20)), [(0, 3)]);
+        assert_eq!(blocks(5, &[3, 3, 3], Some(19)), [(0, 2), (2, 3)]);
+        assert_eq!(blocks(5, &[3, 3, 3], Some(10)), [(0, 1), (1, 2), (2, 3)]);
+        assert_eq!(
+            blocks(5, &[30, 3], Some(10)),
+            [(0, 1), (1, 2)],
+            "one at least"
+        );
+        assert_eq!(blocks(5, &[], Some(10)), [(0, 0)]);
+    }
 
     #[test]
     fn a_cell_is_as_wide_as_its_text() {

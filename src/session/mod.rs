@@ -121,8 +121,21 @@ impl<'a> Session<'a> {
                 }
             }
         }
+        self.shell.detail(&format!(
+            "The new branch starts from {} at {:.7}",
+            base.name, base.commit
+        ))?;
         self.base = Some(base);
         Ok(())
+    }
+
+    /// With `-v`: which fleet was read, and its clusters in promotion order.
+    pub fn tell_read(&mut self, fleet: &crate::fleet::Fleet) -> Result<()> {
+        self.shell.detail(&format!(
+            "Read the fleet at {}: clusters {} (promotion order)",
+            fleet.root().display(),
+            fleet.cluster_names().join(", ")
+        ))
     }
 
     /// A run that ends without its commit goes back to where it started.
@@ -532,6 +545,7 @@ impl<'a> Session<'a> {
             Outcome::Committed { commit, .. } => ("committed", Some(commit.to_string())),
         };
         let mut value = serde_json::json!({
+            "version": report::JSON_VERSION,
             "outcome": name,
             "summary": change.summary,
             "branch": branch,

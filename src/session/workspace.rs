@@ -30,6 +30,7 @@ impl Workspace {
         session.recover(&root, Intent::Write)?;
         session.start_from_base(&root)?;
         let fleet = Fleet::read(&root, ReadPlan::Edit)?;
+        session.tell_read(&fleet)?;
         let templates = Templates::load(&root)?;
         Ok(Workspace {
             root,

@@ -142,6 +142,8 @@ impl Sandbox {
             ("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z".into()),
             ("NO_COLOR", "1".into()),
             ("TERM", "dumb".into()),
+            // clap wraps help at COLUMNS: the width the help goldens were written at.
+            ("COLUMNS", "100".into()),
         ]
     }
 }

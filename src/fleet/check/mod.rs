@@ -43,32 +43,66 @@ pub fn check(fleet: &Fleet) -> crate::Result<Vec<Finding>> {
     fleet.read_every_app()?;
     let mut out = Vec::new();
     let root = Root::new(fleet.root());
-    let kinds = references(fleet, &root, &mut out);
-    cycles::report(fleet, &lists(fleet), &root, &kinds, &mut out);
-    outside_links(
-        fleet.outside_links().iter().chain(&root.outside_links()),
-        &mut out,
-    );
-    double_lists(fleet, &mut out);
-    flux_paths(fleet, &root, &mut out);
-    for cluster in fleet.clusters() {
-        flux_system(&root, cluster, &mut out);
-    }
+    let mut kinds = HashMap::new();
+    under("unresolved-reference", &mut out, |out| {
+        kinds = references(fleet, &root, out)
+    });
+    under("reference-cycle", &mut out, |out| {
+        cycles::report(fleet, &lists(fleet), &root, &kinds, out)
+    });
+    under("link-leaves-the-repository", &mut out, |out| {
+        outside_links(
+            fleet.outside_links().iter().chain(&root.outside_links()),
+            out,
+        )
+    });
+    under("two-kustomization-files", &mut out, |out| {
+        double_lists(fleet, out)
+    });
+    under("flux-path", &mut out, |out| flux_paths(fleet, &root, out));
+    under("flux-system-not-listed", &mut out, |out| {
+        for cluster in fleet.clusters() {
+            flux_system(&root, cluster, out);
+        }
+    });
     if fleet.layout() == Layout::Fluxfleet {
         for cluster in fleet.clusters() {
-            cluster_files(fleet, &root, cluster, &mut out);
-            definitions_in_tree(fleet, cluster, &mut out);
+            under("cluster-files", &mut out, |out| {
+                cluster_files(fleet, &root, cluster, out)
+            });
+            under("definition-in-a-cluster-tree", &mut out, |out| {
+                definitions_in_tree(fleet, cluster, out)
+            });
         }
-        app_namespaces(fleet, &mut out);
+        under("app-namespace", &mut out, |out| app_namespaces(fleet, out));
     }
-    common_sets(fleet, &mut out);
-    policy_stages(fleet, &mut out);
-    twice(fleet, &mut out);
-    foreign_overlays(fleet, &mut out);
-    unreferenced(fleet, &mut out);
-    listed_clusters(fleet, &mut out);
+    under("common-set-not-imported", &mut out, |out| {
+        common_sets(fleet, out)
+    });
+    under("policy-stage", &mut out, |out| policy_stages(fleet, out));
+    under("listed-twice", &mut out, |out| twice(fleet, out));
+    under("overlay-of-another-cluster", &mut out, |out| {
+        foreign_overlays(fleet, out)
+    });
+    under("unreferenced", &mut out, |out| unreferenced(fleet, out));
+    under("promotion-order", &mut out, |out| {
+        listed_clusters(fleet, out)
+    });
     sort(fleet, &mut out);
     Ok(out)
+}
+
+/// Runs one rule's check, and names the rule in each finding it adds.
+pub(crate) fn under(
+    rule: &'static str,
+    out: &mut Vec<Finding>,
+    check: impl FnOnce(&mut Vec<Finding>),
+) {
+    let from = out.len();
+    check(out);
+    for finding in &mut out[from..] {
+        finding.rule = rule;
+    }
 }
 
 /// Sorts findings by file and line, the files of the clusters' trees in promotion order
