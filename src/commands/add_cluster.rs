@@ -28,7 +28,7 @@ pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
     let options = AddClusterOptions {
         name: name.clone(),
         like: args.like,
-        repository: super::init::repository_name(&workspace.root),
+        home: super::init::home(&workspace.root),
     };
     let planned = add_cluster::wanted(&workspace.fleet, &workspace.templates, &options)?;
     let existing =

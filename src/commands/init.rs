@@ -7,8 +7,10 @@ use clap::Args;
 use super::context::Context;
 use crate::apply;
 use crate::error::{Error, IoContext, Result};
+use crate::fleet::{Fleet, ReadPlan};
 use crate::names::{self, NameKind};
 use crate::plan::init::{self, InitOptions};
+use crate::plan::layout::Home;
 use crate::render::Templates;
 use crate::session::{Finish, History, Intent};
 
@@ -45,11 +47,13 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
         "Clusters (comma-separated, e.g. dev,test,prod)",
         Some("dev,test,prod"),
     )?;
+    let clusters = names::parse_list(NameKind::Cluster, &clusters)
+        .map_err(|e| crate::names::in_flag(e, "--clusters"))?;
     let options = InitOptions {
-        clusters: names::parse_list(NameKind::Cluster, &clusters)
-            .map_err(|e| crate::names::in_flag(e, "--clusters"))?,
+        all: with_existing(&dir, &clusters),
+        clusters,
         force: args.force,
-        repository: repository_name(&dir),
+        home: home(&dir),
     };
 
     if dir.join(".git").exists() {
@@ -112,6 +116,32 @@ fn prepare_repository(ctx: &Context, dir: &Path, nothing_to_do: bool) -> Result<
         created.git = Some(dir.join(".git"));
     }
     Ok(created)
+}
+
+/// The repository's name and the branch Flux syncs, for the bootstrap commands.
+pub(crate) fn home(dir: &Path) -> Home {
+    Home {
+        repository: repository_name(dir),
+        branch: crate::git::sync_branch(dir),
+    }
+}
+
+/// The clusters of the fleet at `dir` (none when there is no fleet, or it cannot be read),
+/// in promotion order, followed by those of `clusters` it lacks.
+fn with_existing(dir: &Path, clusters: &[String]) -> Vec<String> {
+    let mut all = if dir.join(crate::plan::layout::CLUSTERS).is_dir() {
+        Fleet::read(dir, ReadPlan::Whole)
+            .map(|fleet| fleet.cluster_names())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    for cluster in clusters {
+        if !all.contains(cluster) {
+            all.push(cluster.clone());
+        }
+    }
+    all
 }
 
 /// The repository's name for the bootstrap commands: the directory's name.

@@ -96,12 +96,34 @@ pub fn open_or_init(dir: &Path) -> Result<(Repository, bool)> {
     if let Ok(repo) = Repository::open(dir) {
         return Ok((repo, false));
     }
-    let branch = git2::Config::open_default()
-        .and_then(|c| c.get_string("init.defaultBranch"))
-        .unwrap_or_else(|_| "main".to_string());
+    let branch = initial_branch();
     let mut options = RepositoryInitOptions::new();
     options.initial_head(&branch).mkpath(true);
     Ok((Repository::init_opts(dir, &options)?, true))
+}
+
+/// The branch `git init` names: `init.defaultBranch`, else main.
+fn initial_branch() -> String {
+    git2::Config::open_default()
+        .and_then(|c| c.get_string("init.defaultBranch"))
+        .unwrap_or_else(|_| "main".to_string())
+}
+
+/// The branch Flux syncs from the repository at `dir`: the one new branches start from
+/// ([`base`]: the remote's default branch, else main, else master), else the one HEAD names
+/// (also before its first commit), else the one `git init` would create there.
+pub fn sync_branch(dir: &Path) -> String {
+    Repository::open(dir)
+        .ok()
+        .and_then(|repo| {
+            if let Ok(Some(base)) = base(&repo, None) {
+                return Some(base.name);
+            }
+            let head = repo.find_reference("HEAD").ok()?;
+            let target = head.symbolic_target().ok().flatten()?;
+            target.strip_prefix("refs/heads/").map(str::to_string)
+        })
+        .unwrap_or_else(initial_branch)
 }
 
 /// True when HEAD points at a branch with no commit yet.
