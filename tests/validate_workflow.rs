@@ -384,7 +384,7 @@ fn the_script_validates_the_seed_fleet_and_fails_on_a_broken_one() {
     assert!(!ok, "{output}");
     // It stops at the first failure.
     assert_eq!(
-        output.lines().filter(|l| l.starts_with("INFO")).last(),
+        output.lines().rfind(|l| l.starts_with("INFO")),
         Some("INFO - Validating kustomization ./clusters/dev/apps/"),
         "{output}"
     );

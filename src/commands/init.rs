@@ -41,14 +41,14 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
         )));
     }
     apply::check_root(&dir)?;
-    let clusters = ctx.value_or_ask(
+    let clusters = ctx.checked_or_ask(
         args.clusters,
         "--clusters",
         "Clusters (comma-separated, e.g. dev,test,prod)",
         Some("dev,test,prod"),
+        |clusters| parse_clusters(clusters).map(drop),
     )?;
-    let clusters = names::parse_list(NameKind::Cluster, &clusters)
-        .map_err(|e| crate::names::in_flag(e, "--clusters"))?;
+    let clusters = parse_clusters(&clusters)?;
     let options = InitOptions {
         all: with_existing(&dir, &clusters),
         clusters,
@@ -75,6 +75,10 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
             Err(e)
         }
     }
+}
+
+fn parse_clusters(clusters: &str) -> Result<Vec<String>> {
+    names::parse_list(NameKind::Cluster, clusters).map_err(|e| names::in_flag(e, "--clusters"))
 }
 
 /// What `init` created before the change was applied, so a failure can remove it again.
