@@ -71,8 +71,13 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
     {
         Ok(_) => Ok(()),
         Err(e) => {
+            // The repository this run made goes again: `git config` cannot run in it.
+            let made_repository = created.git.is_some();
             created.undo();
-            Err(e)
+            match made_repository && crate::git::is_no_identity(&e) {
+                true => Err(crate::git::no_identity_for_new(&dir)),
+                false => Err(e),
+            }
         }
     }
 }
