@@ -27,6 +27,9 @@ pub fn run(args: DemoteArgs, ctx: &mut Context) -> Result<()> {
     let workspace = Workspace::open(&mut ctx.session)?;
     let fleet = &workspace.fleet;
     let kind = subject::resolve(fleet, kind, &name)?;
+    if kind == crate::fleet::Kind::Policy {
+        return Err(crate::plan::promote_policy::not_demoted(&name));
+    }
     // Offered: the clusters that run it.
     let running = fleet.placements_of(kind, &name).unwrap_or_default();
     let offered: Vec<String> = running.keys().cloned().collect();
