@@ -38,6 +38,10 @@ pub enum Error {
     #[error("{0}")]
     Findings(String),
 
+    /// The user cancelled a prompt (Esc, `q`, or no to a confirmation) (exit 1).
+    #[error("Cancelled; nothing was written.")]
+    Cancelled,
+
     /// Writing to stdout or stderr failed (a closed pipe is a clean exit).
     #[error("cannot write output: {0}")]
     Output(io::Error),

@@ -22,6 +22,8 @@ pub trait Prompter {
         items: &[String],
         checked: &[bool],
     ) -> Result<Vec<usize>>;
+    /// Says why an answer was not taken, before the prompt is asked again.
+    fn tell(&mut self, _message: &str) {}
 }
 
 /// The prompter for this session: dialoguer on a terminal, none with `--yes` or without one.
@@ -39,6 +41,10 @@ pub fn missing_flag(flag: &str, what: &str) -> Error {
         "missing {flag}: {what} (nothing is asked with --yes or without a terminal)"
     ))
 }
+
+/// What a picker on the terminal says about its keys.
+const SELECT_KEYS: &str = "[arrows to move, enter to accept, esc to cancel]";
+const MULTI_SELECT_KEYS: &str = "[space to toggle, enter to accept, esc to cancel]";
 
 /// Never prompts: every question fails with [`Error::Usage`] naming the flag to pass.
 pub struct NoPrompts;
@@ -65,6 +71,11 @@ fn prompt_error(e: dialoguer::Error) -> Error {
     Error::refused(format!("prompt failed: {e}"))
 }
 
+/// A picker's answer: Esc or `q` cancels the command.
+fn picked<T>(answer: std::result::Result<Option<T>, dialoguer::Error>) -> Result<T> {
+    answer.map_err(prompt_error)?.ok_or(Error::Cancelled)
+}
+
 impl Prompter for Terminal {
     fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String> {
         let mut input = dialoguer::Input::<String>::new().with_prompt(prompt);
@@ -75,12 +86,13 @@ impl Prompter for Terminal {
     }
 
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
-        dialoguer::Select::new()
-            .with_prompt(prompt)
-            .items(items)
-            .default(default)
-            .interact()
-            .map_err(prompt_error)
+        picked(
+            dialoguer::Select::new()
+                .with_prompt(format!("{prompt} {SELECT_KEYS}"))
+                .items(items)
+                .default(default)
+                .interact_opt(),
+        )
     }
 
     fn multi_select(
@@ -89,12 +101,17 @@ impl Prompter for Terminal {
         items: &[String],
         checked: &[bool],
     ) -> Result<Vec<usize>> {
-        dialoguer::MultiSelect::new()
-            .with_prompt(prompt)
-            .items(items)
-            .defaults(checked)
-            .interact()
-            .map_err(prompt_error)
+        picked(
+            dialoguer::MultiSelect::new()
+                .with_prompt(format!("{prompt} {MULTI_SELECT_KEYS}"))
+                .items(items)
+                .defaults(checked)
+                .interact_opt(),
+        )
+    }
+
+    fn tell(&mut self, message: &str) {
+        let _ = console::Term::stderr().write_line(&format!("! {message}"));
     }
 }
 
@@ -104,17 +121,23 @@ pub struct Scripted {
     answers: std::collections::VecDeque<String>,
     /// The prompts asked so far, in order.
     pub asked: Vec<String>,
+    /// What the prompter was told about refused answers, in order.
+    pub told: Vec<String>,
 }
 
 impl Scripted {
     /// Answers in order; a selection is answered by the item's text, a multi-selection by
-    /// comma-separated item texts.
+    /// comma-separated item texts; [`Scripted::ESC`] cancels a selection.
     pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(answers: I) -> Self {
         Scripted {
             answers: answers.into_iter().map(Into::into).collect(),
             asked: Vec::new(),
+            told: Vec::new(),
         }
     }
+
+    /// The answer that presses Esc in a selection.
+    pub const ESC: &'static str = "<esc>";
 
     fn next(&mut self, prompt: &str) -> Result<String> {
         self.asked.push(prompt.to_string());
@@ -135,6 +158,9 @@ impl Prompter for Scripted {
 
     fn select(&mut self, prompt: &str, items: &[String], _default: usize) -> Result<usize> {
         let answer = self.next(prompt)?;
+        if answer == Self::ESC {
+            return Err(Error::Cancelled);
+        }
         items
             .iter()
             .position(|i| *i == answer)
@@ -143,6 +169,9 @@ impl Prompter for Scripted {
 
     fn multi_select(&mut self, prompt: &str, items: &[String], _: &[bool]) -> Result<Vec<usize>> {
         let answer = self.next(prompt)?;
+        if answer == Self::ESC {
+            return Err(Error::Cancelled);
+        }
         answer
             .split(',')
             .filter(|a| !a.is_empty())
@@ -153,5 +182,9 @@ impl Prompter for Scripted {
                     .ok_or_else(|| Error::Usage(format!("{a:?} is not one of {items:?}")))
             })
             .collect()
+    }
+
+    fn tell(&mut self, message: &str) {
+        self.told.push(message.to_string());
     }
 }

@@ -130,6 +130,10 @@ impl Shell {
 
     /// Writes an error to stderr; failures to do so are ignored, there is nowhere else to go.
     pub fn error(&mut self, error: &Error) {
+        if matches!(error, Error::Cancelled) {
+            let _ = writeln!(self.err, "{error}");
+            return;
+        }
         let label = self.paint_err("error:", Style::new().red().bold());
         let _ = writeln!(self.err, "{label} {error}");
     }

@@ -13,6 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
+use common::terminal::Terminal;
 use common::Sandbox;
 
 /// The seed fleet with `extra` more clusters made like dev, committed on `main`.
@@ -347,100 +348,6 @@ fn the_kill_loop_script_runs() {
         stdout.ends_with("4 of 4 runs: whole change after one re-run\n"),
         "{stdout}"
     );
-}
-
-/// A terminal session in tmux (a server of its own), running one shell command.
-struct Terminal {
-    socket: String,
-}
-
-impl Terminal {
-    fn start(sandbox: &Sandbox, dir: &Path, command: &str) -> Terminal {
-        let socket = format!("fluxfleet-test-{}", std::process::id());
-        let home = sandbox.home().display().to_string();
-        let script = format!(
-            "cd '{}' && HOME='{home}' GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL='{home}/.gitconfig' \
-             NO_COLOR=1 {command}; echo \"EXIT=$?\"; sleep 600",
-            dir.display()
-        );
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "160",
-            ])
-            .args(["-y", "40", "bash", "--norc", "-c", &script])
-            .status()
-            .expect("tmux is required by this test (apt install tmux)");
-        assert!(status.success());
-        Terminal { socket }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p"])
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows `text`; its content then. A run that never shows it fails
-    /// the test after a minute rather than hanging it.
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(text, |screen| screen.contains(text))
-    }
-
-    /// Waits until the program reads the terminal key by key (raw mode): a key sent earlier
-    /// may be discarded when the program switches the terminal to raw mode.
-    fn wait_for_raw_mode(&self) {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "display-message", "-p", "#{pane_tty}"])
-            .output()
-            .expect("tmux runs");
-        let tty = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        self.wait_until("raw mode", |_| {
-            Command::new("stty")
-                .args(["-F", &tty, "-a"])
-                .output()
-                .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("-icanon"))
-        });
-    }
-
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let start = std::time::Instant::now();
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < std::time::Duration::from_secs(60),
-                "no {what} after a minute; the screen:\n{screen}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-
-    fn keys(&self, keys: &str) {
-        let status = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", keys])
-            .status()
-            .expect("tmux runs");
-        assert!(status.success());
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
 }
 
 #[test]

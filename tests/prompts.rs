@@ -66,7 +66,10 @@ fn init_asks_for_the_clusters() {
     git_identity();
     let (result, stderr, asked) = run_scripted(&["init", &dir_arg], &["dev,prod"]);
     result.expect("init succeeds");
-    assert_eq!(asked, ["Clusters (comma-separated, e.g. dev,test,prod)"]);
+    assert_eq!(
+        asked,
+        ["Clusters (--clusters, comma-separated, e.g. dev,test,prod)"]
+    );
     assert!(stderr.contains("--path=clusters/prod"), "{stderr}");
     assert!(dir.join("clusters/prod/apps/kustomization.yaml").is_file());
     assert!(!dir.join("clusters/test").exists());
@@ -94,10 +97,10 @@ fn add_app_asks_for_namespace_image_port_and_clusters() {
     assert_eq!(
         asked,
         [
-            "Namespace web runs in",
-            "Container image (e.g. ghcr.io/stefanprodan/podinfo:6.9.0)",
-            "Container port",
-            "Clusters that run web",
+            "Namespace web runs in (--namespace)",
+            "Container image (--image, e.g. ghcr.io/stefanprodan/podinfo:6.9.0)",
+            "Container port (--port)",
+            "Clusters that run web (--clusters)",
         ]
     );
     assert!(stderr.contains("add app web to dev, prod"), "{stderr}");
@@ -131,8 +134,8 @@ fn add_ns_asks_for_the_name_and_clusters() {
     assert_eq!(
         asked,
         [
-            "Name of the namespace",
-            "Clusters that import namespace payments"
+            "Name of the namespace (NAME)",
+            "Clusters that import namespace payments (--clusters)"
         ]
     );
     assert!(repo
@@ -144,27 +147,123 @@ fn add_ns_asks_for_the_name_and_clusters() {
     common::kustomize(&repo.join("clusters/prod/infra"));
 }
 
+/// Runs `args` in-process with scripted answers, as [`run_scripted`], and also returns what
+/// the prompter was told about refused answers.
+fn run_told(args: &[&str], answers: &[&str]) -> (fluxfleet::Result<()>, Vec<String>, Vec<String>) {
+    let cli = Cli::try_parse_from(std::iter::once("fluxfleet").chain(args.iter().copied()))
+        .expect("arguments parse");
+    let mut shell = Shell::capture(Box::new(Captured::default()), Box::new(Captured::default()));
+    let mut prompter = Scripted::new(answers.iter().copied());
+    let result = fluxfleet::run_with(cli, &mut shell, &mut prompter);
+    (result, prompter.asked, prompter.told)
+}
+
 #[test]
-fn a_bad_answer_is_refused_like_a_bad_flag() {
+fn a_bad_answer_is_refused_like_a_bad_flag_and_asked_again() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let (result, asked, told) = run_told(
+        &["-C", &dir, "add-app", "Web_1", "--namespace", "team-x"],
+        &[],
+    );
+    // The name given on the command line is refused at once; nothing is asked.
+    let error = result.expect_err("a bad NAME is refused").to_string();
+    assert!(error.starts_with("invalid app name \"Web_1\""), "{error}");
+    assert!(asked.is_empty() && told.is_empty(), "{asked:?} {told:?}");
+
+    let before = common::repo_state(&repo);
+    let (result, asked, told) = run_told(
+        &["-C", &dir, "add-app", "web", "--namespace", "team-x"],
+        &["Nginx", "nginx:1.27", "http", "0", "8080", "", "dev"],
+    );
+    result.expect("the good answers are taken");
+    assert_eq!(
+        asked,
+        [
+            "Container image (--image, e.g. ghcr.io/stefanprodan/podinfo:6.9.0)",
+            "Container image (--image, e.g. ghcr.io/stefanprodan/podinfo:6.9.0)",
+            "Container port (--port)",
+            "Container port (--port)",
+            "Container port (--port)",
+            "Clusters that run web (--clusters)",
+            "Clusters that run web (--clusters)",
+        ]
+    );
+    let image_refused = fluxfleet::plan::values::image("Nginx")
+        .expect_err("upper case is refused")
+        .to_string();
+    assert_eq!(
+        told,
+        [
+            image_refused.as_str(),
+            "--port \"http\": expected a port number, 1 to 65535",
+            "--port 0: give the container's port, 1 to 65535",
+            "pick at least one cluster: space ticks the one under the cursor",
+        ]
+    );
+    assert_ne!(common::repo_state(&repo), before);
+}
+
+#[test]
+fn without_a_terminal_every_missing_flag_is_named_at_once() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let cli = Cli::try_parse_from(["fluxfleet", "-C", &dir, "add-app", "web"]).expect("parse");
+    let mut shell = Shell::capture(Box::new(Captured::default()), Box::new(Captured::default()));
+    let result = fluxfleet::run_with(cli, &mut shell, &mut fluxfleet::interactive::NoPrompts);
+    assert_eq!(
+        result.expect_err("flags are missing").to_string(),
+        "missing --namespace, --image, --port, --clusters: add-app NAME --namespace NS --image \
+         IMAGE --port PORT --clusters C,...|all (or --common) (nothing is asked with --yes or \
+         without a terminal)"
+    );
+}
+
+#[test]
+fn esc_in_a_picker_cancels_and_writes_nothing() {
     let (_sandbox, repo) = seed_repository();
     let dir = repo.display().to_string();
     let before = common::repo_state(&repo);
-    let (result, _stderr, _asked) = run_scripted(
-        &[
-            "-C",
-            &dir,
-            "add-app",
-            "web",
-            "--namespace",
-            "team-x",
-            "--image",
-            "nginx",
-        ],
-        &["http"],
+    let (result, asked, _) = run_told(&["-C", &dir, "promote", "foo-app"], &[Scripted::ESC]);
+    assert!(
+        matches!(result, Err(fluxfleet::Error::Cancelled)),
+        "{result:?}"
     );
-    let error = result.expect_err("a port must be a number");
-    assert!(error.to_string().contains("--port \"http\""), "{error}");
+    // foo-app runs in test already: the picker offers the others only.
+    assert_eq!(asked, ["Promote foo-app to which clusters? (--to)"]);
     assert_eq!(common::repo_state(&repo), before);
+}
+
+#[test]
+fn demote_asks_before_flux_prunes_and_a_no_cancels() {
+    let (_sandbox, repo) = seed_repository();
+    let dir = repo.display().to_string();
+    let before = common::repo_state(&repo);
+    let (result, asked, _) = run_told(&["-C", &dir, "demote", "app", "podinfo"], &["dev", "no"]);
+    assert!(
+        matches!(result, Err(fluxfleet::Error::Cancelled)),
+        "{result:?}"
+    );
+    assert_eq!(
+        asked,
+        [
+            "Demote podinfo from which clusters? (--from)",
+            "Remove app podinfo from dev? Flux then deletes it there (prune: true)",
+        ]
+    );
+    assert_eq!(common::repo_state(&repo), before);
+
+    let (result, stderr, asked) =
+        run_scripted(&["-C", &dir, "demote", "app", "podinfo"], &["dev", "yes"]);
+    result.expect("a yes demotes");
+    assert_eq!(asked.len(), 2);
+    assert!(
+        stderr.contains(
+            "Flux prunes what leaves a cluster (prune: true): once it syncs this change, app \
+             podinfo is deleted from dev, with the objects it made there"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -180,10 +279,10 @@ fn add_controller_asks_for_chart_repository_version_and_clusters() {
     assert_eq!(
         asked,
         [
-            "Helm chart name (e.g. kyverno)",
-            "Chart repository URL (https://... or oci://...)",
-            "Chart version (e.g. 3.2.6)",
-            "Clusters that run controller cert-manager",
+            "Helm chart name (--chart, e.g. kyverno)",
+            "Chart repository URL (--repo-url, https://... or oci://...)",
+            "Chart version (--version, e.g. 3.2.6)",
+            "Clusters that run controller cert-manager (--clusters)",
         ]
     );
     assert!(

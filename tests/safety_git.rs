@@ -72,7 +72,12 @@ impl Fleet {
     /// and HEAD are as they were.
     fn assert_refused(&self, args: &[&str], message: &str) {
         let before = repo_state(&self.repo);
-        pretty_assertions::assert_eq!(self.run(args), Run::refused(message), "{args:?}");
+        let mut expected = Run::refused(message);
+        // A demote says that Flux prunes before anything else.
+        if args.contains(&"demote") {
+            expected.stderr.insert_str(0, PRUNED);
+        }
+        pretty_assertions::assert_eq!(self.run(args), expected, "{args:?}");
         assert!(
             repo_state(&self.repo) == before,
             "{args:?}: the refused run changed the repository"
@@ -92,8 +97,14 @@ impl Fleet {
 }
 
 const DEMOTE: &[&str] = &["demote", "podinfo", "--from", "dev"];
-const DEMOTED: &str = "Committed on branch fluxfleet/demote-app-podinfo-from-dev: demote podinfo \
-                       from dev\n  M clusters/dev/apps/kustomization.yaml\n";
+/// The warning every demote of podinfo from dev prints first.
+const PRUNED: &str = "warning: Flux prunes what leaves a cluster (prune: true): once it syncs \
+                      this change, app podinfo is deleted from dev, with the objects it made \
+                      there\n";
+const DEMOTED: &str = "warning: Flux prunes what leaves a cluster (prune: true): once it syncs \
+                       this change, app podinfo is deleted from dev, with the objects it made \
+                       there\nCommitted on branch fluxfleet/demote-app-podinfo-from-dev: demote \
+                       podinfo from dev\n  M clusters/dev/apps/kustomization.yaml\n";
 const SUGGEST: &str = "pass another --branch NAME, such as fluxfleet/my-change";
 
 /// `flags` followed by `args`.
@@ -359,14 +370,15 @@ fn a_dry_run_warns_that_the_real_run_would_be_refused_by_a_hook() {
     );
     pretty_assertions::assert_eq!(
         run.stderr,
-        "warning: the real run would be refused: the repository has the git hook \
+        PRUNED.to_string()
+            + "warning: the real run would be refused: the repository has the git hook \
          [TMP]/work/fleet/.git/hooks/commit-msg, which `git commit` would run but fluxfleet \
          cannot: pass --no-verify to commit without it (as `git commit --no-verify` does), or \
          pass --no-commit and commit the change yourself with `git commit`\n"
     );
     assert!(repo_state(&fleet.repo) == before);
     let quiet = fleet.run(&with(&["--dry-run", "--no-verify"], DEMOTE));
-    assert_eq!(quiet.stderr, "", "{quiet:?}");
+    assert_eq!(quiet.stderr, PRUNED, "{quiet:?}");
 }
 
 #[test]
@@ -399,7 +411,7 @@ fn a_split_index_is_refused_saying_how_to_undo_it() {
     assert_eq!(dry.code, Some(0));
     assert_eq!(
         dry.stderr,
-        format!("warning: the real run would be refused: {message}\n")
+        format!("{PRUNED}warning: the real run would be refused: {message}\n")
     );
     fleet.git(&["config", "core.splitIndex", "true"]);
     fleet.assert_refused(
@@ -442,8 +454,9 @@ fn a_cluster_that_is_a_submodule_is_refused_naming_it() {
     let dry = fleet.run(&with(&["--dry-run"], DEMOTE));
     assert_eq!(dry.code, Some(0), "{dry:?}");
     assert!(
-        dry.stderr
-            .starts_with("warning: the real run would be refused: clusters/dev is a git submodule"),
+        dry.stderr.starts_with(&format!(
+            "{PRUNED}warning: the real run would be refused: clusters/dev is a git submodule"
+        )),
         "{dry:?}"
     );
 }

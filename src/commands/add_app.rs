@@ -60,33 +60,53 @@ pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::App, args.name.as_deref())?;
     values::check_given_image(args.image.as_deref())?;
     values::replicas(args.replicas)?;
+    ctx.require(
+        "add-app NAME --namespace NS --image IMAGE --port PORT --clusters C,...|all (or --common)",
+        &[
+            ("NAME", args.name.is_some()),
+            ("--namespace", args.namespace.is_some()),
+            ("--image", args.image.is_some()),
+            ("--port", args.port.is_some()),
+            ("--clusters", args.clusters.is_some() || args.common),
+        ],
+    )?;
     let workspace = Workspace::open(&mut ctx.session)?;
-    let name = ctx.value_or_ask(args.name, "NAME", "Name of the app", None)?;
-    names::check(NameKind::App, &name)?;
+    let name = ctx.checked_or_ask(args.name, "NAME", "Name of the app", None, |name| {
+        names::check(NameKind::App, name)
+    })?;
     let namespaces = workspace.fleet.names(Kind::Namespace);
+    if namespaces.is_empty() && args.namespace.is_none() && ctx.prompter.interactive() {
+        return Err(Error::Usage(format!(
+            "missing --namespace: the fleet has no namespace for {name} to run in yet; add one \
+             first (`fluxfleet add-ns NAME --clusters C,...|all`), or pass --namespace NS"
+        )));
+    }
     let namespace = ctx.choice_or_ask(
         args.namespace,
         "--namespace",
         &format!("Namespace {name} runs in"),
         &namespaces,
     )?;
-    let image = ctx.value_or_ask(
+    let image = ctx.checked_or_ask(
         args.image,
         "--image",
         "Container image (e.g. ghcr.io/stefanprodan/podinfo:6.9.0)",
         None,
+        values::image,
     )?;
-    let port = ctx.value_or_ask(
+    let port = ctx.checked_or_ask(
         args.port.map(|p| p.to_string()),
         "--port",
         "Container port",
         None,
+        |port| match parse_port(port)? {
+            0 => Err(Error::Usage(
+                "--port 0: give the container's port, 1 to 65535".into(),
+            )),
+            _ => Ok(()),
+        },
     )?;
-    let port: u16 = port.trim().parse().map_err(|_| {
-        Error::Usage(format!(
-            "--port {port:?}: expected a port number, 1 to 65535"
-        ))
-    })?;
+    let port = parse_port(&port)?;
     let clusters = if args.common {
         Vec::new()
     } else {
@@ -115,4 +135,13 @@ pub fn run(args: AddAppArgs, ctx: &mut Context) -> Result<()> {
     };
     let change = add_app::plan(&workspace.fleet, &workspace.templates, &options)?;
     workspace.finish(&mut ctx.session, &change, &name)
+}
+
+/// A container port, as a number; the planner refuses 0 (an answer of 0 is asked again).
+fn parse_port(port: &str) -> Result<u16> {
+    port.trim().parse().map_err(|_| {
+        Error::Usage(format!(
+            "--port {port:?}: expected a port number, 1 to 65535"
+        ))
+    })
 }

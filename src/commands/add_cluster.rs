@@ -26,12 +26,13 @@ pub struct AddClusterArgs {
 pub fn run(args: AddClusterArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::Cluster, args.name.as_deref())?;
     let workspace = Workspace::open(&mut ctx.session)?;
-    let name = ctx.value_or_ask(args.name, "NAME", "Name of the new cluster", None)?;
-    names::check(NameKind::Cluster, &name)?;
+    let name = ctx.checked_or_ask(args.name, "NAME", "Name of the new cluster", None, |name| {
+        names::check(NameKind::Cluster, name)
+    })?;
     let options = AddClusterOptions {
         name: name.clone(),
         like: args.like,
-        repository: super::init::repository_name(&workspace.root),
+        home: super::init::home(&workspace.root),
     };
     let planned = add_cluster::wanted(&workspace.fleet, &workspace.templates, &options)?;
     let existing =

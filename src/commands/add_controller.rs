@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::names::{self, NameKind};
 use crate::plan::add_controller::{self, AddControllerOptions};
 use crate::plan::helm;
@@ -48,29 +48,41 @@ pub fn run(args: AddControllerArgs, ctx: &mut Context) -> Result<()> {
         .as_deref()
         .map_or(Ok(()), |u| helm::repo_url(u).map(drop))?;
     args.version.as_deref().map_or(Ok(()), helm::version)?;
-    if !ctx.prompter.interactive() {
-        refuse_missing(&args)?;
-    }
+    ctx.require(
+        "add-controller NAME --chart CHART --repo-url URL --version VERSION --clusters \
+         C,...|all",
+        &[
+            ("NAME", args.name.is_some()),
+            ("--chart", args.chart.is_some()),
+            ("--repo-url", args.repo_url.is_some()),
+            ("--version", args.version.is_some()),
+            ("--clusters", args.clusters.is_some()),
+        ],
+    )?;
     let workspace = Workspace::open(&mut ctx.session)?;
-    let name = ctx.value_or_ask(args.name, "NAME", "Name of the controller", None)?;
-    names::check(NameKind::Controller, &name)?;
-    let chart = ctx.value_or_ask(
+    let name = ctx.checked_or_ask(args.name, "NAME", "Name of the controller", None, |name| {
+        names::check(NameKind::Controller, name)
+    })?;
+    let chart = ctx.checked_or_ask(
         args.chart,
         "--chart",
         "Helm chart name (e.g. kyverno)",
         Some(&name),
+        helm::chart,
     )?;
-    let repo_url = ctx.value_or_ask(
+    let repo_url = ctx.checked_or_ask(
         args.repo_url,
         "--repo-url",
         "Chart repository URL (https://... or oci://...)",
         None,
+        |url| helm::repo_url(url).map(drop),
     )?;
-    let version = ctx.value_or_ask(
+    let version = ctx.checked_or_ask(
         args.version,
         "--version",
         "Chart version (e.g. 3.2.6)",
         None,
+        helm::version,
     )?;
     let known = workspace.fleet.cluster_names();
     let spec = ctx.list_or_ask(
@@ -89,28 +101,4 @@ pub fn run(args: AddControllerArgs, ctx: &mut Context) -> Result<()> {
     };
     let change = add_controller::plan(&workspace.fleet, &workspace.templates, &options)?;
     workspace.finish(&mut ctx.session, &change, &name)
-}
-
-/// Without a terminal nothing is asked: names every flag left out at once.
-fn refuse_missing(args: &AddControllerArgs) -> Result<()> {
-    let given = [
-        ("NAME", args.name.is_some()),
-        ("--chart", args.chart.is_some()),
-        ("--repo-url", args.repo_url.is_some()),
-        ("--version", args.version.is_some()),
-        ("--clusters", args.clusters.is_some()),
-    ];
-    let missing: Vec<&str> = given
-        .iter()
-        .filter(|(_, given)| !given)
-        .map(|(flag, _)| *flag)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(Error::Usage(format!(
-        "missing {}: add-controller NAME --chart CHART --repo-url URL --version VERSION \
-         --clusters C,...|all (nothing is asked with --yes or without a terminal)",
-        missing.join(", ")
-    )))
 }

@@ -43,8 +43,9 @@ pub fn run(args: AddNsArgs, ctx: &mut Context) -> Result<()> {
     names::check_given(NameKind::Namespace, args.name.as_deref())?;
     names::check_given(NameKind::Set, args.set.as_deref())?;
     let workspace = Workspace::open(&mut ctx.session)?;
-    let name = ctx.value_or_ask(args.name, "NAME", "Name of the namespace", None)?;
-    names::check(NameKind::Namespace, &name)?;
+    let name = ctx.checked_or_ask(args.name, "NAME", "Name of the namespace", None, |name| {
+        names::check(NameKind::Namespace, name)
+    })?;
     let labels = args
         .labels
         .iter()

@@ -39,15 +39,16 @@ pub fn run(args: AddPolicyArgs, ctx: &mut Context) -> Result<()> {
         None => None,
     };
     let workspace = Workspace::open(&mut ctx.session)?;
-    let name = ctx.value_or_ask(args.name, "NAME", "Name of the policy", None)?;
-    names::check(NameKind::Policy, &name)?;
-    let stage = ctx.value_or_ask(
+    let name = ctx.checked_or_ask(args.name, "NAME", "Name of the policy", None, |name| {
+        names::check(NameKind::Policy, name)
+    })?;
+    let stage = ctx.checked_or_ask(
         args.stage,
         "--stage",
-        &format!("Stage of policy {name} (test-only, shared, prod)"),
+        &format!("Stage of policy {name} (e.g. test-only, shared, prod)"),
         Some("test-only"),
+        |stage| names::check(NameKind::Stage, stage).map_err(|e| names::in_flag(e, "--stage")),
     )?;
-    names::check(NameKind::Stage, &stage).map_err(|e| names::in_flag(e, "--stage"))?;
     let known = workspace.fleet.cluster_names();
     let is_new = workspace.fleet.stage(&stage).is_none();
     let clusters = match args.clusters {

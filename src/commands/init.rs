@@ -7,8 +7,10 @@ use clap::Args;
 use super::context::Context;
 use crate::apply;
 use crate::error::{Error, IoContext, Result};
+use crate::fleet::{Fleet, ReadPlan};
 use crate::names::{self, NameKind};
 use crate::plan::init::{self, InitOptions};
+use crate::plan::layout::Home;
 use crate::render::Templates;
 use crate::session::{Finish, History, Intent};
 
@@ -42,17 +44,19 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
         )));
     }
     apply::check_root(&dir)?;
-    let clusters = ctx.value_or_ask(
+    let clusters = ctx.checked_or_ask(
         args.clusters,
         "--clusters",
         "Clusters (comma-separated, e.g. dev,test,prod)",
         Some("dev,test,prod"),
+        |clusters| parse_clusters(clusters).map(drop),
     )?;
+    let clusters = parse_clusters(&clusters)?;
     let options = InitOptions {
-        clusters: names::parse_list(NameKind::Cluster, &clusters)
-            .map_err(|e| crate::names::in_flag(e, "--clusters"))?,
+        all: with_existing(&dir, &clusters),
+        clusters,
         force: args.force,
-        repository: repository_name(&dir),
+        home: home(&dir),
     };
 
     if dir.join(".git").exists() {
@@ -70,10 +74,19 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<()> {
     {
         Ok(_) => Ok(()),
         Err(e) => {
+            // The repository this run made goes again: `git config` cannot run in it.
+            let made_repository = created.git.is_some();
             created.undo();
-            Err(e)
+            match made_repository && crate::git::is_no_identity(&e) {
+                true => Err(crate::git::no_identity_for_new(&dir)),
+                false => Err(e),
+            }
         }
     }
+}
+
+fn parse_clusters(clusters: &str) -> Result<Vec<String>> {
+    names::parse_list(NameKind::Cluster, clusters).map_err(|e| names::in_flag(e, "--clusters"))
 }
 
 /// What `init` created before the change was applied, so a failure can remove it again.
@@ -115,6 +128,32 @@ fn prepare_repository(ctx: &Context, dir: &Path, nothing_to_do: bool) -> Result<
         created.git = Some(dir.join(".git"));
     }
     Ok(created)
+}
+
+/// The repository's name and the branch Flux syncs, for the bootstrap commands.
+pub(crate) fn home(dir: &Path) -> Home {
+    Home {
+        repository: repository_name(dir),
+        branch: crate::git::sync_branch(dir),
+    }
+}
+
+/// The clusters of the fleet at `dir` (none when there is no fleet, or it cannot be read),
+/// in promotion order, followed by those of `clusters` it lacks.
+fn with_existing(dir: &Path, clusters: &[String]) -> Vec<String> {
+    let mut all = if dir.join(crate::plan::layout::CLUSTERS).is_dir() {
+        Fleet::read(dir, ReadPlan::Whole)
+            .map(|fleet| fleet.cluster_names())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    for cluster in clusters {
+        if !all.contains(cluster) {
+            all.push(cluster.clone());
+        }
+    }
+    all
 }
 
 /// The repository's name for the bootstrap commands: the directory's name.

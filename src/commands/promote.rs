@@ -66,11 +66,28 @@ pub fn run(args: PromoteArgs, ctx: &mut Context) -> Result<()> {
     if kind == Kind::Policy {
         return policy(args, name, workspace, ctx);
     }
+    // Offered: the clusters that do not run it yet.
+    let running = workspace
+        .fleet
+        .placements_of(kind, &name)
+        .unwrap_or_default();
+    let offered: Vec<String> = workspace
+        .fleet
+        .cluster_names()
+        .into_iter()
+        .filter(|c| !running.contains_key(c))
+        .collect();
+    if args.to.is_none() && offered.is_empty() && ctx.prompter.interactive() {
+        return Err(crate::error::Error::refused(format!(
+            "{} {name} runs in every cluster already: there is no cluster to promote it to",
+            kind.noun()
+        )));
+    }
     let to = ctx.list_or_ask(
         args.to,
         "--to",
         &format!("Promote {name} to which clusters?"),
-        &workspace.fleet.cluster_names(),
+        &offered,
     )?;
     let fleet = &workspace.fleet;
     let options = PromoteOptions {

@@ -96,12 +96,34 @@ pub fn open_or_init(dir: &Path) -> Result<(Repository, bool)> {
     if let Ok(repo) = Repository::open(dir) {
         return Ok((repo, false));
     }
-    let branch = git2::Config::open_default()
-        .and_then(|c| c.get_string("init.defaultBranch"))
-        .unwrap_or_else(|_| "main".to_string());
+    let branch = initial_branch();
     let mut options = RepositoryInitOptions::new();
     options.initial_head(&branch).mkpath(true);
     Ok((Repository::init_opts(dir, &options)?, true))
+}
+
+/// The branch `git init` names: `init.defaultBranch`, else main.
+fn initial_branch() -> String {
+    git2::Config::open_default()
+        .and_then(|c| c.get_string("init.defaultBranch"))
+        .unwrap_or_else(|_| "main".to_string())
+}
+
+/// The branch Flux syncs from the repository at `dir`: the one new branches start from
+/// ([`base`]: the remote's default branch, else main, else master), else the one HEAD names
+/// (also before its first commit), else the one `git init` would create there.
+pub fn sync_branch(dir: &Path) -> String {
+    Repository::open(dir)
+        .ok()
+        .and_then(|repo| {
+            if let Ok(Some(base)) = base(&repo, None) {
+                return Some(base.name);
+            }
+            let head = repo.find_reference("HEAD").ok()?;
+            let target = head.symbolic_target().ok().flatten()?;
+            target.strip_prefix("refs/heads/").map(str::to_string)
+        })
+        .unwrap_or_else(initial_branch)
 }
 
 /// True when HEAD points at a branch with no commit yet.
@@ -220,7 +242,7 @@ fn unreadable_index(e: git2::Error) -> Error {
 /// `GIT_COMMITTER_NAME`/`GIT_COMMITTER_EMAIL` where set, as git reads them, else `user.name` and
 /// `user.email` from git's configuration.
 pub fn identity(repo: &Repository) -> Result<(Signature<'static>, Signature<'static>)> {
-    let configured = || repo.signature().map_err(|_| no_identity());
+    let configured = || repo.signature().map_err(|_| no_identity(repo.workdir()));
     let from_env = |role: &str| -> Result<Option<Signature<'static>>> {
         let var = |what: &str| {
             std::env::var(format!("GIT_{role}_{what}"))
@@ -243,13 +265,57 @@ pub fn identity(repo: &Repository) -> Result<(Signature<'static>, Signature<'sta
     Ok((author, committer))
 }
 
-/// The refusal for a repository without a committer identity.
-pub fn no_identity() -> Error {
-    Error::refused(
-        "git has no committer identity: run `git config user.name \"Your Name\"` and \
-         `git config user.email you@example.com` (add --global for every repository), \
-         or pass --no-commit",
-    )
+/// How the refusal for a missing committer identity starts.
+const NO_IDENTITY: &str = "git has no committer identity";
+
+/// The refusal for a repository (with its working directory `dir`) without a committer
+/// identity. The `git config` it suggests runs from anywhere: in `dir` when that is not the
+/// current directory.
+pub fn no_identity(dir: Option<&Path>) -> Error {
+    let here = std::env::current_dir().ok();
+    let git = match dir {
+        Some(dir)
+            if here.as_deref().and_then(|h| h.canonicalize().ok()) != dir.canonicalize().ok() =>
+        {
+            let dir = dir.display().to_string();
+            format!("git -C {}", shell_word(dir.trim_end_matches('/')))
+        }
+        _ => "git".to_string(),
+    };
+    Error::refused(format!(
+        "{NO_IDENTITY}: run `{git} config user.name \"Your Name\"` and `{git} config user.email \
+         you@example.com` (or `git config --global ...` for every repository), or pass \
+         --no-commit"
+    ))
+}
+
+/// The refusal for a missing committer identity when the repository was to be created by
+/// this run at `dir` (and is not there after the refusal): set it globally, or create the
+/// repository first.
+pub fn no_identity_for_new(dir: &Path) -> Error {
+    let dir = shell_word(&dir.display().to_string());
+    Error::refused(format!(
+        "{NO_IDENTITY}: run `git config --global user.name \"Your Name\"` and `git config \
+         --global user.email you@example.com`; or, for this repository only, `git init {dir}`, \
+         then `git -C {dir} config user.name \"Your Name\"` and `git -C {dir} config user.email \
+         you@example.com`; or pass --no-commit"
+    ))
+}
+
+/// True when `error` is the refusal for a missing committer identity.
+pub fn is_no_identity(error: &Error) -> bool {
+    matches!(error, Error::Refused(message) if message.starts_with(NO_IDENTITY))
+}
+
+/// `word` as a shell reads it: quoted when it holds anything but plain path characters.
+fn shell_word(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@".contains(c));
+    match plain && !word.is_empty() {
+        true => word.to_string(),
+        false => format!("'{}'", word.replace('\'', r"'\''")),
+    }
 }
 
 /// Where the new commit goes: a new branch, or the unborn branch HEAD names (first commit).

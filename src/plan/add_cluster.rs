@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::fleet::{Cluster, Fleet, Reference, SETTINGS};
 use crate::names::{self, NameKind};
 use crate::paths::reference_between;
-use crate::plan::layout::{self, Existing, Wanted};
+use crate::plan::layout::{self, Existing, Home, Wanted};
 use crate::plan::{branch_name, taken, ChangeSet};
 use crate::render::Templates;
 use crate::yaml::Kustomization;
@@ -19,8 +19,8 @@ pub struct AddClusterOptions {
     pub name: String,
     /// The cluster whose lists the new one copies.
     pub like: Option<String>,
-    /// Repository name for the bootstrap command.
-    pub repository: String,
+    /// The repository and branch the bootstrap command names.
+    pub home: Home,
 }
 
 /// The new cluster's files, and what the copy of `--like` left out or changed.
@@ -29,6 +29,8 @@ pub struct ClusterPlan {
     pub notes: Vec<String>,
     /// `.fluxfleet.yaml` before and after the new cluster is appended to its promotion order.
     pub order: Option<(String, String)>,
+    /// The README before and after its generated blocks name the new cluster.
+    pub readme: Option<(String, String)>,
 }
 
 /// Resolves the new cluster's lists and renders its files.
@@ -58,7 +60,26 @@ pub fn wanted(
         wanted: layout::cluster_files(templates, name, &infra, &policies, &apps)?,
         notes,
         order: appended_to_order(fleet, name)?,
+        readme: refreshed_readme(fleet, templates, options)?,
     })
+}
+
+/// The README with its generated blocks (the cluster count and list, the bootstrap commands)
+/// naming the new cluster too; `None` without a README or one without such blocks.
+fn refreshed_readme(
+    fleet: &Fleet,
+    templates: &Templates,
+    options: &AddClusterOptions,
+) -> Result<Option<(String, String)>> {
+    let Some(old) = fleet.text(Path::new(layout::README))? else {
+        return Ok(None);
+    };
+    let mut clusters = fleet.cluster_names();
+    clusters.push(options.name.clone());
+    let wanted = layout::readme(templates, &clusters, &options.home)?;
+    Ok(crate::render::blocks::refresh(&old, &wanted.content)
+        .filter(|new| **new != *old)
+        .map(|new| (old.to_string(), new)))
 }
 
 /// `.fluxfleet.yaml` with `name` appended to its `clusters` (the promotion order: a new
@@ -104,14 +125,20 @@ pub fn plan(
     if let Some((old, new)) = planned.order {
         change.edit(SETTINGS, old, new)?;
     }
+    if let Some((old, new)) = planned.readme {
+        change.edit(layout::README, old, new)?;
+    }
     change.notes.extend(planned.notes);
-    change
-        .notes
-        .push("Next: bootstrap Flux in the cluster, against its kubeconfig context:".into());
+    change.notes.push(
+        "Next: bootstrap Flux in the cluster, against its kubeconfig context, with GITHUB_TOKEN \
+         set:"
+            .into(),
+    );
     change.notes.push(format!(
         "  {}",
-        layout::bootstrap_command(name, &options.repository)
+        layout::bootstrap_command(name, &options.home)
     ));
+    change.notes.push(layout::ORGANISATION_NOTE.into());
     Ok(change)
 }
 

@@ -107,7 +107,7 @@ pub fn plan_into(
     if options.replicas == Some(0) {
         return Err(Error::Usage(format!(
             "--replicas 0: absence is absence, not an overlay that disables {0}; to take {0} \
-             out of {cluster}, run `fluxfleet demote {0} --from {cluster}`",
+             out of {cluster}, run `fluxfleet demote app {0} --from {cluster}`",
             app.name
         )));
     }

@@ -72,6 +72,9 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
         warn_controllers_left_behind(fleet, name, &demoted, &mut change)?;
     }
     lists.finish(&mut change)?;
+    if !demoted.is_empty() {
+        change.warnings.push(prune_warning(kind, name, &demoted));
+    }
     let remaining: Vec<&String> = placements.keys().filter(|c| !demoted.contains(c)).collect();
     if !demoted.is_empty() && remaining.is_empty() {
         change.notes.push(format!(
@@ -85,6 +88,20 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
     let every = fleet.cluster_names();
     change.branch = branch_for("demote", kind.word(), name, "from", shown, &every);
     Ok(change)
+}
+
+/// What leaving a cluster's lists means: Flux's Kustomizations prune, so it is deleted there.
+fn prune_warning(kind: Kind, name: &str, demoted: &[String]) -> String {
+    format!(
+        "Flux prunes what leaves a cluster (prune: true): once it syncs this change, {} {name} is \
+         deleted from {}{}",
+        kind.noun(),
+        demoted.join(", "),
+        match kind {
+            Kind::Namespace => ", with everything that runs in it",
+            _ => ", with the objects it made there",
+        }
+    )
 }
 
 /// Takes namespace `name` out of a set that holds others: it gets its own directory (a git
@@ -156,7 +173,7 @@ fn warn_apps_left_behind(
         if !stranded.is_empty() {
             change.warnings.push(format!(
                 "{} still deploys into namespace {name} in {}: demote it too (`fluxfleet demote \
-                 {} --from {}`), or its manifests will fail to apply there",
+                 app {} --from {}`), or its manifests will fail to apply there",
                 app.name,
                 stranded.join(", "),
                 app.name,

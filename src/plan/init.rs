@@ -1,7 +1,7 @@
 //! `init`: the documented layout for a set of clusters.
 
 use crate::error::Result;
-use crate::plan::layout::{self, Existing, Wanted};
+use crate::plan::layout::{self, Existing, Home, Wanted};
 use crate::plan::{branch_name, ChangeSet};
 use crate::render::Templates;
 
@@ -12,8 +12,11 @@ pub struct InitOptions {
     pub clusters: Vec<String>,
     /// Overwrite files whose content differs.
     pub force: bool,
-    /// Repository name for the bootstrap commands.
-    pub repository: String,
+    /// The repository and branch the bootstrap commands and the CI workflow name.
+    pub home: Home,
+    /// Every cluster the fleet will have, in promotion order: `clusters` and those it has
+    /// already. The README lists them.
+    pub all: Vec<String>,
 }
 
 /// Every file the layout wants for `options`, in the order they are shown.
@@ -30,11 +33,7 @@ pub fn wanted(templates: &Templates, options: &InitOptions) -> Result<Vec<Wanted
         )?);
     }
     files.extend(layout::common_files(templates)?);
-    files.extend(layout::repo_files(
-        templates,
-        &options.clusters,
-        &options.repository,
-    )?);
+    files.extend(layout::repo_files(templates, &options.all, &options.home)?);
     Ok(files)
 }
 
@@ -48,15 +47,18 @@ pub fn plan(wanted: Vec<Wanted>, existing: &Existing, options: &InitOptions) -> 
          reconciles its own path under clusters/ and imports the common sets explicitly."
     );
     layout::add_missing(&mut change, wanted, existing, options.force)?;
-    change
-        .notes
-        .push("Next: bootstrap Flux in each cluster, against its kubeconfig context:".into());
+    change.notes.push(
+        "Next: bootstrap Flux in each cluster, against its kubeconfig context, with GITHUB_TOKEN \
+         set:"
+            .into(),
+    );
     for cluster in &options.clusters {
         change.notes.push(format!(
             "  {}",
-            layout::bootstrap_command(cluster, &options.repository)
+            layout::bootstrap_command(cluster, &options.home)
         ));
     }
+    change.notes.push(layout::ORGANISATION_NOTE.into());
     change.notes.push(
         "Then: fluxfleet add-ns NAME --clusters all, fluxfleet add-app NAME --namespace NS \
          --image IMG --port N --clusters C,..."

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::paths::{reference_between, to_slash};
 use crate::plan::ChangeSet;
-use crate::render::Templates;
+use crate::render::{blocks, Templates};
 
 /// Where the layout keeps things.
 pub const CLUSTERS: &str = "clusters";
@@ -113,15 +113,46 @@ pub fn common_files(templates: &Templates) -> Result<Vec<Wanted>> {
     ])
 }
 
-/// The repository's settings (the promotion order), README and CI workflow.
-pub fn repo_files(
-    templates: &Templates,
-    clusters: &[String],
-    repository: &str,
-) -> Result<Vec<Wanted>> {
+/// Where the repository is and which branch Flux syncs: what the bootstrap commands and the CI
+/// workflow name.
+#[derive(Debug, Clone)]
+pub struct Home {
+    /// The repository's name: its directory's.
+    pub repository: String,
+    /// The branch Flux syncs: the repository's own (`git::sync_branch`).
+    pub branch: String,
+}
+
+/// The fleet's README for `clusters` (every cluster of the fleet, in promotion order).
+pub fn readme(templates: &Templates, clusters: &[String], home: &Home) -> Result<Wanted> {
+    Ok(Wanted {
+        path: PathBuf::from(README),
+        content: templates.render("repo/README.md", &repo_context(clusters, home))?,
+        // A README is the user's: only its generated blocks are kept current.
+        optional: true,
+    })
+}
+
+/// The README's path.
+pub const README: &str = "README.md";
+
+fn repo_context(clusters: &[String], home: &Home) -> tera::Context {
     let mut context = tera::Context::new();
     context.insert("clusters", clusters);
-    context.insert("repository", repository);
+    context.insert("repository", &home.repository);
+    context.insert("branch", &home.branch);
+    let bootstrap: Vec<String> = clusters
+        .iter()
+        .map(|cluster| bootstrap_command(cluster, home))
+        .collect();
+    context.insert("bootstrap", &bootstrap);
+    context
+}
+
+/// The repository's settings (the promotion order), README, CI workflow and the validation
+/// script it runs, for `clusters`: every cluster of the fleet, in promotion order.
+pub fn repo_files(templates: &Templates, clusters: &[String], home: &Home) -> Result<Vec<Wanted>> {
+    let context = repo_context(clusters, home);
     Ok(vec![
         Wanted {
             path: PathBuf::from(crate::fleet::SETTINGS),
@@ -129,14 +160,15 @@ pub fn repo_files(
             // A repository's own order (or settings) stays as it is.
             optional: true,
         },
-        Wanted {
-            path: PathBuf::from("README.md"),
-            content: templates.render("repo/README.md", &context)?,
-            optional: true,
-        },
+        readme(templates, clusters, home)?,
         Wanted {
             path: PathBuf::from(".github/workflows/validate.yaml"),
             content: templates.render("repo/validate.yaml", &context)?,
+            optional: false,
+        },
+        Wanted {
+            path: PathBuf::from("scripts/validate.sh"),
+            content: templates.render("repo/validate.sh", &context)?,
             optional: false,
         },
     ])
@@ -158,10 +190,16 @@ pub fn add_missing(
         match existing.get(&file.path).cloned().flatten() {
             None => change.create(file.path, file.content)?,
             Some(current) if current == file.content => {}
-            Some(_) if file.optional => change.notes.push(format!(
-                "Kept your {}; it differs from the template.",
-                to_slash(&file.path)
-            )),
+            Some(current) if file.optional => match blocks::refresh(&current, &file.content) {
+                Some(refreshed) if refreshed != current => {
+                    change.edit(file.path, current, refreshed)?;
+                }
+                Some(_) => {}
+                None => change.notes.push(format!(
+                    "Kept your {}; it differs from the template.",
+                    to_slash(&file.path)
+                )),
+            },
             Some(current) if force => change.edit(file.path, current, file.content)?,
             Some(_) => conflicts.push(to_slash(&file.path)),
         }
@@ -176,10 +214,16 @@ pub fn add_missing(
     )))
 }
 
-/// The bootstrap command of one cluster, as the seed writes it.
-pub fn bootstrap_command(cluster: &str, repository: &str) -> String {
+/// The bootstrap command of one cluster, as the seed writes it, for a repository that a GitHub
+/// user owns (`--personal`; an organisation's repository drops it).
+pub fn bootstrap_command(cluster: &str, home: &Home) -> String {
     format!(
-        "flux bootstrap github --owner=YOUR_USER --repository={repository} --branch=main \
-         --path=clusters/{cluster}"
+        "flux bootstrap github --owner=YOUR_USER --repository={} --branch={} \
+         --path=clusters/{cluster} --personal",
+        home.repository, home.branch
     )
 }
+
+/// What to change in the bootstrap commands for a repository of an organisation.
+pub const ORGANISATION_NOTE: &str =
+    "For a repository of an organisation: --owner=YOUR_ORG, without --personal.";

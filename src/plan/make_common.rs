@@ -119,7 +119,7 @@ fn app(
     if !overlays.is_empty() && !options.force {
         return Err(Error::refused(format!(
             "{name} is used through overlays: {}\na baseline app is the same everywhere; keep \
-             the per-cluster references (`fluxfleet promote {name} --to all`), or pass --force \
+             the per-cluster references (`fluxfleet promote app {name} --to all`), or pass --force \
              to list the base in apps/common and drop the overlay references",
             overlays.join(", ")
         )));

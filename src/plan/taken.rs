@@ -10,7 +10,7 @@ pub fn app(fleet: &Fleet, name: &str) -> Result<()> {
     match fleet.app(name) {
         Some(app) => Err(Error::refused(format!(
             "app {name} exists already: it is defined in {}/\nchoose another name, or change \
-             where it runs with `fluxfleet promote {name} --to C,...`",
+             where it runs with `fluxfleet promote app {name} --to C,...`",
             to_slash(&app.dir)
         ))),
         None => Ok(()),

@@ -29,6 +29,7 @@ pub const EMBEDDED: &[(&str, &str, Option<Expected>)] = &[
     embed!("repo/fluxfleet.yaml", Yaml),
     embed!("repo/README.md"),
     embed!("repo/validate.yaml", Yaml),
+    embed!("repo/validate.sh"),
     embed!("kustomization.yaml", Kustomization),
     embed!("app/deployment.yaml", Manifest),
     embed!("app/service.yaml", Manifest),

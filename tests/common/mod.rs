@@ -2,6 +2,8 @@
 //! real kustomize, compare trees against golden directories.
 #![allow(dead_code)]
 
+pub mod terminal;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
