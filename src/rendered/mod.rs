@@ -27,6 +27,7 @@ pub use object::{ObjectKey, Objects};
 
 use crate::error::{Error, IoContext, Result};
 use crate::fleet::{Fleet, ReadPlan, Renderer};
+use crate::paths;
 use cluster::Tree;
 use scratch::Scratch;
 
@@ -131,6 +132,27 @@ pub fn breaks(
         after: &after_root,
         after_name: "the change",
     };
+    // A change that only adds entries to plain lists breaks no render that its added entries
+    // do not break on their own: render those, each once, not every cluster.
+    if let Some(added) = plain_list_edits(&base_root, files) {
+        let generated = AtomicUsize::new(0);
+        let tree = Tree {
+            renderer: &renderer,
+            root: &after_root,
+            scratch: &scratch.dir.join("generated"),
+            generated: &generated,
+        };
+        return Ok(added.par_iter().find_map_first(|target| {
+            tree.render_cluster(target).err().map(|failure| {
+                format!(
+                    "{} does not render: `{}`:\n{}",
+                    paths::to_slash(target),
+                    failure.command,
+                    failure.message
+                )
+            })
+        }));
+    }
     let renders = sides.render(&renderer, &scratch, &changed)?;
     Ok(renders
         .renders
@@ -141,6 +163,81 @@ pub fn breaks(
                 _ => None,
             },
         ))
+}
+
+/// The directories `files` add to lists, when the change does nothing but add entries to plain
+/// lists (kustomizations with only `resources`) and create files inside the directories it
+/// adds; `None` otherwise. `base_root` holds the files as they were.
+fn plain_list_edits(
+    base_root: &Path,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+) -> Option<Vec<PathBuf>> {
+    let mut added: Vec<PathBuf> = Vec::new();
+    let mut created: Vec<&Path> = Vec::new();
+    for (path, content) in files {
+        let before = std::fs::read(base_root.join(path)).ok();
+        let (before, after) = match (before, content) {
+            (Some(before), Some(after)) => (before, after),
+            (None, Some(_)) => {
+                created.push(path);
+                continue;
+            }
+            _ => return None,
+        };
+        let is_list = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| crate::fleet::KUSTOMIZATION_NAMES.contains(&n));
+        if !is_list {
+            return None;
+        }
+        let before = plain_entries(path, &before)?;
+        let after = plain_entries(path, after)?;
+        let dir = paths::to_slash(path.parent().unwrap_or(Path::new("")));
+        // A removal may break a patch above the list that targets what it brought: those
+        // changes are rendered whole.
+        if before.iter().any(|e| !after.contains(e)) {
+            return None;
+        }
+        for entry in after.iter().filter(|e| !before.contains(e)) {
+            added.push(paths::resolve_in(&dir, entry)?);
+        }
+    }
+    // New files belong to what the change adds (a new app's base), nothing else.
+    if !created
+        .iter()
+        .all(|c| added.iter().any(|a| c.starts_with(a)))
+    {
+        return None;
+    }
+    added.sort();
+    added.dedup();
+    Some(added)
+}
+
+/// The `resources` of a kustomization that has nothing else (but `apiVersion` and `kind`).
+fn plain_entries(path: &Path, text: &[u8]) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(text).ok()?;
+    let docs = crate::yaml::parse(path, text, crate::yaml::Purpose::Read).ok()?;
+    let [doc] = &docs[..] else {
+        return None;
+    };
+    let crate::yaml::Kind::Map { pairs, .. } = &doc.root.kind else {
+        return None;
+    };
+    let mut entries = Vec::new();
+    for (key, value) in pairs {
+        match key.as_str()? {
+            "apiVersion" | "kind" => {}
+            "resources" => {
+                for item in value.items() {
+                    entries.push(item.as_str()?.to_string());
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(entries)
 }
 
 /// Writes `files` over the checkout at `root` (`None`: removed).
