@@ -7,7 +7,8 @@
 //!   args      the arguments, one a line (an empty line is an empty argument; `[ROOT]` is the
 //!             sandbox's temporary directory)
 //!   in/       the repository before the run, committed on main; or
-//!   fixture   the name of a directory under tests/fixtures to use as in/ (seed-fleet); with
+//!   fixture   the name of a directory under tests/fixtures to use as in/ (seed-fleet, or
+//!             ../../../shared/corpus/<repo> for a corpus repository); with
 //!             neither, the run starts in an empty directory that is no repository
 //!   setup     optional: a shell script run in the repository before the command, for what
 //!             args cannot say (a dirty file, a branch in the way, a planted link); $OUTSIDE

@@ -121,24 +121,27 @@ pub fn breaks(
         return Ok(None);
     };
     let scratch = Scratch::new(repo)?;
-    let base_root = scratch.checkout(repo, commit, "base")?;
-    let after_root = scratch.checkout(repo, commit, "change")?;
-    write_over(&after_root, files)?;
-    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
-    let sides = Sides {
-        base,
-        commit,
-        before: &base_root,
-        after: &after_root,
-        after_name: "the change",
+    let tree = repo.find_commit(commit)?.tree()?;
+    let before = |path: &Path| -> Option<Vec<u8>> {
+        let entry = tree.get_path(path).ok()?;
+        Some(repo.find_blob(entry.id()).ok()?.content().to_vec())
     };
     // A change that only adds entries to plain lists breaks no render that its added entries
-    // do not break on their own: render those, each once, not every cluster.
-    if let Some(added) = plain_list_edits(&base_root, files) {
+    // do not break on their own: render those, each once, not every cluster. Directories the
+    // change does not write are rendered where they are, without a copy of the repository.
+    if let Some((added, creates)) = plain_list_edits(before, files) {
+        let root = match (creates, repo.workdir()) {
+            (false, Some(workdir)) => workdir.to_path_buf(),
+            _ => {
+                let after_root = scratch.checkout(repo, commit, "change")?;
+                write_over(&after_root, files)?;
+                after_root
+            }
+        };
         let generated = AtomicUsize::new(0);
         let tree = Tree {
             renderer: &renderer,
-            root: &after_root,
+            root: &root,
             scratch: &scratch.dir.join("generated"),
             generated: &generated,
         };
@@ -153,6 +156,17 @@ pub fn breaks(
             })
         }));
     }
+    let base_root = scratch.checkout(repo, commit, "base")?;
+    let after_root = scratch.checkout(repo, commit, "change")?;
+    write_over(&after_root, files)?;
+    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    let sides = Sides {
+        base,
+        commit,
+        before: &base_root,
+        after: &after_root,
+        after_name: "the change",
+    };
     let renders = sides.render(&renderer, &scratch, &changed)?;
     Ok(renders
         .renders
@@ -167,16 +181,15 @@ pub fn breaks(
 
 /// The directories `files` add to lists, when the change does nothing but add entries to plain
 /// lists (kustomizations with only `resources`) and create files inside the directories it
-/// adds; `None` otherwise. `base_root` holds the files as they were.
+/// adds, and whether it creates files; `None` otherwise. `before` reads a file as it was.
 fn plain_list_edits(
-    base_root: &Path,
+    before: impl Fn(&Path) -> Option<Vec<u8>>,
     files: &[(PathBuf, Option<Vec<u8>>)],
-) -> Option<Vec<PathBuf>> {
+) -> Option<(Vec<PathBuf>, bool)> {
     let mut added: Vec<PathBuf> = Vec::new();
     let mut created: Vec<&Path> = Vec::new();
     for (path, content) in files {
-        let before = std::fs::read(base_root.join(path)).ok();
-        let (before, after) = match (before, content) {
+        let (before, after) = match (before(path), content) {
             (Some(before), Some(after)) => (before, after),
             (None, Some(_)) => {
                 created.push(path);
@@ -200,7 +213,15 @@ fn plain_list_edits(
             return None;
         }
         for entry in after.iter().filter(|e| !before.contains(e)) {
-            added.push(paths::resolve_in(&dir, entry)?);
+            let target = paths::resolve_in(&dir, entry)?;
+            // A manifest renders with its list, which holds nothing else to transform it.
+            let manifest = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|x| entry.ends_with(x));
+            added.push(match manifest {
+                true => path.parent().unwrap_or(Path::new("")).to_path_buf(),
+                false => target,
+            });
         }
     }
     // New files belong to what the change adds (a new app's base), nothing else.
@@ -212,7 +233,7 @@ fn plain_list_edits(
     }
     added.sort();
     added.dedup();
-    Some(added)
+    Some((added, !created.is_empty()))
 }
 
 /// The `resources` of a kustomization that has nothing else (but `apiVersion` and `kind`).
