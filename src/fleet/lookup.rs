@@ -27,7 +27,11 @@ pub fn lookup(fleet: &Fleet, name: &str) -> Result<Lookup> {
     }
     let definitions: Vec<String> = fleet
         .namespace_definitions(name)
-        .map(|n| format!("{}, set {}", to_slash(&n.file), n.set))
+        .map(|n| match n.set.is_empty() {
+            // A namespace found in another layout belongs to no set.
+            true => to_slash(&n.file),
+            false => format!("{}, set {}", to_slash(&n.file), n.set),
+        })
         .collect();
     if !definitions.is_empty() {
         found.push((
