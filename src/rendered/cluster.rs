@@ -186,6 +186,11 @@ fn manifests(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     for path in entries {
+        // Flux walks a directory without following links to directories (a link to `.` or a
+        // parent would never end).
+        if is_linked_dir(&path) {
+            continue;
+        }
         if path.is_dir() {
             if has_kustomization(&path) {
                 out.push(path);
@@ -196,6 +201,11 @@ fn manifests(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// True for a symbolic link to a directory.
+pub fn is_linked_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) && path.is_dir()
 }
 
 /// A YAML file holding a Kubernetes object (kustomize-controller skips other YAML files).

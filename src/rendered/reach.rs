@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::cluster::has_kustomization;
+use super::cluster::{has_kustomization, is_linked_dir};
 use super::flux::followed;
 use crate::fleet::{artifact_copies_of, ArtifactCopy, KUSTOMIZATION_NAMES};
 use crate::paths;
@@ -109,6 +109,9 @@ impl Walk<'_> {
         for name in names {
             let path = dir.join(name);
             let abs = self.root.join(&path);
+            if is_linked_dir(&abs) {
+                continue;
+            }
             if abs.is_dir() {
                 if has_kustomization(&abs) {
                     self.visit(&path);
