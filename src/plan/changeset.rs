@@ -192,6 +192,15 @@ impl ChangeSet {
 
     /// Every file the change touches as it leaves it: its new text, or `None` for a file it
     /// removes (a move's origin, a deletion).
+    /// [`ChangeSet::files_after`] owned, as bytes: what a render of the change writes over a
+    /// checkout.
+    pub fn files_after_owned(&self) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+        self.files_after()
+            .into_iter()
+            .map(|(path, text)| (path.to_path_buf(), text.map(|t| t.as_bytes().to_vec())))
+            .collect()
+    }
+
     pub fn files_after(&self) -> Vec<(&Path, Option<&str>)> {
         let mut files: Vec<(&Path, Option<&str>)> = Vec::new();
         for file in &self.changes {

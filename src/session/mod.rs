@@ -819,11 +819,7 @@ fn breaks(repo: &git2::Repository, change: &ChangeSet) -> Result<Option<String>>
         return Ok(None);
     };
     let base = git::head_branch(repo).unwrap_or_else(|| "HEAD".to_string());
-    let files: Vec<(PathBuf, Option<Vec<u8>>)> = change
-        .files_after()
-        .into_iter()
-        .map(|(path, text)| (path.to_path_buf(), text.map(|t| t.as_bytes().to_vec())))
-        .collect();
+    let files = change.files_after_owned();
     Ok(
         crate::rendered::breaks(repo, &base, head.id(), &files)?.map(|broken| {
             format!(

@@ -53,13 +53,7 @@ impl Workspace {
             describe: Box::new(move |written| {
                 let after = match written {
                     Written::Yes => Fleet::read(&root, ReadPlan::Whole)?,
-                    Written::No => {
-                        let files = change.files_after().into_iter();
-                        let files = files.map(|(path, text)| {
-                            (path.to_path_buf(), text.map(|t| t.as_bytes().to_vec()))
-                        });
-                        Fleet::read_as_if(&root, files.collect())?
-                    }
+                    Written::No => Fleet::read_as_if(&root, change.files_after_owned())?,
                 };
                 let mut body = pr_body_markdown(fleet, &after, change, name)?;
                 body.push_str(&rendered_section(&root, change, body.len()));
@@ -98,11 +92,7 @@ fn rendered_section(root: &Path, change: &ChangeSet, used: usize) -> String {
         return String::new();
     };
     let base = crate::git::head_branch(&repo).unwrap_or_else(|| "HEAD".to_string());
-    let files: Vec<(PathBuf, Option<Vec<u8>>)> = change
-        .files_after()
-        .into_iter()
-        .map(|(path, text)| (path.to_path_buf(), text.map(|t| t.as_bytes().to_vec())))
-        .collect();
+    let files = change.files_after_owned();
     let limit = rendered::MARKDOWN_LIMIT.saturating_sub(used + 1);
     format!(
         "\n{}",
