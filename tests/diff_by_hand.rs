@@ -211,6 +211,239 @@ fn diff_matches_rendering_by_hand_on_a_corpus_repository() {
     assert_eq!(changed, BTreeSet::from(["production", "staging"]));
 }
 
+/// `../shared/tools/flux-truth` run on the checkout at `dir`: what Flux applies to each
+/// cluster, computed by the project's independent tool (it follows `ExternalArtifact`s built by
+/// source-watcher's `ArtifactGenerator`, as the repository below needs).
+fn flux_truth(dir: &Path) -> serde_json::Value {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/flux-truth");
+    let out = Process::new("python3")
+        .arg(&tool)
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "flux-truth: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The strings of a JSON array, as a set.
+fn strings(value: &serde_json::Value) -> BTreeSet<String> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn diff_matches_flux_truth_on_a_second_corpus_repository() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let repo = sandbox.work().join("fleet");
+    sandbox.commit_copy(
+        &corpus.join("fluxcd__flux2-kustomize-helm-example"),
+        &repo,
+        |_| {},
+    );
+    // podinfo leaves staging, and production's values for it change.
+    sandbox
+        .fluxfleet(&repo)
+        .args([
+            "demote",
+            "app",
+            "podinfo",
+            "--from",
+            "staging",
+            "--yes",
+            "--no-commit",
+        ])
+        .assert()
+        .success();
+    let values = repo.join("apps/production/podinfo-values.yaml");
+    let text = fs::read_to_string(&values).unwrap();
+    assert!(text.contains("podinfo.production"), "{text}");
+    fs::write(
+        &values,
+        text.replace("podinfo.production", "podinfo.example.com"),
+    )
+    .unwrap();
+
+    let output = sandbox
+        .fluxfleet(&repo)
+        .args(["diff", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reported: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let base = sandbox.temp.path().join("base");
+    sandbox.git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            base.to_str().unwrap(),
+            "main",
+        ],
+    );
+    let (before, after) = (flux_truth(&base), flux_truth(&repo));
+
+    for cluster in ["staging", "production"] {
+        let (b, a) = (&before[cluster], &after[cluster]);
+        assert_eq!(b["errors"], serde_json::json!([]), "{cluster} at main");
+        assert_eq!(a["errors"], serde_json::json!([]), "{cluster} changed");
+        let cell = &reported["clusters"][cluster];
+        let of_kind = |list: &serde_json::Value, kind: &str, full: bool| -> BTreeSet<String> {
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter(|o| o["kind"] == kind)
+                .map(|o| {
+                    let name = o["name"].as_str().unwrap();
+                    match full {
+                        true => format!("{}/{name}", o["namespace"].as_str().unwrap()),
+                        false => name.to_string(),
+                    }
+                })
+                .collect()
+        };
+        // Namespaces and HelmReleases gained and lost, and the number of objects.
+        for (field, kind, full) in [
+            ("namespaces", "Namespace", false),
+            ("helmreleases", "HelmRelease", true),
+        ] {
+            let (was, is) = (strings(&b[field]), strings(&a[field]));
+            let gained: BTreeSet<String> = is.difference(&was).cloned().collect();
+            let lost: BTreeSet<String> = was.difference(&is).cloned().collect();
+            assert_eq!(
+                of_kind(&cell["added"], kind, full),
+                gained,
+                "{cluster} {field}"
+            );
+            assert_eq!(
+                of_kind(&cell["removed"], kind, full),
+                lost,
+                "{cluster} {field}"
+            );
+        }
+        let count = |key: &str| cell[key].as_array().map_or(0, Vec::len) as i64;
+        assert_eq!(
+            a["n_objects"].as_i64().unwrap() - b["n_objects"].as_i64().unwrap(),
+            count("added") - count("removed"),
+            "{cluster}: objects"
+        );
+    }
+    // What flux-truth does not show: the content of production's HelmRelease.
+    let changed = &reported["clusters"]["production"]["changed"];
+    assert_eq!(keys(changed).len(), 1, "{changed}");
+    assert_eq!(changed[0]["kind"], "HelmRelease");
+    let diff = changed[0]["diff"].as_str().unwrap();
+    assert!(diff.contains("-      - podinfo.production\n"), "{diff}");
+    assert!(diff.contains("+      - podinfo.example.com\n"), "{diff}");
+    assert_eq!(
+        reported["clusters"]["staging"]["removed"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+/// A stand-in `kustomize` on PATH ahead of the real tools, recording the directory of every
+/// render in `<dir>/renders` before running `kubectl kustomize` with the same arguments; the
+/// PATH to use.
+fn recording_kustomize(dir: &Path) -> std::ffi::OsString {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let script = bin.join("kustomize");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n# the last argument is the directory rendered\nfor last; do :; done\n\
+             echo \"$last\" >> '{}'\nshift\nexec kubectl kustomize \"$@\"\n",
+            dir.join("renders").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut path = std::ffi::OsString::from(&bin);
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap());
+    path
+}
+
+#[test]
+fn entries_added_and_removed_are_rendered_alone_and_match_rendering_by_hand() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.seed_repo();
+    // Only list entries change: a new app web into dev and prod, podinfo out of test.
+    sandbox
+        .fluxfleet(&repo)
+        .args([
+            "add-app",
+            "web",
+            "--namespace",
+            "team-x",
+            "--image",
+            "nginx:1.27",
+            "--port",
+            "80",
+            "--clusters",
+            "dev,prod",
+            "--no-commit",
+        ])
+        .assert()
+        .success();
+    sandbox
+        .fluxfleet(&repo)
+        .args([
+            "demote",
+            "podinfo",
+            "--from",
+            "test",
+            "--yes",
+            "--no-commit",
+        ])
+        .assert()
+        .success();
+    let path = recording_kustomize(&sandbox.temp.path().join("stand-in"));
+    let changed = check_against_hand_with(&sandbox, &repo, &["dev", "test", "prod"], Some(&path));
+    assert_eq!(changed, BTreeSet::from(["dev", "prod", "test"]));
+    // What was rendered: the entries, each once, and no cluster.
+    let log = fs::read_to_string(sandbox.temp.path().join("stand-in/renders")).unwrap();
+    let mut rendered: Vec<String> = log
+        .lines()
+        .map(|l| {
+            Path::new(l)
+                .strip_prefix(&repo)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    rendered.sort();
+    assert_eq!(
+        rendered,
+        ["apps/podinfo/overlays/test", "apps/web/base"],
+        "{log}"
+    );
+}
+
 /// Runs `diff --json` in `repo` and checks each of `clusters` against its render by hand on a
 /// checkout of main and on the working tree; the clusters that change.
 fn check_against_hand<'c>(
@@ -218,11 +451,21 @@ fn check_against_hand<'c>(
     repo: &Path,
     clusters: &[&'c str],
 ) -> BTreeSet<&'c str> {
-    let output = sandbox
-        .fluxfleet(repo)
-        .args(["diff", "--json"])
-        .output()
-        .unwrap();
+    check_against_hand_with(sandbox, repo, clusters, None)
+}
+
+/// [`check_against_hand`], with `diff` run with `path` as its PATH when given.
+fn check_against_hand_with<'c>(
+    sandbox: &Sandbox,
+    repo: &Path,
+    clusters: &[&'c str],
+    path: Option<&std::ffi::OsStr>,
+) -> BTreeSet<&'c str> {
+    let mut command = sandbox.fluxfleet(repo);
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let output = command.args(["diff", "--json"]).output().unwrap();
     assert!(
         output.status.success(),
         "{}",

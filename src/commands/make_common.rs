@@ -47,5 +47,5 @@ pub fn run(args: MakeCommonArgs, ctx: &mut Context) -> Result<()> {
         no_namespace: args.no_namespace,
     };
     let change = make_common::plan(&workspace.fleet, &workspace.templates, &options)?;
-    workspace.finish(&mut ctx.session, &change, &args.name)
+    workspace.finish_common(&mut ctx.session, &change, kind, &args.name)
 }

@@ -73,7 +73,7 @@ impl Tree<'_> {
 
     /// One unit's objects: its directory rendered directly when it has a kustomization and no
     /// target namespace, else through the kustomization kustomize-controller would generate.
-    fn render_unit(&self, unit: &Unit) -> Result<Vec<object::Object>, Failure> {
+    pub fn render_unit(&self, unit: &Unit) -> Result<Vec<object::Object>, Failure> {
         let dir = self.root.join(&unit.path);
         let shown = match to_slash(&unit.path) {
             s if s.is_empty() => ".".to_string(),

@@ -128,6 +128,70 @@ pub fn markdown(diff: &RenderedDiff, limit: usize) -> String {
     out
 }
 
+/// The sentence that proves a move into the common set safe: the clusters that already had
+/// the unit render as before (or what changes there), and the clusters that gain it.
+pub fn proof(diff: &RenderedDiff, proof: &super::Proof) -> String {
+    let subject = format!("`{}`", proof.subject);
+    let mut out = String::from("**Proof:** ");
+    let (same, other): (Vec<&String>, Vec<&String>) = proof
+        .had
+        .iter()
+        .partition(|c| !diff.clusters.iter().any(|change| change.cluster == **c));
+    if !same.is_empty() {
+        let verb = match same.len() {
+            1 => "renders",
+            _ => "render",
+        };
+        let _ = write!(
+            out,
+            "{} already had {subject} and {verb} exactly as before. ",
+            and_list(&same)
+        );
+    }
+    for cluster in other {
+        let Some(change) = diff.clusters.iter().find(|c| c.cluster == *cluster) else {
+            continue;
+        };
+        let mut what: Vec<String> = Vec::new();
+        what.extend(change.added.iter().map(|k| format!("`{k}` (added)")));
+        what.extend(change.removed.iter().map(|k| format!("`{k}` (removed)")));
+        what.extend(
+            change
+                .changed
+                .iter()
+                .map(|o| format!("`{}` (changed)", o.key)),
+        );
+        let _ = write!(
+            out,
+            "{cluster} already had {subject} and renders as before but for {}. ",
+            and_list(&what)
+        );
+    }
+    match proof.gain.len() {
+        0 => out.push_str("No cluster gains it."),
+        1 => {
+            let _ = write!(out, "{} gains it.", proof.gain[0]);
+        }
+        _ => {
+            let _ = write!(out, "{} gain it.", and_list(&proof.gain));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list<T: AsRef<str>>(items: &[T]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// Room kept for the note about cut diffs, and the collapsed sections that still say "cut".
 const NOTE_ROOM: usize = 2_048;
 

@@ -8,6 +8,7 @@
 
 mod change;
 mod cluster;
+mod entries;
 mod flux;
 mod format;
 mod object;
@@ -22,13 +23,15 @@ use git2::{DiffOptions, Oid, Repository};
 use rayon::prelude::*;
 
 pub use change::{ChangedObject, ClusterChange};
-pub use format::{json, markdown, text, MARKDOWN_LIMIT};
+pub use format::{json, markdown, proof, text, MARKDOWN_LIMIT};
 pub use object::{ObjectKey, Objects};
 
 use crate::error::{Error, IoContext, Result};
 use crate::fleet::{Fleet, ReadPlan, Renderer};
 use crate::paths;
 use cluster::Tree;
+use entries::{Changed, Holds};
+use reach::Graph;
 use scratch::Scratch;
 
 /// The rendered difference between a base and the working tree.
@@ -43,6 +46,16 @@ pub struct RenderedDiff {
     pub unchanged: Vec<String>,
     /// The clusters rendered (on both sides): those the change affects.
     pub rendered: Vec<String>,
+}
+
+/// What a description proves about a unit moved into the common set: the clusters that already
+/// had it, and those that gain it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proof {
+    /// The unit, as the description names it (`foo-app`).
+    pub subject: String,
+    pub had: Vec<String>,
+    pub gain: Vec<String>,
 }
 
 /// The two sides, for messages.
@@ -71,6 +84,19 @@ pub fn compare(root: &Path, repo: &Repository, base: &str, commit: Oid) -> Resul
         });
     }
     let scratch = Scratch::new(repo)?;
+    let tree = repo.find_commit(commit)?.tree()?;
+    let changes: Vec<Changed> = changed
+        .iter()
+        .map(|path| Changed {
+            path: path.clone(),
+            before: blob_at(repo, &tree, path),
+            after: std::fs::read(root.join(path)).ok(),
+        })
+        .collect();
+    let fast = entries::by_entries(&renderer, root, &scratch.dir, &changes, Holds::After, &[]);
+    if let Some(diff) = by_entries_diff(base, commit, fast) {
+        return Ok(diff);
+    }
     let base_root = scratch.checkout(repo, commit, "base")?;
     let sides = Sides {
         base,
@@ -80,6 +106,41 @@ pub fn compare(root: &Path, repo: &Repository, base: &str, commit: Oid) -> Resul
         after_name: "the working tree",
     };
     sides.compare(&renderer, &scratch, &changed)
+}
+
+/// The content of `path` in `tree`, if it is a file there.
+fn blob_at(repo: &Repository, tree: &git2::Tree, path: &Path) -> Option<Vec<u8>> {
+    let entry = tree.get_path(path).ok()?;
+    Some(repo.find_blob(entry.id()).ok()?.content().to_vec())
+}
+
+/// The [`RenderedDiff`] of what [`entries::by_entries`] found, if it found it.
+fn by_entries_diff(
+    base: &str,
+    commit: Oid,
+    found: Option<entries::ByEntries>,
+) -> Option<RenderedDiff> {
+    let found = found?;
+    let mut diff = RenderedDiff {
+        base: base.to_string(),
+        commit,
+        clusters: Vec::new(),
+        unchanged: Vec::new(),
+        rendered: Vec::new(),
+    };
+    for (cluster, change) in found {
+        match change {
+            None => diff.unchanged.push(cluster),
+            Some(change) => {
+                diff.rendered.push(cluster.clone());
+                match change.is_empty() {
+                    true => diff.unchanged.push(cluster),
+                    false => diff.clusters.push(change),
+                }
+            }
+        }
+    }
+    Some(diff)
 }
 
 /// [`compare`] for a change not written yet: the base commit's tree with `files` (path, and
@@ -93,6 +154,15 @@ pub fn compare_change(
 ) -> Result<RenderedDiff> {
     let renderer = Renderer::find().ok_or_else(|| Error::refused(NO_RENDERER))?;
     let scratch = Scratch::new(repo)?;
+    if let Some(workdir) = repo.workdir() {
+        // Without the trailing `/` git gives it, so that messages can take it out of paths.
+        let workdir: PathBuf = workdir.components().collect();
+        let workdir = workdir.as_path();
+        let fast = change_by_entries(repo, workdir, commit, files, &renderer, &scratch)?;
+        if let Some(diff) = by_entries_diff(base, commit, fast) {
+            return Ok(diff);
+        }
+    }
     let base_root = scratch.checkout(repo, commit, "base")?;
     let after_root = scratch.checkout(repo, commit, "change")?;
     write_over(&after_root, files)?;
@@ -105,6 +175,46 @@ pub fn compare_change(
         after_name: "the change",
     };
     sides.compare(&renderer, &scratch, &changed)
+}
+
+/// [`entries::by_entries`] for a change made on `commit`, in the working tree at `workdir` when
+/// it holds either side of the change (written or not) and nothing else a cluster reaches.
+fn change_by_entries(
+    repo: &Repository,
+    workdir: &Path,
+    commit: Oid,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+    renderer: &Renderer,
+    scratch: &Scratch,
+) -> Result<Option<entries::ByEntries>> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    let differing = changed_paths(repo, commit)?;
+    let ours = |path: &PathBuf| files.iter().any(|(p, _)| p == path);
+    let written = files
+        .iter()
+        .all(|(path, after)| std::fs::read(workdir.join(path)).ok() == *after);
+    let holds = match differing.iter().any(ours) {
+        false => Holds::Before,
+        true if written => Holds::After,
+        true => return Ok(None),
+    };
+    let unrelated: Vec<PathBuf> = differing.into_iter().filter(|p| !ours(p)).collect();
+    let changes: Vec<Changed> = files
+        .iter()
+        .map(|(path, after)| Changed {
+            path: path.clone(),
+            before: blob_at(repo, &tree, path),
+            after: after.clone(),
+        })
+        .collect();
+    Ok(entries::by_entries(
+        renderer,
+        workdir,
+        &scratch.dir,
+        &changes,
+        holds,
+        &unrelated,
+    ))
 }
 
 /// Why `files` (a change not written yet, as [`compare_change`] takes it) would break what
@@ -325,18 +435,23 @@ impl Sides<'_> {
                 .cloned()
                 .unwrap_or_else(|| Path::new("clusters").join(name))
         };
+        let entries: Vec<PathBuf> = names.iter().map(|n| entry(n)).collect();
+        let (before_graph, after_graph) =
+            (Graph::of(base_root, &entries), Graph::of(root, &entries));
         let affected: Vec<&String> = names
             .iter()
-            .filter(|name| {
+            .zip(&entries)
+            .filter(|(name, entry)| {
                 let in_before = before_names.contains(name);
                 let in_after = after_names.contains(name);
                 if in_before != in_after {
                     return true;
                 }
-                let mut reached = reach::reached(base_root, &entry(name));
-                reached.extend(reach::reached(root, &entry(name)));
+                let mut reached = before_graph.reached(entry);
+                reached.extend(after_graph.reached(entry));
                 changed.iter().any(|path| reach::touches(&reached, path))
             })
+            .map(|(name, _)| name)
             .collect();
 
         let generated = AtomicUsize::new(0);
@@ -447,21 +562,29 @@ struct Renders {
 
 /// The Markdown section of a pull request description: the rendered change per cluster that
 /// `files` (the change, as [`compare_change`] takes it) makes to `commit`, shortened to `limit`
-/// characters. A render that cannot be made is said in the section, not an error: the change
-/// itself is still valid to commit.
+/// characters, opened by the sentence of `proving` when given. A render that cannot be made is
+/// said in the section, not an error: the change itself is still valid to commit.
 pub fn describe(
     repo: &Repository,
     base: &str,
     commit: Oid,
     files: &[(PathBuf, Option<Vec<u8>>)],
     limit: usize,
+    proving: Option<&Proof>,
 ) -> String {
     let heading = "### Rendered change per cluster\n\n";
     match compare_change(repo, base, commit, files) {
-        Ok(diff) => format!(
-            "{heading}{}",
-            markdown(&diff, limit.saturating_sub(heading.len()))
-        ),
+        Ok(diff) => {
+            let proof = match proving {
+                Some(p) => format!("{}\n", proof(&diff, p)),
+                None => String::new(),
+            };
+            let used = heading.len() + proof.len();
+            format!(
+                "{heading}{proof}{}",
+                markdown(&diff, limit.saturating_sub(used))
+            )
+        }
         Err(e) => format!("{heading}Not rendered: {e}\n"),
     }
 }

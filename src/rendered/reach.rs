@@ -1,8 +1,16 @@
-//! Which clusters a change affects, without rendering: the paths a cluster's tree reaches (its
-//! entrypoint, the directories its lists reference, the paths of the Flux Kustomizations in
-//! the files it lists), each taken with everything below it.
+//! Which clusters a change affects, without rendering: the graph of what the clusters' trees
+//! reach (their entrypoints, the directories their lists reference, the paths of the Flux
+//! Kustomizations in the files they list), walked once for every cluster, since most of what
+//! clusters reach they share. A changed file at or below a path a cluster reaches may change
+//! what the cluster renders.
+//!
+//! Each edge says whether it passes its target on unchanged: an entry of a list with nothing but
+//! `resources` (kustomize renders it as the concatenation of its entries), or a Flux
+//! Kustomization without a target namespace. Where a list's whole route from its render unit is
+//! unchanged, the difference an edit of the list makes is the render of the entries it adds and
+//! removes ([`Graph::plain_route`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -12,73 +20,203 @@ use crate::fleet::{artifact_copies_of, ArtifactCopy, KUSTOMIZATION_NAMES};
 use crate::paths;
 use crate::yaml::{self, Node, Purpose};
 
-/// The repository-relative paths cluster entry `entry` reaches in the checkout at `root`; a
-/// changed file at or below one of them may change what the cluster renders.
-pub fn reached(root: &Path, entry: &Path) -> Vec<PathBuf> {
-    let mut walk = Walk {
-        root,
-        seen: HashSet::new(),
-        scanned: HashSet::new(),
-        reached: Vec::new(),
-        copies: Vec::new(),
-        waiting: Vec::new(),
-    };
-    walk.visit(entry);
-    // Flux Kustomizations of an `ExternalArtifact` met before the generator that builds it.
-    while !walk.waiting.is_empty() {
-        let before = walk.waiting.len();
-        for object in std::mem::take(&mut walk.waiting) {
-            match followed(&object, &walk.copies) {
-                Some(unit) => walk.visit(&unit.path),
-                None => walk.waiting.push(object),
+/// The paths the clusters of one checkout reach, and how.
+pub struct Graph {
+    /// Repository-relative paths: directories and the files lists name.
+    paths: Vec<PathBuf>,
+    index: HashMap<PathBuf, usize>,
+    /// Each node's outgoing edges.
+    edges: Vec<Vec<Edge>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Edge {
+    to: usize,
+    /// The target arrives unchanged (see the module's comment).
+    plain: bool,
+    /// A Flux Kustomization's path: the target is rendered on its own.
+    unit: bool,
+}
+
+impl Graph {
+    /// Walks the checkout at `root` from each cluster entrypoint of `entries`.
+    pub fn of(root: &Path, entries: &[PathBuf]) -> Graph {
+        let mut walk = Walk {
+            root,
+            graph: Graph {
+                paths: Vec::new(),
+                index: HashMap::new(),
+                edges: Vec::new(),
+            },
+            visited: HashSet::new(),
+            copies: Vec::new(),
+            waiting: Vec::new(),
+        };
+        for entry in entries {
+            let node = walk.node(entry);
+            walk.visit(node);
+        }
+        // Flux Kustomizations of an `ExternalArtifact` met before the generator that builds it
+        // (generators are taken from every cluster: reaching too much only renders more).
+        while !walk.waiting.is_empty() {
+            let before = walk.waiting.len();
+            for (from, object) in std::mem::take(&mut walk.waiting) {
+                match followed(&object, &walk.copies) {
+                    Some(unit) => walk.link_unit(from, &unit.path, unit.target_namespace.is_none()),
+                    None => walk.waiting.push((from, object)),
+                }
+            }
+            if walk.waiting.len() == before {
+                break;
             }
         }
-        if walk.waiting.len() == before {
-            break;
+        walk.graph
+    }
+
+    /// The paths cluster entry `entry` reaches.
+    pub fn reached(&self, entry: &Path) -> Vec<&Path> {
+        self.reachable(entry)
+            .into_iter()
+            .map(|n| self.paths[n].as_path())
+            .collect()
+    }
+
+    /// The nodes reachable from `entry`, in the order met.
+    fn reachable(&self, entry: &Path) -> Vec<usize> {
+        let Some(&start) = self.index.get(entry) else {
+            return Vec::new();
+        };
+        let mut seen = vec![false; self.paths.len()];
+        seen[start] = true;
+        let mut order = vec![start];
+        let mut next = 0;
+        while let Some(&node) = order.get(next) {
+            next += 1;
+            for edge in &self.edges[node] {
+                if !seen[edge.to] {
+                    seen[edge.to] = true;
+                    order.push(edge.to);
+                }
+            }
+        }
+        order
+    }
+
+    /// Whether cluster entry `entry` reaches the list in directory `dir`, and if so whether by
+    /// one route only that passes it on unchanged from where its render unit starts (`Some
+    /// (true)`); `Some(false)` when it is reached otherwise; `None` when it is not reached.
+    pub fn plain_route(&self, entry: &Path, dir: &Path) -> Option<bool> {
+        let target = *self.index.get(dir)?;
+        let reached = self.reachable(entry);
+        if !reached.contains(&target) {
+            return None;
+        }
+        // Every edge into a node, among the nodes this cluster reaches.
+        let mut into: HashMap<usize, Vec<Edge>> = HashMap::new();
+        for &from in &reached {
+            for edge in &self.edges[from] {
+                into.entry(edge.to).or_default().push(*edge);
+            }
+        }
+        let start = self.index.get(entry).copied();
+        let mut node = target;
+        let mut steps = 0;
+        loop {
+            if Some(node) == start {
+                return Some(!into.contains_key(&node));
+            }
+            let [edge] = into.get(&node).map(Vec::as_slice).unwrap_or_default() else {
+                return Some(false);
+            };
+            if !edge.plain {
+                return Some(false);
+            }
+            if edge.unit {
+                return Some(true);
+            }
+            // Back to the node the one edge comes from.
+            let Some(from) = reached
+                .iter()
+                .copied()
+                .find(|&from| self.edges[from].contains(edge))
+            else {
+                return Some(false);
+            };
+            node = from;
+            steps += 1;
+            if steps > self.paths.len() {
+                return Some(false);
+            }
         }
     }
-    walk.reached
 }
 
 /// True when `changed` lies at or below one of `reached`.
-pub fn touches(reached: &[PathBuf], changed: &Path) -> bool {
+pub fn touches(reached: &[&Path], changed: &Path) -> bool {
     reached.iter().any(|r| changed.starts_with(r))
 }
 
 struct Walk<'a> {
     root: &'a Path,
-    seen: HashSet<PathBuf>,
-    scanned: HashSet<PathBuf>,
-    reached: Vec<PathBuf>,
+    graph: Graph,
+    visited: HashSet<usize>,
     /// The artifact generators met so far.
     copies: Vec<ArtifactCopy>,
-    /// Flux Kustomizations of an `ExternalArtifact` whose generator was not met yet.
-    waiting: Vec<Node>,
+    /// Flux Kustomizations of an `ExternalArtifact` whose generator was not met yet, with the
+    /// file that holds them.
+    waiting: Vec<(usize, Node)>,
 }
 
 impl Walk<'_> {
-    fn visit(&mut self, dir: &Path) {
-        if !self.seen.insert(dir.to_path_buf()) {
+    /// The node of `path`, added when new.
+    fn node(&mut self, path: &Path) -> usize {
+        if let Some(&n) = self.graph.index.get(path) {
+            return n;
+        }
+        let n = self.graph.paths.len();
+        self.graph.paths.push(path.to_path_buf());
+        self.graph.index.insert(path.to_path_buf(), n);
+        self.graph.edges.push(Vec::new());
+        n
+    }
+
+    fn link(&mut self, from: usize, to: usize, plain: bool, unit: bool) {
+        let edge = Edge { to, plain, unit };
+        if !self.graph.edges[from].contains(&edge) {
+            self.graph.edges[from].push(edge);
+        }
+    }
+
+    /// A Flux Kustomization in file `from` attaches directory `path`.
+    fn link_unit(&mut self, from: usize, path: &Path, plain: bool) {
+        let to = self.node(path);
+        self.link(from, to, plain, true);
+        self.visit(to);
+    }
+
+    fn visit(&mut self, node: usize) {
+        if !self.visited.insert(node) {
             return;
         }
-        self.reached.push(dir.to_path_buf());
-        let abs = self.root.join(dir);
+        let dir = self.graph.paths[node].clone();
+        let abs = self.root.join(&dir);
         let list = KUSTOMIZATION_NAMES
             .iter()
             .map(|n| abs.join(n))
             .find(|p| p.is_file());
         match list {
-            Some(file) => self.list(dir, &file),
-            None => self.every_manifest(dir),
+            Some(file) => self.list(node, &dir, &file),
+            None => self.every_manifest(node, &dir),
         }
     }
 
     /// A kustomization's entries: directories visited, files scanned for Flux Kustomizations.
-    fn list(&mut self, dir: &Path, file: &Path) {
+    fn list(&mut self, node: usize, dir: &Path, file: &Path) {
         let Some(docs) = read_docs(file) else {
             return;
         };
         let base = paths::to_slash(dir);
+        let plain = docs.len() == 1 && docs.iter().all(is_plain_list);
         for doc in docs {
             for key in ["resources", "bases", "components"] {
                 let entries = doc.get(key).map(Node::items).unwrap_or_default();
@@ -86,13 +224,12 @@ impl Walk<'_> {
                     let Some(target) = paths::resolve_in(&base, entry) else {
                         continue;
                     };
+                    let to = self.node(&target);
+                    self.link(node, to, plain, false);
                     if self.root.join(&target).is_dir() {
-                        self.visit(&target);
+                        self.visit(to);
                     } else {
-                        if !target.starts_with(dir) {
-                            self.reached.push(target.clone());
-                        }
-                        self.scan(&target);
+                        self.scan(to);
                     }
                 }
             }
@@ -100,7 +237,7 @@ impl Walk<'_> {
     }
 
     /// A directory without a kustomization: every manifest below it, as Flux generates it.
-    fn every_manifest(&mut self, dir: &Path) {
+    fn every_manifest(&mut self, node: usize, dir: &Path) {
         let Ok(entries) = fs::read_dir(self.root.join(dir)) else {
             return;
         };
@@ -114,23 +251,32 @@ impl Walk<'_> {
             }
             if abs.is_dir() {
                 if has_kustomization(&abs) {
-                    self.visit(&path);
+                    let to = self.node(&path);
+                    self.link(node, to, true, false);
+                    self.visit(to);
                 } else {
-                    self.every_manifest(&path);
+                    self.every_manifest(node, &path);
                 }
             } else {
-                self.scan(&path);
+                // A file inside a reached directory is reached with it; only its Flux
+                // Kustomizations lead further.
+                self.scan_in(node, &path);
             }
         }
     }
 
-    /// The Flux Kustomizations of a manifest: their paths are visited.
-    fn scan(&mut self, file: &Path) {
-        if !self.scanned.insert(file.to_path_buf()) {
+    /// A file a list names: its Flux Kustomizations lead further.
+    fn scan(&mut self, node: usize) {
+        if !self.visited.insert(node) {
             return;
         }
-        let abs = self.root.join(file);
-        let Ok(text) = fs::read_to_string(&abs) else {
+        let file = self.graph.paths[node].clone();
+        self.scan_in(node, &file);
+    }
+
+    /// The Flux Kustomizations of manifest `file`, linked from `node`.
+    fn scan_in(&mut self, node: usize, file: &Path) {
+        let Ok(text) = fs::read_to_string(self.root.join(file)) else {
             return;
         };
         if !text.contains("kustomize.toolkit.fluxcd.io") && !text.contains("ArtifactGenerator") {
@@ -143,15 +289,123 @@ impl Walk<'_> {
             .extend(artifact_copies_of(docs.iter().map(|d| &d.root)));
         for doc in docs {
             match followed(&doc.root, &self.copies) {
-                Some(unit) => self.visit(&unit.path),
-                None => self.waiting.push(doc.root),
+                Some(unit) => self.link_unit(node, &unit.path, unit.target_namespace.is_none()),
+                None => self.waiting.push((node, doc.root)),
             }
         }
     }
+}
+
+/// A kustomization with nothing but `resources` (and `apiVersion`, `kind`).
+fn is_plain_list(doc: &Node) -> bool {
+    let yaml::Kind::Map { pairs, .. } = &doc.kind else {
+        return false;
+    };
+    pairs
+        .iter()
+        .all(|(key, _)| matches!(key.as_str(), Some("apiVersion" | "kind" | "resources")))
 }
 
 fn read_docs(file: &Path) -> Option<Vec<Node>> {
     let text = fs::read_to_string(file).ok()?;
     let docs = yaml::parse(file, &text, Purpose::Read).ok()?;
     Some(docs.into_iter().map(|d| d.root).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let at = root.join(path);
+        fs::create_dir_all(at.parent().unwrap_or(root)).unwrap_or_default();
+        fs::write(at, text).unwrap_or_default();
+    }
+
+    const FLUX: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n\
+        metadata:\n  name: apps\nspec:\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+
+    #[test]
+    fn a_plain_route_runs_from_the_unit_to_the_list() {
+        let dir = assert_fs::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        write(
+            root,
+            "clusters/a/kustomization.yaml",
+            "resources:\n- apps.yaml\n",
+        );
+        write(
+            root,
+            "clusters/a/apps.yaml",
+            &format!("{FLUX}  path: ./clusters/a/apps\n"),
+        );
+        write(
+            root,
+            "clusters/a/apps/kustomization.yaml",
+            "resources:\n- ../../../apps/x\n",
+        );
+        write(
+            root,
+            "clusters/b/kustomization.yaml",
+            "resources:\n- apps.yaml\n",
+        );
+        write(
+            root,
+            "clusters/b/apps.yaml",
+            &format!("{FLUX}  path: ./clusters/b/apps\n  targetNamespace: b\n"),
+        );
+        write(
+            root,
+            "clusters/b/apps/kustomization.yaml",
+            "resources:\n- ../../../apps/x\nnamePrefix: b-\n",
+        );
+        write(root, "apps/x/kustomization.yaml", "resources: []\n");
+        let (a, b) = (PathBuf::from("clusters/a"), PathBuf::from("clusters/b"));
+        let graph = Graph::of(root, &[a.clone(), b.clone()]);
+        let list = Path::new("clusters/a/apps");
+        assert_eq!(graph.plain_route(&a, list), Some(true));
+        assert_eq!(graph.plain_route(&b, list), None);
+        // Behind a target namespace: not passed on unchanged.
+        assert_eq!(
+            graph.plain_route(&b, Path::new("clusters/b/apps")),
+            Some(false)
+        );
+        // Behind a list with a name prefix: not passed on unchanged.
+        assert_eq!(graph.plain_route(&b, Path::new("apps/x")), Some(false));
+        assert_eq!(graph.plain_route(&a, Path::new("apps/x")), Some(true));
+        assert!(touches(&graph.reached(&a), Path::new("apps/x/deploy.yaml")));
+        assert!(!touches(
+            &graph.reached(&a),
+            Path::new("clusters/b/apps.yaml")
+        ));
+    }
+
+    #[test]
+    fn a_list_reached_twice_has_no_plain_route() {
+        let dir = assert_fs::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        write(
+            root,
+            "clusters/a/kustomization.yaml",
+            "resources:\n- one\n- two\n",
+        );
+        write(
+            root,
+            "clusters/a/one/kustomization.yaml",
+            "resources:\n- ../../../apps\n",
+        );
+        write(
+            root,
+            "clusters/a/two/kustomization.yaml",
+            "resources:\n- ../../../apps\n",
+        );
+        write(root, "apps/kustomization.yaml", "resources: []\n");
+        let a = PathBuf::from("clusters/a");
+        let graph = Graph::of(root, std::slice::from_ref(&a));
+        assert_eq!(graph.plain_route(&a, Path::new("apps")), Some(false));
+        assert_eq!(
+            graph.plain_route(&a, Path::new("clusters/a/one")),
+            Some(true)
+        );
+    }
 }

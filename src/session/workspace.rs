@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{describe_change, Basis, Finish, History, Intent, Session, Written};
 use crate::error::Result;
-use crate::fleet::{Fleet, ReadPlan};
+use crate::fleet::{Fleet, Kind, ReadPlan};
 use crate::plan::ChangeSet;
 use crate::render::Templates;
 use crate::rendered;
@@ -42,6 +42,28 @@ impl Workspace {
     /// Shows or applies `change`, described for a pull request by the status rows of `name`
     /// before and after.
     pub fn finish(self, session: &mut Session, change: &ChangeSet, name: &str) -> Result<()> {
+        self.finish_proving(session, change, name, None)
+    }
+
+    /// [`Workspace::finish`] for a change that moves `name` (a unit of `kind`) into the common
+    /// set: the description proves that the clusters that had it render as before.
+    pub fn finish_common(
+        self,
+        session: &mut Session,
+        change: &ChangeSet,
+        kind: Kind,
+        name: &str,
+    ) -> Result<()> {
+        self.finish_proving(session, change, name, Some(kind))
+    }
+
+    fn finish_proving(
+        self,
+        session: &mut Session,
+        change: &ChangeSet,
+        name: &str,
+        proving: Option<Kind>,
+    ) -> Result<()> {
         let root = self.root.clone();
         let fleet = &self.fleet;
         let run = Finish {
@@ -56,12 +78,28 @@ impl Workspace {
                     Written::No => Fleet::read_as_if(&root, change.files_after_owned())?,
                 };
                 let mut body = pr_body_markdown(fleet, &after, change, name)?;
-                body.push_str(&rendered_section(&root, change, body.len()));
+                let proof = proving.map(|kind| {
+                    let had: Vec<String> = names_of(fleet.reaches(kind, name));
+                    let gain = names_of(after.reaches(kind, name))
+                        .into_iter()
+                        .filter(|c| !had.contains(c))
+                        .collect();
+                    rendered::Proof {
+                        subject: name.to_string(),
+                        had,
+                        gain,
+                    }
+                });
+                body.push_str(&rendered_section(&root, change, body.len(), proof.as_ref()));
                 Ok(body)
             }),
         };
         session.finish(&self.root, change, run).map(|_| ())
     }
+}
+
+fn names_of(clusters: Vec<&str>) -> Vec<String> {
+    clusters.into_iter().map(str::to_string).collect()
 }
 
 /// The files whose text decides what a change about `name` does: the cluster lists, the sets
@@ -84,7 +122,12 @@ fn decision_files(fleet: &Fleet, name: &str) -> Vec<PathBuf> {
 /// The rendered change per cluster `change` makes to the commit HEAD is on (the base the new
 /// branch starts from), to end a description `used` characters long; nothing without a
 /// repository or a commit.
-fn rendered_section(root: &Path, change: &ChangeSet, used: usize) -> String {
+fn rendered_section(
+    root: &Path,
+    change: &ChangeSet,
+    used: usize,
+    proving: Option<&rendered::Proof>,
+) -> String {
     let Ok(repo) = crate::git::open(root) else {
         return String::new();
     };
@@ -96,7 +139,7 @@ fn rendered_section(root: &Path, change: &ChangeSet, used: usize) -> String {
     let limit = rendered::MARKDOWN_LIMIT.saturating_sub(used + 1);
     format!(
         "\n{}",
-        rendered::describe(&repo, &base, head.id(), &files, limit)
+        rendered::describe(&repo, &base, head.id(), &files, limit, proving)
     )
 }
 
