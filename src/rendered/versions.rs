@@ -94,27 +94,29 @@ fn helm_release(chart: Option<&str>, images: Vec<String>) -> Vec<String> {
 }
 
 /// The image tags a HelmRelease's values set, each once, in the order written, at any depth
-/// (`image.tag`, `worker.image.tag`, an item of a list): an `image` mapping's `tag` (beside
-/// its `repository` or not), or an `image` reference with a tag or digest. An `image` without
-/// one leaves the tag to the chart, and is not a version.
+/// (`image.tag`, `worker.image.tag`, an item of a list): the `tag` of an `image` mapping or
+/// of any mapping beside a `repository` (`redis: {repository, tag}`), or an `image` reference
+/// with a tag or digest. An image without one leaves the tag to the chart: no version.
 fn value_tags(node: &Node, found: &mut Vec<String>) {
     match &node.kind {
         Kind::Map { pairs, .. } => {
             for (key, value) in pairs {
-                if key.as_str() == Some("image") {
-                    let written = match value.as_str() {
-                        Some(image) => written_tag(image),
-                        None => value
+                let written = match value.as_str() {
+                    Some(image) if key.as_str() == Some("image") => written_tag(image),
+                    Some(_) => None,
+                    None if key.as_str() == Some("image") || value.get("repository").is_some() => {
+                        value
                             .get("tag")
                             .filter(|tag| !tag.is_null())
                             .and_then(Node::as_str)
                             .filter(|tag| !tag.is_empty())
-                            .map(str::to_string),
-                    };
-                    match written {
-                        Some(tag) if !found.contains(&tag) => found.push(tag),
-                        _ => {}
+                            .map(str::to_string)
                     }
+                    None => None,
+                };
+                match written {
+                    Some(tag) if !found.contains(&tag) => found.push(tag),
+                    _ => {}
                 }
                 value_tags(value, found);
             }
@@ -233,6 +235,11 @@ spec:
       image:
         repository: redis
         tag: \"\"
+    redis:
+      repository: public.ecr.aws/docker/library/redis
+      tag: 8.6.2
+    release:
+      tag: not-an-image
 ---
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -264,7 +271,7 @@ spec:
             of_objects(&objects),
             [
                 "6.5.0 (image 6.5.1)",
-                "2.x (images 1.4.0, 1.4, v1.30)",
+                "2.x (images 1.4.0, 1.4, v1.30, 8.6.2)",
                 "3.0.1",
                 "3.3.4"
             ]
