@@ -1,7 +1,10 @@
 //! Every prompt fluxfleet asks, in one place. Each prompt has a flag; with `--yes` or without a
-//! terminal nothing is asked and a missing value fails naming the flag.
+//! terminal nothing is asked and a missing value fails naming the flag. Esc cancels any prompt
+//! (exit 1, nothing written).
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
+
+use console::{measure_text_width, Key, Term};
 
 use crate::error::{Error, Result};
 
@@ -64,25 +67,21 @@ impl Prompter for NoPrompts {
     }
 }
 
-/// Prompts on the terminal with dialoguer.
+/// Prompts on the terminal: dialoguer's pickers, and [`read_line`] for text.
 pub struct Terminal;
 
 fn prompt_error(e: dialoguer::Error) -> Error {
     Error::refused(format!("prompt failed: {e}"))
 }
 
-/// A picker's answer: Esc or `q` cancels the command.
+/// A prompt's answer: Esc (or `q` in a picker) cancels the command.
 fn picked<T>(answer: std::result::Result<Option<T>, dialoguer::Error>) -> Result<T> {
     answer.map_err(prompt_error)?.ok_or(Error::Cancelled)
 }
 
 impl Prompter for Terminal {
     fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String> {
-        let mut input = dialoguer::Input::<String>::new().with_prompt(prompt);
-        if let Some(default) = default {
-            input = input.default(default.to_string());
-        }
-        input.interact_text().map_err(prompt_error)
+        picked(read_line(&Term::stderr(), prompt, default).map_err(dialoguer::Error::from))
     }
 
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
@@ -111,7 +110,56 @@ impl Prompter for Terminal {
     }
 
     fn tell(&mut self, message: &str) {
-        let _ = console::Term::stderr().write_line(&format!("! {message}"));
+        let _ = Term::stderr().write_line(&format!("! {message}"));
+    }
+}
+
+/// A line typed after `prompt`, shown and reported as dialoguer's text prompt does (an empty
+/// line takes `default`, or asks again without one), except that Esc cancels: dialoguer's
+/// `Input` ignores Esc (console-rs/dialoguer#160). Typing and Backspace edit the line; `None`
+/// on Esc, with the prompt cleared as a picker clears itself.
+fn read_line(term: &Term, prompt: &str, default: Option<&str>) -> io::Result<Option<String>> {
+    if !term.is_term() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotConnected,
+            "not a terminal",
+        ));
+    }
+    let asked = match default {
+        Some(default) => format!("{prompt} [{default}]: "),
+        None => format!("{prompt}: "),
+    };
+    loop {
+        term.write_str(&asked)?;
+        let mut line = String::new();
+        let key = loop {
+            match term.read_key()? {
+                Key::Char(c) if !c.is_control() => {
+                    line.push(c);
+                    term.write_str(c.encode_utf8(&mut [0; 4]))?;
+                }
+                Key::Backspace => {
+                    if let Some(c) = line.pop() {
+                        term.clear_chars(measure_text_width(c.encode_utf8(&mut [0; 4])))?;
+                    }
+                }
+                key @ (Key::Enter | Key::Escape) => break key,
+                _ => {}
+            }
+        };
+        // The prompt and the line may have wrapped: clear every row they took.
+        let written = measure_text_width(&asked) + measure_text_width(&line);
+        let columns = usize::from(term.size().1).max(1);
+        term.clear_line()?;
+        term.clear_last_lines(written.saturating_sub(1) / columns)?;
+        let answer = match (key, default) {
+            (Key::Escape, _) => return Ok(None),
+            _ if !line.is_empty() => line,
+            (_, Some(default)) => default.to_string(),
+            (_, None) => continue,
+        };
+        term.write_line(&format!("{prompt}: {answer}"))?;
+        return Ok(Some(answer));
     }
 }
 
@@ -127,7 +175,7 @@ pub struct Scripted {
 
 impl Scripted {
     /// Answers in order; a selection is answered by the item's text, a multi-selection by
-    /// comma-separated item texts; [`Scripted::ESC`] cancels a selection.
+    /// comma-separated item texts; [`Scripted::ESC`] cancels any prompt.
     pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(answers: I) -> Self {
         Scripted {
             answers: answers.into_iter().map(Into::into).collect(),
@@ -136,7 +184,7 @@ impl Scripted {
         }
     }
 
-    /// The answer that presses Esc in a selection.
+    /// The answer that presses Esc.
     pub const ESC: &'static str = "<esc>";
 
     fn next(&mut self, prompt: &str) -> Result<String> {
@@ -150,6 +198,9 @@ impl Scripted {
 impl Prompter for Scripted {
     fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String> {
         let answer = self.next(prompt)?;
+        if answer == Self::ESC {
+            return Err(Error::Cancelled);
+        }
         Ok(match (answer.is_empty(), default) {
             (true, Some(default)) => default.to_string(),
             _ => answer,

@@ -1,5 +1,6 @@
-//! The command line itself: completions loaded by a real bash, the man page, the examples in
-//! every help, the flags each command takes, and what `-q`, `-v` and `--color` print.
+//! The command line itself: completions loaded by a real bash, fish and zsh, the man page, the
+//! examples in every help, the flags each command takes, and what `-q`, `-v` and `--color`
+//! print.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test's failure report
 
 mod common;
@@ -7,6 +8,7 @@ mod common;
 use std::process::{Command as Process, Output};
 
 use clap::{CommandFactory, Parser};
+use common::terminal::Terminal;
 use common::Sandbox;
 use fluxfleet::cli::Cli;
 
@@ -107,6 +109,120 @@ fn bash_completes_only_the_flags_a_command_takes() {
         ["zsh"],
         "the shells are completed too"
     );
+}
+
+/// Whether `shell` runs here; when not, says that the test that needs it is skipped.
+fn installed(shell: &str) -> bool {
+    let runs = Process::new(shell)
+        .args(["-c", "exit 0"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !runs {
+        eprintln!("SKIPPED: {shell} is not installed (apt-get install {shell}); not loaded in it");
+    }
+    runs
+}
+
+/// Loads the fish completion script into a real fish and completes `line` (`complete -C`),
+/// the candidates one a line without their descriptions.
+fn fish_complete(sandbox: &Sandbox, line: &str) -> Vec<String> {
+    let bin = env!("CARGO_BIN_EXE_fluxfleet");
+    let script = format!(
+        "'{bin}' completions fish | source; or exit 9
+         complete -C '{line}'"
+    );
+    let mut fish = Process::new("fish");
+    fish.args(["--no-config", "-c", &script]);
+    sandbox.isolate_process(&mut fish);
+    let out = fish.output().unwrap();
+    assert!(out.status.success(), "fish: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let candidates = stdout.lines();
+    candidates
+        .map(|c| c.split('\t').next().unwrap_or(c).to_string())
+        .collect()
+}
+
+#[test]
+fn fish_loads_the_completions_and_completes_commands_and_their_flags() {
+    if !installed("fish") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    assert_eq!(fish_complete(&sandbox, "fluxfleet pro"), ["promote"]);
+    let mut adds = fish_complete(&sandbox, "fluxfleet add-");
+    adds.sort();
+    assert_eq!(
+        adds,
+        [
+            "add-app",
+            "add-cluster",
+            "add-controller",
+            "add-ns",
+            "add-overlay",
+            "add-policy"
+        ]
+    );
+    let status = fish_complete(&sandbox, "fluxfleet status --");
+    assert!(status.contains(&"--json".to_string()), "{status:?}");
+    assert!(!status.contains(&"--dry-run".to_string()), "{status:?}");
+    let promote = fish_complete(&sandbox, "fluxfleet promote --");
+    for flag in [
+        "--to",
+        "--dry-run",
+        "--no-commit",
+        "--branch",
+        "--yes",
+        "--pr",
+    ] {
+        assert!(promote.contains(&flag.to_string()), "{flag}: {promote:?}");
+    }
+}
+
+/// zsh completes only inside its line editor: a real zsh in a terminal (tmux), the script
+/// loaded as a user does, Tab pressed.
+#[test]
+fn zsh_loads_the_completions_and_completes_on_tab() {
+    if !installed("zsh") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_fluxfleet"));
+    let path = bin.parent().unwrap().display();
+    let terminal = Terminal::start(
+        &sandbox,
+        &sandbox.work(),
+        &format!("PATH='{path}':\"$PATH\" zsh -f"),
+    );
+    terminal.type_text(
+        "autoload -U compinit && compinit -D && source <(fluxfleet completions zsh) && \
+         print -r \"registered:$_comps[fluxfleet]\"",
+    );
+    terminal.press("Enter");
+    terminal.wait_for("registered:_fluxfleet");
+    // Completes `typed` with Tab; the screen once a line ends with (or, for a list, starts
+    // with) `shown`.
+    let complete = |typed: &str, shown: &str| {
+        terminal.press("C-u");
+        terminal.type_text(typed);
+        terminal.press("Tab");
+        terminal.wait_until(shown, |screen| {
+            screen
+                .lines()
+                .any(|line| line.trim_end().ends_with(shown) || line.starts_with(shown))
+        })
+    };
+    complete("fluxfleet pro", "fluxfleet promote");
+    complete("fluxfleet completions z", "fluxfleet completions zsh");
+    // Several candidates: zsh lists them under the line, each with its help.
+    let screen = complete("fluxfleet status --", "--versions ");
+    let flags: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with("--"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(flags.contains(&"--json"), "{screen}");
+    assert!(!flags.contains(&"--dry-run"), "{screen}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Prompts in a real terminal (tmux): what the user sees and the keys they press. Each prompt
 //! names its flag, an invalid answer is refused and asked again, the cluster picker says its
-//! keys and wants at least one cluster, Esc and `q` cancel with nothing written, and a demote
-//! asks before Flux prunes.
+//! keys and wants at least one cluster, Esc cancels any prompt and `q` a picker with nothing
+//! written, Enter on an empty text prompt takes its default, and a demote asks before Flux
+//! prunes.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -120,6 +121,61 @@ fn esc_in_the_picker_cancels_and_it_offers_only_clusters_without_the_app() {
     assert_eq!(code, "1");
     assert_eq!(lines, ["Cancelled; nothing was written.", "EXIT=1"]);
     assert_eq!(repo_state(&repo), before);
+}
+
+#[test]
+fn esc_in_a_text_prompt_cancels_with_nothing_written() {
+    let sandbox = Sandbox::new();
+    let repo = seed(&sandbox);
+    let before = repo_state(&repo);
+    // stdout to a file outside the repository: the screen shows stderr alone.
+    let stdout = sandbox.temp.path().join("stdout");
+    let terminal = Terminal::start(
+        &sandbox,
+        &repo,
+        &format!(
+            "{BIN} add-app web --namespace team-x >'{}'",
+            stdout.display()
+        ),
+    );
+    terminal.wait_for("Container image");
+    terminal.type_text("nginx:1.23");
+    terminal.wait_for("nginx:1.23");
+    terminal.press("BSpace");
+    let typed = "Container image (--image, e.g. ghcr.io/stefanprodan/podinfo:6.9.0): nginx:1.2";
+    terminal.wait_until("the last character erased", |screen| {
+        screen.lines().next().map(str::trim_end) == Some(typed)
+    });
+    assert_eq!(terminal.lines(), [typed]);
+    terminal.press("Escape");
+    let (code, lines) = finished(&terminal);
+    assert_eq!(code, "1");
+    assert_eq!(lines, ["Cancelled; nothing was written.", "EXIT=1"]);
+    assert_eq!(std::fs::read_to_string(&stdout).unwrap(), "");
+    assert_eq!(repo_state(&repo), before);
+}
+
+#[test]
+fn enter_on_an_empty_text_prompt_takes_its_default() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.work().join("fleet");
+    let terminal = Terminal::start(&sandbox, &sandbox.work(), &format!("{BIN} init fleet"));
+    terminal.wait_for("Clusters");
+    assert_eq!(
+        terminal.lines(),
+        ["Clusters (--clusters, comma-separated, e.g. dev,test,prod) [dev,test,prod]:"]
+    );
+    terminal.press("Enter");
+    let (code, _) = finished(&terminal);
+    let lines = terminal.all_lines();
+    assert_eq!(code, "0", "{lines:#?}");
+    assert_eq!(
+        lines[0],
+        "Clusters (--clusters, comma-separated, e.g. dev,test,prod): dev,test,prod"
+    );
+    for cluster in ["dev", "test", "prod"] {
+        assert!(dir.join("clusters").join(cluster).is_dir(), "{lines:#?}");
+    }
 }
 
 #[test]

@@ -40,9 +40,9 @@ pub struct StatusArgs {
     /// Only one kind: app|ns|controller|policy.
     #[arg(long)]
     pub kind: Option<String>,
-    /// Show what version runs where: each app's image tags and each controller's chart
-    /// version per cluster, rendered (kustomize, or kubectl kustomize) from the overlay or
-    /// base the cluster references.
+    /// Show what version runs where: image tags, and chart versions with the image tags a
+    /// HelmRelease's values set beside them (6.5.0 (image 6.5.1)), per cluster, rendered
+    /// (kustomize, or kubectl kustomize) from the overlay or base the cluster references.
     #[arg(long, conflicts_with = "markdown")]
     pub versions: bool,
     /// Never wrap the table: every cluster on one line, however wide.

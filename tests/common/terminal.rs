@@ -92,8 +92,19 @@ impl Terminal {
     /// The screen as lines, a line the terminal wrapped joined again, without trailing blanks
     /// or trailing empty lines: what a whole-screen assertion compares.
     pub fn lines(&self) -> Vec<String> {
+        self.captured(&[])
+    }
+
+    /// [`Terminal::lines`] from the first line the session showed, the ones scrolled off the
+    /// screen too.
+    pub fn all_lines(&self) -> Vec<String> {
+        self.captured(&["-S", "-"])
+    }
+
+    fn captured(&self, from: &[&str]) -> Vec<String> {
         let out = Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-J"])
+            .args(from)
             .output()
             .expect("tmux runs");
         let screen = String::from_utf8_lossy(&out.stdout);
