@@ -86,20 +86,64 @@ impl Drop for Scratch {
 
 /// Removes the scratch directories of runs that no longer run (killed before their cleanup).
 fn remove_stale(git_dir: &Path) {
-    // Without /proc there is no telling a dead run from a live one: leave them.
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
     let Ok(entries) = fs::read_dir(git_dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(PREFIX) else {
+        let Some(pid) = name
+            .strip_prefix(PREFIX)
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
             continue;
         };
-        if !Path::new("/proc").join(pid).exists() && pid.parse::<u32>().is_ok() {
+        if !is_running(pid) {
             let _ = fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+/// Whether process `pid` exists: signal 0 tells, on every Unix (a process of another user
+/// exists too). A reused process id keeps a stale directory until that process ends; nothing
+/// is removed that a live run may use.
+#[cfg(unix)]
+fn is_running(pid: i32) -> bool {
+    use rustix::io::Errno;
+    use rustix::process::{test_kill_process, Pid};
+    match Pid::from_raw(pid) {
+        Some(pid) => !matches!(test_kill_process(pid), Err(Errno::SRCH)),
+        None => false,
+    }
+}
+
+/// Elsewhere there is no telling a dead run from a live one: its directory is left.
+#[cfg(not(unix))]
+fn is_running(_pid: i32) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn directories_of_runs_that_ended_are_removed_and_live_ones_kept() {
+        let git = assert_fs::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+        // A process that has ended: a child waited for.
+        let ended = std::process::Command::new("true")
+            .spawn()
+            .and_then(|mut c| c.wait().map(|_| c.id()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dead = git.path().join(format!("{PREFIX}{ended}"));
+        let live = git.path().join(format!("{PREFIX}{}", std::process::id()));
+        let other = git.path().join("fluxfleet-lock");
+        for dir in [&dead, &live, &other] {
+            fs::create_dir_all(dir.join("base")).unwrap_or_else(|e| panic!("{e}"));
+        }
+        remove_stale(git.path());
+        assert!(!dead.exists());
+        assert!(live.exists());
+        assert!(other.exists());
     }
 }
