@@ -277,8 +277,10 @@ fn diff_matches_flux_truth_on_a_second_corpus_repository() {
     )
     .unwrap();
 
+    let path = recording_kustomize(&sandbox.temp.path().join("stand-in"));
     let output = sandbox
         .fluxfleet(&repo)
+        .env("PATH", &path)
         .args(["diff", "--json"])
         .output()
         .unwrap();
@@ -288,6 +290,23 @@ fn diff_matches_flux_truth_on_a_second_corpus_repository() {
         String::from_utf8_lossy(&output.stderr)
     );
     let reported: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // What both clusters share (infrastructure/controllers, infrastructure/configs) is
+    // rendered once on each side.
+    let log = fs::read_to_string(sandbox.temp.path().join("stand-in/renders")).unwrap();
+    let mut renders: Vec<&str> = log.lines().collect();
+    renders.sort();
+    let twice: Vec<&&str> = renders
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| &w[0])
+        .collect();
+    assert!(twice.is_empty(), "rendered twice: {twice:?}\n{log}");
+    assert!(
+        renders
+            .iter()
+            .any(|r| r.ends_with("/infrastructure/controllers")),
+        "{log}"
+    );
     let base = sandbox.temp.path().join("base");
     sandbox.git(
         &repo,

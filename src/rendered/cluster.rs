@@ -2,10 +2,11 @@
 //! Kustomization in the output whose source is this repository, recursively, each distinct
 //! unit once and every level in parallel.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 
@@ -23,7 +24,16 @@ pub struct Tree<'a> {
     /// Where generated kustomizations go: inside the repository's git directory.
     pub scratch: &'a Path,
     pub generated: &'a AtomicUsize,
+    /// Each unit's render, made once for every cluster of this tree that reaches the unit.
+    pub units: Units,
 }
+
+/// The renders of a tree's units, each made once, by the first cluster that needs it (the
+/// others wait for it).
+#[derive(Default)]
+pub struct Units(Mutex<HashMap<Unit, Arc<OnceLock<Rendered>>>>);
+
+type Rendered = Result<Vec<object::Object>, Failure>;
 
 /// A render that failed: the command as a user would run it, and kustomize's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,15 +55,19 @@ impl Tree<'_> {
         let mut copies = Vec::new();
         let mut level = vec![first];
         while !level.is_empty() {
-            let rendered: Vec<Result<Vec<object::Object>, Failure>> = level
-                .par_iter()
-                .map(|unit| self.render_unit(unit))
-                .collect();
+            let cells: Vec<Arc<OnceLock<Rendered>>> =
+                level.par_iter().map(|unit| self.rendered(unit)).collect();
             let mut next = Vec::new();
-            let rendered: Vec<Vec<object::Object>> =
-                rendered.into_iter().collect::<Result<_, _>>()?;
+            let mut rendered: Vec<&Vec<object::Object>> = Vec::new();
+            for cell in &cells {
+                match cell.get() {
+                    Some(Ok(unit_objects)) => rendered.push(unit_objects),
+                    Some(Err(failure)) => return Err(failure.clone()),
+                    None => {}
+                }
+            }
             copies.extend(artifact_copies_of(
-                rendered.iter().flatten().map(|o| &o.root),
+                rendered.iter().copied().flatten().map(|o| &o.root),
             ));
             for result in rendered {
                 for object in result {
@@ -62,13 +76,25 @@ impl Tree<'_> {
                             next.push(unit);
                         }
                     }
-                    objects.entry(object.key).or_insert(object.text);
+                    objects
+                        .entry(object.key.clone())
+                        .or_insert_with(|| object.text.clone());
                 }
             }
             next.sort();
             level = next;
         }
         Ok(objects)
+    }
+
+    /// The render of `unit`, made by the first caller and shared with the others.
+    fn rendered(&self, unit: &Unit) -> Arc<OnceLock<Rendered>> {
+        let cell = {
+            let mut units = self.units.0.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(units.entry(unit.clone()).or_default())
+        };
+        cell.get_or_init(|| self.render_unit(unit));
+        cell
     }
 
     /// One unit's objects: its directory rendered directly when it has a kustomization and no

@@ -138,6 +138,7 @@ pub fn by_entries(
         root,
         scratch,
         generated: &generated,
+        units: Default::default(),
     };
     let renders: Vec<Option<Objects>> = distinct
         .par_iter()

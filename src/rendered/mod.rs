@@ -254,6 +254,7 @@ pub fn breaks(
             root: &root,
             scratch: &scratch.dir.join("generated"),
             generated: &generated,
+            units: Default::default(),
         };
         return Ok(added.par_iter().find_map_first(|target| {
             tree.render_cluster(target).err().map(|failure| {
@@ -456,14 +457,17 @@ impl Sides<'_> {
 
         let generated = AtomicUsize::new(0);
         let wrappers = scratch.dir.join("generated");
-        let tree = |side: Side| Tree {
+        let side_tree = |root| Tree {
             renderer,
-            root: match side {
-                Side::Base => base_root,
-                Side::After => root,
-            },
+            root,
             scratch: &wrappers,
             generated: &generated,
+            units: Default::default(),
+        };
+        let (before_tree, after_tree) = (side_tree(base_root), side_tree(root));
+        let tree = |side: Side| match side {
+            Side::Base => &before_tree,
+            Side::After => &after_tree,
         };
         let jobs: Vec<(&String, Side)> = affected
             .iter()
