@@ -463,6 +463,27 @@ fn entries_added_and_removed_are_rendered_alone_and_match_rendering_by_hand() {
     );
 }
 
+#[test]
+fn an_entry_a_cluster_already_gets_another_way_changes_nothing_there() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.seed_repo();
+    // Every cluster's infra list brings team-x; prod's and dev's app lists now list it too:
+    // a second Flux Kustomization applies the same Namespace, which changes nothing there.
+    for cluster in ["prod", "dev"] {
+        let list = repo.join(format!("clusters/{cluster}/apps/kustomization.yaml"));
+        let text = fs::read_to_string(&list).unwrap();
+        fs::write(
+            &list,
+            format!("{text}- ../../../infrastructure/namespaces/team-x\n"),
+        )
+        .unwrap();
+    }
+    let dev_infra = fs::read_to_string(repo.join("clusters/dev/infra/kustomization.yaml")).unwrap();
+    assert!(dev_infra.contains("namespaces/team-x"), "{dev_infra}");
+    let changed = check_against_hand(&sandbox, &repo, &["dev", "test", "prod"]);
+    assert_eq!(changed, BTreeSet::new());
+}
+
 /// Runs `diff --json` in `repo` and checks each of `clusters` against its render by hand on a
 /// checkout of main and on the working tree; the clusters that change.
 fn check_against_hand<'c>(

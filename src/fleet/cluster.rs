@@ -36,7 +36,7 @@ pub struct Cluster {
     pub other_lists: Vec<ListFile>,
     /// The Flux Kustomization objects in the tree, by file and line.
     pub flux: Vec<FluxKustomization>,
-    /// The Flux paths that attach a directory outside the tree, resolved (through an
+    /// The Flux paths that attach a directory, in the tree or outside it, resolved (through an
     /// `ExternalArtifact` to where its generator copies from).
     pub attachments: Vec<Reference>,
 }
@@ -199,9 +199,7 @@ struct Walk<'r> {
 impl Walk<'_> {
     fn enqueue(&mut self, dir: PathBuf, origin: Option<Reference>) {
         if let Some(origin) = &origin {
-            if !dir.starts_with(&self.dir) {
-                self.attachments.push(origin.clone());
-            }
+            self.attachments.push(origin.clone());
         }
         if self.seen.insert(dir.clone()) {
             self.queue.push_back((dir, origin));

@@ -242,21 +242,18 @@ impl Walk<'_> {
                 if self.is_collection(dir, list)? {
                     self.collections.insert(dir.to_path_buf());
                     self.entries(at, list, Some(dir), 0)?;
-                } else if let Some(path) = cluster
-                    .attachments
-                    .iter()
-                    .find(|r| r.target.as_deref() == Some(dir))
-                {
-                    // The unit is the directory itself, brought in by the Flux path.
-                    let at = self.add_list(ListFile {
-                        path: path.file.to_path_buf(),
-                        references: vec![path.clone()],
-                        resources_line: path.line,
-                        namespace: None,
-                        generated: false,
-                    });
-                    self.unit(at, 0, dir, None)?;
+                } else {
+                    self.attached_unit(cluster, dir)?;
                 }
+                continue;
+            }
+            // A directory of the cluster's own that a Flux Kustomization attaches and that
+            // holds objects of its own, not wiring (PingCAP's `clusters/<c>/sources`).
+            if dir != cluster.dir
+                && !dir.ends_with("flux-system")
+                && self.holds_only_its_own_objects(dir, list)?
+                && self.attached_unit(cluster, dir)?
+            {
                 continue;
             }
             for (i, reference) in list.references.iter().enumerate() {
@@ -270,6 +267,51 @@ impl Walk<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The unit `dir` is, brought in by the Flux Kustomization of `cluster` that attaches it;
+    /// false when none does.
+    fn attached_unit(&mut self, cluster: &Cluster, dir: &Path) -> Result<bool> {
+        let Some(path) = cluster
+            .attachments
+            .iter()
+            .find(|r| r.target.as_deref() == Some(dir))
+        else {
+            return Ok(false);
+        };
+        let at = self.add_list(ListFile {
+            path: path.file.to_path_buf(),
+            references: vec![path.clone()],
+            resources_line: path.line,
+            namespace: None,
+            generated: false,
+        });
+        self.unit(at, 0, dir, None)?;
+        Ok(true)
+    }
+
+    /// True when every entry of `list` (in `dir`) is a manifest in `dir` itself and none
+    /// attaches Flux Kustomizations: the directory is a thing, not a list of things.
+    fn holds_only_its_own_objects(&self, dir: &Path, list: &ListFile) -> Result<bool> {
+        if list.references.is_empty() {
+            return Ok(false);
+        }
+        for reference in &list.references {
+            let Some(target) = &reference.target else {
+                return Ok(false);
+            };
+            if target.parent() != Some(dir)
+                || !target
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_yaml)
+                || self.reader.is_dir(target)
+                || holds_flux_kustomization(self.reader, target)?
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     fn entries(

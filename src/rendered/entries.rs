@@ -125,6 +125,19 @@ pub fn by_entries(
                 }
             }
         }
+        // An entry the cluster gets by another route too (on the side the checkout holds, the
+        // edited lists' own routes included) is not simply gained or lost there.
+        let (held, other): (&[&Path], &[&Path]) = match holds {
+            Holds::After => (&gains, &loses),
+            Holds::Before => (&loses, &gains),
+        };
+        let once = held
+            .iter()
+            .all(|t| graph.plain_route(entry, t) == Some(true));
+        let never = other.iter().all(|t| graph.plain_route(entry, t).is_none());
+        if !(once && never) {
+            return None;
+        }
         per_cluster.push((cluster.name.clone(), gains, loses, affected));
     }
 
