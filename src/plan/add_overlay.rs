@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::fleet::{App, Fleet, Through};
+use crate::fleet::{App, Fleet, Layout, Through};
 use crate::names::{self, NameKind};
 use crate::paths::to_slash;
 use crate::plan::lists::{single_list, ListEdits};
@@ -97,13 +97,23 @@ pub fn plan_into(
     let cluster = &options.cluster;
     names::cluster(cluster, &fleet.cluster_names(), "--cluster")?;
     let layout = fleet.app_layout(app)?;
-    let base = layout.base.clone().ok_or_else(|| {
-        Error::refused(format!(
-            "{} has no base/ for an overlay to build on: overlays patch apps/{}/base",
-            to_slash(&app.dir),
-            app.name
-        ))
-    })?;
+    let site = match fleet.layout() {
+        Layout::Discovered => sibling_site(fleet, app, cluster)?,
+        _ => Site {
+            base: layout.base.clone().ok_or_else(|| {
+                Error::refused(format!(
+                    "{} has no base/ for an overlay to build on: overlays patch apps/{}/base",
+                    to_slash(&app.dir),
+                    app.name
+                ))
+            })?,
+            dir: app.overlay_dir(cluster),
+            base_entry: "../../base".to_string(),
+            exists: layout.overlays.contains(cluster),
+            list: None,
+        },
+    };
+    let base = site.base.clone();
     if options.replicas == Some(0) {
         return Err(Error::Usage(format!(
             "--replicas 0: absence is absence, not an overlay that disables {0}; to take {0} \
@@ -134,6 +144,15 @@ pub fn plan_into(
     }
 
     let deployment = base_deployment(fleet, app, &base)?;
+    if fleet.layout() == Layout::Discovered && deployment.name.is_none() {
+        return Err(Error::refused(format!(
+            "{} defines no Deployment, and --replicas, --image and --env change a \
+             Deployment: if {} is a HelmRelease, its replicas, image and environment are \
+             values of its chart, set in a patch of the HelmRelease",
+            to_slash(&base),
+            app.name
+        )));
+    }
     let deployment_name = deployment.name.clone().unwrap_or_else(|| app.name.clone());
     let container = match (&deployment.container, env.is_empty()) {
         (_, true) => String::new(),
@@ -148,7 +167,7 @@ pub fn plan_into(
         }
     };
 
-    let dir = app.overlay_dir(cluster);
+    let dir = site.dir.clone();
     let file = dir.join("kustomization.yaml");
     let patch = |replicas: Option<u32>, env: &[EnvVar]| -> Result<String> {
         let mut context = tera::Context::new();
@@ -166,7 +185,7 @@ pub fn plan_into(
     single_list(fleet, &file)?;
     let created = match fleet.text(&file)? {
         None => {
-            if layout.overlays.contains(cluster) {
+            if site.exists {
                 return Err(Error::refused(format!(
                     "{} exists without a kustomization.yaml: remove it or add one by hand",
                     to_slash(&dir)
@@ -188,6 +207,7 @@ pub fn plan_into(
                 .map(|(_, _, item)| indent_item(item))
                 .unwrap_or_default();
             let mut context = tera::Context::new();
+            context.insert("base", &quote_scalar(&site.base_entry));
             context.insert("patches", &patches);
             context.insert("images", &images);
             change.create(
@@ -224,11 +244,90 @@ pub fn plan_into(
         }
     };
 
-    let switched = switch_list(fleet, app, cluster, &base, &dir, change, lists)?;
+    let switched = match &site.list {
+        // The list that names the base names the overlay instead.
+        Some(list) => lists.replace(fleet, list, &base, &dir)?,
+        None if fleet.layout() == Layout::Discovered => false,
+        None => switch_list(fleet, app, cluster, &base, &dir, change, lists)?,
+    };
     Ok(OverlayPlan {
         dir,
         created,
         switched,
+    })
+}
+
+/// Where an overlay goes: the base it builds on, its directory, the entry that names the base
+/// from there, and whether the directory exists.
+struct Site {
+    base: PathBuf,
+    dir: PathBuf,
+    base_entry: String,
+    exists: bool,
+    /// The list that names the base, to name the overlay instead (other layouts).
+    list: Option<PathBuf>,
+}
+
+/// On a layout other than the article's, where per-environment lists name the app's definition
+/// (`apps/prod/kustomization.yaml` listing `../base/web`): the overlay is the sibling directory
+/// those layouts use (`apps/prod/web`, building on `../../base/web`), which C's list then names
+/// instead. An entry that names such a directory already is the overlay, updated in place.
+fn sibling_site(fleet: &Fleet, app: &App, cluster: &str) -> Result<Site> {
+    let placements = fleet.app_placements(&app.name);
+    let here = placements.get(cluster).cloned().unwrap_or_default();
+    let [placement] = here.as_slice() else {
+        return Err(Error::refused(match here.len() {
+            0 => format!(
+                "{cluster} does not run {0}: in this layout the overlay goes beside the list \
+                 that brings {0} in, so promote it first (`fluxfleet promote {0} --to \
+                 {cluster}`), then add its overlay",
+                app.name
+            ),
+            n => format!(
+                "{cluster} gets {} by {n} entries: no single list to give an overlay to",
+                app.name
+            ),
+        }));
+    };
+    let reference = placement.chain.first();
+    let target = reference.and_then(|r| r.target.clone());
+    let list_dir = placement
+        .file
+        .parent()
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    let list_is_kustomization = placement
+        .file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| crate::fleet::KUSTOMIZATION_NAMES.contains(&n));
+    let Some(target) = target.filter(|_| list_is_kustomization) else {
+        return Err(Error::refused(format!(
+            "{cluster} gets {} through {}:{}, not through an entry of a kustomization's \
+             resources: fluxfleet cannot give it an overlay there",
+            app.name,
+            to_slash(&placement.file),
+            placement.line
+        )));
+    };
+    if target == app.dir {
+        let dir = list_dir.join(&app.name);
+        let exists = fleet.text(&dir.join("kustomization.yaml"))?.is_some()
+            || fleet.read_files().iter().any(|f| f.starts_with(&dir));
+        return Ok(Site {
+            base: app.dir.clone(),
+            base_entry: crate::paths::reference_between(&dir, &app.dir),
+            dir,
+            exists,
+            list: Some(placement.file.clone()),
+        });
+    }
+    Ok(Site {
+        base: app.dir.clone(),
+        base_entry: crate::paths::reference_between(&target, &app.dir),
+        dir: target,
+        exists: true,
+        list: None,
     })
 }
 
