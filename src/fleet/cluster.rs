@@ -264,64 +264,24 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// The list Flux generates for a directory without a kustomization: its manifests, and its
-    /// subdirectories (recursively) that have a kustomization.
+    /// The list Flux generates for a directory without a kustomization ([`generated_list`]),
+    /// each directory entered once in the whole walk; what it finds in the cluster's own tree
+    /// is walked on.
     fn generated(&mut self, dir: &Path, origin: Option<&Reference>) -> Result<ListFile> {
-        let mut references = Vec::new();
-        let mut pending = vec![dir.to_path_buf()];
-        while let Some(at) = pending.pop() {
-            let Some((id, entries)) = self.reader.listing(&at)? else {
-                continue;
-            };
-            if !self.walked.insert(id) {
+        let walked = &mut self.walked;
+        let (list, met) = generated_list(self.reader, dir, origin, |id| walked.insert(id))?;
+        for (path, listed) in met {
+            if !path.starts_with(&self.dir) {
                 continue;
             }
-            for (name, is_dir) in entries {
-                let path = at.join(&name);
-                let rel = path.strip_prefix(dir).unwrap_or(&path);
-                let written = match origin {
-                    Some(o) => format!("{}/{}", o.written.trim_end_matches('/'), rel.display()),
-                    None => format!("./{}", rel.display()),
-                };
-                let (file, line) = match origin {
-                    Some(o) => (o.file.clone(), o.line),
-                    None => (Arc::from(dir), 0),
-                };
-                if is_dir {
-                    if self.reader.list(&path)?.is_some() {
-                        references.push(Reference {
-                            file,
-                            line,
-                            written,
-                            target: Some(path.clone()),
-                        });
-                        if path.starts_with(&self.dir) {
-                            self.enqueue(path, None);
-                        }
-                    } else {
-                        pending.push(path);
-                    }
-                } else if is_yaml(&name) {
-                    if path.starts_with(&self.dir) {
-                        self.scan(&path)?;
-                    }
-                    references.push(Reference {
-                        file,
-                        line,
-                        written,
-                        target: Some(path),
-                    });
+            match listed {
+                true => self.enqueue(path, None),
+                false => {
+                    self.scan(&path)?;
                 }
             }
         }
-        references.sort_by(|a, b| a.target.cmp(&b.target));
-        Ok(ListFile {
-            path: dir.to_path_buf(),
-            references,
-            resources_line: 1,
-            namespace: None,
-            generated: true,
-        })
+        Ok(list)
     }
 
     /// Reads the Flux Kustomizations of a manifest in the tree and queues what they attach.
@@ -367,4 +327,64 @@ impl Walk<'_> {
         }
         Ok(true)
     }
+}
+
+/// The list Flux generates for `dir`, which has no kustomization: every YAML file below it and
+/// every directory below it that has a kustomization (not what lies below that one), sorted;
+/// written as `origin` names `dir` (`./…` without one). A directory is entered only when `enter`
+/// says so of its identity: a link to `.` or a parent would make the walk endless. With the list,
+/// its entries in the order met, each with whether it is a directory with a kustomization.
+pub(crate) fn generated_list(
+    reader: &Reader,
+    dir: &Path,
+    origin: Option<&Reference>,
+    mut enter: impl FnMut(FileId) -> bool,
+) -> Result<(ListFile, Vec<(PathBuf, bool)>)> {
+    let mut references = Vec::new();
+    let mut met = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    let (file, line) = match origin {
+        Some(o) => (o.file.clone(), o.line),
+        None => (Arc::from(dir), 0),
+    };
+    while let Some(at) = pending.pop() {
+        let Some((id, entries)) = reader.listing(&at)? else {
+            continue;
+        };
+        if !enter(id) {
+            continue;
+        }
+        for (name, is_dir) in entries {
+            let path = at.join(&name);
+            let rel = paths::to_slash(path.strip_prefix(dir).unwrap_or(&path));
+            let written = match origin {
+                Some(o) => format!("{}/{rel}", o.written.trim_end_matches('/')),
+                None => format!("./{rel}"),
+            };
+            let listed = is_dir && reader.list(&path)?.is_some();
+            if is_dir && !listed {
+                pending.push(path);
+                continue;
+            }
+            if !is_dir && !is_yaml(&name) {
+                continue;
+            }
+            met.push((path.clone(), listed));
+            references.push(Reference {
+                file: file.clone(),
+                line,
+                written,
+                target: Some(path),
+            });
+        }
+    }
+    references.sort_by(|a, b| a.target.cmp(&b.target));
+    let list = ListFile {
+        path: dir.to_path_buf(),
+        references,
+        resources_line: 1,
+        namespace: None,
+        generated: true,
+    };
+    Ok((list, met))
 }

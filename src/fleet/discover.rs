@@ -23,19 +23,17 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::app::App;
-use super::cluster::Cluster;
+use super::cluster::{generated_list, Cluster};
 use super::definition::{Definition, DefinitionKind};
 use super::namespace::Namespace;
 use super::placement::{Grouped, Index, Kind, Raw};
 use super::read::{is_yaml, Reader};
-use super::reference::{ListFile, Reference, KUSTOMIZATION_NAMES};
+use super::reference::{ListFile, Reference};
 use crate::error::Result;
-use crate::paths;
 use crate::yaml::Node;
 
 /// What the clusters of a layout other than the article's get.
@@ -465,7 +463,11 @@ impl Walk<'_> {
     fn list(&self, dir: &Path) -> Result<ListFile> {
         match self.reader.list(dir)? {
             Some(list) => Ok(list),
-            None => generated(self.reader, dir),
+            None => {
+                let mut entered = HashSet::new();
+                let generated = generated_list(self.reader, dir, None, |id| entered.insert(id));
+                Ok(generated?.0)
+            }
         }
     }
 
@@ -553,51 +555,6 @@ impl Walk<'_> {
         };
         chosen.unwrap_or_default()
     }
-}
-
-/// The list Flux generates for a directory without a kustomization: its manifests, and its
-/// subdirectories (recursively) that have a kustomization, as entries without a line.
-pub(crate) fn generated(reader: &Reader, dir: &Path) -> Result<ListFile> {
-    let mut references = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    let file: Arc<Path> = Arc::from(dir);
-    while let Some(at) = pending.pop() {
-        for (name, is_dir) in reader.entries(&at)? {
-            let path = at.join(&name);
-            let rel = path.strip_prefix(dir).unwrap_or(&path);
-            let written = format!("./{}", paths::to_slash(rel));
-            if is_dir {
-                let listed = KUSTOMIZATION_NAMES
-                    .iter()
-                    .any(|n| reader.is_file(&path.join(n)));
-                if listed {
-                    references.push(Reference {
-                        file: file.clone(),
-                        line: 0,
-                        written,
-                        target: Some(path),
-                    });
-                } else {
-                    pending.push(path);
-                }
-            } else if is_yaml(&name) {
-                references.push(Reference {
-                    file: file.clone(),
-                    line: 0,
-                    written,
-                    target: Some(path),
-                });
-            }
-        }
-    }
-    references.sort_by(|a, b| a.target.cmp(&b.target));
-    Ok(ListFile {
-        path: dir.to_path_buf(),
-        references,
-        resources_line: 1,
-        namespace: None,
-        generated: true,
-    })
 }
 
 /// True for `namespace.yaml`, `namespaces.yaml` and `ns.yaml`, which by their names hold

@@ -268,10 +268,6 @@ impl<'a> Session<'a> {
             self.print_outcome(change, &Outcome::NothingToDo, None)?;
             return Ok(Outcome::NothingToDo);
         }
-        // What the change does that deserves a warning; a change not made deserves none.
-        for warning in &change.warnings {
-            self.shell.warn(warning)?;
-        }
         apply::check_paths(root, change)?;
         if let Some(branch) = &self.options.branch {
             git::check_branch_name(branch)?;
@@ -279,6 +275,7 @@ impl<'a> Session<'a> {
         let remote = self.check_publish(root, run.history)?;
         self.publish_to.clone_from(&remote);
         if self.options.dry_run {
+            self.warn_of(change)?;
             if !publish.json {
                 report::diff::show(self.shell, change)?;
             }
@@ -344,6 +341,7 @@ impl<'a> Session<'a> {
                 return Err(Error::refused(broken));
             }
         }
+        self.warn_of(change)?;
         // The description is rendered from the files as the change left them and written before
         // the commit, to a temporary that takes its name once the commit is made: a run that fails
         // leaves no description of a change that did not happen.
@@ -409,6 +407,15 @@ impl<'a> Session<'a> {
 
     /// True when the branch the change would be committed on exists already and holds exactly
     /// this change on the base: an earlier run made it, and it is not merged yet.
+    /// What the change does that deserves a warning, said once nothing refuses it: a change
+    /// not made deserves none.
+    fn warn_of(&mut self, change: &ChangeSet) -> Result<()> {
+        for warning in &change.warnings {
+            self.shell.warn(warning)?;
+        }
+        Ok(())
+    }
+
     fn already_on_its_branch(&self, root: &Path, change: &ChangeSet) -> Result<Option<String>> {
         let (Some(base), false) = (&self.base, self.options.no_commit) else {
             return Ok(None);
