@@ -48,7 +48,17 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
     let promoted = match kind {
-        _ if fleet.layout() == Layout::Discovered || by_flux_paths(fleet, kind, targets) => {
+        _ if fleet.layout() == Layout::Discovered
+            || by_flux_paths(fleet, kind, &options.name, targets) =>
+        {
+            if options.overlay.is_some() || options.set.is_some() {
+                return Err(Error::Usage(format!(
+                    "--overlay and --set shape the article's layout (apps/<app>/overlays, \
+                     namespace sets); in this repository {} comes into clusters otherwise: \
+                     promote it without them",
+                    options.name
+                )));
+            }
             promote_discovered(fleet, kind, &options.name, targets, &mut change, &mut lists)?
         }
         Kind::App => {
@@ -227,15 +237,27 @@ fn promote_discovered(
     Ok(promoted)
 }
 
-/// True when the repository uses the article's definition paths (`apps/<a>/base`) without its
-/// cluster lists, and a target has no app list to add `kind` to: it gets the app the way the
-/// clusters that have it do (a Flux Kustomization file of its own, say).
-fn by_flux_paths(fleet: &Fleet, kind: Kind, targets: &[String]) -> bool {
-    fleet.layout() == Layout::Other
-        && kind == Kind::App
+/// True when an app of a repository read by the article's paths comes into a cluster the way
+/// other layouts bring it: through a Flux Kustomization file of the cluster's own
+/// (`clusters/staging/podinfo.yaml`), or, the repository using the article's definition paths
+/// without its cluster lists, a target has no app list to add it to. The target then gets it
+/// as the clusters that have it do.
+fn by_flux_paths(fleet: &Fleet, kind: Kind, name: &str, targets: &[String]) -> bool {
+    if kind != Kind::App || fleet.layout() == Layout::Discovered {
+        return false;
+    }
+    let listless = fleet.layout() == Layout::Other
         && targets
             .iter()
-            .any(|t| fleet.cluster(t).is_some_and(|c| c.apps_list.is_none()))
+            .any(|t| fleet.cluster(t).is_some_and(|c| c.apps_list.is_none()));
+    listless
+        || fleet.app_placements(name).iter().any(|(c, placements)| {
+            fleet.cluster(c).is_some_and(|cluster| {
+                placements
+                    .iter()
+                    .any(|p| promote_copy::component_file(cluster, p, name).is_some())
+            })
+        })
 }
 
 /// The cluster `target` takes `placements`' unit from: the nearest before it in promotion order

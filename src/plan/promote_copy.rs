@@ -273,42 +273,13 @@ pub(super) fn flux_file(
     change: &mut ChangeSet,
     lists: &mut ListEdits,
 ) -> Result<bool> {
-    let model = source.placement;
     let from_cluster = source.cluster;
-    let file = match from_cluster.flux.iter().any(|k| k.file == model.file) {
-        true => model.file.clone(),
-        false => {
-            let dir = model.file.parent().unwrap_or(Path::new(""));
-            match from_cluster
-                .attachments
-                .iter()
-                .find(|r| r.target.as_deref() == Some(dir))
-            {
-                Some(attachment) => attachment.file.to_path_buf(),
-                None => return Ok(false),
-            }
-        }
+    let Some(file) = component_file(from_cluster, source.placement, name) else {
+        return Ok(false);
     };
     let Ok(rest) = file.strip_prefix(&from_cluster.dir) else {
         return Ok(false);
     };
-    let objects: Vec<_> = from_cluster
-        .flux
-        .iter()
-        .filter(|k| k.file == file)
-        .collect();
-    // One component's file, not a layer's (`apps.yaml` attaching `./apps/staging`).
-    let own = objects.iter().any(|k| {
-        k.name == name
-            || k.name.starts_with(&format!("{name}-"))
-            || k.path
-                .as_ref()
-                .and_then(|p| p.target.as_deref())
-                .is_some_and(|t| t.components().any(|c| c.as_os_str() == name))
-    });
-    if !own {
-        return Ok(false);
-    }
     let copy = target.dir.join(rest);
     let copy_dir = copy.parent().unwrap_or(Path::new(""));
     let shown = to_slash(&copy);
@@ -399,6 +370,40 @@ pub(super) fn flux_file(
     note.push('.');
     change.notes.push(note);
     Ok(true)
+}
+
+/// The Flux Kustomization file of `cluster`'s own that brings `name` in by `placement`: one
+/// component's file in the cluster's directory (`clusters/staging/podinfo.yaml`), not a layer's
+/// (`apps.yaml` attaching `./apps/staging`). `None` when the placement comes otherwise.
+pub(super) fn component_file(
+    cluster: &Cluster,
+    placement: &Placement,
+    name: &str,
+) -> Option<PathBuf> {
+    let file = match cluster.flux.iter().any(|k| k.file == placement.file) {
+        true => placement.file.clone(),
+        false => {
+            let dir = placement.file.parent()?;
+            cluster
+                .attachments
+                .iter()
+                .find(|r| r.target.as_deref() == Some(dir))?
+                .file
+                .to_path_buf()
+        }
+    };
+    if !file.starts_with(&cluster.dir) {
+        return None;
+    }
+    let own = cluster.flux.iter().filter(|k| k.file == file).any(|k| {
+        k.name == name
+            || k.name.starts_with(&format!("{name}-"))
+            || k.path
+                .as_ref()
+                .and_then(|p| p.target.as_deref())
+                .is_some_and(|t| t.components().any(|c| c.as_os_str() == name))
+    });
+    own.then_some(file)
 }
 
 /// The names that tell `source`'s Flux Kustomizations from `target`'s: the cluster names, and
