@@ -677,3 +677,70 @@ fn add_paragraph(change: &mut ChangeSet, paragraph: String) {
     }
     change.body.push_str(&paragraph);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pruned(text: &str, known: &[&str]) -> Result<Pruned> {
+        let path = Path::new("clusters/prod/podinfo.yaml");
+        let docs = yaml::parse(path, text, Purpose::Read).map_err(Error::from)?;
+        let known: BTreeSet<&str> = known.iter().copied().collect();
+        prune_depends_on(path, text, &docs, &known)
+    }
+
+    const KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n\
+                      metadata:\n  name: podinfo\nspec:\n";
+
+    #[test]
+    fn depends_on_keeps_what_the_target_has_and_drops_the_rest_with_their_lines() {
+        let text = format!(
+            "{KS}  dependsOn:\n    - name: infra\n    - name: redis\n      namespace: apps\n  \
+             path: ./apps/podinfo\n"
+        );
+        let out = pruned(&text, &["infra"]).unwrap();
+        assert_eq!(
+            out.text,
+            format!("{KS}  dependsOn:\n    - name: infra\n  path: ./apps/podinfo\n")
+        );
+        assert_eq!(out.dropped, ["redis"]);
+        assert_eq!(out.kept, ["infra"]);
+    }
+
+    #[test]
+    fn depends_on_goes_when_nothing_is_left() {
+        let text = format!("{KS}  dependsOn:\n  - name: redis\n  path: ./apps/podinfo\n");
+        let out = pruned(&text, &[]).unwrap();
+        assert_eq!(out.text, format!("{KS}  path: ./apps/podinfo\n"));
+    }
+
+    #[test]
+    fn a_flow_depends_on_that_must_change_is_refused() {
+        let text = format!("{KS}  dependsOn: [{{name: redis}}]\n");
+        let err = pruned(&text, &[]).err().unwrap().to_string();
+        assert!(err.contains("clusters/prod/podinfo.yaml:6"), "{err}");
+        assert!(pruned(&text, &["redis"]).is_ok());
+    }
+
+    #[test]
+    fn encrypted_files_are_told_by_their_sops_block() {
+        assert!(is_encrypted("data:\n  a: ENC[AES256_GCM,data:x]\nsops:\n  mac: y\n"));
+        assert!(!is_encrypted("data:\n  a: plain\n"));
+    }
+
+    #[test]
+    fn path_parts_naming_the_environment_are_swapped_whole() {
+        let swaps = [Swap {
+            from: "staging".into(),
+            to: "production".into(),
+        }];
+        assert_eq!(
+            swap_parts(Path::new("jenkins/staging/values.yaml"), &swaps),
+            Path::new("jenkins/production/values.yaml")
+        );
+        assert_eq!(
+            swap_parts(Path::new("staging-db"), &swaps),
+            Path::new("staging-db")
+        );
+    }
+}
