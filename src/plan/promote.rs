@@ -190,7 +190,7 @@ fn promote_discovered(
                 model.line
             )));
         };
-        if promote_copy::env_dir(fleet, name, &source, cluster, change, lists)? {
+        if promote_copy::env_dir(fleet, name, &source, cluster, targets, change, lists)? {
             promoted.push(cluster_name.clone());
             continue;
         }

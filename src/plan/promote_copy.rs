@@ -51,6 +51,7 @@ pub(super) fn env_dir(
     name: &str,
     source: &Source,
     target: &Cluster,
+    promoting: &[String],
     change: &mut ChangeSet,
     lists: &mut ListEdits,
 ) -> Result<bool> {
@@ -78,6 +79,7 @@ pub(super) fn env_dir(
         return Ok(false);
     };
     let target_dir = target_list.parent().unwrap_or(Path::new(""));
+    refuse_shared(fleet, name, target, &target_list, promoting)?;
     let from = file_name(dir);
     let to = file_name(target_dir);
     if dir.components().count() != target_dir.components().count() {
@@ -106,7 +108,18 @@ pub(super) fn env_dir(
         to_slash(&unit),
         source.why(&target.name)
     );
-    let paragraph = if fleet.is_dir(&copy) || fleet.is_file(&copy) {
+    let planned = change
+        .changes
+        .iter()
+        .any(|c| c.after().is_some_and(|(path, _)| path.starts_with(&copy)));
+    let paragraph = if planned {
+        // Another target reconciles the same environment directory: one copy serves both.
+        format!(
+            "{} gets {name} as {}, the copy made above.",
+            target.name,
+            to_slash(&copy)
+        )
+    } else if fleet.is_dir(&copy) || fleet.is_file(&copy) {
         change.notes.push(format!(
             "{} exists already but {} did not list it: listed as it is, nothing copied over it",
             to_slash(&copy),
@@ -131,6 +144,38 @@ pub(super) fn env_dir(
     add_paragraph(change, paragraph);
     lists.add(fleet, &target_list, &copy)?;
     Ok(true)
+}
+
+/// Refuses to add to `list` when a cluster not being promoted to pulls it in too: it would get
+/// `name` as well.
+fn refuse_shared(
+    fleet: &Fleet,
+    name: &str,
+    target: &Cluster,
+    list: &Path,
+    promoting: &[String],
+) -> Result<()> {
+    let others: Vec<&str> = fleet
+        .clusters()
+        .iter()
+        .filter(|c| c.name != target.name && !promoting.contains(&c.name))
+        .filter(|c| c.lists().any(|l| !l.generated && l.path == list))
+        .map(|c| c.name.as_str())
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "{}'s list for {name} is {}, which {} pull{} in too: listing {name} there would bring \
+         it to {} as well, so nothing was written; promote it to {},{} together",
+        target.name,
+        to_slash(list),
+        others.join(", "),
+        if others.len() == 1 { "s" } else { "" },
+        others.join(", "),
+        target.name,
+        others.join(","),
+    )))
 }
 
 /// The target's list in the place of the source's `list`: the same path with the cluster's name
@@ -724,7 +769,9 @@ mod tests {
 
     #[test]
     fn encrypted_files_are_told_by_their_sops_block() {
-        assert!(is_encrypted("data:\n  a: ENC[AES256_GCM,data:x]\nsops:\n  mac: y\n"));
+        assert!(is_encrypted(
+            "data:\n  a: ENC[AES256_GCM,data:x]\nsops:\n  mac: y\n"
+        ));
         assert!(!is_encrypted("data:\n  a: plain\n"));
     }
 
