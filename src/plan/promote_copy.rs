@@ -387,7 +387,7 @@ pub(super) fn flux_file(
     let mut note = match rewritten.changed.is_empty() {
         true => format!("{shown} is a byte-for-byte copy of {}", to_slash(&file)),
         false => format!(
-            "In {shown}, {} where {} named as a whole word (spec.path and names): {}",
+            "In {shown}, {} where {} named as a whole word (spec.path, names, comments): {}",
             swaps
                 .iter()
                 .map(|s| format!("{} became {}", s.from, s.to))
