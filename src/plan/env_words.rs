@@ -58,7 +58,7 @@ pub(crate) fn names_any(text: &str, swaps: &[Swap]) -> bool {
 
 /// `text` with each whole-word `from` replaced by its `to`; the longest name first where two
 /// start at the same place.
-fn swap_words(text: &str, swaps: &[Swap]) -> String {
+pub(crate) fn swap_words(text: &str, swaps: &[Swap]) -> String {
     let mut ordered: Vec<&Swap> = swaps.iter().filter(|s| !s.from.is_empty()).collect();
     ordered.sort_by_key(|s| std::cmp::Reverse(s.from.len()));
     let bytes = text.as_bytes();

@@ -79,6 +79,9 @@ pub(super) fn env_dir(
         return Ok(false);
     };
     let target_dir = target_list.parent().unwrap_or(Path::new(""));
+    if !is_environment(source.cluster, dir) || !is_environment(target, target_dir) {
+        return Ok(false);
+    }
     refuse_shared(fleet, name, target, &target_list, promoting)?;
     let from = file_name(dir);
     let to = file_name(target_dir);
@@ -144,6 +147,17 @@ pub(super) fn env_dir(
     add_paragraph(change, paragraph);
     lists.add(fleet, &target_list, &copy)?;
     Ok(true)
+}
+
+/// True when `dir` is `cluster`'s environment directory: one its Flux Kustomizations attach
+/// (`path: ./apps/staging`), or named after the cluster. A directory the environments share
+/// (`apps/_base`, reached through their lists) is not one, and is not copied.
+fn is_environment(cluster: &Cluster, dir: &Path) -> bool {
+    cluster
+        .attachments
+        .iter()
+        .any(|r| r.target.as_deref() == Some(dir))
+        || dir.file_name().is_some_and(|n| n == cluster.name.as_str())
 }
 
 /// Refuses to add to `list` when a cluster not being promoted to pulls it in too: it would get
@@ -227,7 +241,7 @@ impl Copied {
             true => format!("{copy} is a byte-for-byte copy: nothing in it names {from}."),
             false => format!(
                 "In {copy}, {from} became {to} where it names the environment as a whole word \
-                 (paths, names, namespaces, hosts): {}.",
+                 (paths and file names, names, namespaces, hosts): {}.",
                 places(&self.rewritten)
             ),
         };
@@ -261,6 +275,13 @@ fn copy_tree(
     change: &mut ChangeSet,
 ) -> Result<Copied> {
     let mut files = Vec::new();
+    if !fleet.is_dir(unit) && !fleet.is_file(unit) {
+        return Err(Error::refused(format!(
+            "{} does not exist, so there is no copy to make: nothing was written; fix the entry \
+             that lists it, then promote again",
+            to_slash(unit)
+        )));
+    }
     if fleet.is_dir(unit) {
         let mut pending = vec![PathBuf::new()];
         while let Some(rel) = pending.pop() {
@@ -679,16 +700,11 @@ fn item_end(lines: &[&str], first: usize) -> usize {
     last
 }
 
-/// `rel` with each part that is a `from` of `swaps` replaced by its `to`.
+/// `rel` with the words of `swaps` rewritten in each part, as in the texts that name it
+/// (`gcp-account.yaml` listed as `prod-account.yaml` is copied under that name).
 fn swap_parts(rel: &Path, swaps: &[Swap]) -> PathBuf {
     rel.components()
-        .map(|c| {
-            let part = c.as_os_str().to_string_lossy();
-            match swaps.iter().find(|s| s.from == part) {
-                Some(swap) => swap.to.clone(),
-                None => part.into_owned(),
-            }
-        })
+        .map(|c| env_words::swap_words(&c.as_os_str().to_string_lossy(), swaps))
         .collect()
 }
 
@@ -776,7 +792,7 @@ mod tests {
     }
 
     #[test]
-    fn path_parts_naming_the_environment_are_swapped_whole() {
+    fn path_parts_are_rewritten_as_the_texts_naming_them_are() {
         let swaps = [Swap {
             from: "staging".into(),
             to: "production".into(),
@@ -786,8 +802,12 @@ mod tests {
             Path::new("jenkins/production/values.yaml")
         );
         assert_eq!(
-            swap_parts(Path::new("staging-db"), &swaps),
-            Path::new("staging-db")
+            swap_parts(Path::new("staging-db.yaml"), &swaps),
+            Path::new("production-db.yaml")
+        );
+        assert_eq!(
+            swap_parts(Path::new("stagingdb.yaml"), &swaps),
+            Path::new("stagingdb.yaml")
         );
     }
 }
