@@ -40,7 +40,7 @@ pub use check::{check, sort as sort_findings, Finding, Severity};
 pub use cluster::Cluster;
 pub use definition::{Definition, DefinitionKind, CONTROLLERS_DIR};
 pub use flux::FluxKustomization;
-pub(crate) use flux::{artifact_copies_of, artifact_path, ArtifactCopy};
+pub(crate) use flux::{artifact_copies_of, artifact_path, is_flux_kustomization, ArtifactCopy};
 pub use lookup::{lookup, Lookup};
 pub use namespace::{Namespace, NamespaceSet, COMMON_SET, NAMESPACES_DIR};
 pub use order::{stage, Listed, SETTINGS};
@@ -518,6 +518,22 @@ impl Fleet {
     /// or read now when it was not read yet; `None` when there is no such file.
     pub fn text(&self, path: &Path) -> Result<Option<Arc<str>>> {
         self.reader.text(path)
+    }
+
+    /// The entries of directory `dir` as `(name, is_dir)`, sorted, hidden ones left out; empty
+    /// when it does not exist.
+    pub fn entries(&self, dir: &Path) -> Result<Vec<(String, bool)>> {
+        self.reader.entries(dir)
+    }
+
+    /// True when `path` is a directory below the root.
+    pub fn is_dir(&self, path: &Path) -> bool {
+        self.reader.is_dir(path)
+    }
+
+    /// True when `path` is a file.
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.reader.is_file(path)
     }
 
     /// Where app `app` runs: its placements by cluster (empty when it runs nowhere).

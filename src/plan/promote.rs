@@ -11,6 +11,7 @@ use crate::paths::to_slash;
 use crate::plan::add_controller;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
 use crate::plan::lists::{apps_list, infra_list, ListEdits};
+use crate::plan::promote_copy;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
 use crate::plan::{branch_for, reach, ChangeSet};
@@ -47,7 +48,17 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
     let mut change = ChangeSet::default();
     let mut lists = ListEdits::new();
     let promoted = match kind {
-        _ if fleet.layout() == Layout::Discovered => {
+        _ if fleet.layout() == Layout::Discovered
+            || by_flux_paths(fleet, kind, &options.name, targets) =>
+        {
+            if options.overlay.is_some() || options.set.is_some() {
+                return Err(Error::Usage(format!(
+                    "--overlay and --set shape the article's layout (apps/<app>/overlays, \
+                     namespace sets); in this repository {} comes into clusters otherwise: \
+                     promote it without them",
+                    options.name
+                )));
+            }
             promote_discovered(fleet, kind, &options.name, targets, &mut change, &mut lists)?
         }
         Kind::App => {
@@ -127,11 +138,12 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &PromoteOptions) -> R
     Ok(change)
 }
 
-/// Promotes `name` in a layout other than the article's: each target gets the entry another
-/// cluster has, in the same form, written in the target's counterpart of that cluster's list
-/// (`apps/prod/kustomization.yaml` for `apps/dev/kustomization.yaml`, `clusters/prod/...` for
-/// `clusters/dev/...`). Where there is no such list, or the unit is attached by a Flux
-/// Kustomization of its own, refuses saying what was understood.
+/// Promotes `name` in a layout other than the article's: each target gets what brings it into
+/// the nearest cluster that has it, in the same form. An entry in a list the clusters share the
+/// shape of is written in the target's counterpart of that list (`apps/prod/kustomization.yaml`
+/// for `apps/dev/kustomization.yaml`, `clusters/prod/...` for `clusters/dev/...`); a
+/// per-environment directory or a Flux Kustomization file of the cluster's own is copied for
+/// the target ([`promote_copy`]). Where none of these fits, refuses saying what was understood.
 fn promote_discovered(
     fleet: &Fleet,
     kind: Kind,
@@ -151,33 +163,8 @@ fn promote_discovered(
         }
         Kind::Policy => fleet.policy_placements(name),
     };
-    let Some((model_cluster, model)) = placements
-        .iter()
-        .find_map(|(c, p)| p.first().map(|p| (c.as_str(), p)))
-    else {
+    if !placements.values().any(|p| !p.is_empty()) {
         return Err(subject::unknown_app(fleet, name));
-    };
-    let Some(target) = model.chain.first().and_then(|r| r.target.clone()) else {
-        return Err(Error::refused(format!(
-            "{name} comes into {model_cluster} from a remote entry ({}:{}): add it by hand",
-            to_slash(&model.file),
-            model.line
-        )));
-    };
-    let model_dir = fleet.cluster(model_cluster).map(|c| c.dir.clone());
-    // What the model cluster references may be its own (`apps/gcp/kafka`): another cluster
-    // needs its own copy, which is not made here.
-    if target.components().any(|c| c.as_os_str() == model_cluster)
-        || model_dir.as_deref().is_some_and(|d| target.starts_with(d))
-    {
-        return Err(Error::refused(format!(
-            "{name} comes into {model_cluster} as {}, a directory of {model_cluster}'s own \
-             ({}:{}): another cluster needs its own copy, which fluxfleet does not make in this \
-             layout yet, so nothing was written; copy it for each target and list the copy",
-            to_slash(&target),
-            to_slash(&model.file),
-            model.line
-        )));
     }
     let mut promoted = Vec::new();
     for cluster_name in targets {
@@ -192,7 +179,43 @@ fn promote_discovered(
         let Some(cluster) = fleet.cluster(cluster_name) else {
             continue;
         };
-        let counterpart = counterpart(&model.file, model_cluster, model_dir.as_deref(), cluster);
+        let Some(source) = nearest(fleet, &placements, cluster_name) else {
+            continue;
+        };
+        let (model_cluster, model) = (source.cluster.name.as_str(), source.placement);
+        let Some(target) = model.chain.first().and_then(|r| r.target.clone()) else {
+            return Err(Error::refused(format!(
+                "{name} comes into {model_cluster} from a remote entry ({}:{}): add it by hand",
+                to_slash(&model.file),
+                model.line
+            )));
+        };
+        if promote_copy::env_dir(fleet, name, &source, cluster, targets, change, lists)? {
+            promoted.push(cluster_name.clone());
+            continue;
+        }
+        if promote_copy::flux_file(fleet, name, &source, cluster, change, lists)? {
+            promoted.push(cluster_name.clone());
+            continue;
+        }
+        let model_dir = Some(source.cluster.dir.as_path());
+        // What the model cluster references may be its own (`apps/gcp/kafka`) without a list of
+        // the target's in the same place to copy it into.
+        if target.components().any(|c| c.as_os_str() == model_cluster)
+            || model_dir.is_some_and(|d| target.starts_with(d))
+        {
+            return Err(Error::refused(format!(
+                "{name} comes into {model_cluster} as {}, a directory of {model_cluster}'s own \
+                 ({}:{}): {cluster_name} needs its own copy, but it has no list beside that one \
+                 (a sibling environment directory with a kustomization.yaml) to put the copy in \
+                 and list it, so nothing was written; copy it for {cluster_name} and list the \
+                 copy by hand",
+                to_slash(&target),
+                to_slash(&model.file),
+                model.line
+            )));
+        }
+        let counterpart = counterpart(&model.file, model_cluster, model_dir, cluster);
         // A kustomization file the cluster pulls in, not one a Flux Kustomization stands for.
         let list = counterpart.filter(|path| {
             KUSTOMIZATION_NAMES.iter().any(|n| path.ends_with(n))
@@ -214,9 +237,58 @@ fn promote_discovered(
     Ok(promoted)
 }
 
+/// True when an app of a repository read by the article's paths comes into a cluster the way
+/// other layouts bring it: through a Flux Kustomization file of the cluster's own
+/// (`clusters/staging/podinfo.yaml`), or, the repository using the article's definition paths
+/// without its cluster lists, a target has no app list to add it to. The target then gets it
+/// as the clusters that have it do.
+fn by_flux_paths(fleet: &Fleet, kind: Kind, name: &str, targets: &[String]) -> bool {
+    if kind != Kind::App || fleet.layout() == Layout::Discovered {
+        return false;
+    }
+    let listless = fleet.layout() == Layout::Other
+        && targets
+            .iter()
+            .any(|t| fleet.cluster(t).is_some_and(|c| c.apps_list.is_none()));
+    listless
+        || fleet.app_placements(name).iter().any(|(c, placements)| {
+            fleet.cluster(c).is_some_and(|cluster| {
+                placements
+                    .iter()
+                    .any(|p| promote_copy::component_file(cluster, p, name).is_some())
+            })
+        })
+}
+
+/// The cluster `target` takes `placements`' unit from: the nearest before it in promotion order
+/// that has it, else the nearest after it.
+fn nearest<'f>(
+    fleet: &'f Fleet,
+    placements: &'f ByCluster,
+    target: &str,
+) -> Option<promote_copy::Source<'f>> {
+    let order = fleet.cluster_names();
+    let at = order.iter().position(|c| c == target)?;
+    let having = |names: Vec<&String>| {
+        names.into_iter().find_map(|c| {
+            let placement = placements.get(c).and_then(|p| p.first())?;
+            Some((fleet.cluster(c)?, placement))
+        })
+    };
+    let (found, before) = match having(order[..at].iter().rev().collect()) {
+        Some(found) => (found, true),
+        None => (having(order[at + 1..].iter().collect())?, false),
+    };
+    Some(promote_copy::Source {
+        cluster: found.0,
+        placement: found.1,
+        before,
+    })
+}
+
 /// Where `cluster` keeps what `model_cluster` keeps in `file`: the same path with the model
 /// cluster's directory, or its name as a path part, swapped for the cluster's.
-fn counterpart(
+pub(super) fn counterpart(
     file: &Path,
     model_cluster: &str,
     model_dir: Option<&Path>,
