@@ -323,6 +323,14 @@ impl Walk<'_> {
                     }
                 }
             }
+            // The components the controller adds to that kustomization come with it.
+            for component in &object.components {
+                if let Some(target) = &component.target {
+                    if !self.seen.contains(target) && self.reader.is_dir(target) {
+                        self.enqueue(target.clone(), Some(component.clone()));
+                    }
+                }
+            }
             self.flux.push(object);
         }
         Ok(true)

@@ -29,6 +29,9 @@ pub struct FluxKustomization {
     /// only then is a path that does not exist here certainly wrong. Another `GitRepository`
     /// may be this repository under another name, or a different one.
     pub this_repo: bool,
+    /// `spec.components`, resolved from `spec.path` (kustomize components the controller adds
+    /// to the kustomization there).
+    pub components: Vec<Reference>,
     /// `spec.dependsOn[].name`.
     pub depends_on: Vec<String>,
     /// `spec.sourceRef` as `Kind/name`.
@@ -60,6 +63,25 @@ impl FluxKustomization {
                 target: git.then(|| paths::from_source_root(written)).flatten(),
             })
         });
+        let base = path
+            .as_ref()
+            .and_then(|p| p.target.as_deref())
+            .map(paths::to_slash);
+        let components = doc
+            .at_path(&["spec", "components"])
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| {
+                let written = c.as_str()?;
+                Some(Reference {
+                    file: Arc::from(file),
+                    line: c.line,
+                    written: written.to_string(),
+                    target: base.as_deref().and_then(|b| paths::resolve_in(b, written)),
+                })
+            })
+            .collect();
         let depends_on = doc
             .at_path(&["spec", "dependsOn"])
             .map(Node::items)
@@ -74,6 +96,7 @@ impl FluxKustomization {
             name: text(&["metadata", "name"]).unwrap_or_default(),
             spec_line: super::reference::key_line(doc, "spec").unwrap_or(line),
             path,
+            components,
             depends_on,
             this_repo,
             source: format!("{kind}/{source_name}"),

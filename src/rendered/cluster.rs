@@ -46,10 +46,7 @@ impl Tree<'_> {
     /// Every object of the cluster whose entrypoint is `entry` (repository-relative).
     pub fn render_cluster(&self, entry: &Path) -> Result<Objects, Failure> {
         let mut objects = Objects::new();
-        let first = Unit {
-            path: entry.to_path_buf(),
-            target_namespace: None,
-        };
+        let first = Unit::plain(entry.to_path_buf());
         let mut seen = HashSet::from([first.clone()]);
         // The artifact generators met so far: what an `ExternalArtifact` path means here.
         let mut copies = Vec::new();
@@ -112,7 +109,7 @@ impl Tree<'_> {
             });
         }
         let has_list = has_kustomization(&dir);
-        let output = if has_list && unit.target_namespace.is_none() {
+        let output = if has_list && unit.is_plain() {
             self.renderer
                 .output(self.root, &unit.path, false)
                 .map_err(|message| Failure {
@@ -122,7 +119,15 @@ impl Tree<'_> {
         } else {
             let n = self.generated.fetch_add(1, Ordering::Relaxed);
             let wrapper = self.scratch.join(format!("generated-{n}"));
-            let text = wrapper_text(&dir, &wrapper, has_list, unit.target_namespace.as_deref());
+            let components: Vec<PathBuf> =
+                unit.components.iter().map(|c| self.root.join(c)).collect();
+            let text = wrapper_text(
+                &dir,
+                &wrapper,
+                has_list,
+                unit.target_namespace.as_deref(),
+                &components,
+            );
             let written = fs::create_dir_all(&wrapper)
                 .and_then(|()| fs::write(wrapper.join("kustomization.yaml"), text));
             written.map_err(|e| Failure {
@@ -174,8 +179,14 @@ pub fn has_kustomization(dir: &Path) -> bool {
 /// The kustomization written in `wrapper` for `dir`: the directory itself when it has a
 /// kustomization, else every manifest below it in sorted order (stopping at directories with
 /// their own kustomization), as kustomize-controller generates it; with `namespace` set to the
-/// target namespace.
-fn wrapper_text(dir: &Path, wrapper: &Path, has_list: bool, namespace: Option<&str>) -> String {
+/// target namespace, and the unit's `components`.
+fn wrapper_text(
+    dir: &Path,
+    wrapper: &Path,
+    has_list: bool,
+    namespace: Option<&str>,
+    components: &[PathBuf],
+) -> String {
     let mut resources = Vec::new();
     if has_list {
         resources.push(dir.to_path_buf());
@@ -194,6 +205,15 @@ fn wrapper_text(dir: &Path, wrapper: &Path, has_list: bool, namespace: Option<&s
             "- {}\n",
             crate::yaml::quote_scalar(&relative(wrapper, resource))
         ));
+    }
+    if !components.is_empty() {
+        text.push_str("components:\n");
+        for component in components {
+            text.push_str(&format!(
+                "- {}\n",
+                crate::yaml::quote_scalar(&relative(wrapper, component))
+            ));
+        }
     }
     if let Some(namespace) = namespace {
         text.push_str(&format!(

@@ -203,10 +203,7 @@ fn render_entry(tree: &Tree, target: &Path) -> Option<Objects> {
     if !super::cluster::has_kustomization(&tree.root.join(target)) {
         return None;
     }
-    let unit = Unit {
-        path: target.to_path_buf(),
-        target_namespace: None,
-    };
+    let unit = Unit::plain(target.to_path_buf());
     let objects = tree.render_unit(&unit).ok()?;
     if objects.iter().any(|o| followed(&o.root, &[]).is_some()) {
         return None;

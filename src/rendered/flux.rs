@@ -14,6 +14,24 @@ pub struct Unit {
     /// Repository-relative; empty for the root.
     pub path: PathBuf,
     pub target_namespace: Option<String>,
+    /// `spec.components`, resolved from the path: kustomize components added to it.
+    pub components: Vec<PathBuf>,
+}
+
+impl Unit {
+    /// A directory rendered as it is: no target namespace, no components.
+    pub fn plain(path: PathBuf) -> Unit {
+        Unit {
+            path,
+            target_namespace: None,
+            components: Vec::new(),
+        }
+    }
+
+    /// True when the unit renders its directory unchanged.
+    pub fn is_plain(&self) -> bool {
+        self.target_namespace.is_none() && self.components.is_empty()
+    }
 }
 
 /// The unit `object` attaches, when it is a Flux Kustomization this repository reconciles:
@@ -48,6 +66,14 @@ pub fn followed(object: &Node, copies: &[ArtifactCopy]) -> Option<Unit> {
         Some(name) => artifact_path(copies, name, &path)?,
         None => path,
     };
+    let base = paths::to_slash(&path);
+    let components = spec
+        .get("components")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| paths::resolve_in(&base, c.as_str()?))
+        .collect();
     Some(Unit {
         path,
         target_namespace: spec
@@ -55,6 +81,7 @@ pub fn followed(object: &Node, copies: &[ArtifactCopy]) -> Option<Unit> {
             .and_then(Node::as_str)
             .filter(|ns| !ns.is_empty())
             .map(str::to_string),
+        components,
     })
 }
 

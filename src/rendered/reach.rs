@@ -15,7 +15,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::cluster::{has_kustomization, is_linked_dir};
-use super::flux::followed;
+use super::flux::{followed, Unit};
 use crate::fleet::{artifact_copies_of, ArtifactCopy, KUSTOMIZATION_NAMES};
 use crate::paths;
 use crate::yaml::{self, Node, Purpose};
@@ -62,7 +62,7 @@ impl Graph {
             let before = walk.waiting.len();
             for (from, object) in std::mem::take(&mut walk.waiting) {
                 match followed(&object, &walk.copies) {
-                    Some(unit) => walk.link_unit(from, &unit.path, unit.target_namespace.is_none()),
+                    Some(unit) => walk.link_unit(from, &unit),
                     None => walk.waiting.push((from, object)),
                 }
             }
@@ -187,11 +187,16 @@ impl Walk<'_> {
         }
     }
 
-    /// A Flux Kustomization in file `from` attaches directory `path`.
-    fn link_unit(&mut self, from: usize, path: &Path, plain: bool) {
-        let to = self.node(path);
-        self.link(from, to, plain, true);
+    /// A Flux Kustomization in file `from` attaches `unit`'s directory, and its components.
+    fn link_unit(&mut self, from: usize, unit: &Unit) {
+        let to = self.node(&unit.path);
+        self.link(from, to, unit.is_plain(), true);
         self.visit(to);
+        for component in &unit.components {
+            let to = self.node(component);
+            self.link(from, to, false, false);
+            self.visit(to);
+        }
     }
 
     fn visit(&mut self, node: usize) {
@@ -289,7 +294,7 @@ impl Walk<'_> {
             .extend(artifact_copies_of(docs.iter().map(|d| &d.root)));
         for doc in docs {
             match followed(&doc.root, &self.copies) {
-                Some(unit) => self.link_unit(node, &unit.path, unit.target_namespace.is_none()),
+                Some(unit) => self.link_unit(node, &unit),
                 None => self.waiting.push((node, doc.root)),
             }
         }
