@@ -211,6 +211,41 @@ fn diff_matches_rendering_by_hand_on_a_corpus_repository() {
     assert_eq!(changed, BTreeSet::from(["production", "staging"]));
 }
 
+#[test]
+fn diff_matches_rendering_by_hand_on_a_third_corpus_repository() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let repo = sandbox.work().join("fleet");
+    sandbox.commit_copy(
+        &corpus.join("Azure__gitops-flux2-kustomize-helm-mt"),
+        &repo,
+        |_| {},
+    );
+    // Both clusters share infrastructure/: redis's values, behind a configMapGenerator whose
+    // name carries a hash, change; staging's podinfo gets another host.
+    for (file, from, to) in [
+        (
+            "infrastructure/redis/values.yaml",
+            "usePassword: false",
+            "usePassword: true",
+        ),
+        (
+            "apps/staging/podinfo-values.yaml",
+            "podinfo.staging",
+            "podinfo.staging.example.com",
+        ),
+    ] {
+        let path = repo.join(file);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file}: {text}");
+        fs::write(&path, text.replace(from, to)).unwrap();
+    }
+    let changed = check_against_hand(&sandbox, &repo, &["staging", "production"]);
+    assert_eq!(changed, BTreeSet::from(["production", "staging"]));
+}
+
 /// `../shared/tools/flux-truth` run on the checkout at `dir`: what Flux applies to each
 /// cluster, computed by the project's independent tool (it follows `ExternalArtifact`s built by
 /// source-watcher's `ArtifactGenerator`, as the repository below needs).
