@@ -380,8 +380,7 @@ fn push_without_a_remote_is_refused_before_anything_is_written() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "warning: Flux prunes what leaves a cluster (prune: true): once it syncs this change, app \
-         podinfo is deleted from dev, with the objects it made there\nerror: --push: the repository has no remote \
+        "error: --push: the repository has no remote \
          called origin to push to: add one (`git remote add origin URL`), or name it: --push \
          REMOTE\n"
     );
@@ -506,9 +505,7 @@ fn json_and_pr_body_on_stdout_are_refused_together() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "warning: Flux prunes what leaves a cluster (prune: true): once it syncs this change, app \
-         podinfo is deleted from dev, with the objects it made there\nerror: --json and --pr-body - both print on \
-         stdout: give --pr-body a file\n"
+        "error: --json and --pr-body - both print on stdout: give --pr-body a file\n"
     );
 }
 

@@ -3,6 +3,7 @@
 //! that reaches a cluster through a set holding others leaves the set for its own directory
 //! (its manifest moves), since the cluster keeps importing the set for the others.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -57,9 +58,15 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
             if fleet.layout() == Layout::Discovered {
                 refuse_shared_list(fleet, name, cluster, placement, from)?;
             }
+            if fleet.layout() != Layout::Fluxfleet {
+                refuse_without_a_list(name, cluster, placement)?;
+            }
             let dir = placement.file.parent().unwrap_or(Path::new(""));
             if let Some(target) = resolve(dir, &placement.via) {
                 lists.remove(fleet, &placement.file, &target)?;
+                if fleet.layout() == Layout::Discovered {
+                    drop_patches_of(fleet, &mut lists, &placement.file, &target, &mut change)?;
+                }
             }
         }
         demoted.push(cluster.clone());
@@ -283,6 +290,118 @@ fn refuse_shared_list(
         others.join(", "),
         others.join(","),
     )))
+}
+
+/// In a layout other than the article's, a unit may come in because Flux applies a whole
+/// directory (a Flux Kustomization's path with no kustomization there): no list names it, so
+/// there is no entry to remove. Refuses, rather than saying there is nothing to do.
+fn refuse_without_a_list(name: &str, cluster: &str, placement: &Placement) -> Result<()> {
+    let is_list = placement
+        .file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| crate::fleet::KUSTOMIZATION_NAMES.contains(&n));
+    if is_list {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "{name} ({}) comes into {cluster} because the Flux Kustomization at {}:{} applies \
+         every manifest under its path, and no kustomization there lists what it applies: \
+         there is no entry that could leave {name} out, so nothing was written. To take it \
+         from {cluster}, give that directory a kustomization.yaml listing what {cluster} \
+         runs, or move {name} out of it",
+        placement.via,
+        to_slash(&placement.file),
+        placement.line,
+    )))
+}
+
+/// The strategic-merge patches of `list` that patch only what `removed` brought: kustomize
+/// refuses a list whose patch matches nothing, so they leave the list with it (their files
+/// stay, for a promotion back).
+fn drop_patches_of(
+    fleet: &Fleet,
+    lists: &mut ListEdits,
+    list: &Path,
+    removed: &Path,
+    change: &mut ChangeSet,
+) -> Result<()> {
+    const KEY: &str = "patchesStrategicMerge";
+    let patches = lists.entries_of(fleet, list, KEY)?;
+    if patches.is_empty() {
+        return Ok(());
+    }
+    let dir = list.parent().unwrap_or(Path::new(""));
+    let gone = objects_of(fleet, removed, 0)?;
+    let mut staying = BTreeSet::new();
+    for entry in lists.entries_of(fleet, list, "resources")? {
+        if let Some(target) = resolve(dir, &entry) {
+            staying.extend(objects_of(fleet, &target, 0)?);
+        }
+    }
+    for patch in patches {
+        let Some(path) = resolve(dir, &patch) else {
+            continue;
+        };
+        let patched = objects_in(fleet, &path)?;
+        let only_removed = !patched.is_empty()
+            && patched
+                .iter()
+                .all(|o| gone.contains(o) && !staying.contains(o));
+        if only_removed && lists.remove_entry(fleet, list, KEY, &patch)? {
+            let names: Vec<String> = patched.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            change.notes.push(format!(
+                "{} no longer lists the patch {patch}: it patched only {}, which left with \
+                 the entry (the file stays)",
+                to_slash(list),
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The objects (kind, name) a list entry brings, as its files say: a manifest's own, or a
+/// directory's kustomization's resources, followed a few levels down.
+fn objects_of(fleet: &Fleet, target: &Path, depth: usize) -> Result<BTreeSet<(String, String)>> {
+    let mut out = BTreeSet::new();
+    let Some(text) = crate::fleet::KUSTOMIZATION_NAMES
+        .iter()
+        .map(|n| target.join(n))
+        .find_map(|p| fleet.text(&p).ok().flatten().map(|t| (p, t)))
+    else {
+        return objects_in(fleet, target);
+    };
+    if depth > 4 {
+        return Ok(out);
+    }
+    let (path, text) = text;
+    let Ok(list) = crate::yaml::Kustomization::parse(&path, &text) else {
+        return Ok(out);
+    };
+    for entry in list.entries("resources") {
+        if let Some(next) = resolve(target, &entry.value) {
+            out.extend(objects_of(fleet, &next, depth + 1)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The objects (kind, name) of manifest `file`.
+fn objects_in(fleet: &Fleet, file: &Path) -> Result<BTreeSet<(String, String)>> {
+    let Some(text) = fleet.text(file)? else {
+        return Ok(BTreeSet::new());
+    };
+    let docs = crate::yaml::values(&text).unwrap_or_default();
+    Ok(docs
+        .iter()
+        .filter_map(|d| {
+            Some((
+                d["kind"].as_str()?.to_string(),
+                d["metadata"]["name"].as_str()?.to_string(),
+            ))
+        })
+        .collect())
 }
 
 /// The demoted clusters where something placed by `placements` stays behind.

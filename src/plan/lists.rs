@@ -87,6 +87,28 @@ impl ListEdits {
         Ok(!written.is_empty())
     }
 
+    /// The entries of `key` in `list` as written, as planned so far.
+    pub fn entries_of(&mut self, fleet: &Fleet, list: &Path, key: &str) -> Result<Vec<String>> {
+        Ok(self
+            .open(fleet, list)?
+            .entries(key)
+            .into_iter()
+            .map(|e| e.value)
+            .collect())
+    }
+
+    /// Removes entry `value` of `key` in `list` (a list of file names, such as
+    /// `patchesStrategicMerge`). False when it was not there.
+    pub fn remove_entry(
+        &mut self,
+        fleet: &Fleet,
+        list: &Path,
+        key: &str,
+        value: &str,
+    ) -> Result<bool> {
+        Ok(self.open(fleet, list)?.remove(key, value)?)
+    }
+
     /// Replaces the reference of `list` to `old` with one to `new`, in place.
     pub fn replace(&mut self, fleet: &Fleet, list: &Path, old: &Path, new: &Path) -> Result<bool> {
         let dir = list_dir(list).to_path_buf();
