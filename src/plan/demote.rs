@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fleet::{ByCluster, Fleet, Layout, Placement, Through};
 use crate::paths::{resolve, to_slash};
-use crate::plan::lists::ListEdits;
+use crate::plan::lists::{patched, ListEdits};
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
 use crate::plan::{branch_for, ChangeSet};
@@ -332,18 +332,18 @@ fn drop_patches_of(
         return Ok(());
     }
     let dir = list.parent().unwrap_or(Path::new(""));
-    let gone = objects_of(fleet, removed, 0)?;
+    let gone = patched::objects_of(fleet, removed, 0)?;
     let mut staying = BTreeSet::new();
     for entry in lists.entries_of(fleet, list, "resources")? {
         if let Some(target) = resolve(dir, &entry) {
-            staying.extend(objects_of(fleet, &target, 0)?);
+            staying.extend(patched::objects_of(fleet, &target, 0)?);
         }
     }
     for patch in patches {
         let Some(path) = resolve(dir, &patch) else {
             continue;
         };
-        let patched = objects_in(fleet, &path)?;
+        let patched = patched::objects_in(fleet, &path)?;
         let only_removed = !patched.is_empty()
             && patched
                 .iter()
@@ -359,49 +359,6 @@ fn drop_patches_of(
         }
     }
     Ok(())
-}
-
-/// The objects (kind, name) a list entry brings, as its files say: a manifest's own, or a
-/// directory's kustomization's resources, followed a few levels down.
-fn objects_of(fleet: &Fleet, target: &Path, depth: usize) -> Result<BTreeSet<(String, String)>> {
-    let mut out = BTreeSet::new();
-    let Some(text) = crate::fleet::KUSTOMIZATION_NAMES
-        .iter()
-        .map(|n| target.join(n))
-        .find_map(|p| fleet.text(&p).ok().flatten().map(|t| (p, t)))
-    else {
-        return objects_in(fleet, target);
-    };
-    if depth > 4 {
-        return Ok(out);
-    }
-    let (path, text) = text;
-    let Ok(list) = crate::yaml::Kustomization::parse(&path, &text) else {
-        return Ok(out);
-    };
-    for entry in list.entries("resources") {
-        if let Some(next) = resolve(target, &entry.value) {
-            out.extend(objects_of(fleet, &next, depth + 1)?);
-        }
-    }
-    Ok(out)
-}
-
-/// The objects (kind, name) of manifest `file`.
-fn objects_in(fleet: &Fleet, file: &Path) -> Result<BTreeSet<(String, String)>> {
-    let Some(text) = fleet.text(file)? else {
-        return Ok(BTreeSet::new());
-    };
-    let docs = crate::yaml::values(&text).unwrap_or_default();
-    Ok(docs
-        .iter()
-        .filter_map(|d| {
-            Some((
-                d["kind"].as_str()?.to_string(),
-                d["metadata"]["name"].as_str()?.to_string(),
-            ))
-        })
-        .collect())
 }
 
 /// The demoted clusters where something placed by `placements` stays behind.

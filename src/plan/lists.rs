@@ -109,6 +109,18 @@ impl ListEdits {
         Ok(self.open(fleet, list)?.remove(key, value)?)
     }
 
+    /// Appends entry `value` to `key` in `list` (a list of file names, such as
+    /// `patchesStrategicMerge`). False when it was there already.
+    pub fn add_entry(
+        &mut self,
+        fleet: &Fleet,
+        list: &Path,
+        key: &str,
+        value: &str,
+    ) -> Result<bool> {
+        Ok(self.open(fleet, list)?.add(key, value)?)
+    }
+
     /// Replaces the reference of `list` to `old` with one to `new`, in place.
     pub fn replace(&mut self, fleet: &Fleet, list: &Path, old: &Path, new: &Path) -> Result<bool> {
         let dir = list_dir(list).to_path_buf();
@@ -234,4 +246,62 @@ fn missing_list(fleet: &Fleet, cluster: &str, list: &str) -> Error {
          the layout `fluxfleet init` writes; create that list (a kustomization with \
          `resources: []`), or leave {cluster} out of the clusters named"
     ))
+}
+
+/// What strategic-merge patches and list entries touch, read from the files (kind, name):
+/// which patches of an environment's list go with a unit when it leaves or comes back.
+pub(crate) mod patched {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use crate::error::Result;
+    use crate::fleet::Fleet;
+    use crate::paths::resolve;
+
+    /// The objects (kind, name) a list entry brings, as its files say: a manifest's own, or a
+    /// directory's kustomization's resources, followed a few levels down.
+    pub(crate) fn objects_of(
+        fleet: &Fleet,
+        target: &Path,
+        depth: usize,
+    ) -> Result<BTreeSet<(String, String)>> {
+        let mut out = BTreeSet::new();
+        let Some(text) = crate::fleet::KUSTOMIZATION_NAMES
+            .iter()
+            .map(|n| target.join(n))
+            .find_map(|p| fleet.text(&p).ok().flatten().map(|t| (p, t)))
+        else {
+            return objects_in(fleet, target);
+        };
+        if depth > 4 {
+            return Ok(out);
+        }
+        let (path, text) = text;
+        let Ok(list) = crate::yaml::Kustomization::parse(&path, &text) else {
+            return Ok(out);
+        };
+        for entry in list.entries("resources") {
+            if let Some(next) = resolve(target, &entry.value) {
+                out.extend(objects_of(fleet, &next, depth + 1)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The objects (kind, name) of manifest `file`.
+    pub(crate) fn objects_in(fleet: &Fleet, file: &Path) -> Result<BTreeSet<(String, String)>> {
+        let Some(text) = fleet.text(file)? else {
+            return Ok(BTreeSet::new());
+        };
+        let docs = crate::yaml::values(&text).unwrap_or_default();
+        Ok(docs
+            .iter()
+            .filter_map(|d| {
+                Some((
+                    d["kind"].as_str()?.to_string(),
+                    d["metadata"]["name"].as_str()?.to_string(),
+                ))
+            })
+            .collect())
+    }
 }

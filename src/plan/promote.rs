@@ -7,10 +7,10 @@ use crate::fleet::{
 };
 use std::path::{Path, PathBuf};
 
-use crate::paths::to_slash;
+use crate::paths::{resolve, to_slash};
 use crate::plan::add_controller;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
-use crate::plan::lists::{apps_list, infra_list, ListEdits};
+use crate::plan::lists::{apps_list, infra_list, patched, ListEdits};
 use crate::plan::promote_copy;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
@@ -232,9 +232,56 @@ fn promote_discovered(
             )));
         };
         lists.add(fleet, &list, &target)?;
+        relist_patches(fleet, lists, &model.file, &list, &target, change)?;
         promoted.push(cluster_name.clone());
     }
     Ok(promoted)
+}
+
+/// The strategic-merge patches of the model's list that patch only what `target` brings come
+/// with it into the target's list, where that list's directory has a file of the same name
+/// (one a demote left behind); without one, a note says the unit arrives unpatched.
+fn relist_patches(
+    fleet: &Fleet,
+    lists: &mut ListEdits,
+    model: &Path,
+    list: &Path,
+    target: &Path,
+    change: &mut ChangeSet,
+) -> Result<()> {
+    const KEY: &str = "patchesStrategicMerge";
+    let model_dir = model.parent().unwrap_or(Path::new(""));
+    let list_dir = list.parent().unwrap_or(Path::new(""));
+    let brought = patched::objects_of(fleet, target, 0)?;
+    for patch in lists.entries_of(fleet, model, KEY)? {
+        let Some(path) = resolve(model_dir, &patch) else {
+            continue;
+        };
+        let objects = patched::objects_in(fleet, &path)?;
+        if objects.is_empty() || !objects.iter().all(|o| brought.contains(o)) {
+            continue;
+        }
+        let Some(own) = resolve(list_dir, &patch) else {
+            continue;
+        };
+        if fleet.text(&own)?.is_some() {
+            if lists.add_entry(fleet, list, KEY, &patch)? {
+                change.notes.push(format!(
+                    "{} lists its patch {patch} again, as {} does",
+                    to_slash(list),
+                    to_slash(model)
+                ));
+            }
+        } else {
+            change.notes.push(format!(
+                "{} patches what it brings with {patch}; {} has no such file, so it arrives \
+                 unpatched there",
+                to_slash(model),
+                to_slash(list_dir)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// True when an app of a repository read by the article's paths comes into a cluster the way
