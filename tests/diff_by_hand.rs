@@ -313,18 +313,7 @@ fn diff_matches_flux_truth_on_a_second_corpus_repository() {
     .unwrap();
 
     let path = recording_kustomize(&sandbox.temp.path().join("stand-in"));
-    let output = sandbox
-        .fluxfleet(&repo)
-        .env("PATH", &path)
-        .args(["diff", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let reported: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reported = diff_json(&sandbox, &repo, Some(&path));
     // What both clusters share (infrastructure/controllers, infrastructure/configs) is
     // rendered once on each side.
     let log = fs::read_to_string(sandbox.temp.path().join("stand-in/renders")).unwrap();
@@ -529,13 +518,9 @@ fn check_against_hand<'c>(
     check_against_hand_with(sandbox, repo, clusters, None)
 }
 
-/// [`check_against_hand`], with `diff` run with `path` as its PATH when given.
-fn check_against_hand_with<'c>(
-    sandbox: &Sandbox,
-    repo: &Path,
-    clusters: &[&'c str],
-    path: Option<&std::ffi::OsStr>,
-) -> BTreeSet<&'c str> {
+/// What `diff --json` reports in `repo`, run with `path` as its PATH when given; it must
+/// succeed.
+fn diff_json(sandbox: &Sandbox, repo: &Path, path: Option<&std::ffi::OsStr>) -> serde_json::Value {
     let mut command = sandbox.fluxfleet(repo);
     if let Some(path) = path {
         command.env("PATH", path);
@@ -546,7 +531,17 @@ fn check_against_hand_with<'c>(
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let reported: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// [`check_against_hand`], with `diff` run with `path` as its PATH when given.
+fn check_against_hand_with<'c>(
+    sandbox: &Sandbox,
+    repo: &Path,
+    clusters: &[&'c str],
+    path: Option<&std::ffi::OsStr>,
+) -> BTreeSet<&'c str> {
+    let reported = diff_json(sandbox, repo, path);
 
     // The base by hand: a checkout of main beside the repository.
     let base = sandbox.temp.path().join("base");

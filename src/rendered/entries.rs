@@ -7,6 +7,9 @@
 //! Anything else the change does to what a cluster reaches (another file edited, a list with
 //! transformers, a new cluster, an entry that itself attaches Flux Kustomizations) leaves the
 //! difference to the rendering of whole clusters: [`by_entries`] returns `None` then.
+//!
+//! The render gate reads the same plain lists for its own shortcut ([`plain_list_edits`]):
+//! it only needs the added entries to render, not the difference.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -18,7 +21,7 @@ use super::change::ClusterChange;
 use super::cluster::Tree;
 use super::flux::{followed, Unit};
 use super::object::Objects;
-use super::reach::{touches, Graph};
+use super::reach::{touches, Graph, Reach};
 use crate::fleet::{Fleet, ReadPlan, Renderer, KUSTOMIZATION_NAMES};
 use crate::paths;
 
@@ -84,7 +87,8 @@ pub fn by_entries(
     };
     let entries: Vec<PathBuf> = fleet.clusters().iter().map(|c| c.dir.clone()).collect();
     let graph = Graph::of(root, &entries);
-    let reached: Vec<Vec<&Path>> = entries.iter().map(|e| graph.reached(e)).collect();
+    let reaches: Vec<Reach> = entries.iter().map(|e| graph.from(e)).collect();
+    let reached: Vec<Vec<&Path>> = reaches.iter().map(Reach::paths).collect();
     for other in &others {
         // A new file of an added entry arrives with the entry's render, if that is on disk.
         let in_added = added.iter().any(|t| other.path.starts_with(t));
@@ -112,10 +116,10 @@ pub fn by_entries(
 
     // Each cluster's entries added and removed, where every list it reaches is reached plainly.
     let mut per_cluster: Vec<(String, Vec<&Path>, Vec<&Path>, bool)> = Vec::new();
-    for (cluster, entry) in fleet.clusters().iter().zip(&entries) {
+    for (cluster, reach) in fleet.clusters().iter().zip(&reaches) {
         let (mut gains, mut loses, mut affected) = (Vec::new(), Vec::new(), false);
         for edit in &edits {
-            match graph.plain_route(entry, &edit.dir) {
+            match reach.plain_route(&edit.dir) {
                 None => {}
                 Some(false) => return None,
                 Some(true) => {
@@ -131,10 +135,8 @@ pub fn by_entries(
             Holds::After => (&gains, &loses),
             Holds::Before => (&loses, &gains),
         };
-        let once = held
-            .iter()
-            .all(|t| graph.plain_route(entry, t) == Some(true));
-        let never = other.iter().all(|t| graph.plain_route(entry, t).is_none());
+        let once = held.iter().all(|t| reach.plain_route(t) == Some(true));
+        let never = other.iter().all(|t| reach.plain_route(t).is_none());
         if !(once && never) {
             return None;
         }
@@ -231,8 +233,8 @@ fn list_edits(changes: &[Changed]) -> Option<(Vec<ListEdit>, Vec<&Changed>)> {
             others.push(change);
             continue;
         };
-        let before = super::plain_entries(&change.path, before)?;
-        let after = super::plain_entries(&change.path, after)?;
+        let before = plain_entries(&change.path, before)?;
+        let after = plain_entries(&change.path, after)?;
         let dir = change.path.parent().unwrap_or(Path::new("")).to_path_buf();
         let base = paths::to_slash(&dir);
         let target = |entry: &String| -> Option<PathBuf> {
@@ -261,4 +263,86 @@ fn list_edits(changes: &[Changed]) -> Option<(Vec<ListEdit>, Vec<&Changed>)> {
         });
     }
     Some((edits, others))
+}
+
+/// The directories `files` add to lists, when the change does nothing but add entries to plain
+/// lists (kustomizations with only `resources`) and create files inside the directories it
+/// adds, and whether it creates files; `None` otherwise. `before` reads a file as it was.
+pub(super) fn plain_list_edits(
+    before: impl Fn(&Path) -> Option<Vec<u8>>,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+) -> Option<(Vec<PathBuf>, bool)> {
+    let mut added: Vec<PathBuf> = Vec::new();
+    let mut created: Vec<&Path> = Vec::new();
+    for (path, content) in files {
+        let (before, after) = match (before(path), content) {
+            (Some(before), Some(after)) => (before, after),
+            (None, Some(_)) => {
+                created.push(path);
+                continue;
+            }
+            _ => return None,
+        };
+        let is_list = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| crate::fleet::KUSTOMIZATION_NAMES.contains(&n));
+        if !is_list {
+            return None;
+        }
+        let before = plain_entries(path, &before)?;
+        let after = plain_entries(path, after)?;
+        let dir = paths::to_slash(path.parent().unwrap_or(Path::new("")));
+        // A removal may break a patch above the list that targets what it brought: those
+        // changes are rendered whole.
+        if before.iter().any(|e| !after.contains(e)) {
+            return None;
+        }
+        for entry in after.iter().filter(|e| !before.contains(e)) {
+            let target = paths::resolve_in(&dir, entry)?;
+            // A manifest renders with its list, which holds nothing else to transform it.
+            let manifest = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|x| entry.ends_with(x));
+            added.push(match manifest {
+                true => path.parent().unwrap_or(Path::new("")).to_path_buf(),
+                false => target,
+            });
+        }
+    }
+    // New files belong to what the change adds (a new app's base), nothing else.
+    if !created
+        .iter()
+        .all(|c| added.iter().any(|a| c.starts_with(a)))
+    {
+        return None;
+    }
+    added.sort();
+    added.dedup();
+    Some((added, !created.is_empty()))
+}
+
+/// The `resources` of a kustomization that has nothing else (but `apiVersion` and `kind`).
+fn plain_entries(path: &Path, text: &[u8]) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(text).ok()?;
+    let docs = crate::yaml::parse(path, text, crate::yaml::Purpose::Read).ok()?;
+    let [doc] = &docs[..] else {
+        return None;
+    };
+    let crate::yaml::Kind::Map { pairs, .. } = &doc.root.kind else {
+        return None;
+    };
+    let mut entries = Vec::new();
+    for (key, value) in pairs {
+        match key.as_str()? {
+            "apiVersion" | "kind" => {}
+            "resources" => {
+                for item in value.items() {
+                    entries.push(item.as_str()?.to_string());
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(entries)
 }

@@ -97,12 +97,11 @@ pub fn compare(root: &Path, repo: &Repository, base: &str, commit: Oid) -> Resul
     if let Some(diff) = by_entries_diff(base, commit, fast) {
         return Ok(diff);
     }
-    let base_root = scratch.checkout(repo, commit, "base")?;
     let sides = Sides {
         base,
         commit,
-        before: &base_root,
-        after: root,
+        before: scratch.checkout(repo, commit, "base")?,
+        after: root.to_path_buf(),
         after_name: "the working tree",
     };
     sides.compare(&renderer, &scratch, &changed)
@@ -163,17 +162,7 @@ pub fn compare_change(
             return Ok(diff);
         }
     }
-    let base_root = scratch.checkout(repo, commit, "base")?;
-    let after_root = scratch.checkout(repo, commit, "change")?;
-    write_over(&after_root, files)?;
-    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
-    let sides = Sides {
-        base,
-        commit,
-        before: &base_root,
-        after: &after_root,
-        after_name: "the change",
-    };
+    let (sides, changed) = Sides::of_change(repo, &scratch, base, commit, files)?;
     sides.compare(&renderer, &scratch, &changed)
 }
 
@@ -239,7 +228,7 @@ pub fn breaks(
     // A change that only adds entries to plain lists breaks no render that its added entries
     // do not break on their own: render those, each once, not every cluster. Directories the
     // change does not write are rendered where they are, without a copy of the repository.
-    if let Some((added, creates)) = plain_list_edits(before, files) {
+    if let Some((added, creates)) = entries::plain_list_edits(before, files) {
         let root = match (creates, repo.workdir()) {
             (false, Some(workdir)) => workdir.to_path_buf(),
             _ => {
@@ -267,17 +256,7 @@ pub fn breaks(
             })
         }));
     }
-    let base_root = scratch.checkout(repo, commit, "base")?;
-    let after_root = scratch.checkout(repo, commit, "change")?;
-    write_over(&after_root, files)?;
-    let changed: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
-    let sides = Sides {
-        base,
-        commit,
-        before: &base_root,
-        after: &after_root,
-        after_name: "the change",
-    };
+    let (sides, changed) = Sides::of_change(repo, &scratch, base, commit, files)?;
     let renders = sides.render(&renderer, &scratch, &changed)?;
     Ok(renders
         .renders
@@ -288,88 +267,6 @@ pub fn breaks(
                 _ => None,
             },
         ))
-}
-
-/// The directories `files` add to lists, when the change does nothing but add entries to plain
-/// lists (kustomizations with only `resources`) and create files inside the directories it
-/// adds, and whether it creates files; `None` otherwise. `before` reads a file as it was.
-fn plain_list_edits(
-    before: impl Fn(&Path) -> Option<Vec<u8>>,
-    files: &[(PathBuf, Option<Vec<u8>>)],
-) -> Option<(Vec<PathBuf>, bool)> {
-    let mut added: Vec<PathBuf> = Vec::new();
-    let mut created: Vec<&Path> = Vec::new();
-    for (path, content) in files {
-        let (before, after) = match (before(path), content) {
-            (Some(before), Some(after)) => (before, after),
-            (None, Some(_)) => {
-                created.push(path);
-                continue;
-            }
-            _ => return None,
-        };
-        let is_list = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| crate::fleet::KUSTOMIZATION_NAMES.contains(&n));
-        if !is_list {
-            return None;
-        }
-        let before = plain_entries(path, &before)?;
-        let after = plain_entries(path, after)?;
-        let dir = paths::to_slash(path.parent().unwrap_or(Path::new("")));
-        // A removal may break a patch above the list that targets what it brought: those
-        // changes are rendered whole.
-        if before.iter().any(|e| !after.contains(e)) {
-            return None;
-        }
-        for entry in after.iter().filter(|e| !before.contains(e)) {
-            let target = paths::resolve_in(&dir, entry)?;
-            // A manifest renders with its list, which holds nothing else to transform it.
-            let manifest = [".yaml", ".yml", ".json"]
-                .iter()
-                .any(|x| entry.ends_with(x));
-            added.push(match manifest {
-                true => path.parent().unwrap_or(Path::new("")).to_path_buf(),
-                false => target,
-            });
-        }
-    }
-    // New files belong to what the change adds (a new app's base), nothing else.
-    if !created
-        .iter()
-        .all(|c| added.iter().any(|a| c.starts_with(a)))
-    {
-        return None;
-    }
-    added.sort();
-    added.dedup();
-    Some((added, !created.is_empty()))
-}
-
-/// The `resources` of a kustomization that has nothing else (but `apiVersion` and `kind`).
-fn plain_entries(path: &Path, text: &[u8]) -> Option<Vec<String>> {
-    let text = std::str::from_utf8(text).ok()?;
-    let docs = crate::yaml::parse(path, text, crate::yaml::Purpose::Read).ok()?;
-    let [doc] = &docs[..] else {
-        return None;
-    };
-    let crate::yaml::Kind::Map { pairs, .. } = &doc.root.kind else {
-        return None;
-    };
-    let mut entries = Vec::new();
-    for (key, value) in pairs {
-        match key.as_str()? {
-            "apiVersion" | "kind" => {}
-            "resources" => {
-                for item in value.items() {
-                    entries.push(item.as_str()?.to_string());
-                }
-            }
-            _ => return None,
-        }
-    }
-    Some(entries)
 }
 
 /// Writes `files` over the checkout at `root` (`None`: removed).
@@ -395,13 +292,36 @@ fn write_over(root: &Path, files: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
 struct Sides<'a> {
     base: &'a str,
     commit: Oid,
-    before: &'a Path,
-    after: &'a Path,
+    before: PathBuf,
+    after: PathBuf,
     /// How messages name the after side.
     after_name: &'a str,
 }
 
-impl Sides<'_> {
+impl<'a> Sides<'a> {
+    /// `commit`'s tree, and a copy of it with `files` written over it, both checked out in
+    /// `scratch`; with the paths the change touches.
+    fn of_change(
+        repo: &Repository,
+        scratch: &Scratch,
+        base: &'a str,
+        commit: Oid,
+        files: &[(PathBuf, Option<Vec<u8>>)],
+    ) -> Result<(Sides<'a>, Vec<PathBuf>)> {
+        let before = scratch.checkout(repo, commit, "base")?;
+        let after = scratch.checkout(repo, commit, "change")?;
+        write_over(&after, files)?;
+        let changed = files.iter().map(|(path, _)| path.clone()).collect();
+        let sides = Sides {
+            base,
+            commit,
+            before,
+            after,
+            after_name: "the change",
+        };
+        Ok((sides, changed))
+    }
+
     /// Renders, on both sides, every cluster the `changed` paths touch.
     fn render(
         &self,
@@ -409,7 +329,8 @@ impl Sides<'_> {
         scratch: &Scratch,
         changed: &[PathBuf],
     ) -> Result<Renders> {
-        let (base, commit, base_root, root) = (self.base, self.commit, self.before, self.after);
+        let (base, commit) = (self.base, self.commit);
+        let (base_root, root) = (self.before.as_path(), self.after.as_path());
         let (after_fleet, before_fleet) = (
             Fleet::read(root, ReadPlan::Whole)?,
             Fleet::read(base_root, ReadPlan::Whole)?,
@@ -448,8 +369,9 @@ impl Sides<'_> {
                 if in_before != in_after {
                     return true;
                 }
-                let mut reached = before_graph.reached(entry);
-                reached.extend(after_graph.reached(entry));
+                let (before, after) = (before_graph.from(entry), after_graph.from(entry));
+                let mut reached = before.paths();
+                reached.extend(after.paths());
                 changed.iter().any(|path| reach::touches(&reached, path))
             })
             .map(|(name, _)| name)

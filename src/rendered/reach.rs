@@ -73,59 +73,69 @@ impl Graph {
         walk.graph
     }
 
-    /// The paths cluster entry `entry` reaches.
-    pub fn reached(&self, entry: &Path) -> Vec<&Path> {
-        self.reachable(entry)
-            .into_iter()
-            .map(|n| self.paths[n].as_path())
-            .collect()
-    }
-
-    /// The nodes reachable from `entry`, in the order met.
-    fn reachable(&self, entry: &Path) -> Vec<usize> {
-        let Some(&start) = self.index.get(entry) else {
-            return Vec::new();
-        };
-        let mut seen = vec![false; self.paths.len()];
-        seen[start] = true;
-        let mut order = vec![start];
-        let mut next = 0;
-        while let Some(&node) = order.get(next) {
-            next += 1;
-            for edge in &self.edges[node] {
-                if !seen[edge.to] {
-                    seen[edge.to] = true;
-                    order.push(edge.to);
+    /// What cluster entry `entry` reaches, with the edges among it: the question each
+    /// cluster is asked several times, walked once.
+    pub fn from(&self, entry: &Path) -> Reach<'_> {
+        let start = self.index.get(entry).copied();
+        let mut nodes = Vec::new();
+        let mut into: HashMap<usize, Vec<(usize, Edge)>> = HashMap::new();
+        if let Some(start) = start {
+            let mut seen = vec![false; self.paths.len()];
+            seen[start] = true;
+            nodes.push(start);
+            let mut next = 0;
+            while let Some(&node) = nodes.get(next) {
+                next += 1;
+                for edge in &self.edges[node] {
+                    into.entry(edge.to).or_default().push((node, *edge));
+                    if !seen[edge.to] {
+                        seen[edge.to] = true;
+                        nodes.push(edge.to);
+                    }
                 }
             }
         }
-        order
+        Reach {
+            graph: self,
+            start,
+            nodes,
+            into,
+        }
+    }
+}
+
+/// What one cluster entry reaches in a [`Graph`].
+pub struct Reach<'g> {
+    graph: &'g Graph,
+    start: Option<usize>,
+    /// The nodes reached, in the order met.
+    nodes: Vec<usize>,
+    /// Every edge into a node, among the nodes reached, with the node it comes from.
+    into: HashMap<usize, Vec<(usize, Edge)>>,
+}
+
+impl Reach<'_> {
+    /// The paths reached.
+    pub fn paths(&self) -> Vec<&Path> {
+        self.nodes
+            .iter()
+            .map(|&n| self.graph.paths[n].as_path())
+            .collect()
     }
 
-    /// Whether cluster entry `entry` reaches the list in directory `dir`, and if so whether by
-    /// one route only that passes it on unchanged from where its render unit starts (`Some
-    /// (true)`); `Some(false)` when it is reached otherwise; `None` when it is not reached.
-    pub fn plain_route(&self, entry: &Path, dir: &Path) -> Option<bool> {
-        let target = *self.index.get(dir)?;
-        let reached = self.reachable(entry);
-        if !reached.contains(&target) {
+    /// Whether the list in directory `dir` is reached, and if so whether by one route only
+    /// that passes it on unchanged from where its render unit starts (`Some(true)`);
+    /// `Some(false)` when it is reached otherwise; `None` when it is not reached.
+    pub fn plain_route(&self, dir: &Path) -> Option<bool> {
+        let mut node = *self.graph.index.get(dir)?;
+        if Some(node) != self.start && !self.into.contains_key(&node) {
             return None;
         }
-        // Every edge into a node, among the nodes this cluster reaches.
-        let mut into: HashMap<usize, Vec<Edge>> = HashMap::new();
-        for &from in &reached {
-            for edge in &self.edges[from] {
-                into.entry(edge.to).or_default().push(*edge);
+        for _ in 0..=self.nodes.len() {
+            if Some(node) == self.start {
+                return Some(!self.into.contains_key(&node));
             }
-        }
-        let start = self.index.get(entry).copied();
-        let mut node = target;
-        let mut steps = 0;
-        loop {
-            if Some(node) == start {
-                return Some(!into.contains_key(&node));
-            }
-            let [edge] = into.get(&node).map(Vec::as_slice).unwrap_or_default() else {
+            let [(from, edge)] = self.into.get(&node).map(Vec::as_slice).unwrap_or_default() else {
                 return Some(false);
             };
             if !edge.plain {
@@ -134,20 +144,9 @@ impl Graph {
             if edge.unit {
                 return Some(true);
             }
-            // Back to the node the one edge comes from.
-            let Some(from) = reached
-                .iter()
-                .copied()
-                .find(|&from| self.edges[from].contains(edge))
-            else {
-                return Some(false);
-            };
-            node = from;
-            steps += 1;
-            if steps > self.paths.len() {
-                return Some(false);
-            }
+            node = *from;
         }
+        Some(false)
     }
 }
 
@@ -368,19 +367,22 @@ mod tests {
         let (a, b) = (PathBuf::from("clusters/a"), PathBuf::from("clusters/b"));
         let graph = Graph::of(root, &[a.clone(), b.clone()]);
         let list = Path::new("clusters/a/apps");
-        assert_eq!(graph.plain_route(&a, list), Some(true));
-        assert_eq!(graph.plain_route(&b, list), None);
+        assert_eq!(graph.from(&a).plain_route(list), Some(true));
+        assert_eq!(graph.from(&b).plain_route(list), None);
         // Behind a target namespace: not passed on unchanged.
         assert_eq!(
-            graph.plain_route(&b, Path::new("clusters/b/apps")),
+            graph.from(&b).plain_route(Path::new("clusters/b/apps")),
             Some(false)
         );
         // Behind a list with a name prefix: not passed on unchanged.
-        assert_eq!(graph.plain_route(&b, Path::new("apps/x")), Some(false));
-        assert_eq!(graph.plain_route(&a, Path::new("apps/x")), Some(true));
-        assert!(touches(&graph.reached(&a), Path::new("apps/x/deploy.yaml")));
+        assert_eq!(graph.from(&b).plain_route(Path::new("apps/x")), Some(false));
+        assert_eq!(graph.from(&a).plain_route(Path::new("apps/x")), Some(true));
+        assert!(touches(
+            &graph.from(&a).paths(),
+            Path::new("apps/x/deploy.yaml")
+        ));
         assert!(!touches(
-            &graph.reached(&a),
+            &graph.from(&a).paths(),
             Path::new("clusters/b/apps.yaml")
         ));
     }
@@ -407,9 +409,9 @@ mod tests {
         write(root, "apps/kustomization.yaml", "resources: []\n");
         let a = PathBuf::from("clusters/a");
         let graph = Graph::of(root, std::slice::from_ref(&a));
-        assert_eq!(graph.plain_route(&a, Path::new("apps")), Some(false));
+        assert_eq!(graph.from(&a).plain_route(Path::new("apps")), Some(false));
         assert_eq!(
-            graph.plain_route(&a, Path::new("clusters/a/one")),
+            graph.from(&a).plain_route(Path::new("clusters/a/one")),
             Some(true)
         );
     }
