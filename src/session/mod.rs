@@ -6,6 +6,7 @@
 //! The session knows no command line: commands give it [`RunOptions`] and plain values.
 
 mod journal;
+mod preflight;
 mod publish;
 mod transaction;
 mod workspace;
@@ -18,12 +19,13 @@ use crate::error::{Error, IoContext, Result};
 use crate::fault;
 use crate::git::{self, Lock, Preflight, Target};
 use crate::output::Shell;
-use crate::paths::to_slash;
 use crate::plan::ChangeSet;
 use crate::report;
-use git2::Oid;
 
 pub use journal::Recovered;
+use preflight::breaks;
+pub use preflight::Basis;
+use publish::DescriptionTarget;
 pub use publish::{Forge, Publish};
 pub use workspace::{pr_body_markdown, Workspace};
 
@@ -439,239 +441,6 @@ impl<'a> Session<'a> {
         )))
     }
 
-    /// Refuses, before anything is written, a push or pull request that cannot happen: no
-    /// commit to push, no remote, no `gh`/`glab`, no base to open it against. Returns the
-    /// remote and the forge when the change is pushed.
-    fn check_publish(&self, root: &Path, history: History) -> Result<Option<(String, Forge)>> {
-        let publish = &self.options.publish;
-        if publish.json && matches!(&publish.pr_body, Some(p) if p.as_os_str() == "-") {
-            return Err(Error::Usage(
-                "--json and --pr-body - both print on stdout: give --pr-body a file".into(),
-            ));
-        }
-        if !publish.pushes() {
-            return Ok(None);
-        }
-        let flag = if publish.pr { "--pr" } else { "--push" };
-        if self.options.no_commit {
-            return Err(Error::Usage(format!(
-                "{flag} pushes the new branch, and --no-commit makes none: drop one of them"
-            )));
-        }
-        let repo = git::open(root)?;
-        let remote = match publish.push.clone().flatten().filter(|r| !r.is_empty()) {
-            Some(remote) => remote,
-            None => git::default_remote(&repo).ok_or_else(|| {
-                Error::refused(format!(
-                    "{flag}: the repository has no remote called origin to push to: add one \
-                     (`git remote add origin URL`), or name it: --push REMOTE"
-                ))
-            })?,
-        };
-        let url = repo
-            .find_remote(&remote)
-            .map_err(|_| {
-                Error::refused(format!(
-                    "{flag}: no remote called {remote} (see `git remote -v`)"
-                ))
-            })?
-            .url()
-            .unwrap_or_default()
-            .to_string();
-        let forge = Forge::of_url(&url);
-        if publish.pr {
-            if history == History::MayBeEmpty && git::is_unborn(&repo) {
-                return Err(Error::refused(
-                    "--pr: the first commit has no base branch to open a pull request against: \
-                     pass --push to push it",
-                ));
-            }
-            forge.check_installed()?;
-        }
-        Ok(Some((remote, forge)))
-    }
-
-    /// Pushes the committed branch and opens its pull request, as asked; then prints the
-    /// outcome for `--json`.
-    fn publish(
-        &mut self,
-        root: &Path,
-        change: &ChangeSet,
-        branch: &str,
-        commit: Oid,
-    ) -> Result<()> {
-        let publish = self.options.publish.clone();
-        if let Some((remote, forge)) = self.publish_to.take() {
-            self.shell
-                .status(&format!("Pushing {branch} to {remote} (git push -u)"))?;
-            publish::push(root, &remote, branch)?;
-            self.pushed_to = Some(remote);
-            if publish.pr {
-                let base = match &self.base {
-                    Some(base) => base.name.clone(),
-                    None => "main".to_string(),
-                };
-                let body = self.body.take().unwrap_or_default();
-                let opened = forge.open(root, &base, branch, &change.summary, &body)?;
-                self.shell
-                    .status(&format!("Opened the pull request: {opened}"))?;
-                self.pull_request = Some(opened);
-            }
-        }
-        let outcome = Outcome::Committed {
-            branch: branch.to_string(),
-            commit,
-        };
-        self.print_outcome(change, &outcome, Some(branch))
-    }
-
-    /// `--json`: the outcome on stdout, one object.
-    fn print_outcome(
-        &mut self,
-        change: &ChangeSet,
-        outcome: &Outcome,
-        branch: Option<&str>,
-    ) -> Result<()> {
-        if !self.options.publish.json {
-            return Ok(());
-        }
-        let files: Vec<serde_json::Value> = change
-            .changes
-            .iter()
-            .map(|file| {
-                serde_json::json!({
-                    "path": file.shown_path(),
-                    "status": file.status().to_string(),
-                })
-            })
-            .collect();
-        let (name, commit) = match outcome {
-            Outcome::NothingToDo => ("nothing-to-do", None),
-            Outcome::Shown => ("dry-run", None),
-            Outcome::Written => ("written", None),
-            Outcome::Committed { commit, .. } => ("committed", Some(commit.to_string())),
-        };
-        let mut value = serde_json::json!({
-            "version": report::JSON_VERSION,
-            "outcome": name,
-            "summary": change.summary,
-            "branch": branch,
-            "commit": commit,
-            "base": self.base.as_ref().map(|b| b.name.clone()),
-            "files": files,
-            "pushed_to": self.pushed_to,
-            "pull_request": self.pull_request,
-        });
-        if matches!(outcome, Outcome::Shown) {
-            value["diff"] = serde_json::Value::String(report::diff::render(change));
-        }
-        let text = serde_json::to_string_pretty(&value)
-            .map_err(|e| Error::Output(std::io::Error::other(e)))?;
-        self.shell.data(&format!("{text}\n"))
-    }
-
-    /// Where `--pr-body` goes: stdout for `-`, else a file that the same rules as every write
-    /// allow, checked before anything is written.
-    fn description_target(
-        &self,
-        root: &Path,
-        change: &ChangeSet,
-        given: &Path,
-    ) -> Result<DescriptionTarget> {
-        if given.as_os_str() == "-" {
-            return Ok(DescriptionTarget::Stdout);
-        }
-        let path = self.start_dir()?.join(given);
-        apply::check_description(root, change, given, &path)?;
-        Ok(DescriptionTarget::File(path))
-    }
-
-    /// Writes the description of a dry run: to stdout, or to its file, since a preview of the
-    /// description is what was asked for.
-    fn write_description(
-        &mut self,
-        to: &DescriptionTarget,
-        body: &str,
-        preview: bool,
-    ) -> Result<()> {
-        match to {
-            DescriptionTarget::Stdout => self.shell.data(body),
-            DescriptionTarget::File(path) => {
-                let temp = apply::writer::temp_path(path, &apply::writer::token());
-                apply::writer::write_new(&temp, body.as_bytes(), None).at(path)?;
-                fs::rename(&temp, path).at(path)?;
-                let what = if preview { "a preview of " } else { "" };
-                self.shell.status(&format!(
-                    "Wrote {what}the pull request description to {}",
-                    path.display()
-                ))
-            }
-        }
-    }
-
-    /// Says that the description was not written, when nothing was.
-    fn not_written(&mut self) -> Result<()> {
-        if let Some(given) = &self.options.publish.pr_body {
-            let given = given.display().to_string();
-            self.shell.status(&format!(
-                "--pr-body: nothing was written, so {given} was not written either"
-            ))?;
-        }
-        Ok(())
-    }
-
-    /// The branch the change would be committed on, once every check before writing passes; prints
-    /// the warnings of the checks.
-    fn ready_to_commit(
-        &mut self,
-        repo: &git2::Repository,
-        root: &Path,
-        change: &ChangeSet,
-        basis: &Basis,
-        history: History,
-    ) -> Result<Target> {
-        let unborn = git::is_unborn(repo) && history == History::MayBeEmpty;
-        let target = match (&self.options.branch, unborn) {
-            (Some(name), true) => Target::Unborn(name.clone()),
-            (None, true) => Target::Unborn(git::head_branch(repo).unwrap_or_else(|| "main".into())),
-            (Some(name), false) => Target::NewBranch(name.clone()),
-            (None, false) => Target::NewBranch(change.branch.clone()),
-        };
-        let warnings = git::preflight(
-            repo,
-            &Preflight {
-                touched: &change.touched_paths(),
-                branch: Some(target.name()),
-                allow_unborn: history == History::MayBeEmpty,
-                no_verify: self.options.no_verify,
-                no_gpg_sign: self.options.no_gpg_sign,
-                allow_detached: self.base.as_ref().is_some_and(|b| b.branch.is_none()),
-            },
-        )?;
-        let unmet = change.unmet_requirements(|path| git::head_has(repo, path));
-        if !unmet.is_empty() {
-            let paths: Vec<String> = unmet.iter().map(|p| to_slash(p)).collect();
-            return Err(Error::refused(format!(
-                "the change references {} which HEAD does not have (not committed yet): the new \
-                 branch starts from HEAD, so commit them first, or pass --no-commit",
-                paths.join(", ")
-            )));
-        }
-        let dirty = basis.dirty(repo, root)?;
-        if !dirty.is_empty() {
-            return Err(Error::refused(format!(
-                "the change was planned from files whose uncommitted changes concern it: {}\nthe \
-                 new branch starts from HEAD, which has them otherwise: commit or stash them first \
-                 (`git stash`), or pass --no-commit to edit the working tree only",
-                dirty.join(", ")
-            )));
-        }
-        for warning in warnings {
-            self.shell.warn(&warning)?;
-        }
-        Ok(target)
-    }
-
     /// Tells the user what was written and where it was committed, then the change's notes.
     fn report(&mut self, change: &ChangeSet, branch: Option<&str>) -> Result<()> {
         match branch {
@@ -758,47 +527,6 @@ pub fn describe_change(change: &ChangeSet) -> String {
     out
 }
 
-/// Where a description goes, checked before anything is written.
-enum DescriptionTarget {
-    Stdout,
-    File(PathBuf),
-}
-
-/// The files a plan was made from. With a commit, those its decisions about the change's
-/// subject depend on must be as HEAD has them, since the new branch starts from HEAD: a file
-/// with uncommitted changes that mention the subject (in the working tree or in HEAD) refuses
-/// the run; other uncommitted changes do not matter to the plan.
-#[derive(Debug, Clone, Default)]
-pub struct Basis {
-    pub files: Vec<PathBuf>,
-    /// The name the change is about; `None`: every file counts.
-    pub subject: Option<String>,
-}
-
-impl Basis {
-    /// The files of the basis whose uncommitted changes concern the subject.
-    fn dirty(&self, repo: &git2::Repository, root: &Path) -> Result<Vec<String>> {
-        let changed = git::dirty_paths(repo, &self.files)?;
-        let Some(subject) = &self.subject else {
-            return Ok(changed);
-        };
-        let mentions = |bytes: &[u8]| memchr::memmem::find(bytes, subject.as_bytes()).is_some();
-        let head = repo.head().and_then(|h| h.peel_to_tree()).ok();
-        Ok(changed
-            .into_iter()
-            .filter(|path| {
-                let now = fs::read(root.join(path)).unwrap_or_default();
-                let before = head
-                    .as_ref()
-                    .and_then(|tree| tree.get_path(Path::new(path)).ok())
-                    .and_then(|entry| repo.find_blob(entry.id()).ok())
-                    .map(|blob| mentions(blob.content()));
-                mentions(&now) || before.unwrap_or(false)
-            })
-            .collect())
-    }
-}
-
 /// What a run needs besides the change.
 pub struct Finish<'a> {
     pub basis: Basis,
@@ -816,24 +544,4 @@ impl<'a> Finish<'a> {
             describe: Box::new(move |_| Ok(describe_change(change))),
         }
     }
-}
-
-/// Why `change` must not be committed: the cluster whose render it would break (DESIGN, step
-/// 3), as a refusal's message; `None` when every touched cluster still renders, was broken
-/// before, or nothing can render (no renderer on PATH, no commit to compare with).
-fn breaks(repo: &git2::Repository, change: &ChangeSet) -> Result<Option<String>> {
-    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
-        return Ok(None);
-    };
-    let base = git::head_branch(repo).unwrap_or_else(|| "HEAD".to_string());
-    let files = change.files_after_owned();
-    Ok(
-        crate::rendered::breaks(repo, &base, head.id(), &files)?.map(|broken| {
-            format!(
-                "the change would break a cluster that renders today, so nothing was written: \
-             {broken}\nfix what the message names, or run again with --no-build to commit it \
-             anyway"
-            )
-        }),
-    )
 }

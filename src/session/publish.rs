@@ -6,7 +6,15 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::error::{Error, Result};
+use git2::Oid;
+
+use super::{History, Outcome, Session};
+use crate::apply;
+use crate::error::{Error, IoContext, Result};
+use crate::git;
+use crate::plan::ChangeSet;
+use crate::report;
+use std::fs;
 
 /// Where the change goes after its commit: the resolved `--push`, `--pr`, `--pr-body`,
 /// `--base` and `--json`.
@@ -200,4 +208,198 @@ fn is_executable(path: &Path) -> bool {
 #[cfg(not(unix))]
 fn is_executable(path: &Path) -> bool {
     path.is_file()
+}
+
+// The session's side of publishing: checked before anything is written, done after the commit.
+impl Session<'_> {
+    /// Refuses, before anything is written, a push or pull request that cannot happen: no
+    /// commit to push, no remote, no `gh`/`glab`, no base to open it against. Returns the
+    /// remote and the forge when the change is pushed.
+    pub(super) fn check_publish(
+        &self,
+        root: &Path,
+        history: History,
+    ) -> Result<Option<(String, Forge)>> {
+        let publish = &self.options.publish;
+        if publish.json && matches!(&publish.pr_body, Some(p) if p.as_os_str() == "-") {
+            return Err(Error::Usage(
+                "--json and --pr-body - both print on stdout: give --pr-body a file".into(),
+            ));
+        }
+        if !publish.pushes() {
+            return Ok(None);
+        }
+        let flag = if publish.pr { "--pr" } else { "--push" };
+        if self.options.no_commit {
+            return Err(Error::Usage(format!(
+                "{flag} pushes the new branch, and --no-commit makes none: drop one of them"
+            )));
+        }
+        let repo = git::open(root)?;
+        let remote = match publish.push.clone().flatten().filter(|r| !r.is_empty()) {
+            Some(remote) => remote,
+            None => git::default_remote(&repo).ok_or_else(|| {
+                Error::refused(format!(
+                    "{flag}: the repository has no remote called origin to push to: add one \
+                     (`git remote add origin URL`), or name it: --push REMOTE"
+                ))
+            })?,
+        };
+        let url = repo
+            .find_remote(&remote)
+            .map_err(|_| {
+                Error::refused(format!(
+                    "{flag}: no remote called {remote} (see `git remote -v`)"
+                ))
+            })?
+            .url()
+            .unwrap_or_default()
+            .to_string();
+        let forge = Forge::of_url(&url);
+        if publish.pr {
+            if history == History::MayBeEmpty && git::is_unborn(&repo) {
+                return Err(Error::refused(
+                    "--pr: the first commit has no base branch to open a pull request against: \
+                     pass --push to push it",
+                ));
+            }
+            forge.check_installed()?;
+        }
+        Ok(Some((remote, forge)))
+    }
+
+    /// Pushes the committed branch and opens its pull request, as asked; then prints the
+    /// outcome for `--json`.
+    pub(super) fn publish(
+        &mut self,
+        root: &Path,
+        change: &ChangeSet,
+        branch: &str,
+        commit: Oid,
+    ) -> Result<()> {
+        let publish = self.options.publish.clone();
+        if let Some((remote, forge)) = self.publish_to.take() {
+            self.shell
+                .status(&format!("Pushing {branch} to {remote} (git push -u)"))?;
+            push(root, &remote, branch)?;
+            self.pushed_to = Some(remote);
+            if publish.pr {
+                let base = match &self.base {
+                    Some(base) => base.name.clone(),
+                    None => "main".to_string(),
+                };
+                let body = self.body.take().unwrap_or_default();
+                let opened = forge.open(root, &base, branch, &change.summary, &body)?;
+                self.shell
+                    .status(&format!("Opened the pull request: {opened}"))?;
+                self.pull_request = Some(opened);
+            }
+        }
+        let outcome = Outcome::Committed {
+            branch: branch.to_string(),
+            commit,
+        };
+        self.print_outcome(change, &outcome, Some(branch))
+    }
+
+    /// `--json`: the outcome on stdout, one object.
+    pub(super) fn print_outcome(
+        &mut self,
+        change: &ChangeSet,
+        outcome: &Outcome,
+        branch: Option<&str>,
+    ) -> Result<()> {
+        if !self.options.publish.json {
+            return Ok(());
+        }
+        let files: Vec<serde_json::Value> = change
+            .changes
+            .iter()
+            .map(|file| {
+                serde_json::json!({
+                    "path": file.shown_path(),
+                    "status": file.status().to_string(),
+                })
+            })
+            .collect();
+        let (name, commit) = match outcome {
+            Outcome::NothingToDo => ("nothing-to-do", None),
+            Outcome::Shown => ("dry-run", None),
+            Outcome::Written => ("written", None),
+            Outcome::Committed { commit, .. } => ("committed", Some(commit.to_string())),
+        };
+        let mut value = serde_json::json!({
+            "version": report::JSON_VERSION,
+            "outcome": name,
+            "summary": change.summary,
+            "branch": branch,
+            "commit": commit,
+            "base": self.base.as_ref().map(|b| b.name.clone()),
+            "files": files,
+            "pushed_to": self.pushed_to,
+            "pull_request": self.pull_request,
+        });
+        if matches!(outcome, Outcome::Shown) {
+            value["diff"] = serde_json::Value::String(report::diff::render(change));
+        }
+        let text = serde_json::to_string_pretty(&value)
+            .map_err(|e| Error::Output(std::io::Error::other(e)))?;
+        self.shell.data(&format!("{text}\n"))
+    }
+
+    /// Where `--pr-body` goes: stdout for `-`, else a file that the same rules as every write
+    /// allow, checked before anything is written.
+    pub(super) fn description_target(
+        &self,
+        root: &Path,
+        change: &ChangeSet,
+        given: &Path,
+    ) -> Result<DescriptionTarget> {
+        if given.as_os_str() == "-" {
+            return Ok(DescriptionTarget::Stdout);
+        }
+        let path = self.start_dir()?.join(given);
+        apply::check_description(root, change, given, &path)?;
+        Ok(DescriptionTarget::File(path))
+    }
+
+    /// Writes the description of a dry run: to stdout, or to its file, since a preview of the
+    /// description is what was asked for.
+    pub(super) fn write_description(
+        &mut self,
+        to: &DescriptionTarget,
+        body: &str,
+        preview: bool,
+    ) -> Result<()> {
+        match to {
+            DescriptionTarget::Stdout => self.shell.data(body),
+            DescriptionTarget::File(path) => {
+                let temp = apply::writer::temp_path(path, &apply::writer::token());
+                apply::writer::write_new(&temp, body.as_bytes(), None).at(path)?;
+                fs::rename(&temp, path).at(path)?;
+                let what = if preview { "a preview of " } else { "" };
+                self.shell.status(&format!(
+                    "Wrote {what}the pull request description to {}",
+                    path.display()
+                ))
+            }
+        }
+    }
+
+    /// Says that the description was not written, when nothing was.
+    pub(super) fn not_written(&mut self) -> Result<()> {
+        if let Some(given) = &self.options.publish.pr_body {
+            let given = given.display().to_string();
+            self.shell.status(&format!(
+                "--pr-body: nothing was written, so {given} was not written either"
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a description goes, checked before anything is written.
+pub(super) enum DescriptionTarget {
+    Stdout,
+    File(PathBuf),
 }
