@@ -35,7 +35,11 @@ const FIGURES: [(&str, u32, u32); 8] = [
 ];
 
 fn truth(file: &Path) -> (Pairs, Pairs) {
-    let json: Value = serde_json::from_str(&fs::read_to_string(file).unwrap()).unwrap();
+    pairs_of_truth(&serde_json::from_str(&fs::read_to_string(file).unwrap()).unwrap())
+}
+
+/// The (unit, cluster) and (namespace, cluster) pairs of flux-truth's output.
+fn pairs_of_truth(json: &Value) -> (Pairs, Pairs) {
     let (mut units, mut namespaces) = (Pairs::new(), Pairs::new());
     for (cluster, got) in json.as_object().unwrap() {
         for names in got["units"].as_object().unwrap().values() {
@@ -129,4 +133,53 @@ fn status_agrees_with_what_flux_applies_on_every_corpus_repository() {
     }
     println!("{table}");
     assert!(failures.is_empty(), "{}\n{table}", failures.join("\n"));
+}
+
+/// The golden cases of layouts other than the article's, with the unit rules flux-truth names
+/// their units by (as `units.json` does for the corpus).
+const OTHER_LAYOUT_CASES: [(&str, &str); 2] = [
+    (
+        "flux-layout-with-components",
+        r"^kubernetes/apps/base/([^/]+)/=app,^kubernetes/apps/components/([^/]+)/=component,^kubernetes/infrastructure/controllers/([^/]+)\.yaml$=infra",
+    ),
+    (
+        "flux-layout-namespaces-renamed",
+        r"^kubernetes/apps/base/([^/]+)/=app,^kubernetes/infrastructure/controllers/([^/]+)\.yaml$=infra",
+    ),
+];
+
+/// The same comparison on small fleets made for it, where flux-truth is run here, and every
+/// pair must agree: on the second case, Flux's `targetNamespace` and a kustomization's
+/// `namespace:` rename the `Namespace` objects of what they apply (the outermost winning).
+#[test]
+fn status_agrees_with_flux_truth_on_the_cases_of_other_layouts() {
+    if common::corpus_dir().is_none() {
+        return;
+    }
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/flux-truth");
+    for (case, units) in OTHER_LAYOUT_CASES {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases/status")
+            .join(case)
+            .join("in");
+        let sandbox = common::Sandbox::new();
+        let repo = sandbox.work().join(case);
+        sandbox.commit_copy(&fixture, &repo, |_| {});
+        let out = std::process::Command::new("python3")
+            .arg(&tool)
+            .arg(&repo)
+            .args(["--units", units])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "flux-truth on {case}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let truth: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for (cluster, got) in truth.as_object().unwrap() {
+            assert_eq!(got["errors"], serde_json::json!([]), "{case}: {cluster}");
+        }
+        assert_eq!(shown(&repo), pairs_of_truth(&truth), "{case}");
+    }
 }

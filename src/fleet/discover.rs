@@ -214,6 +214,15 @@ struct Found {
     extra: Vec<ListFile>,
 }
 
+/// What [`Walk::objects`] finds below a unit.
+#[derive(Default)]
+struct Tally {
+    seen: HashSet<PathBuf>,
+    /// Each `Namespace` object's name (as renamed), file and line.
+    namespaces: Vec<(String, PathBuf, usize)>,
+    objects: usize,
+}
+
 struct Unit {
     kind: Kind,
     name: String,
@@ -243,7 +252,8 @@ impl Walk<'_> {
                 // A directory a Flux Kustomization attaches.
                 if self.is_collection(dir, list)? {
                     self.collections.insert(dir.to_path_buf());
-                    self.entries(at, list, Some(dir), 0)?;
+                    let namespace = target_namespace(cluster, dir).or(list.namespace.as_deref());
+                    self.entries(at, list, Some(dir), namespace, 0)?;
                 } else {
                     self.attached_unit(cluster, dir)?;
                 }
@@ -258,13 +268,14 @@ impl Walk<'_> {
             {
                 continue;
             }
+            let namespace = target_namespace(cluster, dir).or(list.namespace.as_deref());
             for (i, reference) in list.references.iter().enumerate() {
                 let outside = match &reference.target {
                     Some(target) => !target.starts_with(self.own),
                     None => reference.is_remote(),
                 };
                 if outside {
-                    self.entry(at, i, reference, None, 0)?;
+                    self.entry(at, i, reference, None, namespace, 0)?;
                 }
             }
         }
@@ -288,7 +299,7 @@ impl Walk<'_> {
             namespace: None,
             generated: false,
         });
-        self.unit(at, 0, dir, None)?;
+        self.unit(at, 0, dir, None, target_namespace(cluster, dir))?;
         Ok(true)
     }
 
@@ -316,15 +327,18 @@ impl Walk<'_> {
         Ok(true)
     }
 
+    /// The entries of list `at`, `list`, under the namespace `namespace` of the lists above
+    /// (the outermost wins, as kustomize applies it last).
     fn entries(
         &mut self,
         at: usize,
         list: &ListFile,
         dir: Option<&Path>,
+        namespace: Option<&str>,
         depth: usize,
     ) -> Result<()> {
         for (i, reference) in list.references.iter().enumerate() {
-            self.entry(at, i, reference, dir, depth)?;
+            self.entry(at, i, reference, dir, namespace, depth)?;
         }
         Ok(())
     }
@@ -336,6 +350,7 @@ impl Walk<'_> {
         i: usize,
         reference: &Reference,
         collection: Option<&Path>,
+        namespace: Option<&str>,
         depth: usize,
     ) -> Result<()> {
         let Some(target) = reference.target.clone() else {
@@ -361,10 +376,11 @@ impl Walk<'_> {
                 && self.collections.insert(target.clone())
             {
                 let list_at = self.add_list(list.clone());
-                return self.entries(list_at, &list, Some(&target), depth + 1);
+                let namespace = namespace.or(list.namespace.as_deref());
+                return self.entries(list_at, &list, Some(&target), namespace, depth + 1);
             }
         }
-        self.unit(at, i, &target, collection)
+        self.unit(at, i, &target, collection, namespace)
     }
 
     /// The unit `target` that entry `i` of list `at` brings in, and the namespaces it holds.
@@ -374,14 +390,13 @@ impl Walk<'_> {
         i: usize,
         target: &Path,
         collection: Option<&Path>,
+        namespace: Option<&str>,
     ) -> Result<()> {
         let raw = Raw::direct(self.cluster, at, i);
-        let mut objects = 0;
-        let mut seen = HashSet::new();
-        let mut namespaces = Vec::new();
-        self.objects(target, &mut seen, &mut namespaces, &mut objects, 0)?;
-        let only_namespaces = objects > 0 && objects == namespaces.len();
-        for (name, file, line) in namespaces {
+        let mut tally = Tally::default();
+        self.objects(target, namespace, &mut tally, 0)?;
+        let only_namespaces = tally.objects > 0 && tally.objects == tally.namespaces.len();
+        for (name, file, line) in tally.namespaces {
             self.found.namespaces.push((
                 Namespace {
                     name,
@@ -415,23 +430,25 @@ impl Walk<'_> {
     }
 
     /// Counts the objects below `path` (a manifest, or a directory followed through its list),
-    /// and collects the `Namespace` objects among them.
+    /// and collects the `Namespace` objects among them: named `namespace` when the lists above
+    /// set one (kustomize's `namespace:` and Flux's `targetNamespace` rename them), the
+    /// outermost winning.
     fn objects(
         &self,
         path: &Path,
-        seen: &mut HashSet<PathBuf>,
-        namespaces: &mut Vec<(String, PathBuf, usize)>,
-        objects: &mut usize,
+        namespace: Option<&str>,
+        tally: &mut Tally,
         depth: usize,
     ) -> Result<()> {
-        if depth > MAX_DEPTH || !seen.insert(path.to_path_buf()) {
+        if depth > MAX_DEPTH || !tally.seen.insert(path.to_path_buf()) {
             return Ok(());
         }
         if self.reader.is_dir(path) {
             let list = self.list(path)?;
+            let namespace = namespace.or(list.namespace.as_deref());
             for reference in &list.references {
                 if let Some(target) = &reference.target {
-                    self.objects(target, seen, namespaces, objects, depth + 1)?;
+                    self.objects(target, namespace, tally, depth + 1)?;
                 }
             }
             return Ok(());
@@ -451,11 +468,12 @@ impl Walk<'_> {
             let Some(kind) = root.get("kind").and_then(Node::as_str) else {
                 continue;
             };
-            *objects += 1;
+            tally.objects += 1;
             if kind == "Namespace" {
                 if let Some(name) = root.at_path(&["metadata", "name"]) {
-                    if let Some(text) = name.as_str() {
-                        namespaces.push((text.to_string(), path.to_path_buf(), name.line));
+                    if let Some(text) = namespace.or(name.as_str()) {
+                        let file = path.to_path_buf();
+                        tally.namespaces.push((text.to_string(), file, name.line));
                     }
                 }
             }
@@ -585,6 +603,16 @@ fn holds_flux_kustomization(reader: &Reader, path: &Path) -> Result<bool> {
     Ok(docs
         .iter()
         .any(|d| super::flux::is_flux_kustomization(&d.root)))
+}
+
+/// The `targetNamespace` of the Flux Kustomization of `cluster` that attaches `dir`.
+fn target_namespace<'c>(cluster: &'c Cluster, dir: &Path) -> Option<&'c str> {
+    cluster
+        .flux
+        .iter()
+        .find(|k| k.path.as_ref().and_then(|p| p.target.as_deref()) == Some(dir))?
+        .target_namespace
+        .as_deref()
 }
 
 /// Controller when a part of `path` says infrastructure, else app.

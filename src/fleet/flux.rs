@@ -36,6 +36,9 @@ pub struct FluxKustomization {
     pub depends_on: Vec<String>,
     /// `spec.sourceRef` as `Kind/name`.
     pub source: String,
+    /// `spec.targetNamespace`: the namespace of everything it applies, and the name of every
+    /// `Namespace` object among it.
+    pub target_namespace: Option<String>,
 }
 
 impl FluxKustomization {
@@ -100,6 +103,7 @@ impl FluxKustomization {
             depends_on,
             this_repo,
             source: format!("{kind}/{source_name}"),
+            target_namespace: text(&["spec", "targetNamespace"]).filter(|n| !n.is_empty()),
         }
     }
 }
