@@ -224,38 +224,23 @@ fn list_edits(changes: &[Changed]) -> Option<(Vec<ListEdit>, Vec<&Changed>)> {
     let mut edits = Vec::new();
     let mut others = Vec::new();
     for change in changes {
-        let is_list = change
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n));
-        let (Some(before), Some(after), true) = (&change.before, &change.after, is_list) else {
+        let (Some(before), Some(after), true) =
+            (&change.before, &change.after, is_list(&change.path))
+        else {
             others.push(change);
             continue;
         };
-        let before = plain_entries(&change.path, before)?;
-        let after = plain_entries(&change.path, after)?;
+        let (added, removed) = entry_changes(&change.path, before, after)?;
         let dir = change.path.parent().unwrap_or(Path::new("")).to_path_buf();
         let base = paths::to_slash(&dir);
         let target = |entry: &String| -> Option<PathBuf> {
-            let manifest = [".yaml", ".yml", ".json"]
-                .iter()
-                .any(|x| entry.ends_with(x));
-            match manifest {
+            match is_manifest(entry) {
                 true => None,
                 false => paths::resolve_in(&base, entry),
             }
         };
-        let added = after
-            .iter()
-            .filter(|e| !before.contains(e))
-            .map(target)
-            .collect::<Option<Vec<_>>>()?;
-        let removed = before
-            .iter()
-            .filter(|e| !after.contains(e))
-            .map(target)
-            .collect::<Option<Vec<_>>>()?;
+        let added = added.iter().map(target).collect::<Option<Vec<_>>>()?;
+        let removed = removed.iter().map(target).collect::<Option<Vec<_>>>()?;
         edits.push(ListEdit {
             dir,
             added,
@@ -283,28 +268,20 @@ pub(super) fn plain_list_edits(
             }
             _ => return None,
         };
-        let is_list = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| crate::fleet::KUSTOMIZATION_NAMES.contains(&n));
-        if !is_list {
+        if !is_list(path) {
             return None;
         }
-        let before = plain_entries(path, &before)?;
-        let after = plain_entries(path, after)?;
+        let (new, removed) = entry_changes(path, &before, after)?;
         let dir = paths::to_slash(path.parent().unwrap_or(Path::new("")));
         // A removal may break a patch above the list that targets what it brought: those
         // changes are rendered whole.
-        if before.iter().any(|e| !after.contains(e)) {
+        if !removed.is_empty() {
             return None;
         }
-        for entry in after.iter().filter(|e| !before.contains(e)) {
+        for entry in &new {
             let target = paths::resolve_in(&dir, entry)?;
             // A manifest renders with its list, which holds nothing else to transform it.
-            let manifest = [".yaml", ".yml", ".json"]
-                .iter()
-                .any(|x| entry.ends_with(x));
-            added.push(match manifest {
+            added.push(match is_manifest(entry) {
                 true => path.parent().unwrap_or(Path::new("")).to_path_buf(),
                 false => target,
             });
@@ -320,6 +297,38 @@ pub(super) fn plain_list_edits(
     added.sort();
     added.dedup();
     Some((added, !created.is_empty()))
+}
+
+/// Whether `path` is a kustomization file.
+fn is_list(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
+}
+
+/// Whether a list entry names a manifest rather than a directory.
+fn is_manifest(entry: &str) -> bool {
+    [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|x| entry.ends_with(x))
+}
+
+/// The entries a plain list (see [`plain_entries`]) gains and loses between `before` and
+/// `after`; `None` when it is not plain on both sides.
+fn entry_changes(path: &Path, before: &[u8], after: &[u8]) -> Option<(Vec<String>, Vec<String>)> {
+    let before = plain_entries(path, before)?;
+    let after = plain_entries(path, after)?;
+    let added = after
+        .iter()
+        .filter(|e| !before.contains(e))
+        .cloned()
+        .collect();
+    let removed = before
+        .iter()
+        .filter(|e| !after.contains(e))
+        .cloned()
+        .collect();
+    Some((added, removed))
 }
 
 /// The `resources` of a kustomization that has nothing else (but `apiVersion` and `kind`).
