@@ -170,14 +170,7 @@ pub(crate) struct Definitions<'a> {
 /// Computes every placement, one cluster per task.
 pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
     // Namespace `i` of the fleet has name id `namespace_ids[i]` among the distinct names.
-    let mut namespace_names: Vec<String> = Vec::new();
-    let mut namespace_ids = Vec::with_capacity(defs.namespaces.len());
-    for ns in defs.namespaces {
-        if namespace_names.last() != Some(&ns.name) {
-            namespace_names.push(ns.name.clone());
-        }
-        namespace_ids.push(position(namespace_names.len() - 1));
-    }
+    let (namespace_names, namespace_ids) = distinct(defs.namespaces.iter().map(|n| &n.name));
     // Tens of thousands of entries are looked up: a map, not a search of the sorted names, and
     // a fast hash of short names rather than the default one that resists flooding.
     let apps: FastMap<&str, u32> = defs
@@ -191,14 +184,7 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         .enumerate()
         .map(|(i, c)| (c.name.as_str(), position(i)))
         .collect();
-    let mut policy_names: Vec<String> = Vec::new();
-    let mut policy_ids = Vec::with_capacity(defs.policies.len());
-    for policy in defs.policies {
-        if policy_names.last() != Some(&policy.name) {
-            policy_names.push(policy.name.clone());
-        }
-        policy_ids.push(position(policy_names.len() - 1));
-    }
+    let (policy_names, policy_ids) = distinct(defs.policies.iter().map(|p| &p.name));
     let ids = Ids {
         clusters: &cluster_ids,
         apps: &apps,
@@ -241,6 +227,20 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         controllers,
         policies,
     }
+}
+
+/// The distinct names of `sorted` (names sorted, a name repeated in a row), and the id of each
+/// item's name among them.
+fn distinct<'n>(sorted: impl ExactSizeIterator<Item = &'n String>) -> (Vec<String>, Vec<u32>) {
+    let mut names: Vec<String> = Vec::new();
+    let mut ids = Vec::with_capacity(sorted.len());
+    for name in sorted {
+        if names.last() != Some(name) {
+            names.push(name.clone());
+        }
+        ids.push(position(names.len() - 1));
+    }
+    (names, ids)
 }
 
 /// The ids of the names placements place.
