@@ -11,10 +11,21 @@ use std::path::{Component, Path, PathBuf};
 pub fn is_remote(reference: &str) -> bool {
     // Most references hold neither `:` nor `?`: one pass over the bytes spares two substring
     // searches (this runs for every list entry of a fleet).
-    let marked = reference.bytes().any(|b| b == b':' || b == b'?');
+    let marked = memchr::memchr2(b':', b'?', reference.as_bytes()).is_some();
     (marked && (reference.contains("://") || reference.contains("?ref=")))
         || reference.starts_with("github.com/")
         || reference.starts_with("git@")
+}
+
+/// `path.starts_with(dir)` for the normalised relative paths the fleet reader makes (joined
+/// with `/`, no `.` or empty segment, no trailing `/`), compared as bytes rather than component
+/// by component: it runs for every entry of every list a cluster's walk meets.
+pub fn is_within(path: &Path, dir: &Path) -> bool {
+    let (path, dir) = (
+        path.as_os_str().as_encoded_bytes(),
+        dir.as_os_str().as_encoded_bytes(),
+    );
+    path.starts_with(dir) && (dir.is_empty() || path.len() == dir.len() || path[dir.len()] == b'/')
 }
 
 /// Normalises a reference as written: drops `.` segments and a trailing `/`, folds `a/../b`
@@ -91,7 +102,11 @@ fn join_plain(dir: &str, reference: &str) -> Option<Option<PathBuf>> {
         if base.is_empty() {
             return Some(None);
         }
-        base = base.rfind('/').map_or("", |i| &base[..i]);
+        // A byte loop: `rfind`'s search costs more to start than these short names take.
+        base = base
+            .bytes()
+            .rposition(|b| b == b'/')
+            .map_or("", |i| &base[..i]);
     }
     let mut out = String::with_capacity(base.len() + 1 + rest.len());
     out.push_str(base);
@@ -142,16 +157,15 @@ pub fn plain(path: &str) -> bool {
     // One pass over the bytes: this runs for every entry of every list of a fleet.
     let bytes = path.as_bytes();
     let mut start = 0;
-    for end in (0..bytes.len())
-        .filter(|&i| bytes[i] == b'/')
-        .chain([bytes.len()])
-    {
-        if matches!(&bytes[start..end], b"" | b"." | b"..") {
-            return false;
+    for (end, &byte) in bytes.iter().enumerate() {
+        if byte == b'/' {
+            if matches!(&bytes[start..end], b"" | b"." | b"..") {
+                return false;
+            }
+            start = end + 1;
         }
-        start = end + 1;
     }
-    true
+    !matches!(&bytes[start..], b"" | b"." | b"..")
 }
 
 /// [`to_slash`], borrowed when the path is already written that way (every path the fleet
@@ -277,6 +291,17 @@ mod tests {
                     "{} in {}", reference, dir
                 );
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn is_within_agrees_with_path_starts_with(
+            path in prop::collection::vec(prop_oneof![Just("a"), Just("ab"), Just("b")], 0..4),
+            dir in prop::collection::vec(prop_oneof![Just("a"), Just("ab"), Just("b")], 0..4),
+        ) {
+            let (path, dir) = (PathBuf::from(path.join("/")), PathBuf::from(dir.join("/")));
+            prop_assert_eq!(is_within(&path, &dir), path.starts_with(&dir), "{:?} {:?}", path, dir);
         }
     }
 

@@ -64,7 +64,7 @@ impl Cluster {
 
     /// True when `path` lies in this cluster's own tree.
     pub fn owns(&self, path: &Path) -> bool {
-        path.starts_with(&self.dir)
+        paths::is_within(path, &self.dir)
     }
 
     /// Parses the lists a focused read left unparsed ([`Reader::tree_list`]) whose text holds
@@ -248,7 +248,7 @@ impl Walk<'_> {
                     // shared definitions the cluster references.
                     // A manifest is read straight away, without asking first whether the
                     // target is a directory; that is asked when it could not be read.
-                    if target.starts_with(&self.dir)
+                    if paths::is_within(target, &self.dir)
                         && !self.scan(target)?
                         && self.reader.is_dir(target)
                     {
@@ -271,7 +271,7 @@ impl Walk<'_> {
         let walked = &mut self.walked;
         let (list, met) = generated_list(self.reader, dir, origin, |id| walked.insert(id))?;
         for (path, listed) in met {
-            if !path.starts_with(&self.dir) {
+            if !paths::is_within(&path, &self.dir) {
                 continue;
             }
             match listed {

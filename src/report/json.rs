@@ -148,8 +148,12 @@ fn write_row(out: &mut Vec<u8>, matrix: &Matrix, files: &Files, row: &Row) {
 
 /// `text` as a JSON string, as serde writes it: most need no escape and are copied as they are.
 fn push_str(out: &mut Vec<u8>, text: &str) {
-    let escape = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
-    if text.as_bytes().iter().any(escape) {
+    // Every byte looked at, without stopping at the first: the loop then runs on whole
+    // vectors, and nearly every text needs no escape.
+    let escape = text.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if escape {
         let _ = serde_json::to_writer(&mut *out, text);
     } else {
         out.push(b'"');
