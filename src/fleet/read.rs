@@ -22,8 +22,11 @@ pub(crate) struct Reader {
     root: Root,
     /// Each file's text and identity, by repository-relative path.
     texts: Mutex<HashMap<PathBuf, (Arc<str>, FileId)>>,
-    /// The kustomization files of each directory that holds more than one, as found.
-    doubles: Mutex<Vec<Vec<PathBuf>>>,
+    /// Each directory whose kustomization was read, with the index in [`KUSTOMIZATION_NAMES`]
+    /// of the file kustomize takes there; and how many of them were looked at for the other
+    /// names, with the directories that have more than one. Looked at when asked for: two
+    /// lookups a directory, which `status` does not need.
+    lists: Mutex<(Vec<(PathBuf, usize)>, usize, Vec<Vec<PathBuf>>)>,
     /// The texts a file must hold to concern the name asked about, when reading for one.
     focus: Option<Vec<Finder<'static>>>,
     /// Every file read, with a hash of its bytes: a text read once is not kept (a large
@@ -65,7 +68,7 @@ impl Reader {
         Reader {
             root,
             texts: Mutex::new(HashMap::new()),
-            doubles: Mutex::new(Vec::new()),
+            lists: Mutex::new((Vec::new(), 0, Vec::new())),
             focus: None,
             read: Mutex::new(FastMap::default()),
             keep: false,
@@ -92,11 +95,22 @@ impl Reader {
     /// The directories read so far that hold more than one kustomization file, each with its
     /// files in the order kustomize looks for them.
     pub fn doubles(&self) -> Vec<Vec<PathBuf>> {
-        let mut doubles = self
-            .doubles
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        let (found, looked, doubles) = &mut *lists;
+        for (dir, taken) in &found[*looked..] {
+            let mut files = vec![dir.join(KUSTOMIZATION_NAMES[*taken])];
+            for name in &KUSTOMIZATION_NAMES[taken + 1..] {
+                let path = dir.join(name);
+                if self.root.has_entry(&path) {
+                    files.push(path);
+                }
+            }
+            if files.len() > 1 {
+                doubles.push(files);
+            }
+        }
+        *looked = found.len();
+        let mut doubles = doubles.clone();
         doubles.sort();
         doubles.dedup();
         doubles
@@ -207,32 +221,24 @@ impl Reader {
             let Some((docs, id)) = self.passing(&path, parse)? else {
                 continue;
             };
-            self.note_doubles(dir, i);
+            self.note_list(dir, i);
             return Ok(Some((ListFile::from_docs(&path, docs), id)));
         }
         Ok(None)
     }
 
-    /// Remembers the other kustomization files of `dir` when the one kustomize takes is
-    /// `KUSTOMIZATION_NAMES[found]`: kustomize refuses such a directory, and so does every
-    /// edit. Not when reading for one name (`where` does not refuse, and spares the lookups).
-    fn note_doubles(&self, dir: &Path, found: usize) {
+    /// Remembers that kustomize takes `KUSTOMIZATION_NAMES[found]` in `dir`, for
+    /// [`Reader::doubles`]: a directory with another of those files is one kustomize refuses,
+    /// and so does every edit. Not when reading for one name (`where` does not refuse).
+    fn note_list(&self, dir: &Path, found: usize) {
         if self.focus.is_some() {
             return;
         }
-        let mut files = vec![dir.join(KUSTOMIZATION_NAMES[found])];
-        for name in &KUSTOMIZATION_NAMES[found + 1..] {
-            let path = dir.join(name);
-            if self.root.has_entry(&path) {
-                files.push(path);
-            }
-        }
-        if files.len() > 1 {
-            self.doubles
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(files);
-        }
+        self.lists
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+            .push((dir.to_path_buf(), found));
     }
 
     /// False when focused and `text` holds none of the focus texts: a manifest that cannot
