@@ -138,6 +138,11 @@ impl<'f> Matrix<'f> {
         &self.rows[from..to]
     }
 
+    /// How many placements `row` has in the shown clusters: the size of what it writes.
+    pub(crate) fn placements_of(&self, row: &Row<'f>) -> usize {
+        row.raws.len()
+    }
+
     /// The cells of `row`, in cluster order; the clusters it does not reach have none.
     pub(crate) fn cells<'r>(&'r self, row: &'r Row<'f>) -> impl Iterator<Item = Cell<'f>> + 'r {
         let start = self.span.start;
