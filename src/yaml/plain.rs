@@ -320,6 +320,18 @@ pub(crate) fn any_plain_entry(text: &str, mut wanted: impl FnMut(&str) -> bool) 
     false
 }
 
+/// The bytes a plain scalar's scan stops at ([`scalar`]): a table, since most bytes are none
+/// of them and a lookup passes them quicker than comparing each with six.
+const SCALAR_STOPS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = matches!(i as u8, b'#' | b'[' | b']' | b'{' | b'}' | b':');
+        i += 1;
+    }
+    table
+};
+
 /// Bytes that make a line more than a plain key or list entry.
 const UNUSUAL: [bool; 256] = {
     let mut table = [false; 256];
@@ -390,6 +402,9 @@ fn scalar(text: &str, line: usize, at: usize) -> Option<Node> {
             let bytes = text.as_bytes();
             let mut end = bytes.len();
             for (i, &b) in bytes.iter().enumerate() {
+                if !SCALAR_STOPS[usize::from(b)] {
+                    continue;
+                }
                 match b {
                     b'#' if i > 0 && bytes[i - 1] == b' ' => {
                         end = i;
