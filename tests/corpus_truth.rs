@@ -156,7 +156,6 @@ fn status_agrees_with_flux_truth_on_the_cases_of_other_layouts() {
     if common::corpus_dir().is_none() {
         return;
     }
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/flux-truth");
     for (case, units) in OTHER_LAYOUT_CASES {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/cases/status")
@@ -165,18 +164,7 @@ fn status_agrees_with_flux_truth_on_the_cases_of_other_layouts() {
         let sandbox = common::Sandbox::new();
         let repo = sandbox.work().join(case);
         sandbox.commit_copy(&fixture, &repo, |_| {});
-        let out = std::process::Command::new("python3")
-            .arg(&tool)
-            .arg(&repo)
-            .args(["--units", units])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "flux-truth on {case}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let truth: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let truth = common::flux_truth(&repo, &["--units", units]);
         for (cluster, got) in truth.as_object().unwrap() {
             assert_eq!(got["errors"], serde_json::json!([]), "{case}: {cluster}");
         }

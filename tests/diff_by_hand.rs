@@ -246,24 +246,6 @@ fn diff_matches_rendering_by_hand_on_a_third_corpus_repository() {
     assert_eq!(changed, BTreeSet::from(["production", "staging"]));
 }
 
-/// `../shared/tools/flux-truth` run on the checkout at `dir`: what Flux applies to each
-/// cluster, computed by the project's independent tool (it follows `ExternalArtifact`s built by
-/// source-watcher's `ArtifactGenerator`, as the repository below needs).
-fn flux_truth(dir: &Path) -> serde_json::Value {
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/flux-truth");
-    let out = Process::new("python3")
-        .arg(&tool)
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "flux-truth: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// The strings of a JSON array, as a set.
 fn strings(value: &serde_json::Value) -> BTreeSet<String> {
     value
@@ -343,7 +325,10 @@ fn diff_matches_flux_truth_on_a_second_corpus_repository() {
             "main",
         ],
     );
-    let (before, after) = (flux_truth(&base), flux_truth(&repo));
+    let (before, after) = (
+        common::flux_truth(&base, &[]),
+        common::flux_truth(&repo, &[]),
+    );
 
     for cluster in ["staging", "production"] {
         let (b, a) = (&before[cluster], &after[cluster]);

@@ -314,3 +314,23 @@ pub fn foo_app_into_team_x(dir: &Path) {
         fs::write(&path, text.replace("namespace: foo", "namespace: team-x")).expect("write");
     }
 }
+
+/// `../shared/tools/flux-truth` run on the checkout at `dir` with `args`: what Flux applies to
+/// each cluster, computed by the project's independent tool (it renders with kustomize and
+/// follows Flux Kustomizations, `ExternalArtifact`s built by an `ArtifactGenerator` included).
+pub fn flux_truth(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/flux-truth");
+    let out = std::process::Command::new("python3")
+        .arg(&tool)
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("python3 runs flux-truth");
+    assert!(
+        out.status.success(),
+        "flux-truth on {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("flux-truth prints JSON")
+}
