@@ -22,11 +22,8 @@ pub(crate) struct Reader {
     root: Root,
     /// Each file's text and identity, by repository-relative path.
     texts: Mutex<HashMap<PathBuf, (Arc<str>, FileId)>>,
-    /// Each directory whose kustomization was read, with the index in [`KUSTOMIZATION_NAMES`]
-    /// of the file kustomize takes there; and how many of them were looked at for the other
-    /// names, with the directories that have more than one. Looked at when asked for: two
-    /// lookups a directory, which `status` does not need.
-    lists: Mutex<(Vec<(PathBuf, usize)>, usize, Vec<Vec<PathBuf>>)>,
+    /// The kustomizations read, for [`Reader::doubles`].
+    lists: Mutex<Lists>,
     /// The texts a file must hold to concern the name asked about, when reading for one.
     focus: Option<Vec<Finder<'static>>>,
     /// Every file read, with a hash of its bytes: a text read once is not kept (a large
@@ -54,6 +51,18 @@ impl std::fmt::Debug for Reader {
     }
 }
 
+/// The directories whose kustomization was read, looked at for other kustomization files only
+/// when asked ([`Reader::doubles`]): two lookups a directory, which `status` does not need.
+#[derive(Default)]
+struct Lists {
+    /// Each directory, with the index in [`KUSTOMIZATION_NAMES`] of the file kustomize takes.
+    found: Vec<(PathBuf, usize)>,
+    /// How many of `found` were looked at.
+    looked: usize,
+    /// The files of each directory looked at that has more than one.
+    doubles: Vec<Vec<PathBuf>>,
+}
+
 impl Reader {
     pub fn new(root: &Path) -> Self {
         Self::on(Root::new(root))
@@ -68,7 +77,7 @@ impl Reader {
         Reader {
             root,
             texts: Mutex::new(HashMap::new()),
-            lists: Mutex::new((Vec::new(), 0, Vec::new())),
+            lists: Mutex::new(Lists::default()),
             focus: None,
             read: Mutex::new(FastMap::default()),
             keep: false,
@@ -96,7 +105,11 @@ impl Reader {
     /// files in the order kustomize looks for them.
     pub fn doubles(&self) -> Vec<Vec<PathBuf>> {
         let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
-        let (found, looked, doubles) = &mut *lists;
+        let Lists {
+            found,
+            looked,
+            doubles,
+        } = &mut *lists;
         for (dir, taken) in &found[*looked..] {
             let mut files = vec![dir.join(KUSTOMIZATION_NAMES[*taken])];
             for name in &KUSTOMIZATION_NAMES[taken + 1..] {
@@ -237,7 +250,7 @@ impl Reader {
         self.lists
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .0
+            .found
             .push((dir.to_path_buf(), found));
     }
 
