@@ -609,15 +609,21 @@ struct Pruned {
 }
 
 /// Removes, from each Flux Kustomization's block `dependsOn`, the entries whose name is not in
-/// `known`, and the key itself when none is left.
+/// `known`, each with its lines, and the key itself when none is left.
 fn prune_depends_on(
     path: &Path,
     text: &str,
     docs: &[yaml::Document],
     known: &BTreeSet<&str>,
 ) -> Result<Pruned> {
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let mut gone: BTreeSet<usize> = BTreeSet::new();
+    // The parse read past a byte order mark: positions are the body's.
+    let bom = match text.starts_with('\u{feff}') {
+        true => '\u{feff}'.len_utf8(),
+        false => 0,
+    };
+    let body = text.get(bom..).unwrap_or("");
+    let lines = yaml::Lines::new(body);
+    let mut splices = Vec::new();
     let (mut dropped, mut kept) = (Vec::new(), Vec::new());
     for doc in flux_objects(docs) {
         let Some(spec) = doc.get("spec") else {
@@ -644,13 +650,11 @@ fn prune_depends_on(
         if unknown.is_empty() {
             continue;
         }
-        let block = matches!(list.kind, YamlKind::Seq { flow: false, .. });
-        let one_per_line = items.windows(2).all(|w| w[0].line < w[1].line)
-            && items.first().is_some_and(|i| i.line > key.line);
-        if !block || !one_per_line {
-            return Err(Error::refused(format!(
+        let removed = yaml::remove_entries(path, &lines, key, list, &unknown, yaml::Emptied::Key)
+            .map_err(|_| {
+            Error::refused(format!(
                 "{}:{}: dependsOn is written in a form fluxfleet does not edit, and {} must \
-                 leave it: nothing was written; write it as a block list (`- name: ...`)",
+                     leave it: nothing was written; write it as a block list (`- name: ...`)",
                 to_slash(path),
                 key.line,
                 unknown
@@ -658,49 +662,22 @@ fn prune_depends_on(
                     .map(|i| names[*i].unwrap_or("?"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            )));
-        }
-        for i in &unknown {
-            let first = items[*i].line;
-            let last = match items.get(i + 1) {
-                Some(next) => next.line - 1,
-                None => item_end(&lines, first),
-            };
-            gone.extend(first..=last);
-            dropped.push(names[*i].unwrap_or("?").to_string());
-        }
-        if unknown.len() == items.len() {
-            gone.insert(key.line);
-        }
+            ))
+        })?;
+        splices.extend(removed);
+        dropped.extend(unknown.iter().map(|i| names[*i].unwrap_or("?").to_string()));
     }
-    let text = lines
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !gone.contains(&(i + 1)))
-        .map(|(_, l)| *l)
-        .collect();
+    let edited = yaml::apply_splices(body, &splices).ok_or_else(|| {
+        Error::refused(format!(
+            "{}: removing dependsOn entries does not fit the text; nothing was written",
+            to_slash(path)
+        ))
+    })?;
     Ok(Pruned {
-        text,
+        text: format!("{}{edited}", text.get(..bom).unwrap_or("")),
         dropped,
         kept,
     })
-}
-
-/// The last line of the block list item whose dash is on 1-based line `first`: the lines after
-/// it that are indented past the dash.
-fn item_end(lines: &[&str], first: usize) -> usize {
-    let indent = |line: &str| line.len() - line.trim_start_matches(' ').len();
-    let Some(dash) = lines.get(first - 1).map(|l| indent(l)) else {
-        return first;
-    };
-    let mut last = first;
-    for line in lines.iter().skip(first) {
-        if line.trim().is_empty() || indent(line) <= dash {
-            break;
-        }
-        last += 1;
-    }
-    last
 }
 
 /// `rel` with the words of `swaps` rewritten in each part, as in the texts that name it

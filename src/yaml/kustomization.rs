@@ -19,10 +19,13 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::lines::Lines;
+use yaml_rust2::Yaml;
+
 use super::list::ListView;
 use super::node::{Document, Kind, Node, Shape};
 use super::parse::{error_at, parse, Purpose};
 use super::splice::{self, Splice};
+use super::value::{value_of, values};
 use super::YamlError;
 use crate::paths::normalize;
 
@@ -39,6 +42,17 @@ pub struct Kustomization {
     /// Length of a leading byte order mark, kept in `text` and hidden from the parser.
     bom: usize,
     root: Node,
+}
+
+/// One entry of a list of mappings, such as kustomize's `patches` (`- path: patch.yaml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapEntry {
+    /// Its place in the list, from 0.
+    pub index: usize,
+    /// 1-based line of its first key.
+    pub line: usize,
+    /// What it says, typed as yaml-rust2 loads it.
+    pub value: Yaml,
 }
 
 /// One entry of a reference list.
@@ -270,6 +284,73 @@ impl Kustomization {
         Ok(true)
     }
 
+    /// The entries of the top-level list `key` whose entries are mappings (`patches`); empty
+    /// when the key is absent, null or `[]`. Refuses, naming the line, an entry that is not a
+    /// mapping.
+    pub fn map_entries(&self, key: &str) -> Result<Vec<MapEntry>, YamlError> {
+        let lines = Lines::new(self.body());
+        let view = ListView::of_mappings(&self.path, &lines, &self.root, key)?;
+        Ok(view
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(index, node)| MapEntry {
+                index,
+                line: node.line,
+                value: value_of(node).unwrap_or(Yaml::BadValue),
+            })
+            .collect())
+    }
+
+    /// The lines of mapping entry `index` of `key` as written, without the last line break:
+    /// what [`Kustomization::add_map_entry`] copies into another file.
+    pub fn map_entry_text(&self, key: &str, index: usize) -> Result<String, YamlError> {
+        let lines = Lines::new(self.body());
+        let view = ListView::of_mappings(&self.path, &lines, &self.root, key)?;
+        view.mapping_text(&self.path, key, index)
+    }
+
+    /// Removes mapping entry `index` of `key` with its lines, comments and blank lines around it
+    /// kept. Removing the last entry leaves `key: []`, as for a list of references. A list in
+    /// flow style is refused.
+    pub fn remove_map_entry(&mut self, key: &str, index: usize) -> Result<(), YamlError> {
+        let lines = Lines::new(self.body());
+        let view = ListView::of_mappings(&self.path, &lines, &self.root, key)?;
+        let splices = view.remove_mapping(&self.path, index)?;
+        let mut expected = mapping_values(&view);
+        if index < expected.len() {
+            expected.remove(index);
+        }
+        let next = self.edited_mappings(&view, key, &splices, &expected)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// Appends the mapping entry `written` (the lines of an entry of another file, as
+    /// [`Kustomization::map_entry_text`] gives them) to `key`, re-indented to this list's
+    /// style, creating the key when needed.
+    pub fn add_map_entry(&mut self, key: &str, written: &str) -> Result<(), YamlError> {
+        let lines = Lines::new(self.body());
+        let view = ListView::of_mappings(&self.path, &lines, &self.root, key)?;
+        let copied = values(written)
+            .and_then(|docs| docs.into_iter().next())
+            .and_then(|doc| doc.into_vec())
+            .and_then(|items| items.into_iter().next())
+            .filter(|_| written.trim_start().starts_with('-'))
+            .ok_or_else(|| {
+                YamlError::file(
+                    &self.path,
+                    format!("refusing to add to `{key}` an entry that is not one list entry"),
+                )
+            })?;
+        let splices = view.add_mapping(&self.path, key, written)?;
+        let mut expected = mapping_values(&view);
+        expected.push(copied);
+        let next = self.edited_mappings(&view, key, &splices, &expected)?;
+        *self = next;
+        Ok(())
+    }
+
     fn body(&self) -> &str {
         self.text.get(self.bom..).unwrap_or("")
     }
@@ -294,19 +375,8 @@ impl Kustomization {
         expected: &[String],
     ) -> Result<Kustomization, YamlError> {
         let lines = Lines::new(self.body());
-        let refuse = |why: String| {
-            error_at(
-                &self.path,
-                &lines,
-                view.key_start(),
-                format!("refusing to edit `{key}`: {why}; the file is left unchanged"),
-            )
-        };
-        let body = splice::apply(self.body(), splices)
-            .ok_or_else(|| refuse("the planned edit does not fit the text".into()))?;
-        let text = format!("{}{body}", self.text.get(..self.bom).unwrap_or(""));
-        let next = Kustomization::parse(self.path.clone(), &text)
-            .map_err(|e| refuse(format!("the result would not parse ({})", e.message)))?;
+        let refuse = |why: String| self.refusal(&lines, view, key, why);
+        let next = self.reparsed(view, key, splices)?;
         let next_lines = Lines::new(next.body());
         let got: Vec<String> = ListView::new(&next.path, &next_lines, &next.root, key)
             .map_err(|e| refuse(format!("the result would not be a list ({})", e.message)))?
@@ -319,11 +389,80 @@ impl Kustomization {
                 "the result would list {got:?} instead of {expected:?}"
             )));
         }
+        Ok(next)
+    }
+
+    /// [`Kustomization::edited`] for a list of mappings: `key`'s entries must mean exactly
+    /// `expected`.
+    fn edited_mappings(
+        &self,
+        view: &ListView<'_>,
+        key: &str,
+        splices: &[Splice],
+        expected: &[Yaml],
+    ) -> Result<Kustomization, YamlError> {
+        let lines = Lines::new(self.body());
+        let next = self.reparsed(view, key, splices)?;
+        let next_lines = Lines::new(next.body());
+        let got = ListView::of_mappings(&next.path, &next_lines, &next.root, key)
+            .map(|view| mapping_values(&view))
+            .map_err(|e| {
+                self.refusal(
+                    &lines,
+                    view,
+                    key,
+                    format!("the result would not be a list ({})", e.message),
+                )
+            })?;
+        if got != expected {
+            return Err(self.refusal(
+                &lines,
+                view,
+                key,
+                format!("the result would list {got:?} instead of {expected:?}"),
+            ));
+        }
+        Ok(next)
+    }
+
+    /// The file after `splices`, provided that it parses and every top-level key but `key`
+    /// keeps its value.
+    fn reparsed(
+        &self,
+        view: &ListView<'_>,
+        key: &str,
+        splices: &[Splice],
+    ) -> Result<Kustomization, YamlError> {
+        let lines = Lines::new(self.body());
+        let refuse = |why: String| self.refusal(&lines, view, key, why);
+        let body = splice::apply(self.body(), splices)
+            .ok_or_else(|| refuse("the planned edit does not fit the text".into()))?;
+        let text = format!("{}{body}", self.text.get(..self.bom).unwrap_or(""));
+        let next = Kustomization::parse(self.path.clone(), &text)
+            .map_err(|e| refuse(format!("the result would not parse ({})", e.message)))?;
         if others(&self.root, key) != others(&next.root, key) {
             return Err(refuse("the edit would change another key".into()));
         }
         Ok(next)
     }
+
+    /// An edit of `key` refused for `why`, pointing at the key.
+    fn refusal(&self, lines: &Lines<'_>, view: &ListView<'_>, key: &str, why: String) -> YamlError {
+        error_at(
+            &self.path,
+            lines,
+            view.key_start(),
+            format!("refusing to edit `{key}`: {why}; the file is left unchanged"),
+        )
+    }
+}
+
+/// What each entry of a list of mappings says.
+fn mapping_values(view: &ListView<'_>) -> Vec<Yaml> {
+    view.nodes
+        .iter()
+        .map(|node| value_of(node).unwrap_or(Yaml::BadValue))
+        .collect()
 }
 
 /// Every top-level pair except `key`'s, without positions.

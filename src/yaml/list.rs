@@ -5,6 +5,7 @@
 //! line copies the last entry's indentation, dash spacing and line ending; quoting follows the
 //! entries (the most common style, the last entry's on a tie).
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::Path;
 
@@ -50,7 +51,12 @@ pub(crate) struct ListView<'a> {
     /// Byte offset just past the key's `:`.
     colon: usize,
     pub(crate) form: Form,
+    /// The entries, for a list of references ([`ListView::new`]).
     pub(crate) items: Vec<Item>,
+    /// The entries' nodes, whatever they are.
+    pub(crate) nodes: &'a [Node],
+    /// The list's node, when it is one.
+    seq: Option<&'a Node>,
 }
 
 /// How the file writes block lists, for a list that has no entries to copy from.
@@ -62,8 +68,53 @@ struct Layout {
 }
 
 impl<'a> ListView<'a> {
-    /// Finds and validates `key` of the top-level mapping `root`.
+    /// Finds and validates `key` of the top-level mapping `root`: a list of references.
     pub(crate) fn new(
+        path: &Path,
+        lines: &'a Lines<'a>,
+        root: &'a Node,
+        key: &str,
+    ) -> Result<Self, YamlError> {
+        let mut view = Self::locate(path, lines, root, key)?;
+        let block = matches!(view.form, Form::Block);
+        view.items = view
+            .nodes
+            .iter()
+            .map(|node| item(path, lines, key, node, block))
+            .collect::<Result<_, _>>()?;
+        Ok(view)
+    }
+
+    /// Finds `key` of the top-level mapping `root`: a list whose entries are mappings, such as
+    /// kustomize's `patches` (`- path: patch.yaml`, with `target:` and more keys on the lines
+    /// after it). [`ListView::items`] stays empty; the entries are [`ListView::nodes`].
+    pub(crate) fn of_mappings(
+        path: &Path,
+        lines: &'a Lines<'a>,
+        root: &'a Node,
+        key: &str,
+    ) -> Result<Self, YamlError> {
+        let view = Self::locate(path, lines, root, key)?;
+        if let Some(node) = view
+            .nodes
+            .iter()
+            .find(|n| !matches!(n.kind, Kind::Map { .. }))
+        {
+            return Err(error_at(
+                path,
+                lines,
+                node.start,
+                format!(
+                    "an entry of `{key}` is {}; expected a mapping such as `- path: patch.yaml`",
+                    node.describe()
+                ),
+            ));
+        }
+        Ok(view)
+    }
+
+    /// Finds `key` and how its list is written, without looking into the entries.
+    fn locate(
         path: &Path,
         lines: &'a Lines<'a>,
         root: &'a Node,
@@ -81,6 +132,8 @@ impl<'a> ListView<'a> {
                 colon: 0,
                 form: Form::Absent,
                 items: Vec::new(),
+                nodes: &[],
+                seq: None,
             });
         };
         let colon = colon_after(lines.text(), key_node).ok_or_else(|| {
@@ -122,18 +175,16 @@ impl<'a> ListView<'a> {
                 ))
             }
         };
-        let block = matches!(form, Form::Block);
-        let items = nodes
-            .iter()
-            .map(|node| item(path, lines, key, node, block))
-            .collect::<Result<_, _>>()?;
+        let seq = matches!(value.kind, Kind::Seq { .. }).then_some(value);
         Ok(ListView {
             lines,
             root,
             key: Some(key_node),
             colon,
             form,
-            items,
+            items: Vec::new(),
+            nodes,
+            seq,
         })
     }
 
@@ -169,7 +220,8 @@ impl<'a> ListView<'a> {
                     // `resources: []` becomes a block list: kustomizations are written that way,
                     // and removing the last entry again gives back `resources: []`.
                     let mut splices = vec![Splice::delete(self.colon..close + 1)];
-                    splices.push(self.first_block_line(lines.line_of(*close), key, value));
+                    let entry = NewEntry::Reference(value, Quote::Plain);
+                    splices.push(self.first_block_line(lines.line_of(*close), key, entry));
                     Ok(splices)
                 } else {
                     Ok(vec![Splice::insert(
@@ -234,10 +286,14 @@ impl<'a> ListView<'a> {
                     ),
                     None => (Vec::new(), lines.line_of(self.colon.saturating_sub(1))),
                 };
-                splices.push(self.first_block_line(line, key, value));
+                let entry = NewEntry::Reference(value, Quote::Plain);
+                splices.push(self.first_block_line(line, key, entry));
                 Ok(splices)
             }
-            Form::Absent => self.add_key(path, key, value).map(|s| vec![s]),
+            Form::Absent => {
+                let entry = NewEntry::Reference(value, Quote::Plain);
+                self.add_key(path, key, entry).map(|s| vec![s])
+            }
         }
     }
 
@@ -251,7 +307,7 @@ impl<'a> ListView<'a> {
         let line = lines.line_of(item.span.start);
         match &self.form {
             Form::Block => {
-                let mut splices = vec![delete_line(lines, line)];
+                let mut splices = vec![delete_lines(lines, line, line)];
                 if self.items.len() == 1 {
                     // kustomize rejects a kustomization with nothing in it; an explicit empty
                     // list keeps the key and says the emptiness is meant.
@@ -277,7 +333,7 @@ impl<'a> ListView<'a> {
                     && before.trim().is_empty()
                     && matches!(after, "" | ",")
                 {
-                    let mut splices = vec![delete_line(lines, line)];
+                    let mut splices = vec![delete_lines(lines, line, line)];
                     // The last entry had no comma after it: the new last entry loses its own,
                     // so that removing what `add` appended gives back the original text.
                     if let Some(prev) = prev.filter(|_| after.is_empty() && next.is_none()) {
@@ -320,6 +376,98 @@ impl<'a> ListView<'a> {
         ))
     }
 
+    /// The text of mapping entry `index`, its lines as [`entry_lines`] finds them, without the
+    /// last line break.
+    pub(crate) fn mapping_text(
+        &self,
+        path: &Path,
+        key: &str,
+        index: usize,
+    ) -> Result<String, YamlError> {
+        let lines = self.lines;
+        let seq = self.seq.ok_or_else(|| {
+            error_at(
+                path,
+                lines,
+                self.key_start(),
+                format!("`{key}` is not a list"),
+            )
+        })?;
+        let (first, last) = entry_lines(path, lines, key, seq, index)?;
+        Ok(lines
+            .text()
+            .get(lines.start(first)..lines.content_end(last))
+            .unwrap_or("")
+            .to_string())
+    }
+
+    /// Splices that remove mapping entry `index` with its lines ([`entry_lines`]); removing the
+    /// last one leaves `key: []`, as for a list of references. A flow list is refused.
+    pub(crate) fn remove_mapping(
+        &self,
+        path: &Path,
+        index: usize,
+    ) -> Result<Vec<Splice>, YamlError> {
+        let (Some(key), Some(seq)) = (self.key, self.seq) else {
+            return Ok(Vec::new());
+        };
+        remove_entries(path, self.lines, key, seq, &[index], Emptied::Brackets)
+    }
+
+    /// Splices that append `written`, the lines of a mapping entry of another list (as
+    /// [`ListView::mapping_text`] gives them), after the last entry: its dash takes the place
+    /// of the last entry's, or of the file's usual one in a list without entries, and the lines
+    /// after it move with it. A flow list with entries is refused.
+    pub(crate) fn add_mapping(
+        &self,
+        path: &Path,
+        key: &str,
+        written: &str,
+    ) -> Result<Vec<Splice>, YamlError> {
+        let lines = self.lines;
+        let refuse = |message: String| error_at(path, lines, self.key_start(), message);
+        let entry = NewEntry::Copied(written);
+        match &self.form {
+            Form::Block => {
+                let (Some(seq), Some(index)) = (self.seq, self.nodes.len().checked_sub(1)) else {
+                    return Err(refuse("a block list without entries".into()));
+                };
+                let (first, last) = entry_lines(path, lines, key, seq, index)?;
+                let prefix = dash_prefix(lines.content(first)).unwrap_or("- ");
+                let new_lines = entry.written(prefix, eol_at(lines, last));
+                Ok(vec![insert_line_after(lines, last, &new_lines)])
+            }
+            Form::Flow { open, close }
+                if self.nodes.is_empty()
+                    && lines.line_of(*open) == lines.line_of(*close)
+                    && !self.key_in_flow() =>
+            {
+                Ok(vec![
+                    Splice::delete(self.colon..close + 1),
+                    self.first_block_line(lines.line_of(*close), key, entry),
+                ])
+            }
+            Form::Flow { .. } => Err(refuse(flow_refusal(key))),
+            Form::Null { explicit } => {
+                if self.key_in_flow() {
+                    return Err(refuse(
+                        "cannot add to an empty value inside a flow mapping".into(),
+                    ));
+                }
+                let (mut splices, line) = match explicit {
+                    Some(span) => (
+                        vec![Splice::delete(self.colon..span.end)],
+                        lines.line_of(span.start),
+                    ),
+                    None => (Vec::new(), lines.line_of(self.colon.saturating_sub(1))),
+                };
+                splices.push(self.first_block_line(line, key, entry));
+                Ok(splices)
+            }
+            Form::Absent => self.add_key(path, key, entry).map(|s| vec![s]),
+        }
+    }
+
     fn key_in_flow(&self) -> bool {
         self.key.is_some_and(|k| k.in_flow)
     }
@@ -334,24 +482,24 @@ impl<'a> ListView<'a> {
             .unwrap_or(Quote::Plain)
     }
 
-    /// The first `- value` line of a list that has none, inserted after `line`.
-    fn first_block_line(&self, line: usize, key: &str, value: &str) -> Splice {
+    /// The first entry of a list that has none, inserted after `line`.
+    fn first_block_line(&self, line: usize, key: &str, entry: NewEntry<'_>) -> Splice {
         let lines = self.lines;
         let key_start = self.key_start();
         let key_line = lines.start(lines.line_of(key_start));
         let key_indent = lines.text().get(key_line..key_start).unwrap_or("");
-        let layout = layout(lines, self.root, key);
-        let new_line = format!(
-            "{key_indent}{}-{}{}",
+        let layout = layout(lines, self.root, key).unwrap_or(entry.layout());
+        let prefix = format!(
+            "{key_indent}{}-{}",
             " ".repeat(layout.indent),
             " ".repeat(layout.space),
-            quote::write(value, Quote::Plain, false)
         );
+        let new_line = entry.written(&prefix, eol_at(lines, line));
         insert_line_after(lines, line, &new_line)
     }
 
     /// Appends `key:` and a first entry after the last line of the top-level mapping.
-    fn add_key(&self, path: &Path, key: &str, value: &str) -> Result<Splice, YamlError> {
+    fn add_key(&self, path: &Path, key: &str, entry: NewEntry<'_>) -> Result<Splice, YamlError> {
         let lines = self.lines;
         let text = lines.text();
         let Kind::Map {
@@ -388,16 +536,229 @@ impl<'a> ListView<'a> {
         let indent = text
             .get(lines.start(lines.line_of(first_key))..first_key)
             .unwrap_or("");
-        let layout = layout(lines, self.root, key);
+        let layout = layout(lines, self.root, key).unwrap_or(entry.layout());
         let eol = usual_ending(text);
-        let block = format!(
-            "{indent}{key}:{eol}{indent}{}-{}{}",
+        let prefix = format!(
+            "{indent}{}-{}",
             " ".repeat(layout.indent),
             " ".repeat(layout.space),
-            quote::write(value, Quote::Plain, false)
         );
+        let block = format!("{indent}{key}:{eol}{}", entry.written(&prefix, eol));
         Ok(insert_line_after(lines, line, &block))
     }
+}
+
+/// An entry to write on lines of its own.
+#[derive(Debug, Clone, Copy)]
+enum NewEntry<'v> {
+    /// A reference, in the given quoting.
+    Reference(&'v str, Quote),
+    /// The lines of a mapping entry copied from another list, its dash's line first.
+    Copied(&'v str),
+}
+
+impl NewEntry<'_> {
+    /// How to write the entry in a file without block lists: a copied entry as its own list
+    /// had it (both are lists of a top-level key), a reference with a dash two spaces in.
+    fn layout(self) -> Layout {
+        let copied = match self {
+            NewEntry::Copied(text) => text.lines().next().and_then(dash_prefix),
+            NewEntry::Reference(..) => None,
+        };
+        copied.map_or(
+            Layout {
+                indent: 2,
+                space: 1,
+            },
+            |prefix| {
+                let indent = prefix.len() - prefix.trim_start_matches(' ').len();
+                Layout {
+                    indent,
+                    space: prefix.len() - indent - 1,
+                }
+            },
+        )
+    }
+
+    /// The entry's text: its first line starts with `prefix` (indentation, dash and spacing),
+    /// a copied entry's later lines move by as much as its first line's content did, and lines
+    /// are joined by `eol`.
+    fn written(self, prefix: &str, eol: &str) -> String {
+        match self {
+            NewEntry::Reference(value, style) => {
+                format!("{prefix}{}", quote::write(value, style, false))
+            }
+            NewEntry::Copied(text) => {
+                let mut copied = text.lines();
+                let first = copied.next().unwrap_or("");
+                let old = dash_prefix(first).map_or(0, str::len);
+                let mut out = format!("{prefix}{}", first.get(old..).unwrap_or(""));
+                for line in copied {
+                    out.push_str(eol);
+                    let content = line.trim_start_matches(' ');
+                    if content.trim().is_empty() {
+                        continue;
+                    }
+                    let indent = line.len() - content.len();
+                    out.push_str(&" ".repeat((indent + prefix.len()).saturating_sub(old)));
+                    out.push_str(content);
+                }
+                out
+            }
+        }
+    }
+}
+
+/// What becomes of a block list's key when its last entry is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Emptied {
+    /// `key: []`, as removing a kustomization list's last reference leaves it: kustomize
+    /// refuses a kustomization with nothing in it, and the empty list says it is meant.
+    Brackets,
+    /// The key's line goes too (a Flux Kustomization's `dependsOn`, where no key means none).
+    Key,
+}
+
+/// The first and last 1-based lines of entry `index` of the block list `seq`, the value of
+/// `key`: from its dash's line through its last line indented past the dash. Comments above
+/// the entry, and comments and blank lines after its last line, belong to what is around it and
+/// stay, as with a one-line entry; a block scalar's lines are its own, comment-like or not.
+/// Refuses a flow list, and an entry whose dash does not start its first line.
+pub(crate) fn entry_lines(
+    path: &Path,
+    lines: &Lines<'_>,
+    key: &str,
+    seq: &Node,
+    index: usize,
+) -> Result<(usize, usize), YamlError> {
+    let refuse = |message: String| error_at(path, lines, seq.start, message);
+    let Kind::Seq { flow, items, end } = &seq.kind else {
+        return Err(refuse(format!(
+            "`{key}` is {}; expected a list",
+            seq.describe()
+        )));
+    };
+    if *flow {
+        return Err(refuse(flow_refusal(key)));
+    }
+    let Some(item) = items.get(index) else {
+        return Err(refuse(format!("`{key}` has no entry {}", index + 1)));
+    };
+    let (first, dash) = dash_line(path, lines, key, item)?;
+    let bound = match items.get(index + 1) {
+        Some(next) => dash_line(path, lines, key, next)?.0.saturating_sub(1),
+        None => {
+            // The list ends where the next token starts: that token's line is not the entry's.
+            let line = lines.line_of(*end);
+            let before = lines.text().get(lines.start(line)..*end).unwrap_or("");
+            match before.trim().is_empty() {
+                true => line.saturating_sub(1),
+                false => line,
+            }
+        }
+    };
+    let scalar_last = ends_with_block_scalar(item);
+    let mut last = first;
+    for line in first + 1..=bound {
+        let content = lines.content(line);
+        let indent = content.len() - content.trim_start_matches(' ').len();
+        let own = match content.trim().is_empty() {
+            true => false,
+            false if scalar_last && indent > dash => true,
+            false => !is_blank_or_comment(content),
+        };
+        if own {
+            last = line;
+        }
+    }
+    Ok((first, last))
+}
+
+/// Splices that remove entries `indices` of the block list `seq`, the value of `key`, each with
+/// its lines ([`entry_lines`]); when none is left, `emptied` says what becomes of the key.
+pub(crate) fn remove_entries(
+    path: &Path,
+    lines: &Lines<'_>,
+    key: &Node,
+    seq: &Node,
+    indices: &[usize],
+    emptied: Emptied,
+) -> Result<Vec<Splice>, YamlError> {
+    let name = key.as_str().unwrap_or("");
+    let mut gone = BTreeSet::new();
+    for &index in indices {
+        let (first, last) = entry_lines(path, lines, name, seq, index)?;
+        gone.extend(first..=last);
+    }
+    let mut splices = Vec::new();
+    let left = seq.items().len() - indices.iter().collect::<BTreeSet<_>>().len();
+    if left == 0 {
+        match emptied {
+            Emptied::Brackets => {
+                let colon = colon_after(lines.text(), key).ok_or_else(|| {
+                    error_at(
+                        path,
+                        lines,
+                        key.start,
+                        format!(
+                            "write `{name}:` as a plain key on one line to let fluxfleet edit it"
+                        ),
+                    )
+                })?;
+                splices.push(Splice::insert(colon, " []"));
+            }
+            Emptied::Key => {
+                gone.insert(lines.line_of(key.start));
+            }
+        }
+    }
+    // One deletion for each run of consecutive lines, so that none overlaps another.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for line in gone {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == line => *last = line,
+            _ => runs.push((line, line)),
+        }
+    }
+    splices.extend(
+        runs.into_iter()
+            .map(|(first, last)| delete_lines(lines, first, last)),
+    );
+    Ok(splices)
+}
+
+/// The line of a block entry's dash and the dash's column, for an entry whose first line holds
+/// nothing before it but indentation and the dash.
+fn dash_line(
+    path: &Path,
+    lines: &Lines<'_>,
+    key: &str,
+    item: &Node,
+) -> Result<(usize, usize), YamlError> {
+    let line = lines.line_of(item.start);
+    let before = lines
+        .text()
+        .get(lines.start(line)..item.start)
+        .unwrap_or("");
+    match dash_prefix(before) {
+        Some(prefix) if prefix.len() == before.len() => {
+            Ok((line, before.len() - before.trim_start_matches(' ').len()))
+        }
+        _ => Err(error_at(
+            path,
+            lines,
+            item.start,
+            format!("write each entry of `{key}` on lines of its own, its first line starting with `- `"),
+        )),
+    }
+}
+
+/// Why a flow list of mappings is not edited.
+fn flow_refusal(key: &str) -> String {
+    format!(
+        "`{key}` is written in flow style (`[...]`), which fluxfleet does not edit entry by \
+         entry; write it as a block list, each entry starting with `- ` on a line of its own"
+    )
 }
 
 /// Validates one entry of `key`'s list.
@@ -525,19 +886,27 @@ fn insert_line_after(lines: &Lines<'_>, line: usize, new_line: &str) -> Splice {
     }
 }
 
-/// Deletes `line` with its line break; the last line without a break takes the previous break
-/// with it, so that a missing final line break stays missing.
-fn delete_line(lines: &Lines<'_>, line: usize) -> Splice {
-    if lines.ending(line).is_empty() && line > 1 {
-        Splice::delete(lines.content_end(line - 1)..lines.end(line))
+/// Deletes lines `first` through `last` with their line breaks; a last line without a break
+/// takes the previous break with it, so that a missing final line break stays missing.
+fn delete_lines(lines: &Lines<'_>, first: usize, last: usize) -> Splice {
+    if lines.ending(last).is_empty() && first > 1 {
+        Splice::delete(lines.content_end(first - 1)..lines.end(last))
     } else {
-        Splice::delete(lines.start(line)..lines.end(line))
+        Splice::delete(lines.start(first)..lines.end(last))
     }
 }
 
-/// How the file indents block lists under keys: the first such list, top level first; else a
-/// dash two spaces in.
-fn layout(lines: &Lines<'_>, root: &Node, skip_key: &str) -> Layout {
+/// The line break to write after `line`: its own, or the text's usual one after a last line
+/// without one.
+fn eol_at<'t>(lines: &Lines<'t>, line: usize) -> &'t str {
+    match lines.ending(line) {
+        "" => usual_ending(lines.text()),
+        ending => ending,
+    }
+}
+
+/// How the file indents block lists under keys: the first such list, top level first.
+fn layout(lines: &Lines<'_>, root: &Node, skip_key: &str) -> Option<Layout> {
     fn of(lines: &Lines<'_>, key: &Node, value: &Node) -> Option<Layout> {
         let Kind::Seq {
             flow: false, items, ..
@@ -570,8 +939,197 @@ fn layout(lines: &Lines<'_>, root: &Node, skip_key: &str) -> Layout {
             .find_map(|(k, v)| of(lines, k, v)),
         _ => None,
     };
-    top.or_else(|| nested(lines, root)).unwrap_or(Layout {
-        indent: 2,
-        space: 1,
-    })
+    top.or_else(|| nested(lines, root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::Kustomization;
+
+    const HEAD: &str = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
+
+    fn removed(text: &str, index: usize) -> Result<String, YamlError> {
+        let mut k = Kustomization::parse("k.yaml", text)?;
+        k.remove_map_entry("patches", index)?;
+        Ok(k.text().to_string())
+    }
+
+    fn added(text: &str, written: &str) -> Result<String, YamlError> {
+        let mut k = Kustomization::parse("k.yaml", text)?;
+        k.add_map_entry("patches", written)?;
+        Ok(k.text().to_string())
+    }
+
+    fn entry_text(text: &str, index: usize) -> String {
+        let k = Kustomization::parse("k.yaml", text).unwrap();
+        k.map_entry_text("patches", index).unwrap()
+    }
+
+    #[test]
+    fn a_mapping_entry_leaves_with_all_its_lines_and_nothing_else() {
+        let text = format!(
+            "{HEAD}patches:\n  # the team's patch\n  - path: a.yaml # first\n    target:\n      \
+             kind: Kustomization\n\n      name: a\n  # b comes next\n\n  - path: b.yaml\n\
+             resources:\n  - ../base\n"
+        );
+        assert_eq!(
+            removed(&text, 0).unwrap(),
+            format!(
+                "{HEAD}patches:\n  # the team's patch\n  # b comes next\n\n  - path: b.yaml\n\
+                 resources:\n  - ../base\n"
+            )
+        );
+        assert_eq!(
+            removed(&text, 1).unwrap(),
+            format!(
+                "{HEAD}patches:\n  # the team's patch\n  - path: a.yaml # first\n    target:\n      \
+                 kind: Kustomization\n\n      name: a\n  # b comes next\n\nresources:\n  - ../base\n"
+            )
+        );
+    }
+
+    #[test]
+    fn the_last_entry_leaves_an_empty_list_that_adding_it_back_undoes() {
+        let text = format!("{HEAD}resources:\n  - ../base\npatches:\n  - path: a.yaml\n");
+        let empty = removed(&text, 0).unwrap();
+        assert_eq!(
+            empty,
+            format!("{HEAD}resources:\n  - ../base\npatches: []\n")
+        );
+        assert_eq!(added(&empty, &entry_text(&text, 0)).unwrap(), text);
+    }
+
+    #[test]
+    fn line_endings_and_a_byte_order_mark_are_kept() {
+        let text = "\u{feff}kind: Kustomization\r\npatches:\r\n- path: a.yaml\r\n  target:\r\n    \
+                    name: a\r\n- path: b.yaml\r\n";
+        let one = removed(text, 0).unwrap();
+        assert_eq!(
+            one,
+            "\u{feff}kind: Kustomization\r\npatches:\r\n- path: b.yaml\r\n"
+        );
+        let none = removed(&one, 0).unwrap();
+        assert_eq!(none, "\u{feff}kind: Kustomization\r\npatches: []\r\n");
+        let back = added(&none, &entry_text(&one, 0)).unwrap();
+        assert_eq!(back, one);
+        // The copy takes this file's line breaks, whatever the other file's were.
+        let copied = added(&one, &entry_text(text, 0).replace("\r\n", "\n")).unwrap();
+        assert_eq!(
+            copied,
+            "\u{feff}kind: Kustomization\r\npatches:\r\n- path: b.yaml\r\n- path: a.yaml\r\n  \
+             target:\r\n    name: a\r\n"
+        );
+    }
+
+    #[test]
+    fn entries_at_the_key_column_and_a_missing_final_line_break() {
+        let text = "patches:\n- path: a.yaml\n  target:\n    kind: A\n- path: b.yaml\n  \
+                    options:\n    allowNameChange: true";
+        assert_eq!(
+            removed(text, 1).unwrap(),
+            "patches:\n- path: a.yaml\n  target:\n    kind: A"
+        );
+        assert_eq!(
+            removed(text, 0).unwrap(),
+            "patches:\n- path: b.yaml\n  options:\n    allowNameChange: true"
+        );
+    }
+
+    #[test]
+    fn a_copied_entry_takes_the_dash_of_the_list_it_joins() {
+        let from = "patches:\n    -   path: a.yaml\n        target:\n            kind: A\n";
+        let into = "patches:\n- path: b.yaml\n";
+        assert_eq!(
+            added(into, &entry_text(from, 0)).unwrap(),
+            "patches:\n- path: b.yaml\n- path: a.yaml\n  target:\n      kind: A\n"
+        );
+        // A list without entries takes the file's other lists' indentation.
+        let into = "resources:\n    - x\npatches:\n";
+        assert_eq!(
+            added(into, &entry_text(from, 0)).unwrap(),
+            "resources:\n    - x\npatches:\n    - path: a.yaml\n      target:\n          kind: A\n"
+        );
+        let into = "resources:\n- x\n";
+        assert_eq!(
+            added(into, "- path: a.yaml").unwrap(),
+            "resources:\n- x\npatches:\n- path: a.yaml\n"
+        );
+    }
+
+    #[test]
+    fn an_inline_patch_goes_whole_even_where_its_lines_look_like_comments() {
+        let text = "patches:\n  - patch: |\n      - op: remove\n        path: /spec/x\n      \
+                    # not a comment\n    target:\n      kind: A\n  - patch: |-\n      a: b\n      \
+                    # still the patch\n# a comment of the file\n";
+        assert_eq!(
+            removed(text, 1).unwrap(),
+            "patches:\n  - patch: |\n      - op: remove\n        path: /spec/x\n      \
+             # not a comment\n    target:\n      kind: A\n# a comment of the file\n"
+        );
+        assert_eq!(
+            removed(text, 0).unwrap(),
+            "patches:\n  - patch: |-\n      a: b\n      # still the patch\n\
+             # a comment of the file\n"
+        );
+    }
+
+    #[test]
+    fn a_flow_list_is_read_but_not_edited() {
+        let text = "patches: [{path: a.yaml}, {path: b.yaml, target: {kind: A}}]\n";
+        let k = Kustomization::parse("k.yaml", text).unwrap();
+        let entries = k.map_entries("patches").unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].value["target"]["kind"].as_str(), Some("A"));
+        let err = removed(text, 0).unwrap_err().to_string();
+        assert!(
+            err.starts_with("k.yaml:1:10: `patches` is written in flow style (`[...]`)"),
+            "{err}"
+        );
+        assert!(err.contains("write it as a block list"), "{err}");
+        let err = added(text, "- path: c.yaml").unwrap_err().to_string();
+        assert!(err.contains("flow style"), "{err}");
+        // `[]` is an empty list, and becomes a block list; in a file without block lists, the
+        // entry keeps the indentation its own list gave it.
+        assert_eq!(
+            added("patches: []\n", "  - path: c.yaml").unwrap(),
+            "patches:\n  - path: c.yaml\n"
+        );
+    }
+
+    #[test]
+    fn entries_that_are_not_mappings_or_do_not_start_their_line_are_refused() {
+        let k = Kustomization::parse("k.yaml", "patches:\n  - a.yaml\n").unwrap();
+        let err = k.map_entries("patches").unwrap_err();
+        assert_eq!((err.line, err.col), (2, 5));
+        assert!(
+            err.message.contains("expected a mapping"),
+            "{}",
+            err.message
+        );
+        let err = removed("patches:\n  -\n    path: a.yaml\n", 0).unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(
+            err.message.contains("starting with `- `"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_nested_list_can_lose_its_key_with_its_last_entry() {
+        let text = "spec:\n  dependsOn:\n    - name: a\n      namespace: x\n  path: ./a\n";
+        let docs =
+            crate::yaml::parse(Path::new("k.yaml"), text, super::super::Purpose::Edit).unwrap();
+        let spec = docs[0].root.get("spec").unwrap();
+        let (key, list) = (
+            spec.key("dependsOn").unwrap(),
+            spec.get("dependsOn").unwrap(),
+        );
+        let lines = Lines::new(text);
+        let splices =
+            remove_entries(Path::new("k.yaml"), &lines, key, list, &[0], Emptied::Key).unwrap();
+        let out = super::super::splice::apply(text, &splices).unwrap();
+        assert_eq!(out, "spec:\n  path: ./a\n");
+    }
 }

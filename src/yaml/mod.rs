@@ -26,10 +26,13 @@ mod value;
 
 pub use error::YamlError;
 pub use generated::{check as check_generated, Expected};
-pub use kustomization::{Entry, Kustomization};
+pub use kustomization::{Entry, Kustomization, MapEntry};
+pub(crate) use lines::Lines;
+pub(crate) use list::{remove_entries, Emptied};
 pub(crate) use node::{Document, Kind, Node};
 pub(crate) use parse::{decode, parse, Purpose};
 pub(crate) use plain::any_plain_entry;
 pub use quote::scalar as quote_scalar;
 pub use scalar::{rename_key, scalar_at, set_scalar};
+pub(crate) use splice::apply as apply_splices;
 pub(crate) use value::values;

@@ -23,6 +23,12 @@ pub(crate) fn values(text: &str) -> Option<Vec<Yaml>> {
         .collect()
 }
 
+/// The value of one node of a parsed text, typed as [`values`] types it; `None` where the
+/// loader would fail. An alias to an anchor outside the node is a bad value.
+pub(crate) fn value_of(node: &Node) -> Option<Yaml> {
+    Loader::default().document(node)
+}
+
 /// `YamlLoader`'s own steps, taken over the nodes in the order their events came.
 #[derive(Default)]
 struct Loader {
