@@ -9,7 +9,8 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fleet::{ByCluster, Fleet, Layout, Placement, Through};
 use crate::paths::{resolve, to_slash};
-use crate::plan::lists::{patched, ListEdits};
+use crate::plan::lists::patched::{self, Selector};
+use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
 use crate::plan::{branch_for, ChangeSet};
@@ -316,9 +317,10 @@ fn refuse_without_a_list(name: &str, cluster: &str, placement: &Placement) -> Re
     )))
 }
 
-/// The strategic-merge patches of `list` that patch only what `removed` brought: kustomize
-/// refuses a list whose patch matches nothing, so they leave the list with it (their files
-/// stay, for a promotion back).
+/// The patches of `list` that patch only what `removed` brought: kustomize refuses a list whose
+/// patch matches nothing, so they leave the list with it (their files stay, for a promotion
+/// back). A `patchesStrategicMerge` entry, and a `patches` entry whose objects are sure
+/// ([`patched::selectors_of_entry`]); another is left for the render gate to judge.
 fn drop_patches_of(
     fleet: &Fleet,
     lists: &mut ListEdits,
@@ -326,9 +328,11 @@ fn drop_patches_of(
     removed: &Path,
     change: &mut ChangeSet,
 ) -> Result<()> {
-    const KEY: &str = "patchesStrategicMerge";
-    let patches = lists.entries_of(fleet, list, KEY)?;
-    if patches.is_empty() {
+    const STRATEGIC: &str = "patchesStrategicMerge";
+    const PATCHES: &str = "patches";
+    let strategic = lists.entries_of(fleet, list, STRATEGIC)?;
+    let entries = lists.map_entries_of(fleet, list, PATCHES)?;
+    if strategic.is_empty() && entries.is_empty() {
         return Ok(());
     }
     let dir = list.parent().unwrap_or(Path::new(""));
@@ -339,26 +343,56 @@ fn drop_patches_of(
             staying.extend(patched::objects_of(fleet, &target, 0)?);
         }
     }
-    for patch in patches {
+    let only_gone = |selectors: &[Selector]| patched::only_in(selectors, &gone, &staying);
+    let names = |selectors: &[Selector]| -> String {
+        gone.iter()
+            .filter(|o| selectors.iter().any(|s| s.matches(o)))
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for patch in strategic {
         let Some(path) = resolve(dir, &patch) else {
             continue;
         };
-        let patched = patched::objects_in(fleet, &path)?;
-        let only_removed = !patched.is_empty()
-            && patched
-                .iter()
-                .all(|o| gone.contains(o) && !staying.contains(o));
-        if only_removed && lists.remove_entry(fleet, list, KEY, &patch)? {
-            let names: Vec<String> = patched.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            change.notes.push(format!(
-                "{} no longer lists the patch {patch}: it patched only {}, which left with \
-                 the entry (the file stays)",
-                to_slash(list),
-                names.join(", ")
+        let selectors = patched::selectors_in(fleet, &path)?;
+        if only_gone(&selectors) && lists.remove_entry(fleet, list, STRATEGIC, &patch)? {
+            change.notes.push(dropped_note(
+                list,
+                &format!("the patch {patch}"),
+                &names(&selectors),
+                true,
             ));
         }
     }
+    // From the last, so that the places of those before stay as they were read.
+    let mut notes = Vec::new();
+    for entry in entries.iter().rev() {
+        let selectors = patched::selectors_of_entry(fleet, dir, &entry.value)?;
+        if !only_gone(&selectors) {
+            continue;
+        }
+        lists.remove_map_entry(fleet, list, PATCHES, entry.index)?;
+        let (what, file) = match entry.value["path"].as_str() {
+            Some(path) => (format!("the patch {path}"), true),
+            None => (format!("its inline patch (line {})", entry.line), false),
+        };
+        notes.push(dropped_note(list, &what, &names(&selectors), file));
+    }
+    change.notes.extend(notes.into_iter().rev());
     Ok(())
+}
+
+/// The note that `list` no longer lists a patch of what left it.
+fn dropped_note(list: &Path, what: &str, names: &str, file: bool) -> String {
+    format!(
+        "{} no longer lists {what}: it patched only {names}, which left with the entry{}",
+        to_slash(list),
+        match file {
+            true => " (the file stays)",
+            false => "",
+        }
+    )
 }
 
 /// The demoted clusters where something placed by `placements` stays behind.

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::fleet::Fleet;
 use crate::paths::{reference_between, resolve, to_slash};
 use crate::plan::ChangeSet;
-use crate::yaml::Kustomization;
+use crate::yaml::{Kustomization, MapEntry};
 
 /// The list key every edit goes to.
 const RESOURCES: &str = "resources";
@@ -119,6 +119,49 @@ impl ListEdits {
         value: &str,
     ) -> Result<bool> {
         Ok(self.open(fleet, list)?.add(key, value)?)
+    }
+
+    /// The entries of `key` in `list` that are mappings (`patches`), as planned so far.
+    pub fn map_entries_of(
+        &mut self,
+        fleet: &Fleet,
+        list: &Path,
+        key: &str,
+    ) -> Result<Vec<MapEntry>> {
+        Ok(self.open(fleet, list)?.map_entries(key)?)
+    }
+
+    /// The lines of mapping entry `index` of `key` in `list`, to copy into another list.
+    pub fn map_entry_text(
+        &mut self,
+        fleet: &Fleet,
+        list: &Path,
+        key: &str,
+        index: usize,
+    ) -> Result<String> {
+        Ok(self.open(fleet, list)?.map_entry_text(key, index)?)
+    }
+
+    /// Removes mapping entry `index` of `key` in `list` with its lines.
+    pub fn remove_map_entry(
+        &mut self,
+        fleet: &Fleet,
+        list: &Path,
+        key: &str,
+        index: usize,
+    ) -> Result<()> {
+        Ok(self.open(fleet, list)?.remove_map_entry(key, index)?)
+    }
+
+    /// Appends to `key` in `list` the mapping entry `written`, copied from another list.
+    pub fn add_map_entry(
+        &mut self,
+        fleet: &Fleet,
+        list: &Path,
+        key: &str,
+        written: &str,
+    ) -> Result<()> {
+        Ok(self.open(fleet, list)?.add_map_entry(key, written)?)
     }
 
     /// Replaces the reference of `list` to `old` with one to `new`, in place.
@@ -254,6 +297,8 @@ pub(crate) mod patched {
     use std::collections::BTreeSet;
     use std::path::Path;
 
+    use yaml_rust2::Yaml;
+
     use crate::error::Result;
     use crate::fleet::Fleet;
     use crate::paths::resolve;
@@ -286,6 +331,100 @@ pub(crate) mod patched {
             }
         }
         Ok(out)
+    }
+
+    /// What a patch applies to: the objects named `name`, of kind `kind` or of any kind.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub(crate) struct Selector {
+        pub(crate) kind: Option<String>,
+        pub(crate) name: String,
+    }
+
+    impl Selector {
+        pub(crate) fn matches(&self, (kind, name): &(String, String)) -> bool {
+            self.name == *name && self.kind.as_ref().is_none_or(|k| k == kind)
+        }
+    }
+
+    /// What the strategic-merge patch in `file` applies to: the kind and name of each of its
+    /// documents. Empty when a document names no object (a JSON patch) or the file is not
+    /// there: what it patches is then not known.
+    pub(crate) fn selectors_in(fleet: &Fleet, file: &Path) -> Result<Vec<Selector>> {
+        Ok(fleet
+            .text(file)?
+            .map(|text| named_objects(&text))
+            .unwrap_or_default())
+    }
+
+    /// What an entry of a kustomization's `patches` (`- path: x`, `- patch: |`, either with a
+    /// `target:`) applies to, when that is sure. With a target, its name and kind: kustomize
+    /// matches them as whole regular expressions, so only a name of letters, digits and dashes
+    /// says which objects; without one, the objects its patch names. Empty when it is not sure
+    /// (no name, a pattern, a JSON patch without a target): such an entry is left where it is.
+    pub(crate) fn selectors_of_entry(
+        fleet: &Fleet,
+        dir: &Path,
+        entry: &Yaml,
+    ) -> Result<Vec<Selector>> {
+        let literal = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        let target = &entry["target"];
+        if !target.is_badvalue() {
+            let name = target["name"].as_str().filter(|n| literal(n));
+            let kind = match &target["kind"] {
+                Yaml::BadValue => Some(None),
+                kind => kind
+                    .as_str()
+                    .filter(|k| literal(k))
+                    .map(|k| Some(k.to_string())),
+            };
+            return Ok(match (name, kind) {
+                (Some(name), Some(kind)) => vec![Selector {
+                    kind,
+                    name: name.to_string(),
+                }],
+                _ => Vec::new(),
+            });
+        }
+        if let Some(patch) = entry["patch"].as_str() {
+            return Ok(named_objects(patch));
+        }
+        match entry["path"].as_str().and_then(|p| resolve(dir, p)) {
+            Some(file) => selectors_in(fleet, &file),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// True when `selectors` say what they patch and each patches something in `within` and
+    /// nothing in `outside`.
+    pub(crate) fn only_in(
+        selectors: &[Selector],
+        within: &BTreeSet<(String, String)>,
+        outside: &BTreeSet<(String, String)>,
+    ) -> bool {
+        !selectors.is_empty()
+            && selectors.iter().all(|s| {
+                within.iter().any(|o| s.matches(o)) && !outside.iter().any(|o| s.matches(o))
+            })
+    }
+
+    /// The kind and name of each document of a patch's text; empty when one lacks either.
+    fn named_objects(text: &str) -> Vec<Selector> {
+        let docs = crate::yaml::values(text).unwrap_or_default();
+        let named: Option<Vec<Selector>> = docs
+            .iter()
+            .filter(|d| !d.is_null() && !d.is_badvalue())
+            .map(|d| {
+                Some(Selector {
+                    kind: Some(d["kind"].as_str()?.to_string()),
+                    name: d["metadata"]["name"].as_str()?.to_string(),
+                })
+            })
+            .collect();
+        named.unwrap_or_default()
     }
 
     /// The objects (kind, name) of manifest `file`.

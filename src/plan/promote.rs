@@ -5,12 +5,14 @@ use crate::error::{Error, Result};
 use crate::fleet::{
     App, ByCluster, Cluster, Definition, Fleet, Layout, Namespace, KUSTOMIZATION_NAMES,
 };
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::paths::{resolve, to_slash};
 use crate::plan::add_controller;
 use crate::plan::add_overlay::{self, AddOverlayOptions};
-use crate::plan::lists::{apps_list, infra_list, patched, ListEdits};
+use crate::plan::lists::patched::{self, Selector};
+use crate::plan::lists::{apps_list, infra_list, ListEdits};
 use crate::plan::promote_copy;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
@@ -238,9 +240,11 @@ fn promote_discovered(
     Ok(promoted)
 }
 
-/// The strategic-merge patches of the model's list that patch only what `target` brings come
-/// with it into the target's list, where that list's directory has a file of the same name
-/// (one a demote left behind); without one, a note says the unit arrives unpatched.
+/// The patches of the model's list that patch only what `target` brings come with it into the
+/// target's list, where that list's directory has a file of the same name (one a demote left
+/// behind); without one, a note says the unit arrives unpatched. A `patchesStrategicMerge`
+/// entry is listed by name; a `patches` entry (`- path: F`, a `target:` with it) is copied as
+/// the model writes it, re-indented to the target's list.
 fn relist_patches(
     fleet: &Fleet,
     lists: &mut ListEdits,
@@ -249,39 +253,82 @@ fn relist_patches(
     target: &Path,
     change: &mut ChangeSet,
 ) -> Result<()> {
-    const KEY: &str = "patchesStrategicMerge";
+    const STRATEGIC: &str = "patchesStrategicMerge";
+    const PATCHES: &str = "patches";
     let model_dir = model.parent().unwrap_or(Path::new(""));
     let list_dir = list.parent().unwrap_or(Path::new(""));
     let brought = patched::objects_of(fleet, target, 0)?;
-    for patch in lists.entries_of(fleet, model, KEY)? {
+    let none = BTreeSet::new();
+    let only_brought = |selectors: &[Selector]| patched::only_in(selectors, &brought, &none);
+    for patch in lists.entries_of(fleet, model, STRATEGIC)? {
         let Some(path) = resolve(model_dir, &patch) else {
             continue;
         };
-        let objects = patched::objects_in(fleet, &path)?;
-        if objects.is_empty() || !objects.iter().all(|o| brought.contains(o)) {
+        if !only_brought(&patched::selectors_in(fleet, &path)?) {
             continue;
         }
         let Some(own) = resolve(list_dir, &patch) else {
             continue;
         };
-        if fleet.text(&own)?.is_some() {
-            if lists.add_entry(fleet, list, KEY, &patch)? {
-                change.notes.push(format!(
-                    "{} lists its patch {patch} again, as {} does",
-                    to_slash(list),
-                    to_slash(model)
-                ));
-            }
-        } else {
+        if fleet.text(&own)?.is_none() {
+            change.notes.push(unpatched_note(model, &patch, list_dir));
+        } else if lists.add_entry(fleet, list, STRATEGIC, &patch)? {
+            change.notes.push(relisted_note(list, &patch, model));
+        }
+    }
+    for entry in lists.map_entries_of(fleet, model, PATCHES)? {
+        let selectors = patched::selectors_of_entry(fleet, model_dir, &entry.value)?;
+        if !only_brought(&selectors) {
+            continue;
+        }
+        let Some(patch) = entry.value["path"].as_str() else {
             change.notes.push(format!(
-                "{} patches what it brings with {patch}; {} has no such file, so it arrives \
-                 unpatched there",
+                "{} patches what it brings with an inline patch (line {}), which is not \
+                 copied: it arrives unpatched through {}; copy the patch by hand if it needs it",
                 to_slash(model),
-                to_slash(list_dir)
+                entry.line,
+                to_slash(list),
             ));
+            continue;
+        };
+        let Some(own) = resolve(list_dir, patch) else {
+            continue;
+        };
+        if fleet.text(&own)?.is_none() {
+            change.notes.push(unpatched_note(model, patch, list_dir));
+            continue;
+        }
+        let listed = lists
+            .map_entries_of(fleet, list, PATCHES)?
+            .iter()
+            .filter_map(|e| e.value["path"].as_str().and_then(|p| resolve(list_dir, p)))
+            .any(|p| p == own);
+        if !listed {
+            let written = lists.map_entry_text(fleet, model, PATCHES, entry.index)?;
+            lists.add_map_entry(fleet, list, PATCHES, &written)?;
+            change.notes.push(relisted_note(list, patch, model));
         }
     }
     Ok(())
+}
+
+/// The note that `list` lists its own copy of a patch again.
+fn relisted_note(list: &Path, patch: &str, model: &Path) -> String {
+    format!(
+        "{} lists its patch {patch} again, as {} does",
+        to_slash(list),
+        to_slash(model)
+    )
+}
+
+/// The note that the target has no file of a patch the model applies.
+fn unpatched_note(model: &Path, patch: &str, list_dir: &Path) -> String {
+    format!(
+        "{} patches what it brings with {patch}; {} has no such file, so it arrives unpatched \
+         there",
+        to_slash(model),
+        to_slash(list_dir)
+    )
 }
 
 /// True when an app of a repository read by the article's paths comes into a cluster the way
