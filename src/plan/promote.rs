@@ -283,8 +283,9 @@ fn relist_patches(
         }
         let Some(patch) = entry.value["path"].as_str() else {
             change.notes.push(format!(
-                "{} patches what it brings with an inline patch (line {}), which is not \
-                 copied: it arrives unpatched through {}; copy the patch by hand if it needs it",
+                "{} also patches what it brings with an inline patch (line {}); fluxfleet \
+                 copies only patches kept in files, so {} lists none: copy it there by hand if \
+                 it is needed",
                 to_slash(model),
                 entry.line,
                 to_slash(list),
