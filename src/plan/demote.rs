@@ -64,10 +64,11 @@ pub fn plan(fleet: &Fleet, templates: &Templates, options: &DemoteOptions) -> Re
             }
             let dir = placement.file.parent().unwrap_or(Path::new(""));
             if let Some(target) = resolve(dir, &placement.via) {
-                lists.remove(fleet, &placement.file, &target)?;
+                // Patches first: a refusal then names their lines as the file has them.
                 if fleet.layout() == Layout::Discovered {
                     drop_patches_of(fleet, &mut lists, &placement.file, &target, &mut change)?;
                 }
+                lists.remove(fleet, &placement.file, &target)?;
             }
         }
         demoted.push(cluster.clone());
@@ -317,8 +318,8 @@ fn refuse_without_a_list(name: &str, cluster: &str, placement: &Placement) -> Re
     )))
 }
 
-/// The patches of `list` that patch only what `removed` brought: kustomize refuses a list whose
-/// patch matches nothing, so they leave the list with it (their files stay, for a promotion
+/// The patches of `list` that patch only what `removed` brought (the entry that leaves it next):
+/// kustomize refuses a list whose patch matches nothing, so they leave the list with it (their files stay, for a promotion
 /// back). A `patchesStrategicMerge` entry, and a `patches` entry whose objects are sure
 /// ([`patched::selectors_of_entry`]); another is left for the render gate to judge.
 fn drop_patches_of(
@@ -339,7 +340,7 @@ fn drop_patches_of(
     let gone = patched::objects_of(fleet, removed, 0)?;
     let mut staying = BTreeSet::new();
     for entry in lists.entries_of(fleet, list, "resources")? {
-        if let Some(target) = resolve(dir, &entry) {
+        if let Some(target) = resolve(dir, &entry).filter(|t| t != removed) {
             staying.extend(patched::objects_of(fleet, &target, 0)?);
         }
     }

@@ -233,8 +233,9 @@ fn promote_discovered(
                 model.via
             )));
         };
-        lists.add(fleet, &list, &target)?;
+        // Patches first: a refusal then names their lines as the file has them.
         relist_patches(fleet, lists, &model.file, &list, &target, change)?;
+        lists.add(fleet, &list, &target)?;
         promoted.push(cluster_name.clone());
     }
     Ok(promoted)
