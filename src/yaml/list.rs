@@ -4,6 +4,11 @@
 //! (`resources:`, `resources: ~`) or absent. Edits copy the style of what is there: a new block
 //! line copies the last entry's indentation, dash spacing and line ending; quoting follows the
 //! entries (the most common style, the last entry's on a tie).
+//!
+//! A list's entries may be mappings instead (kustomize's `patches`: `- path: x` with `target:`
+//! on the lines after it, or a Flux Kustomization's `dependsOn`). Such an entry is removed with
+//! all its lines, and one copied from another file is re-indented to this list's dash; they are
+//! edited in block lists only.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -217,12 +222,7 @@ impl<'a> ListView<'a> {
             Form::Flow { open, close } if self.items.is_empty() => {
                 let one_line = lines.line_of(*open) == lines.line_of(*close);
                 if one_line && !self.key_in_flow() {
-                    // `resources: []` becomes a block list: kustomizations are written that way,
-                    // and removing the last entry again gives back `resources: []`.
-                    let mut splices = vec![Splice::delete(self.colon..close + 1)];
-                    let entry = NewEntry::Reference(value, Quote::Plain);
-                    splices.push(self.first_block_line(lines.line_of(*close), key, entry));
-                    Ok(splices)
+                    self.first_entry(path, key, NewEntry::Reference(value, Quote::Plain))
                 } else {
                     Ok(vec![Splice::insert(
                         open + 1,
@@ -275,10 +275,39 @@ impl<'a> ListView<'a> {
                     )])
                 }
             }
+            Form::Null { .. } | Form::Absent => {
+                self.first_entry(path, key, NewEntry::Reference(value, Quote::Plain))
+            }
+        }
+    }
+
+    /// Splices that write `entry` as the first entry of a list that has none, as a block list:
+    /// after `key: []` written on one line, after `key:` or `key: ~`, or under a new key.
+    /// `resources: []` becomes a block list because kustomizations are written that way, and
+    /// removing the last entry again gives back `resources: []`.
+    fn first_entry(
+        &self,
+        path: &Path,
+        key: &str,
+        entry: NewEntry<'_>,
+    ) -> Result<Vec<Splice>, YamlError> {
+        let lines = self.lines;
+        let refuse = |message: &str| Err(error_at(path, lines, self.key_start(), message));
+        match &self.form {
+            Form::Flow { open, close }
+                if self.nodes.is_empty()
+                    && lines.line_of(*open) == lines.line_of(*close)
+                    && !self.key_in_flow() =>
+            {
+                Ok(vec![
+                    Splice::delete(self.colon..close + 1),
+                    self.first_block_line(lines.line_of(*close), key, entry),
+                ])
+            }
+            Form::Null { .. } if self.key_in_flow() => {
+                refuse("cannot add to an empty value inside a flow mapping")
+            }
             Form::Null { explicit } => {
-                if self.key_in_flow() {
-                    return Err(refuse("cannot add to an empty value inside a flow mapping"));
-                }
                 let (mut splices, line) = match explicit {
                     Some(span) => (
                         vec![Splice::delete(self.colon..span.end)],
@@ -286,14 +315,11 @@ impl<'a> ListView<'a> {
                     ),
                     None => (Vec::new(), lines.line_of(self.colon.saturating_sub(1))),
                 };
-                let entry = NewEntry::Reference(value, Quote::Plain);
                 splices.push(self.first_block_line(line, key, entry));
                 Ok(splices)
             }
-            Form::Absent => {
-                let entry = NewEntry::Reference(value, Quote::Plain);
-                self.add_key(path, key, entry).map(|s| vec![s])
-            }
+            Form::Absent => self.add_key(path, key, entry).map(|s| vec![s]),
+            Form::Block | Form::Flow { .. } => refuse("the list has entries already"),
         }
     }
 
@@ -438,33 +464,11 @@ impl<'a> ListView<'a> {
                 Ok(vec![insert_line_after(lines, last, &new_lines)])
             }
             Form::Flow { open, close }
-                if self.nodes.is_empty()
-                    && lines.line_of(*open) == lines.line_of(*close)
-                    && !self.key_in_flow() =>
+                if !self.nodes.is_empty() || lines.line_of(*open) != lines.line_of(*close) =>
             {
-                Ok(vec![
-                    Splice::delete(self.colon..close + 1),
-                    self.first_block_line(lines.line_of(*close), key, entry),
-                ])
+                Err(refuse(flow_refusal(key)))
             }
-            Form::Flow { .. } => Err(refuse(flow_refusal(key))),
-            Form::Null { explicit } => {
-                if self.key_in_flow() {
-                    return Err(refuse(
-                        "cannot add to an empty value inside a flow mapping".into(),
-                    ));
-                }
-                let (mut splices, line) = match explicit {
-                    Some(span) => (
-                        vec![Splice::delete(self.colon..span.end)],
-                        lines.line_of(span.start),
-                    ),
-                    None => (Vec::new(), lines.line_of(self.colon.saturating_sub(1))),
-                };
-                splices.push(self.first_block_line(line, key, entry));
-                Ok(splices)
-            }
-            Form::Absent => self.add_key(path, key, entry).map(|s| vec![s]),
+            _ => self.first_entry(path, key, entry),
         }
     }
 
@@ -624,7 +628,7 @@ pub(crate) enum Emptied {
 /// the entry, and comments and blank lines after its last line, belong to what is around it and
 /// stay, as with a one-line entry; a block scalar's lines are its own, comment-like or not.
 /// Refuses a flow list, and an entry whose dash does not start its first line.
-pub(crate) fn entry_lines(
+fn entry_lines(
     path: &Path,
     lines: &Lines<'_>,
     key: &str,
