@@ -352,6 +352,166 @@ proptest! {
     }
 }
 
+/// A kustomization whose `patches` entries are mappings, written in one of many styles.
+#[derive(Debug, Clone)]
+struct PatchStyle {
+    bom: bool,
+    crlf: bool,
+    final_newline: bool,
+    indent: usize,
+    space: usize,
+    /// Per entry: a `target:` block under it, a comment above it, a comment on its first line,
+    /// a blank line after it, an inline patch instead of a file.
+    entries: Vec<(bool, bool, bool, bool, bool)>,
+    key_last: bool,
+}
+
+fn patch_style() -> impl Strategy<Value = PatchStyle> {
+    let entry = (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    );
+    (
+        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (prop::sample::select(vec![0usize, 2, 4]), 1usize..3),
+        prop::collection::vec(entry, 1..5),
+    )
+        .prop_map(
+            |((bom, crlf, final_newline, key_last), (indent, space), entries)| PatchStyle {
+                bom,
+                crlf,
+                final_newline,
+                indent,
+                space,
+                entries,
+                key_last,
+            },
+        )
+}
+
+impl PatchStyle {
+    fn eol(&self) -> &'static str {
+        if self.crlf {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
+
+    /// Entry `i`'s own lines, each with its line break.
+    fn entry(&self, i: usize) -> Vec<String> {
+        let eol = self.eol();
+        let (target, _, comment, _, inline) = self.entries[i];
+        let pad = " ".repeat(self.indent);
+        let inner = " ".repeat(self.indent + 1 + self.space);
+        let note = if comment { " # note" } else { "" };
+        let mut lines = match inline {
+            true => vec![
+                format!("{pad}-{}patch: |-{note}{eol}", " ".repeat(self.space)),
+                format!("{inner}  - op: remove{eol}"),
+                format!("{inner}    path: /spec/p{i}{eol}"),
+                format!("{inner}  # removes p{i}{eol}"),
+            ],
+            false => vec![format!(
+                "{pad}-{}path: p{i}.yaml{note}{eol}",
+                " ".repeat(self.space)
+            )],
+        };
+        if target || inline {
+            lines.push(format!("{inner}target:{eol}"));
+            lines.push(format!("{inner}  kind: K{eol}"));
+            lines.push(format!("{inner}  name: n{i}{eol}"));
+        }
+        lines
+    }
+
+    fn text(&self) -> String {
+        let eol = self.eol();
+        let pad = " ".repeat(self.indent);
+        let mut list = format!("patches:{eol}");
+        for i in 0..self.entries.len() {
+            let (_, above, _, blank, _) = self.entries[i];
+            if above {
+                list.push_str(&format!("{pad}# about p{i}{eol}"));
+            }
+            list.extend(self.entry(i));
+            if blank {
+                list.push_str(eol);
+            }
+        }
+        let mut text = String::new();
+        if self.bom {
+            text.push('\u{feff}');
+        }
+        text.push_str(&format!("kind: Kustomization{eol}"));
+        if !self.key_last {
+            text.push_str(&list);
+        }
+        text.push_str(&format!(
+            "resources:{eol}{pad}-{}../base{eol}",
+            " ".repeat(self.space)
+        ));
+        if self.key_last {
+            text.push_str(&list);
+        }
+        if !self.final_newline {
+            text.truncate(text.len() - eol.len());
+        }
+        text
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
+
+    #[test]
+    fn a_mapping_entry_leaves_with_its_lines_only_and_comes_back_as_it_was(style in patch_style()) {
+        let text = style.text();
+        let fail = |e: fluxfleet::yaml::YamlError| TestCaseError::fail(e.to_string());
+        let original = Kustomization::parse("k.yaml", &text).map_err(fail)?;
+        let entries = original.map_entries("patches").map_err(fail)?;
+        prop_assert_eq!(entries.len(), style.entries.len());
+        let n = entries.len();
+        for i in 0..n {
+            let written = original.map_entry_text("patches", i).map_err(fail)?;
+            let own = style.entry(i).concat();
+            prop_assert_eq!(written.as_str(), own.trim_end_matches(['\r', '\n']));
+            let mut k = original.clone();
+            k.remove_map_entry("patches", i).map_err(fail)?;
+            let left: Vec<_> = k.map_entries("patches").map_err(fail)?.into_iter().map(|e| e.value).collect();
+            let mut expected: Vec<_> = entries.iter().map(|e| e.value.clone()).collect();
+            expected.remove(i);
+            prop_assert_eq!(left, expected);
+            prop_assert_eq!(k.entries("resources").len(), 1);
+            let (deleted, inserted) = changed_lines(&text, k.text());
+            if n > 1 {
+                prop_assert_eq!(inserted, 0, "{}", k.text());
+                // The text's last line, without a line break, takes the one before it with it:
+                // a blank line there is then no line of its own any more.
+                let last_of_text =
+                    i + 1 == n && style.key_last && !style.final_newline && !style.entries[i].3;
+                let blank =
+                    usize::from(last_of_text && style.entries[i - 1].3 && !style.entries[i].1);
+                prop_assert_eq!(deleted.len(), style.entry(i).len() + blank, "{}", k.text());
+            } else {
+                prop_assert_eq!(inserted, 1, "{}", k.text());
+                prop_assert!(k.text().contains("patches: []"), "{}", k.text());
+            }
+            // What was taken out last comes back as it was, where nothing stood between it and
+            // the entry before it.
+            let (_, above, ..) = style.entries[i];
+            let blank_before = i > 0 && style.entries[i - 1].3;
+            if i + 1 == n && !above && !blank_before {
+                k.add_map_entry("patches", &written).map_err(fail)?;
+                prop_assert_eq!(k.text(), text.as_str());
+            }
+        }
+    }
+}
+
 /// Runs every entry point on `bytes`; only a panic fails.
 fn exercise_everything(bytes: &[u8]) {
     let file = Path::new("k.yaml");
@@ -375,5 +535,17 @@ fn exercise_everything(bytes: &[u8]) {
             let _ = edited.replace(key, first, "on");
         }
         let _ = edited.remove(key, "../new/base");
+        if let Ok(entries) = k.map_entries(key) {
+            for entry in entries {
+                let mut edited = k.clone();
+                let _ = edited.remove_map_entry(key, entry.index);
+                if let Ok(written) = k.map_entry_text(key, entry.index) {
+                    let _ = edited.add_map_entry(key, &written);
+                    let _ = edited.add_map_entry("patches", &written);
+                }
+            }
+        }
+        let mut edited = k.clone();
+        let _ = edited.add_map_entry(key, "- path: x.yaml\n  target:\n    kind: K");
     }
 }
