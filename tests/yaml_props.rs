@@ -481,7 +481,8 @@ proptest! {
             prop_assert_eq!(written.as_str(), own.trim_end_matches(['\r', '\n']));
             let mut k = original.clone();
             k.remove_map_entry("patches", i).map_err(fail)?;
-            let left: Vec<_> = k.map_entries("patches").map_err(fail)?.into_iter().map(|e| e.value).collect();
+            let left = k.map_entries("patches").map_err(fail)?;
+            let left: Vec<_> = left.into_iter().map(|e| e.value).collect();
             let mut expected: Vec<_> = entries.iter().map(|e| e.value.clone()).collect();
             expected.remove(i);
             prop_assert_eq!(left, expected);

@@ -319,9 +319,10 @@ fn refuse_without_a_list(name: &str, cluster: &str, placement: &Placement) -> Re
 }
 
 /// The patches of `list` that patch only what `removed` brought (the entry that leaves it next):
-/// kustomize refuses a list whose patch matches nothing, so they leave the list with it (their files stay, for a promotion
-/// back). A `patchesStrategicMerge` entry, and a `patches` entry whose objects are sure
-/// ([`patched::selectors_of_entry`]); another is left for the render gate to judge.
+/// kustomize refuses a list whose patch matches nothing, so they leave the list with it (their
+/// files stay, for a promotion back). A `patchesStrategicMerge` entry, and a `patches` entry
+/// whose objects are sure ([`patched::selectors_of_entry`]); another is left for the render
+/// gate to judge.
 fn drop_patches_of(
     fleet: &Fleet,
     lists: &mut ListEdits,

@@ -650,22 +650,20 @@ fn prune_depends_on(
         if unknown.is_empty() {
             continue;
         }
-        let removed = yaml::remove_entries(path, &lines, key, list, &unknown, yaml::Emptied::Key)
-            .map_err(|_| {
+        let leaving: Vec<&str> = unknown.iter().map(|i| names[*i].unwrap_or("?")).collect();
+        let emptied = yaml::Emptied::Key;
+        let removed = yaml::remove_entries(path, &lines, key, list, &unknown, emptied);
+        let removed = removed.map_err(|_| {
             Error::refused(format!(
                 "{}:{}: dependsOn is written in a form fluxfleet does not edit, and {} must \
-                     leave it: nothing was written; write it as a block list (`- name: ...`)",
+                 leave it: nothing was written; write it as a block list (`- name: ...`)",
                 to_slash(path),
                 key.line,
-                unknown
-                    .iter()
-                    .map(|i| names[*i].unwrap_or("?"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                leaving.join(", ")
             ))
         })?;
         splices.extend(removed);
-        dropped.extend(unknown.iter().map(|i| names[*i].unwrap_or("?").to_string()));
+        dropped.extend(leaving.iter().map(|n| n.to_string()));
     }
     let edited = yaml::apply_splices(body, &splices).ok_or_else(|| {
         Error::refused(format!(

@@ -752,7 +752,10 @@ fn dash_line(
             path,
             lines,
             item.start,
-            format!("write each entry of `{key}` on lines of its own, its first line starting with `- `"),
+            format!(
+                "write each entry of `{key}` on lines of its own, its first line starting with \
+                 `- `"
+            ),
         )),
     }
 }
@@ -987,8 +990,9 @@ mod tests {
         assert_eq!(
             removed(&text, 1).unwrap(),
             format!(
-                "{HEAD}patches:\n  # the team's patch\n  - path: a.yaml # first\n    target:\n      \
-                 kind: Kustomization\n\n      name: a\n  # b comes next\n\nresources:\n  - ../base\n"
+                "{HEAD}patches:\n  # the team's patch\n  - path: a.yaml # first\n    \
+                 target:\n      kind: Kustomization\n\n      name: a\n  # b comes next\n\n\
+                 resources:\n  - ../base\n"
             )
         );
     }
