@@ -73,6 +73,17 @@ fn compact(
 ) -> Result<()> {
     sink(format!("{{\"version\":{JSON_VERSION},\"clusters\":").as_bytes())?;
     serialize(sink, |out| serde_json::to_writer(out, matrix.clusters()))?;
+    // Each cluster's key of a row's cells, escaped once rather than in every cell.
+    let keys: Vec<Vec<u8>> = matrix
+        .clusters()
+        .iter()
+        .map(|cluster| {
+            let mut key = Vec::new();
+            push_str(&mut key, cluster);
+            key.extend_from_slice(b":{");
+            key
+        })
+        .collect();
     for (kind, key) in [
         (Kind::App, ",\"apps\":["),
         (Kind::Namespace, "],\"namespaces\":["),
@@ -85,7 +96,7 @@ fn compact(
                 if at + i > 0 {
                     out.push(b',');
                 }
-                write_row(out, matrix, files, row);
+                write_row(out, matrix, files, &keys, row);
             }
             Ok(())
         };
@@ -101,7 +112,7 @@ fn compact(
 /// serde's `to_writer` of the row, `status --json` took 60.0 ms against 46.2 ms for the
 /// hand-written writer it had replaced, 2.6 against 2.0 times `rg -n ^ clusters`, over the
 /// target of 2.
-fn write_row(out: &mut Vec<u8>, matrix: &Matrix, files: &Files, row: &Row) {
+fn write_row(out: &mut Vec<u8>, matrix: &Matrix, files: &Files, keys: &[Vec<u8>], row: &Row) {
     out.extend_from_slice(b"{\"name\":");
     push_str(out, row.name);
     out.extend_from_slice(b",\"definition\":");
@@ -125,16 +136,14 @@ fn write_row(out: &mut Vec<u8>, matrix: &Matrix, files: &Files, row: &Row) {
             .placements
             .iter()
             .filter_map(|raw| JsonCell::of(fleet, files, raw, mode));
-        let (Some(first), Some(cluster)) = (cells.next(), matrix.clusters().get(cell.column))
-        else {
+        let (Some(first), Some(key)) = (cells.next(), keys.get(cell.column)) else {
             continue;
         };
         if !first_cell {
             out.push(b',');
         }
         first_cell = false;
-        push_str(out, cluster);
-        out.extend_from_slice(b":{");
+        out.extend_from_slice(key);
         first.write_fields(out);
         let mut also = cells.peekable();
         if also.peek().is_some() {
@@ -168,6 +177,14 @@ fn push_str(out: &mut Vec<u8>, text: &str) {
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
     }
+}
+
+/// One of this program's own labels (`base`, `overlay`, `Audit`…) as a JSON string: none
+/// needs an escape.
+fn push_label(out: &mut Vec<u8>, label: &'static str) {
+    out.push(b'"');
+    out.extend_from_slice(label.as_bytes());
+    out.push(b'"');
 }
 
 /// `"file":…,"line":…,"via":…` of a reference, as serde writes them.
@@ -490,7 +507,7 @@ impl<'f> JsonCell<'f> {
     fn write_fields(&self, out: &mut Vec<u8>) {
         push_place(out, self.files, self.reference);
         out.extend_from_slice(b",\"through\":");
-        push_str(out, self.through.label());
+        push_label(out, self.through.label());
         match self.through {
             Through::Overlay(name) => {
                 out.extend_from_slice(b",\"overlay\":");
@@ -508,7 +525,7 @@ impl<'f> JsonCell<'f> {
         }
         if let Some(mode) = self.mode {
             out.extend_from_slice(b",\"mode\":");
-            push_str(out, mode.as_str());
+            push_label(out, mode.as_str());
         }
         if let Some(entry) = self.entry {
             out.extend_from_slice(b",\"entry\":{");
