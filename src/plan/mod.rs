@@ -20,6 +20,7 @@ pub mod namespace_overlay;
 pub mod overlay_edit;
 pub mod promote;
 mod promote_copy;
+mod promote_discovered;
 pub mod promote_policy;
 pub mod reach;
 pub mod relocate;

@@ -200,7 +200,8 @@ fn refuse_shared(
 /// (`apps/production/kustomization.yaml` for `apps/staging/kustomization.yaml`).
 fn environment_list(list: &Path, source: &Cluster, target: &Cluster) -> Option<PathBuf> {
     let own = |path: &Path| target.lists().any(|l| !l.generated && l.path == path);
-    if let Some(found) = super::promote::counterpart(list, &source.name, Some(&source.dir), target)
+    if let Some(found) =
+        super::promote_discovered::counterpart(list, &source.name, Some(&source.dir), target)
     {
         if own(&found) {
             return Some(found);
