@@ -190,12 +190,10 @@ fn diff_matches_rendering_every_cluster_by_hand() {
 
 #[test]
 fn diff_matches_rendering_by_hand_on_a_corpus_repository() {
-    let Some(corpus) = common::corpus_dir() else {
+    let sandbox = Sandbox::new();
+    let Some(repo) = sandbox.corpus_repo("fluxcd__flux2-multi-tenancy") else {
         return;
     };
-    let sandbox = Sandbox::new();
-    let repo = sandbox.work().join("fleet");
-    sandbox.commit_copy(&corpus.join("fluxcd__flux2-multi-tenancy"), &repo, |_| {});
     // A tenant's patch in staging only; a policy both clusters import, renamed.
     let patch = repo.join("tenants/staging/dev-team-patch.yaml");
     let text = fs::read_to_string(&patch).unwrap();
@@ -217,16 +215,10 @@ fn diff_matches_rendering_by_hand_on_a_corpus_repository() {
 
 #[test]
 fn diff_matches_rendering_by_hand_on_a_third_corpus_repository() {
-    let Some(corpus) = common::corpus_dir() else {
+    let sandbox = Sandbox::new();
+    let Some(repo) = sandbox.corpus_repo("Azure__gitops-flux2-kustomize-helm-mt") else {
         return;
     };
-    let sandbox = Sandbox::new();
-    let repo = sandbox.work().join("fleet");
-    sandbox.commit_copy(
-        &corpus.join("Azure__gitops-flux2-kustomize-helm-mt"),
-        &repo,
-        |_| {},
-    );
     // Both clusters share infrastructure/: redis's values, behind a configMapGenerator whose
     // name carries a hash, change; staging's podinfo gets another host.
     for (file, from, to) in [
@@ -281,16 +273,14 @@ fn dev_team_objects() -> BTreeSet<Key> {
 
 #[test]
 fn a_patched_tenant_demoted_and_promoted_back_changes_exactly_its_objects_on_a_corpus_repository() {
-    let Some(corpus) = common::corpus_dir() else {
-        return;
-    };
-    let original = corpus.join("fluxcd__flux2-multi-tenancy");
+    let name = "fluxcd__flux2-multi-tenancy";
     let demote = ["demote", "app", "dev-team", "--from", "staging", "--yes"];
 
     // Leaving staging: its patch goes from the list with it, and only staging changes.
     let sandbox = Sandbox::new();
-    let repo = sandbox.work().join("fleet");
-    sandbox.commit_copy(&original, &repo, |_| {});
+    let Some(repo) = sandbox.corpus_repo(name) else {
+        return;
+    };
     sandbox
         .fluxfleet(&repo)
         .args(demote)
@@ -309,8 +299,7 @@ fn a_patched_tenant_demoted_and_promoted_back_changes_exactly_its_objects_on_a_c
 
     // Coming back: the list is the original byte for byte, and staging's own patch applies.
     let sandbox = Sandbox::new();
-    let repo = sandbox.work().join("fleet");
-    sandbox.commit_copy(&original, &repo, |_| {});
+    let repo = sandbox.corpus_repo(name).unwrap();
     sandbox.fluxfleet(&repo).args(demote).assert().success();
     sandbox.git(&repo, &["checkout", "-q", "main"]);
     sandbox.git(
@@ -338,7 +327,7 @@ fn a_patched_tenant_demoted_and_promoted_back_changes_exactly_its_objects_on_a_c
     let list = "tenants/staging/kustomization.yaml";
     assert_eq!(
         fs::read(repo.join(list)).unwrap(),
-        fs::read(original.join(list)).unwrap()
+        fs::read(common::corpus_dir().unwrap().join(name).join(list)).unwrap()
     );
     let changed = check_against_hand(&sandbox, &repo, &["staging", "production"]);
     assert_eq!(changed, BTreeSet::from(["staging"]));
@@ -380,16 +369,10 @@ fn strings(value: &serde_json::Value) -> BTreeSet<String> {
 
 #[test]
 fn diff_matches_flux_truth_on_a_second_corpus_repository() {
-    let Some(corpus) = common::corpus_dir() else {
+    let sandbox = Sandbox::new();
+    let Some(repo) = sandbox.corpus_repo("fluxcd__flux2-kustomize-helm-example") else {
         return;
     };
-    let sandbox = Sandbox::new();
-    let repo = sandbox.work().join("fleet");
-    sandbox.commit_copy(
-        &corpus.join("fluxcd__flux2-kustomize-helm-example"),
-        &repo,
-        |_| {},
-    );
     // podinfo leaves staging, and production's values for it change.
     sandbox
         .fluxfleet(&repo)

@@ -62,6 +62,12 @@ impl Cluster {
         self.flux.iter().filter(move |k| k.file == path)
     }
 
+    /// True when the cluster reads the kustomization file `list`, one written in the repository
+    /// (not a list Flux generates for a directory without one).
+    pub fn pulls_in(&self, list: &Path) -> bool {
+        self.lists().any(|l| !l.generated && l.path == list)
+    }
+
     /// True when `path` lies in this cluster's own tree.
     pub fn owns(&self, path: &Path) -> bool {
         paths::is_within(path, &self.dir)

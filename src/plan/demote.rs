@@ -273,7 +273,7 @@ fn refuse_shared_list(
         .clusters()
         .iter()
         .filter(|c| c.name != cluster && !from.contains(&c.name))
-        .filter(|c| c.lists().any(|l| !l.generated && l.path == placement.file))
+        .filter(|c| c.pulls_in(&placement.file))
         .map(|c| c.name.as_str())
         .collect();
     if others.is_empty() {

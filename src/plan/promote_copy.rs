@@ -176,7 +176,7 @@ fn refuse_shared(
         .clusters()
         .iter()
         .filter(|c| c.name != target.name && !promoting.contains(&c.name))
-        .filter(|c| c.lists().any(|l| !l.generated && l.path == list))
+        .filter(|c| c.pulls_in(list))
         .map(|c| c.name.as_str())
         .collect();
     if others.is_empty() {
@@ -199,7 +199,7 @@ fn refuse_shared(
 /// swapped, or else the only sibling environment directory's list the target pulls in
 /// (`apps/production/kustomization.yaml` for `apps/staging/kustomization.yaml`).
 fn environment_list(list: &Path, source: &Cluster, target: &Cluster) -> Option<PathBuf> {
-    let own = |path: &Path| target.lists().any(|l| !l.generated && l.path == path);
+    let own = |path: &Path| target.pulls_in(path);
     if let Some(found) =
         super::promote_discovered::counterpart(list, &source.name, Some(&source.dir), target)
     {

@@ -94,8 +94,7 @@ pub(super) fn promote_discovered(
         let counterpart = counterpart(&model.file, model_cluster, model_dir, cluster);
         // A kustomization file the cluster pulls in, not one a Flux Kustomization stands for.
         let list = counterpart.filter(|path| {
-            KUSTOMIZATION_NAMES.iter().any(|n| path.ends_with(n))
-                && cluster.lists().any(|l| !l.generated && l.path == *path)
+            KUSTOMIZATION_NAMES.iter().any(|n| path.ends_with(n)) && cluster.pulls_in(path)
         });
         let Some(list) = list else {
             return Err(Error::refused(format!(

@@ -71,6 +71,15 @@ impl Sandbox {
         repo
     }
 
+    /// Corpus repository `name` (`../shared/corpus/<name>`) committed in `work/fleet`; `None`
+    /// when the corpus is not there (see [`corpus_dir`]).
+    pub fn corpus_repo(&self, name: &str) -> Option<PathBuf> {
+        let original = corpus_dir()?.join(name);
+        let repo = self.work().join("fleet");
+        self.commit_copy(&original, &repo, |_| {});
+        Some(repo)
+    }
+
     pub fn home(&self) -> PathBuf {
         self.temp.path().join("home")
     }
