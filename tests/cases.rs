@@ -23,7 +23,8 @@
 //! ```
 //!
 //! A run that fails (non-zero code), and a dry run, must leave the repository (files, index,
-//! refs, HEAD) and the outside directory byte for byte as they were, and no lock behind.
+//! refs, HEAD) and the outside directory byte for byte as they were, and no lock behind; no
+//! run leaves a render's scratch directory in `.git`.
 //!
 //! Each command's cases are one test (`cargo test --test cases -- promote`); a failure lists
 //! every case that differs. `SNAPSHOTS=overwrite cargo test --test cases` rewrites `code`,
@@ -270,6 +271,14 @@ fn run_case(case: &Path) -> Result<(), String> {
         }
         if work.join(".git/fluxfleet.lock").exists() {
             wrong.push("the refused run left its lock behind".into());
+        }
+    }
+    // Every run, refused or not, takes its renders' scratch directories away (the render gate
+    // renders beside the run's own checks, which may refuse first).
+    if let Ok(entries) = fs::read_dir(work.join(".git")) {
+        let names = entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+        for scratch in names.filter(|n| n.starts_with("fluxfleet-diff-")) {
+            wrong.push(format!("the run left .git/{scratch} behind"));
         }
     }
     if case.join("out").is_dir() {

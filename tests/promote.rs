@@ -223,3 +223,35 @@ fn the_identity_can_come_from_the_environment_as_with_git() {
         "Ada Author <ada@example.com> / Cy Committer <cy@example.com>"
     );
 }
+
+/// The render gate's shortcut renders the entries a change adds; an added manifest renders with
+/// its list, and that list is the file the change writes: it must be rendered as the change
+/// leaves it, not as the working tree has it while the run writes beside the gate.
+#[test]
+fn the_render_gate_renders_an_added_manifest_with_its_list_as_changed() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    let set = repo.join("infrastructure/namespaces/test-only");
+    // A second manifest of the namespace the set already brings: listing it makes kustomize
+    // refuse the duplicate.
+    fs::copy(set.join("ns-foo.yaml"), set.join("ns-foo-again.yaml")).unwrap();
+    sandbox.git(&repo, &["add", "-A"]);
+    sandbox.git(&repo, &["commit", "-qm", "a second foo"]);
+    let list = Path::new("infrastructure/namespaces/test-only/kustomization.yaml");
+    let before = fs::read_to_string(repo.join(list)).unwrap();
+    assert!(before.ends_with("- ns-foo.yaml\n"), "{before}");
+    let after = format!("{before}- ns-foo-again.yaml\n");
+
+    let git = git2::Repository::open(&repo).unwrap();
+    let head = git.head().unwrap().peel_to_commit().unwrap().id();
+    let files = [(list.to_path_buf(), Some(after.into_bytes()))];
+    let broken = fluxfleet::rendered::breaks(&git, "main", head, &files).unwrap();
+    let message = broken.expect("the duplicate namespace breaks the set's render");
+    assert!(
+        message.starts_with("infrastructure/namespaces/test-only does not render")
+            && message.contains("already registered id"),
+        "{message}"
+    );
+    // Nothing was written to the working tree to find that out.
+    assert_eq!(fs::read_to_string(repo.join(list)).unwrap(), before);
+}

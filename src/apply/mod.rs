@@ -43,7 +43,19 @@ impl Prepared {
     /// Writes the files: temporaries, a last look that nobody changed the originals, then the
     /// renames.
     pub fn write(&self, root: &Path, change: &ChangeSet) -> Result<()> {
+        self.write_if(root, change, || Ok(()))
+    }
+
+    /// [`Prepared::write`], asking `proceed` once the temporaries are written whether the
+    /// originals may be replaced; its refusal leaves them untouched.
+    pub fn write_if(
+        &self,
+        root: &Path,
+        change: &ChangeSet,
+        proceed: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
         writer::write_temps(root, &self.steps, &self.dirs, &self.token)?;
+        proceed()?;
         // Writing the temporaries took time: look again, so that an editor's save in the
         // meantime aborts the run instead of being overwritten.
         writer::verify_unchanged(root, change)?;

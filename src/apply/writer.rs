@@ -9,6 +9,8 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use git2::{ObjectType, Oid};
 
@@ -119,15 +121,51 @@ pub fn write_temps(root: &Path, steps: &[Step], dirs: &[PathBuf], token: &str) -
         let full = root.join(dir);
         fs::create_dir(&full).at(&full)?;
     }
+    let mut temps = Vec::new();
     for step in steps {
         let Some(after) = &step.after else {
             continue;
         };
         let temp = temp_path(&root.join(&step.path), token);
         fault::point(&format!("write {}", to_slash(&step.path)))?;
-        write_new(&temp, after, step.mode).at(&step.path)?;
+        write_unsynced(&temp, after, step.mode).at(&step.path)?;
+        temps.push((temp, &step.path));
     }
-    Ok(())
+    // Synced together: concurrent syncs share the file system's journal commits, where one
+    // after another each waits for its own (a tenth of a second for 140 files).
+    match sync_together(&temps, |(temp, _)| fs::File::open(temp)?.sync_all()) {
+        Some((first, e)) => Err(Error::io(temps[first].1, e)),
+        None => Ok(()),
+    }
+}
+
+/// Runs `sync` on every item, a few at a time; the first item that failed (its index), with
+/// its error.
+fn sync_together<T: Sync>(
+    items: &[T],
+    sync: impl Fn(&T) -> std::io::Result<()> + Sync,
+) -> Option<(usize, std::io::Error)> {
+    const AT_ONCE: usize = 8;
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..AT_ONCE.min(items.len()) {
+            scope.spawn(|| loop {
+                let at = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(at) else {
+                    break;
+                };
+                if let Err(e) = sync(item) {
+                    let mut failures = failures.lock().unwrap_or_else(PoisonError::into_inner);
+                    failures.push((at, e));
+                }
+            });
+        }
+    });
+    let failures = failures
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    failures.into_iter().min_by_key(|(at, _)| *at)
 }
 
 /// Phase 2: renames every temporary into place, then removes the files that go (and the
@@ -151,9 +189,10 @@ pub fn install(root: &Path, steps: &[Step], token: &str) -> Result<()> {
         .collect();
     parents.sort();
     parents.dedup();
-    for dir in parents {
-        sync_dir(&dir);
-    }
+    sync_together(&parents, |dir| {
+        sync_dir(dir);
+        Ok(())
+    });
     Ok(())
 }
 
@@ -233,6 +272,15 @@ fn restore(target: &Path, bytes: &[u8], mode: Option<u32>, token: &str) -> std::
 /// Writes `bytes` to a new file at `path`, which must not exist (not even as a link), with
 /// permission bits `mode`, and syncs it. A failed write removes the file it created.
 pub fn write_new(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
+    let file = write_unsynced(path, bytes, mode)?;
+    file.sync_all().inspect_err(|_| {
+        drop(file);
+        let _ = fs::remove_file(path);
+    })
+}
+
+/// [`write_new`] without the sync: the file, open, for the caller to sync.
+fn write_unsynced(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<fs::File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -241,18 +289,18 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Resul
         options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
     }
     let mut file = options.open(path)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| match mode {
-            Some(mode) => set_mode(&file, mode),
-            None => Ok(()),
-        })
-        .and_then(|()| file.sync_all());
-    if written.is_err() {
-        drop(file);
-        let _ = fs::remove_file(path);
+    let written = file.write_all(bytes).and_then(|()| match mode {
+        Some(mode) => set_mode(&file, mode),
+        None => Ok(()),
+    });
+    match written {
+        Ok(()) => Ok(file),
+        Err(e) => {
+            drop(file);
+            let _ = fs::remove_file(path);
+            Err(e)
+        }
     }
-    written
 }
 
 /// Removes directories left empty by a deletion, up to the repository root.

@@ -360,11 +360,14 @@ pub fn branch_exists(name: &str) -> Error {
     ))
 }
 
-/// True when HEAD's tree has `path` (a file or a directory); false without a commit.
-pub fn head_has(repo: &Repository, path: &Path) -> bool {
-    repo.head()
-        .and_then(|h| h.peel_to_tree())
-        .is_ok_and(|tree| tree.get_path(path).is_ok())
+/// Whether HEAD's tree has a path (a file or a directory), HEAD read once: never without a
+/// commit.
+pub fn head_has(repo: &Repository) -> impl Fn(&Path) -> bool + '_ {
+    let tree = repo.head().and_then(|h| h.peel_to_tree()).ok();
+    move |path| {
+        tree.as_ref()
+            .is_some_and(|tree| tree.get_path(path).is_ok())
+    }
 }
 
 /// The branch HEAD points at, if any.

@@ -206,6 +206,8 @@ impl ListEdits {
     /// Adds one edit per changed file to `change`.
     pub fn finish(self, change: &mut ChangeSet) -> Result<()> {
         change.requires.extend(self.added);
+        change.requires.sort();
+        change.requires.dedup();
         for (path, (old, parsed)) in self.files {
             if parsed.text() != old {
                 change.edit(path, old, parsed.text().to_string())?;

@@ -94,6 +94,39 @@ impl Tree<'_> {
         cell
     }
 
+    /// Whether every directory of `dirs` renders on its own as [`Tree::render_cluster`] renders
+    /// it, found with one render of them all (a wrapper that lists them: one start of kustomize
+    /// instead of one each). `false` says nothing: that render fails (the directories may only
+    /// clash with each other), a directory has no kustomization, or the objects hold Flux
+    /// Kustomizations to follow. Then each is rendered on its own.
+    pub fn render_together(&self, dirs: &[PathBuf]) -> bool {
+        if !dirs.iter().all(|d| has_kustomization(&self.root.join(d))) {
+            return false;
+        }
+        let n = self.generated.fetch_add(1, Ordering::Relaxed);
+        let wrapper = self.scratch.join(format!("generated-{n}"));
+        let mut text = String::from(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+        );
+        for dir in dirs {
+            let entry = relative(&wrapper, &self.root.join(dir));
+            text.push_str(&format!("- {}\n", crate::yaml::quote_scalar(&entry)));
+        }
+        let written = fs::create_dir_all(&wrapper)
+            .and_then(|()| fs::write(wrapper.join("kustomization.yaml"), text));
+        let Some(output) = written
+            .ok()
+            .and_then(|()| self.renderer.output(&wrapper, Path::new(""), false).ok())
+        else {
+            return false;
+        };
+        let Ok(objects) = object::parse(Path::new(""), &output) else {
+            return false;
+        };
+        let copies = artifact_copies_of(objects.iter().map(|o| &o.root));
+        copies.is_empty() && objects.iter().all(|o| followed(&o.root, &copies).is_none())
+    }
+
     /// One unit's objects: its directory rendered directly when it has a kustomization and no
     /// target namespace, else through the kustomization kustomize-controller would generate.
     pub fn render_unit(&self, unit: &Unit) -> Result<Vec<object::Object>, Failure> {

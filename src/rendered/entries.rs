@@ -11,7 +11,7 @@
 //! The render gate reads the same plain lists for its own shortcut ([`plain_list_edits`]):
 //! it only needs the added entries to render, not the difference.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 
@@ -252,11 +252,12 @@ fn list_edits(changes: &[Changed]) -> Option<(Vec<ListEdit>, Vec<&Changed>)> {
 
 /// The directories `files` add to lists, when the change does nothing but add entries to plain
 /// lists (kustomizations with only `resources`) and create files inside the directories it
-/// adds, and whether it creates files; `None` otherwise. `before` reads a file as it was.
+/// adds; `None` otherwise. An added manifest adds its list's directory. `before` reads a file
+/// as it was.
 pub(super) fn plain_list_edits(
     before: impl Fn(&Path) -> Option<Vec<u8>>,
     files: &[(PathBuf, Option<Vec<u8>>)],
-) -> Option<(Vec<PathBuf>, bool)> {
+) -> Option<Vec<PathBuf>> {
     let mut added: Vec<PathBuf> = Vec::new();
     let mut created: Vec<&Path> = Vec::new();
     for (path, content) in files {
@@ -296,7 +297,7 @@ pub(super) fn plain_list_edits(
     }
     added.sort();
     added.dedup();
-    Some((added, !created.is_empty()))
+    Some(added)
 }
 
 /// Whether `path` is a kustomization file.
@@ -318,14 +319,13 @@ fn is_manifest(entry: &str) -> bool {
 fn entry_changes(path: &Path, before: &[u8], after: &[u8]) -> Option<(Vec<String>, Vec<String>)> {
     let before = plain_entries(path, before)?;
     let after = plain_entries(path, after)?;
-    let added = after
-        .iter()
-        .filter(|e| !before.contains(e))
-        .cloned()
-        .collect();
+    // Sets, not the lists: a list of a dense fleet has hundreds of entries.
+    let (had, has): (HashSet<&String>, HashSet<&String>) =
+        (before.iter().collect(), after.iter().collect());
+    let added = after.iter().filter(|e| !had.contains(e)).cloned().collect();
     let removed = before
         .iter()
-        .filter(|e| !after.contains(e))
+        .filter(|e| !has.contains(e))
         .cloned()
         .collect();
     Some((added, removed))

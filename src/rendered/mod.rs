@@ -227,9 +227,13 @@ pub fn breaks(
     };
     // A change that only adds entries to plain lists breaks no render that its added entries
     // do not break on their own: render those, each once, not every cluster. Directories the
-    // change does not write are rendered where they are, without a copy of the repository.
-    if let Some((added, creates)) = entries::plain_list_edits(before, files) {
-        let root = match (creates, repo.workdir()) {
+    // change writes nothing in are rendered where they are, without a copy of the repository
+    // (the run writes the change while the gate renders); the others in a copy with the change.
+    if let Some(added) = entries::plain_list_edits(before, files) {
+        let writes_in_added = files
+            .iter()
+            .any(|(path, _)| added.iter().any(|dir| path.starts_with(dir)));
+        let root = match (writes_in_added, repo.workdir()) {
             (false, Some(workdir)) => workdir.to_path_buf(),
             _ => {
                 let after_root = scratch.checkout(repo, commit, "change")?;
@@ -245,6 +249,9 @@ pub fn breaks(
             generated: &generated,
             units: Default::default(),
         };
+        if added.len() > 1 && tree.render_together(&added) {
+            return Ok(None);
+        }
         return Ok(added.par_iter().find_map_first(|target| {
             tree.render_cluster(target).err().map(|failure| {
                 format!(

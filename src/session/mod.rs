@@ -23,8 +23,8 @@ use crate::plan::ChangeSet;
 use crate::report;
 
 pub use journal::Recovered;
-use preflight::breaks;
 pub use preflight::Basis;
+use preflight::{breaks, Gate};
 use publish::DescriptionTarget;
 pub use publish::{Forge, Publish};
 pub use workspace::{pr_body_markdown, Workspace};
@@ -277,7 +277,7 @@ impl<'a> Session<'a> {
         let remote = self.check_publish(root, run.history)?;
         self.publish_to.clone_from(&remote);
         if self.options.dry_run {
-            self.warn_of(change)?;
+            warn_of(self.shell, change)?;
             if !publish.json {
                 report::diff::show(self.shell, change)?;
             }
@@ -325,6 +325,10 @@ impl<'a> Session<'a> {
         if let Some(repo) = &repo {
             self.lock_repository(repo.path())?;
         }
+        // The change is committed on top of the base: that is what must still render. Files
+        // written without a commit may rely on others not committed yet, and are not held to it.
+        let build = !publish.no_build && !self.options.no_commit;
+        let mut gate = (repo.is_some() && build).then(|| Gate::start(root, change));
         let target = match (&repo, self.options.no_commit) {
             (Some(repo), false) => {
                 Some(self.ready_to_commit(repo, root, change, &run.basis, run.history)?)
@@ -335,15 +339,6 @@ impl<'a> Session<'a> {
             }
             (None, _) => None,
         };
-        // The change is committed on top of the base: that is what must still render. Files
-        // written without a commit may rely on others not committed yet, and are not held to it.
-        let build = !publish.no_build && !self.options.no_commit;
-        if let (Some(repo), true) = (&repo, build) {
-            if let Some(broken) = breaks(repo, change)? {
-                return Err(Error::refused(broken));
-            }
-        }
-        self.warn_of(change)?;
         // The description is rendered from the files as the change left them and written before
         // the commit, to a temporary that takes its name once the commit is made: a run that fails
         // leaves no description of a change that did not happen.
@@ -375,6 +370,12 @@ impl<'a> Session<'a> {
             repo.as_ref(),
             change,
             target.as_ref(),
+            |shell| {
+                if let Some(gate) = &mut gate {
+                    gate.verdict()?;
+                }
+                warn_of(shell, change)
+            },
             &mut render,
         );
         let commit = match done {
@@ -409,15 +410,6 @@ impl<'a> Session<'a> {
 
     /// True when the branch the change would be committed on exists already and holds exactly
     /// this change on the base: an earlier run made it, and it is not merged yet.
-    /// What the change does that deserves a warning, said once nothing refuses it: a change
-    /// not made deserves none.
-    fn warn_of(&mut self, change: &ChangeSet) -> Result<()> {
-        for warning in &change.warnings {
-            self.shell.warn(warning)?;
-        }
-        Ok(())
-    }
-
     fn already_on_its_branch(&self, root: &Path, change: &ChangeSet) -> Result<Option<String>> {
         let (Some(base), false) = (&self.base, self.options.no_commit) else {
             return Ok(None);
@@ -544,4 +536,13 @@ impl<'a> Finish<'a> {
             describe: Box::new(move |_| Ok(describe_change(change))),
         }
     }
+}
+
+/// What the change does that deserves a warning, said once nothing refuses it: a change not
+/// made deserves none.
+fn warn_of(shell: &mut Shell, change: &ChangeSet) -> Result<()> {
+    for warning in &change.warnings {
+        shell.warn(warning)?;
+    }
+    Ok(())
 }

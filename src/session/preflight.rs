@@ -4,6 +4,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 
 use super::{History, Session};
 use crate::error::{Error, Result};
@@ -40,7 +41,7 @@ impl Session<'_> {
                 allow_detached: self.base.as_ref().is_some_and(|b| b.branch.is_none()),
             },
         )?;
-        let unmet = change.unmet_requirements(|path| git::head_has(repo, path));
+        let unmet = change.unmet_requirements(git::head_has(repo));
         if !unmet.is_empty() {
             let paths: Vec<String> = unmet.iter().map(|p| to_slash(p)).collect();
             return Err(Error::refused(format!(
@@ -104,13 +105,19 @@ impl Basis {
 /// 3), as a refusal's message; `None` when every touched cluster still renders, was broken
 /// before, or nothing can render (no renderer on PATH, no commit to compare with).
 pub(super) fn breaks(repo: &git2::Repository, change: &ChangeSet) -> Result<Option<String>> {
+    breaks_with(repo, &change.files_after_owned())
+}
+
+fn breaks_with(
+    repo: &git2::Repository,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+) -> Result<Option<String>> {
     let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
         return Ok(None);
     };
     let base = git::head_branch(repo).unwrap_or_else(|| "HEAD".to_string());
-    let files = change.files_after_owned();
     Ok(
-        crate::rendered::breaks(repo, &base, head.id(), &files)?.map(|broken| {
+        crate::rendered::breaks(repo, &base, head.id(), files)?.map(|broken| {
             format!(
                 "the change would break a cluster that renders today, so nothing was written: \
              {broken}\nfix what the message names, or run again with --no-build to commit it \
@@ -118,4 +125,45 @@ pub(super) fn breaks(repo: &git2::Repository, change: &ChangeSet) -> Result<Opti
             )
         }),
     )
+}
+
+/// The render gate of a run that writes, rendering while the run checks and writes the new
+/// texts beside the files (the renders take kustomize's time, the writing the disk's): its
+/// verdict is asked for before the new texts replace the files, so that a refusal leaves them
+/// untouched. Dropped unasked, it waits for the renders.
+pub(super) struct Gate {
+    renders: Option<JoinHandle<Result<Option<String>>>>,
+}
+
+impl Gate {
+    /// Starts rendering what `change` would break in the repository at `root`.
+    pub(super) fn start(root: &Path, change: &ChangeSet) -> Gate {
+        let root = root.to_path_buf();
+        let files = change.files_after_owned();
+        let renders = std::thread::spawn(move || breaks_with(&git::open(&root)?, &files));
+        Gate {
+            renders: Some(renders),
+        }
+    }
+
+    /// `Ok` when the change breaks no cluster that renders today; the refusal otherwise.
+    pub(super) fn verdict(&mut self) -> Result<()> {
+        let Some(renders) = self.renders.take() else {
+            return Ok(());
+        };
+        match renders.join() {
+            Ok(Ok(None)) => Ok(()),
+            Ok(Ok(Some(broken))) => Err(Error::refused(broken)),
+            Ok(Err(e)) => Err(e),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        if let Some(renders) = self.renders.take() {
+            let _ = renders.join();
+        }
+    }
 }

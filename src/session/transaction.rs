@@ -14,16 +14,19 @@ use crate::output::Shell;
 use crate::plan::ChangeSet;
 
 /// Writes `change`, then the description, then commits on `target`; all of it or nothing.
-/// Returns the commit made.
+/// `verdict` is asked once the new texts are written beside the files and before they replace
+/// them (the render gate, rendering meanwhile). Returns the commit made.
 pub(super) fn transact(
     shell: &mut Shell,
     root: &Path,
     repo: Option<&git2::Repository>,
     change: &ChangeSet,
     target: Option<&Target>,
+    verdict: impl FnOnce(&mut Shell) -> Result<()>,
     describe: &mut dyn FnMut(&mut Shell) -> Result<()>,
 ) -> Result<Option<git2::Oid>> {
     let Some(repo) = repo else {
+        verdict(shell)?;
         return apply::apply_with(root, change, || describe(shell)).map(|()| None);
     };
     let prepared = apply::prepare(root, change)?;
@@ -41,7 +44,7 @@ pub(super) fn transact(
         fault::point("take the index lock")?;
         // Held until the run ends; the commit renames a complete new index over it.
         journal.take_index_lock(repo)?;
-        prepared.write(root, change)?;
+        prepared.write_if(root, change, || verdict(shell))?;
         describe(shell)?;
         match target {
             Some(target) => {
