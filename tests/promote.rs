@@ -255,3 +255,54 @@ fn the_render_gate_renders_an_added_manifest_with_its_list_as_changed() {
     // Nothing was written to the working tree to find that out.
     assert_eq!(fs::read_to_string(repo.join(list)).unwrap(), before);
 }
+
+/// Two directories a change adds to one list (here an app and a second app that is its twin)
+/// are rendered together, in one kustomize run; what that cannot tell apart is rendered one by
+/// one, so the gate answers as it would for each on its own.
+#[test]
+fn the_render_gate_judges_added_directories_each_on_its_own() {
+    let sandbox = Sandbox::new();
+    let repo = seed_repo(&sandbox);
+    let configmap = |name: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: b\n")
+    };
+    let write_app = |app: &str, manifest: &str| {
+        let dir = repo.join("apps").join(app).join("base");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("configmap.yaml"), manifest).unwrap();
+        fs::write(
+            dir.join("kustomization.yaml"),
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n\
+             - configmap.yaml\n",
+        )
+        .unwrap();
+    };
+    // `twin-a` and `twin-b` make the same ConfigMap: together kustomize refuses the second,
+    // each on its own renders. `broken` lists a file that is not there.
+    write_app("twin-a", &configmap("same"));
+    write_app("twin-b", &configmap("same"));
+    write_app("broken", &configmap("broken"));
+    fs::remove_file(repo.join("apps/broken/base/configmap.yaml")).unwrap();
+    sandbox.git(&repo, &["add", "-A"]);
+    sandbox.git(&repo, &["commit", "-qm", "three apps"]);
+
+    let git = git2::Repository::open(&repo).unwrap();
+    let head = git.head().unwrap().peel_to_commit().unwrap().id();
+    let list = Path::new("clusters/prod/apps/kustomization.yaml");
+    let before = fs::read_to_string(repo.join(list)).unwrap();
+    let adding = |apps: &[&str]| {
+        let mut after = before.clone();
+        for app in apps {
+            after.push_str(&format!("- ../../../apps/{app}/base\n"));
+        }
+        fluxfleet::rendered::breaks(&git, "main", head, &[(list.into(), Some(after.into()))])
+            .unwrap()
+    };
+    assert_eq!(adding(&["twin-a", "twin-b"]), None);
+    let broken = adding(&["twin-a", "broken"]).expect("broken does not render");
+    assert!(
+        broken
+            .starts_with("apps/broken/base does not render: `kubectl kustomize apps/broken/base`"),
+        "{broken}"
+    );
+}
