@@ -160,6 +160,16 @@ fn assert_whole_change(sandbox: &Sandbox, repo: &Path, want: &Reference, what: &
     for leftover in [".git/index.lock", ".git/fluxfleet", ".git/fluxfleet.lock"] {
         assert!(!repo.join(leftover).exists(), "{what}: {leftover} is left");
     }
+    assert_eq!(render_scratch(repo), Vec::<String>::new(), "{what}");
+}
+
+/// The scratch directories of the render gate in the git directory, by name.
+fn render_scratch(repo: &Path) -> Vec<String> {
+    fs::read_dir(repo.join(".git"))
+        .expect("git directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("fluxfleet-diff-"))
+        .collect()
 }
 
 /// Stops the run before each step in `steps` and delivers `how` to it, then re-runs it
@@ -280,6 +290,8 @@ fn a_killed_run_is_rolled_back_by_the_next_command_which_says_so() {
     assert!(!repo.join(".git/fluxfleet").exists());
     assert!(!repo.join(".git/index.lock").exists());
     assert!(temporaries(&repo).is_empty());
+    // The render gate rendered beside the writes: its scratch directory goes with the rest.
+    assert_eq!(render_scratch(&repo), Vec::<String>::new());
     // Nothing more to recover.
     let out = sandbox
         .fluxfleet(&repo)
@@ -287,6 +299,74 @@ fn a_killed_run_is_rolled_back_by_the_next_command_which_says_so() {
         .output()
         .expect("runs");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// The render gate renders while the run checks and writes: a run killed then leaves the
+/// gate's scratch directory in `.git`, and the next command, whatever it is, takes it away.
+#[test]
+fn a_run_killed_while_its_render_gate_renders_leaves_nothing_after_the_next_command() {
+    let sandbox = Sandbox::new();
+    let repo = fleet(&sandbox, 2);
+    let before = repo_state(&sandbox, &repo);
+    // A kubectl that says it started, with its pid, then takes its time.
+    let bin = sandbox.temp.path().join("slow-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let started = sandbox.temp.path().join("kubectl-started");
+    let kubectl = bin.join("kubectl");
+    fs::write(
+        &kubectl,
+        format!(
+            "#!/bin/sh\necho $$ > '{}.tmp' && mv '{0}.tmp' '{0}'\nexec sleep 30\n",
+            started.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(
+        &kubectl,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fluxfleet"));
+    cmd.args(PROMOTE)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    sandbox_command(&sandbox, &repo, &mut cmd);
+    let mut run = cmd.env("PATH", &path).spawn().expect("spawn fluxfleet");
+    while !started.exists() {
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "the run ended before rendering"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        render_scratch(&repo).len(),
+        1,
+        "the gate renders in its scratch"
+    );
+    signal(&run, "KILL");
+    run.wait().expect("wait");
+    let renderer = fs::read_to_string(&started).unwrap();
+    let _ = Command::new("kill")
+        .args(["-KILL", renderer.trim()])
+        .status();
+
+    let out = sandbox
+        .fluxfleet(&repo)
+        .arg("status")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(render_scratch(&repo), Vec::<String>::new(), "{stderr}");
+    assert!(!repo.join(".git/fluxfleet").exists(), "{stderr}");
+    assert_same_state(
+        &before,
+        &repo_state(&sandbox, &repo),
+        "after the next command",
+    );
 }
 
 #[test]

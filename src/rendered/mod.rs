@@ -34,6 +34,12 @@ use entries::{Changed, Holds};
 use reach::Graph;
 use scratch::Scratch;
 
+/// Removes the scratch directories of runs that ended without removing them (killed while
+/// rendering): any command does it first, as it recovers an interrupted run.
+pub fn remove_stale_scratch(git_dir: &Path) {
+    scratch::remove_stale(git_dir);
+}
+
 /// The rendered difference between a base and the working tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedDiff {

@@ -85,7 +85,7 @@ impl Drop for Scratch {
 }
 
 /// Removes the scratch directories of runs that no longer run (killed before their cleanup).
-fn remove_stale(git_dir: &Path) {
+pub fn remove_stale(git_dir: &Path) {
     let Ok(entries) = fs::read_dir(git_dir) else {
         return;
     };

@@ -192,7 +192,9 @@ impl<'a> Session<'a> {
     /// one that reads is warned that it may see part of that run's change.
     pub fn recover(&mut self, root: &Path, intent: Intent) -> Result<()> {
         let git = root.join(".git");
-        // The usual read costs one lookup: a `.git` directory without a journal.
+        // A run killed while its render gate rendered left the gate's scratch directory.
+        crate::rendered::remove_stale_scratch(&git);
+        // The usual read costs one lookup more: a `.git` directory without a journal.
         if intent == Intent::Read
             && git.is_dir()
             && !git.join("fluxfleet").exists()
