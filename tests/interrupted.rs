@@ -163,6 +163,18 @@ fn assert_whole_change(sandbox: &Sandbox, repo: &Path, want: &Reference, what: &
     assert_eq!(render_scratch(repo), Vec::<String>::new(), "{what}");
 }
 
+/// Runs `fluxfleet status` in `repo`, which must succeed; what it says on stderr.
+fn status_succeeds(sandbox: &Sandbox, repo: &Path) -> String {
+    let out = sandbox
+        .fluxfleet(repo)
+        .arg("status")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
 /// The scratch directories of the render gate in the git directory, by name.
 fn render_scratch(repo: &Path) -> Vec<String> {
     fs::read_dir(repo.join(".git"))
@@ -271,13 +283,7 @@ fn a_killed_run_is_rolled_back_by_the_next_command_which_says_so() {
 
     signal(&run, "KILL");
     run.wait().expect("wait");
-    let out = sandbox
-        .fluxfleet(&repo)
-        .arg("status")
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stderr = status_succeeds(&sandbox, &repo);
     assert_eq!(
         stderr,
         format!(
@@ -293,12 +299,7 @@ fn a_killed_run_is_rolled_back_by_the_next_command_which_says_so() {
     // The render gate rendered beside the writes: its scratch directory goes with the rest.
     assert_eq!(render_scratch(&repo), Vec::<String>::new());
     // Nothing more to recover.
-    let out = sandbox
-        .fluxfleet(&repo)
-        .arg("status")
-        .output()
-        .expect("runs");
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(status_succeeds(&sandbox, &repo), "");
 }
 
 /// The render gate renders while the run checks and writes: a run killed then leaves the
@@ -353,13 +354,7 @@ fn a_run_killed_while_its_render_gate_renders_leaves_nothing_after_the_next_comm
         .args(["-KILL", renderer.trim()])
         .status();
 
-    let out = sandbox
-        .fluxfleet(&repo)
-        .arg("status")
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stderr = status_succeeds(&sandbox, &repo);
     assert_eq!(render_scratch(&repo), Vec::<String>::new(), "{stderr}");
     assert!(!repo.join(".git/fluxfleet").exists(), "{stderr}");
     assert_same_state(
