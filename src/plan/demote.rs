@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fleet::{ByCluster, Fleet, Layout, Placement, Through};
 use crate::paths::{resolve, to_slash};
-use crate::plan::lists::patched::{self, Selector};
+use crate::plan::lists::patched::{self, Selector, PATCHES, STRATEGIC};
 use crate::plan::lists::ListEdits;
 use crate::plan::relocate::{self, Destination};
 use crate::plan::subject::{self, Kind};
@@ -330,8 +330,6 @@ fn drop_patches_of(
     removed: &Path,
     change: &mut ChangeSet,
 ) -> Result<()> {
-    const STRATEGIC: &str = "patchesStrategicMerge";
-    const PATCHES: &str = "patches";
     let strategic = lists.entries_of(fleet, list, STRATEGIC)?;
     let entries = lists.map_entries_of(fleet, list, PATCHES)?;
     if strategic.is_empty() && entries.is_empty() {

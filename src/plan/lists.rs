@@ -305,6 +305,11 @@ pub(crate) mod patched {
     use crate::fleet::Fleet;
     use crate::paths::resolve;
 
+    /// The list of strategic-merge patch files.
+    pub(crate) const STRATEGIC: &str = "patchesStrategicMerge";
+    /// The list of patches as mappings (`- path: F`, a `target:`, an inline `patch:`).
+    pub(crate) const PATCHES: &str = "patches";
+
     /// The objects (kind, name) a list entry brings, as its files say: a manifest's own, or a
     /// directory's kustomization's resources, followed a few levels down.
     pub(crate) fn objects_of(

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::fleet::{ByCluster, Cluster, Fleet, Layout, KUSTOMIZATION_NAMES};
 use crate::paths::{resolve, to_slash};
-use crate::plan::lists::patched::{self, Selector};
+use crate::plan::lists::patched::{self, Selector, PATCHES, STRATEGIC};
 use crate::plan::lists::ListEdits;
 use crate::plan::promote_copy;
 use crate::plan::subject::{self, Kind};
@@ -127,8 +127,6 @@ fn relist_patches(
     target: &Path,
     change: &mut ChangeSet,
 ) -> Result<()> {
-    const STRATEGIC: &str = "patchesStrategicMerge";
-    const PATCHES: &str = "patches";
     let model_dir = model.parent().unwrap_or(Path::new(""));
     let list_dir = list.parent().unwrap_or(Path::new(""));
     let brought = patched::objects_of(fleet, target, 0)?;

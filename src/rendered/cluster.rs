@@ -103,18 +103,10 @@ impl Tree<'_> {
         if !dirs.iter().all(|d| has_kustomization(&self.root.join(d))) {
             return false;
         }
-        let n = self.generated.fetch_add(1, Ordering::Relaxed);
-        let wrapper = self.scratch.join(format!("generated-{n}"));
-        let mut text = String::from(
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
-        );
-        for dir in dirs {
-            let entry = relative(&wrapper, &self.root.join(dir));
-            text.push_str(&format!("- {}\n", crate::yaml::quote_scalar(&entry)));
-        }
-        let written = fs::create_dir_all(&wrapper)
-            .and_then(|()| fs::write(wrapper.join("kustomization.yaml"), text));
-        let Some(output) = written
+        let wrapper = self.next_wrapper();
+        let resources: Vec<PathBuf> = dirs.iter().map(|d| self.root.join(d)).collect();
+        let text = kustomization_text(&wrapper, &resources, None, &[]);
+        let Some(output) = write_wrapper(&wrapper, &text)
             .ok()
             .and_then(|()| self.renderer.output(&wrapper, Path::new(""), false).ok())
         else {
@@ -125,6 +117,12 @@ impl Tree<'_> {
         };
         let copies = artifact_copies_of(objects.iter().map(|o| &o.root));
         copies.is_empty() && objects.iter().all(|o| followed(&o.root, &copies).is_none())
+    }
+
+    /// A new directory name for a generated kustomization, in the scratch directory.
+    fn next_wrapper(&self) -> PathBuf {
+        let n = self.generated.fetch_add(1, Ordering::Relaxed);
+        self.scratch.join(format!("generated-{n}"))
     }
 
     /// One unit's objects: its directory rendered directly when it has a kustomization and no
@@ -150,8 +148,7 @@ impl Tree<'_> {
                     message: without_addresses(&message),
                 })?
         } else {
-            let n = self.generated.fetch_add(1, Ordering::Relaxed);
-            let wrapper = self.scratch.join(format!("generated-{n}"));
+            let wrapper = self.next_wrapper();
             let components: Vec<PathBuf> =
                 unit.components.iter().map(|c| self.root.join(c)).collect();
             let text = wrapper_text(
@@ -161,9 +158,7 @@ impl Tree<'_> {
                 unit.target_namespace.as_deref(),
                 &components,
             );
-            let written = fs::create_dir_all(&wrapper)
-                .and_then(|()| fs::write(wrapper.join("kustomization.yaml"), text));
-            written.map_err(|e| Failure {
+            write_wrapper(&wrapper, &text).map_err(|e| Failure {
                 command: format!("writing {}", wrapper.display()),
                 message: e.to_string(),
             })?;
@@ -226,6 +221,22 @@ fn wrapper_text(
     } else {
         manifests(dir, &mut resources);
     }
+    kustomization_text(wrapper, &resources, namespace, components)
+}
+
+/// Writes the generated kustomization `text` in the directory `wrapper`.
+fn write_wrapper(wrapper: &Path, text: &str) -> std::io::Result<()> {
+    fs::create_dir_all(wrapper).and_then(|()| fs::write(wrapper.join("kustomization.yaml"), text))
+}
+
+/// A kustomization in `wrapper` listing `resources` and `components` (absolute paths, written
+/// relative to `wrapper`), with `namespace` when given.
+fn kustomization_text(
+    wrapper: &Path,
+    resources: &[PathBuf],
+    namespace: Option<&str>,
+    components: &[PathBuf],
+) -> String {
     let mut text = String::from(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:",
     );
@@ -233,7 +244,7 @@ fn wrapper_text(
         text.push_str(" []");
     }
     text.push('\n');
-    for resource in &resources {
+    for resource in resources {
         text.push_str(&format!(
             "- {}\n",
             crate::yaml::quote_scalar(&relative(wrapper, resource))

@@ -374,22 +374,10 @@ impl Kustomization {
         splices: &[Splice],
         expected: &[String],
     ) -> Result<Kustomization, YamlError> {
-        let lines = Lines::new(self.body());
-        let refuse = |why: String| self.refusal(&lines, view, key, why);
-        let next = self.reparsed(view, key, splices)?;
-        let next_lines = Lines::new(next.body());
-        let got: Vec<String> = ListView::new(&next.path, &next_lines, &next.root, key)
-            .map_err(|e| refuse(format!("the result would not be a list ({})", e.message)))?
-            .items
-            .into_iter()
-            .map(|i| i.value)
-            .collect();
-        if got != expected {
-            return Err(refuse(format!(
-                "the result would list {got:?} instead of {expected:?}"
-            )));
-        }
-        Ok(next)
+        self.edited_as(view, key, splices, expected, |next, lines| {
+            let view = ListView::new(&next.path, lines, &next.root, key)?;
+            Ok(view.items.into_iter().map(|i| i.value).collect())
+        })
     }
 
     /// [`Kustomization::edited`] for a list of mappings: `key`'s entries must mean exactly
@@ -401,26 +389,30 @@ impl Kustomization {
         splices: &[Splice],
         expected: &[Yaml],
     ) -> Result<Kustomization, YamlError> {
+        self.edited_as(view, key, splices, expected, |next, lines| {
+            ListView::of_mappings(&next.path, lines, &next.root, key).map(|v| mapping_values(&v))
+        })
+    }
+
+    /// The file after `splices`, provided that it parses, `entries` reads from it exactly
+    /// `expected`, and every other top-level key keeps its value.
+    fn edited_as<T: PartialEq + std::fmt::Debug>(
+        &self,
+        view: &ListView<'_>,
+        key: &str,
+        splices: &[Splice],
+        expected: &[T],
+        entries: impl FnOnce(&Kustomization, &Lines) -> Result<Vec<T>, YamlError>,
+    ) -> Result<Kustomization, YamlError> {
         let lines = Lines::new(self.body());
+        let refuse = |why: String| self.refusal(&lines, view, key, why);
         let next = self.reparsed(view, key, splices)?;
-        let next_lines = Lines::new(next.body());
-        let got = ListView::of_mappings(&next.path, &next_lines, &next.root, key)
-            .map(|view| mapping_values(&view))
-            .map_err(|e| {
-                self.refusal(
-                    &lines,
-                    view,
-                    key,
-                    format!("the result would not be a list ({})", e.message),
-                )
-            })?;
+        let got = entries(&next, &Lines::new(next.body()))
+            .map_err(|e| refuse(format!("the result would not be a list ({})", e.message)))?;
         if got != expected {
-            return Err(self.refusal(
-                &lines,
-                view,
-                key,
-                format!("the result would list {got:?} instead of {expected:?}"),
-            ));
+            return Err(refuse(format!(
+                "the result would list {got:?} instead of {expected:?}"
+            )));
         }
         Ok(next)
     }
