@@ -139,6 +139,14 @@ pub fn run(command: Command, ctx: &mut Context) -> Result<()> {
     }
 }
 
+/// Leaves `value` for the process's exit to free, all at once: a read-only command ends with
+/// its output. A large fleet's snapshot is tens of thousands of small blocks, most of them
+/// allocated on the reading threads; dropping them one by one first made `status` 14% slower
+/// on the dense benchmark fleet (39 → 45 ms), and `where` 8% (1.1 to 1.8 ms of about 18).
+fn leave_to_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 /// Starts the threads that read a fleet while this one still finds the repository: a thread's
 /// first allocation takes fresh memory the kernel must clear, a millisecond or two in all
 /// that would otherwise delay the read. Measured on the dense benchmark fleet together with

@@ -65,7 +65,9 @@ pub fn run(args: WhereArgs, ctx: &mut Context) -> Result<()> {
         true => where_::json(&found, std::io::stdout().is_terminal()),
         false => where_::render(&found),
     };
-    ctx.session.shell.data(&out)
+    let written = ctx.session.shell.data(&out);
+    super::leave_to_exit(fleet);
+    written
 }
 
 /// `a` or `an` before a kind's noun.

@@ -74,7 +74,7 @@ impl Cluster {
     }
 
     /// Parses the lists a focused read left unparsed ([`Reader::tree_list`]) whose text holds
-    /// one of `needles`.
+    /// one of `needles`: their entries that hold one.
     pub(crate) fn parse_lists_holding(
         &mut self,
         reader: &Reader,
@@ -91,12 +91,13 @@ impl Cluster {
                 continue;
             }
             // The path too: a list inside an app's own directory (attached by a Flux path)
-            // writes its entries without the app's name.
-            let path = list.path.to_string_lossy();
-            if reader.kept_text_holds(&list.path, needles) || holds_any(needles, &path) {
-                if let Some(parsed) = reader.list_file(&list.path)? {
-                    *list = parsed;
-                }
+            // writes its entries without the app's name; it is parsed whole.
+            let found = match holds_any(needles, &list.path.to_string_lossy()) {
+                true => reader.list_file(&list.path)?,
+                false => reader.list_file_holding(&list.path, needles)?,
+            };
+            if let Some(parsed) = found {
+                *list = parsed;
             }
         }
         Ok(())

@@ -94,8 +94,9 @@ pub enum ReadPlan<'a> {
     /// the change is planned from the bytes read once.
     Edit,
     /// What concerns one name (`where NAME`): the cluster trees, the namespace sets, and of
-    /// the apps only `NAME`; cluster lists that cannot bring it in are read but not parsed,
-    /// and texts are kept only where they were needed twice. The other apps are absent.
+    /// the apps only `NAME`; cluster lists that cannot bring it in are read but not parsed, of
+    /// the others only the entries that can are, and texts are kept only where they were needed
+    /// twice. The other apps are absent.
     About(&'a str),
 }
 

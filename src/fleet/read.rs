@@ -266,7 +266,7 @@ impl Reader {
     /// focused, a list with, line by line, no entry inside the tree leads the walk nowhere: it
     /// is returned without references and without being parsed (nor checked). Whether it
     /// brings the name in is decided once the texts that would show it are known: see
-    /// [`Reader::kept_text_holds`] and [`Reader::list_file`].
+    /// [`Reader::list_file_holding`].
     pub fn tree_list(&self, dir: &Path, tree: &Path) -> Result<Option<(ListFile, FileId)>> {
         if self.focus.is_none() {
             return self.list_and_id(dir);
@@ -296,11 +296,32 @@ impl Reader {
         Ok(self.docs(path)?.map(|docs| ListFile::from_docs(path, docs)))
     }
 
-    /// True when the kept text of file `path` holds one of `needles`.
-    pub fn kept_text_holds(&self, path: &Path, needles: &[Finder]) -> bool {
-        self.lock()
-            .get(path)
-            .is_some_and(|(text, _)| holds_any(needles, text))
+    /// The list in the kept kustomization file `path` with only its entries that hold one of
+    /// `needles` (the others cannot bring the name asked about in); `None` when its text holds
+    /// none. A list written otherwise than plainly is parsed whole.
+    pub fn list_file_holding(&self, path: &Path, needles: &[Finder]) -> Result<Option<ListFile>> {
+        let Some((text, _)) = self.lock().get(path).cloned() else {
+            return Ok(None);
+        };
+        let mut found: Vec<usize> = needles
+            .iter()
+            .flat_map(|n| n.find_iter(text.as_bytes()))
+            .collect();
+        if found.is_empty() {
+            return Ok(None);
+        }
+        found.sort_unstable();
+        // The lines come in order: each looks from the first text found at or after its start.
+        let mut next = 0;
+        let only = yaml::only_entries(&text, |line| {
+            next += found[next..].partition_point(|&at| at < line.start);
+            found.get(next).is_some_and(|&at| at < line.end)
+        });
+        let Some(only) = only else {
+            return self.list_file(path);
+        };
+        let docs = yaml::parse(path, &only, Purpose::Read)?;
+        Ok(Some(ListFile::from_docs(path, docs)))
     }
 
     /// The entries of a directory as `(name, is_dir)`, sorted, hidden ones left out; empty when

@@ -32,7 +32,7 @@ pub(crate) use lines::Lines;
 pub(crate) use list_lines::{remove_entries, Emptied};
 pub(crate) use node::{Document, Kind, Node};
 pub(crate) use parse::{decode, parse, Purpose};
-pub(crate) use plain::any_plain_entry;
+pub(crate) use plain::{any_plain_entry, only_entries};
 pub use quote::scalar as quote_scalar;
 pub use scalar::{rename_key, scalar_at, set_scalar};
 pub(crate) use splice::apply as apply_splices;

@@ -13,7 +13,10 @@
 //! shared corpus.
 //!
 //! [`any_plain_entry`] goes further still for `where NAME`: it scans a kustomization's list
-//! entries without building anything, and sends whatever is not plain to the parse.
+//! entries without building anything, and sends whatever is not plain to the parse;
+//! [`only_entries`] comments out the entries that cannot concern NAME before the parse.
+
+use std::ops::Range;
 
 use memchr::{memchr, memchr2, memchr3, memchr_iter};
 use yaml_rust2::scanner::TScalarStyle;
@@ -283,6 +286,58 @@ impl Parser<'_> {
 /// This runs over every line of every list of a large fleet for each `where`, so it works on
 /// bytes, line by line, without allocating.
 pub(crate) fn any_plain_entry(text: &str, mut wanted: impl FnMut(&str) -> bool) -> bool {
+    for (_, line) in plain_lines(text) {
+        match line {
+            Plain::Unusual => return true,
+            Plain::Entry(item) if wanted(item) => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `text` with the plain scalar entries (`- ../../apps/x`, not `- path: p.yaml`) whose line
+/// `wanted` does not want (it is given the line's byte range) commented out: a `#` in place of
+/// the line's first byte, so the keys, lines and byte positions stay, and the parse skips what
+/// it need not read. `where NAME` parses a long list that way when it needs only the entries
+/// that name NAME. `None` when a line is more than plainly a key or an entry, as for
+/// [`any_plain_entry`]: only a parse of the whole text tells what it holds.
+pub(crate) fn only_entries(
+    text: &str,
+    mut wanted: impl FnMut(Range<usize>) -> bool,
+) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (range, line) in plain_lines(text) {
+        match line {
+            Plain::Unusual => return None,
+            Plain::Entry(item) if !item.contains(':') && !wanted(range.clone()) => {
+                // The first byte is ASCII: `-` or the indentation before it.
+                out.push_str(&text[copied..range.start]);
+                out.push('#');
+                copied = range.start + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+/// A line of a kustomization, as the scans that do not parse it see it.
+enum Plain<'t> {
+    /// Blank, a comment or `---`.
+    Nothing,
+    /// A `- ` entry: its text before any comment, trimmed.
+    Entry(&'t str),
+    /// A plain `key:` or `key: value`.
+    Key,
+    /// More than plainly a key or an entry.
+    Unusual,
+}
+
+/// Each line of `text` with its byte range (without the line feed) and what it is.
+fn plain_lines(text: &str) -> impl Iterator<Item = (Range<usize>, Plain<'_>)> {
     let bytes = text.as_bytes();
     // Most lists hold no unusual byte and no comment at all; three vector searches of the whole
     // text spare looking at each byte of each line for them.
@@ -291,33 +346,39 @@ pub(crate) fn any_plain_entry(text: &str, mut wanted: impl FnMut(&str) -> bool) 
         || memchr2(b'"', b'\'', bytes).is_some();
     let comments = memchr(b'#', bytes).is_some();
     let mut start = 0;
-    for end in memchr_iter(b'\n', bytes).chain([bytes.len()]) {
-        let line = text[start..end].trim_ascii();
-        start = end + 1;
-        if line.is_empty() || line.starts_with('#') || line == "---" {
-            continue;
-        }
-        if unusual && line.bytes().any(|b| UNUSUAL[usize::from(b)]) {
-            return true;
-        }
-        if let Some(item) = line.strip_prefix("- ") {
-            // Up to the first ` #`.
-            let item = match comments {
-                true => item.find(" #").map_or(item, |at| &item[..at]),
-                false => item,
-            };
-            if wanted(item.trim_ascii()) {
-                return true;
-            }
-            continue;
-        }
-        let key = line.split(':').next().unwrap_or_default();
-        let mapped = line.ends_with(':') || line.contains(": ");
-        if !mapped || key.contains(' ') {
-            return true;
-        }
+    memchr_iter(b'\n', bytes)
+        .chain([bytes.len()])
+        .map(move |end| {
+            let range = start..end;
+            start = end + 1;
+            let line = text[range.clone()].trim_ascii();
+            (range, what_line(line, unusual, comments))
+        })
+}
+
+/// What the trimmed `line` is; `unusual` and `comments` tell whether the text holds any byte
+/// that makes a line more than plain, and any `#`.
+fn what_line(line: &str, unusual: bool, comments: bool) -> Plain<'_> {
+    if line.is_empty() || line.starts_with('#') || line == "---" {
+        return Plain::Nothing;
     }
-    false
+    if unusual && line.bytes().any(|b| UNUSUAL[usize::from(b)]) {
+        return Plain::Unusual;
+    }
+    if let Some(item) = line.strip_prefix("- ") {
+        // Up to the first ` #`.
+        let item = match comments {
+            true => item.find(" #").map_or(item, |at| &item[..at]),
+            false => item,
+        };
+        return Plain::Entry(item.trim_ascii());
+    }
+    let key = line.split(':').next().unwrap_or_default();
+    let mapped = line.ends_with(':') || line.contains(": ");
+    match !mapped || key.contains(' ') {
+        true => Plain::Unusual,
+        false => Plain::Key,
+    }
 }
 
 /// The bytes a plain scalar's scan stops at ([`scalar`]): a table, since most bytes are none

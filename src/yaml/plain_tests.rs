@@ -2,6 +2,7 @@
 //! yaml-rust2's events build ([`parse_events`]), positions included, on generated documents and
 //! on every file of the shared corpus.
 
+use std::ops::Range;
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -368,4 +369,58 @@ fn agrees_on_every_file_of_the_shared_corpus() {
     }
     eprintln!("fast path answered {answered} of {files} corpus files");
     assert!(answered * 2 > files, "{answered} of {files}");
+}
+
+/// The entries of the `resources` list of the first document of `text`, with their lines.
+fn resource_entries(text: &str) -> Vec<(usize, String)> {
+    // A list left without entries (`resources:` alone) is not for the fast path.
+    let docs =
+        crate::yaml::parse(Path::new("kustomization.yaml"), text, Purpose::Read).expect("a list");
+    let Some(Kind::Seq { items, .. }) = docs[0].root.get("resources").map(|n| &n.kind) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| Some((i.line, i.as_str()?.to_string())))
+        .collect()
+}
+
+#[test]
+fn only_entries_comments_out_the_plain_entries_not_wanted_and_keeps_everything_else() {
+    let text = "kind: Kustomization\nnamespace: web # theirs\nresources:\n- ../../apps/podinfo/base\n  # a note\n- ../../apps/redis/base # cache\n- path: patch.yaml\n- ../../apps/podinfo-ui/base\n";
+    let wanted = |line: Range<usize>| text[line].contains("podinfo");
+    assert_eq!(
+        only_entries(text, wanted).as_deref(),
+        Some("kind: Kustomization\nnamespace: web # theirs\nresources:\n- ../../apps/podinfo/base\n  # a note\n# ../../apps/redis/base # cache\n- path: patch.yaml\n- ../../apps/podinfo-ui/base\n")
+    );
+    // Only a parse can tell what an unusual line holds.
+    for unusual in [
+        "resources: [a, b]\n",
+        "resources:\n- 'a'\n- b\n",
+        "a: |\n  - b\n",
+    ] {
+        assert_eq!(only_entries(unusual, |_| false), None, "{unusual:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// A list with some entries commented out reads as the entries kept, on their own lines.
+    #[test]
+    fn only_entries_reads_as_the_entries_kept(text in list_text(), keep in any::<u64>()) {
+        let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+        let kept = |line: usize| keep >> (line % 64) & 1 == 1;
+        let Some(only) = only_entries(&text, |range| kept(line_of(range.start))) else {
+            // Quoted entries are unusual to the scan.
+            prop_assert!(text.contains(['\'', '"']));
+            return Ok(());
+        };
+        prop_assert_eq!(only.len(), text.len());
+        let want: Vec<(usize, String)> = resource_entries(&text)
+            .into_iter()
+            .filter(|(line, _)| kept(*line))
+            .collect();
+        prop_assert_eq!(resource_entries(&only), want);
+    }
 }
