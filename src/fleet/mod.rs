@@ -229,7 +229,7 @@ impl Fleet {
                 .push(i);
         }
         candidates.retain(|name| may_be(name));
-        let placements = {
+        let classified = {
             // Sorted, as the directories were listed.
             let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
             let mut controllers: Vec<&str> = definitions
@@ -238,7 +238,7 @@ impl Fleet {
                 .map(|d| d.name.as_str())
                 .collect();
             controllers.sort_unstable();
-            placement::index(
+            placement::classify(
                 &clusters,
                 &placement::Definitions {
                     apps: &names,
@@ -251,7 +251,17 @@ impl Fleet {
                 },
             )
         };
-        let (apps, placements) = settle_apps(&owned, candidates, placements)?;
+        // The apps are settled while the placements are grouped: settling needs only to know
+        // which are laid out.
+        let laid_out = classified.laid_out();
+        let (mut placements, apps) = rayon::join(
+            || classified.group(),
+            || settle_apps(&owned, &candidates, &laid_out),
+        );
+        let (apps, is_app) = apps?;
+        if is_app.contains(&false) {
+            placements.apps.retain(&is_app);
+        }
         if layout == Layout::Other && placements.is_empty() && !clusters.is_empty() {
             // The article's paths bring nothing into any cluster: what each cluster gets is
             // found by following what its Flux reconciles. A focused read left lists unparsed;

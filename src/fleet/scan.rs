@@ -11,7 +11,6 @@ use super::cluster::{self, Cluster};
 use super::definition::{self, Definition};
 use super::namespace::{Namespace, NamespaceSet, NAMESPACES_DIR};
 use super::order::{self, SETTINGS};
-use super::placement;
 use super::policy::{self, Policy, Stage};
 use super::read::Reader;
 use super::reference::ListFile;
@@ -220,31 +219,26 @@ pub(super) fn may_be_app(name: &str) -> bool {
     crate::names::is_label(name) && name != COMMON_APPS.trim_start_matches("apps/")
 }
 
-/// The apps among `candidates`, and `placements` (indexed with the candidates' names for the
-/// apps) without those of the candidates that are not apps. A directory that the clusters'
-/// lists reference by its `base/` or one of its `overlays/` is an app whatever it holds: the
-/// clusters ask for it, and `check` reports what it lacks; it is taken without a look (a
-/// large fleet's thousands of apps would each cost a lookup, a sixth of the matrix's time).
-/// The others are looked into now.
+/// The apps among `candidates`, and for each candidate whether it is one. A directory that
+/// the clusters' lists reference by its `base/` or one of its `overlays/` (`laid_out`) is an
+/// app whatever it holds: the clusters ask for it, and `check` reports what it lacks; it is
+/// taken without a look (a large fleet's thousands of apps would each cost a lookup, a sixth of
+/// the matrix's time). The others are looked into now.
 pub(super) fn settle_apps(
     reader: &Reader,
-    candidates: Vec<String>,
-    mut placements: placement::Index,
-) -> Result<(Vec<App>, placement::Index)> {
-    let laid_out = placements.apps.laid_out();
+    candidates: &[String],
+    laid_out: &[bool],
+) -> Result<(Vec<App>, Vec<bool>)> {
     let found: Vec<Option<App>> = candidates
-        .into_par_iter()
+        .par_iter()
         .zip(laid_out)
         .map(|(name, laid_out)| match laid_out {
-            true => Ok(Some(App::referenced(&name))),
-            false => App::read(reader, &name),
+            true => Ok(Some(App::referenced(name))),
+            false => App::read(reader, name),
         })
         .collect::<Result<_>>()?;
     let is_app: Vec<bool> = found.iter().map(Option::is_some).collect();
-    if is_app.contains(&false) {
-        placements.apps.retain(&is_app);
-    }
-    Ok((found.into_iter().flatten().collect(), placements))
+    Ok((found.into_iter().flatten().collect(), is_app))
 }
 
 pub(super) fn read_sets(reader: &Reader) -> Result<(Vec<NamespaceSet>, Vec<Namespace>)> {

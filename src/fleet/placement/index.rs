@@ -72,19 +72,6 @@ impl Grouped {
         (!raws.is_empty()).then_some(raws)
     }
 
-    /// For each name, whether a placement brings it by its `base/` or one of its `overlays/`,
-    /// the parts an app's directory is laid out in.
-    pub fn laid_out(&self) -> Vec<bool> {
-        self.starts
-            .windows(2)
-            .map(|w| {
-                let raws = &self.raws[w[0]..w[1]];
-                raws.iter()
-                    .any(|r| matches!(r.via, Via::Base | Via::Overlay(_)))
-            })
-            .collect()
-    }
-
     /// Keeps the names whose `keep` is true, with their placements.
     pub fn retain(&mut self, keep: &[bool]) {
         let mut names = Vec::new();
@@ -120,7 +107,18 @@ impl Grouped {
 
     /// Groups `found` (placements by name id, an index into the sorted `names`, one vector per
     /// cluster), keeping the order they come in within each name.
-    fn new(names: Vec<String>, found: Vec<Named>) -> Grouped {
+    ///
+    /// A counting sort, a block of names at a time: each cluster's placements are put in name
+    /// order first (a cluster's lists usually are already), so that a block's are a run of
+    /// each; they are placed in a buffer the size of the block's, which stays in the cache,
+    /// and appended. Placed straight into the whole result, each placement was a cache miss:
+    /// 2.3-2.9 ms for the 89,000 app placements of the dense benchmark fleet.
+    fn new(names: Vec<String>, mut found: Vec<Named>) -> Grouped {
+        found.par_iter_mut().for_each(|placed| {
+            if !placed.is_sorted_by_key(|(id, _)| *id) {
+                placed.sort_by_key(|(id, _)| *id);
+            }
+        });
         let mut starts = vec![0; names.len() + 1];
         for (id, _) in found.iter().flatten() {
             starts[*id as usize + 1] += 1;
@@ -128,19 +126,31 @@ impl Grouped {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        let mut next = starts.clone();
-        let placeholder = Raw {
-            cluster: 0,
-            list: 0,
-            reference: 0,
-            via: Via::Base,
-            link: Link::None,
-        };
-        let mut raws = vec![placeholder; starts[names.len()]];
-        for (id, raw) in found.into_iter().flatten() {
-            let at = &mut next[id as usize];
-            raws[*at] = raw;
-            *at += 1;
+        let mut raws = Vec::with_capacity(starts[names.len()]);
+        let mut block = Vec::new();
+        let mut next = vec![0; found.len()];
+        let mut first = 0;
+        while first < names.len() {
+            // Up to BLOCK placements (one name's, when it has more).
+            let mut last = first + 1;
+            while last < names.len() && starts[last + 1] - starts[first] <= BLOCK {
+                last += 1;
+            }
+            let base = starts[first];
+            let mut slot: Vec<usize> = starts[first..last].iter().map(|s| s - base).collect();
+            block.clear();
+            block.resize(starts[last] - base, PLACEHOLDER);
+            for (placed, at) in found.iter().zip(&mut next) {
+                while let Some((id, raw)) = placed.get(*at).filter(|(id, _)| (*id as usize) < last)
+                {
+                    let to = &mut slot[*id as usize - first];
+                    block[*to] = *raw;
+                    *to += 1;
+                    *at += 1;
+                }
+            }
+            raws.extend_from_slice(&block);
+            first = last;
         }
         Grouped {
             names,
@@ -149,6 +159,19 @@ impl Grouped {
         }
     }
 }
+
+/// The placements a block of [`Grouped::new`] holds at most: 8,192, a quarter of a megabyte,
+/// which the cache keeps while they are placed.
+const BLOCK: usize = 8 * 1024;
+
+/// What [`Grouped::new`]'s buffers are made of before a placement is written in.
+const PLACEHOLDER: Raw = Raw {
+    cluster: 0,
+    list: 0,
+    reference: 0,
+    via: Via::Base,
+    link: Link::None,
+};
 
 /// What the classification needs to know about the fleet.
 pub(crate) struct Definitions<'a> {
@@ -167,8 +190,9 @@ pub(crate) struct Definitions<'a> {
     pub policies: &'a [Policy],
 }
 
-/// Computes every placement, one cluster per task.
-pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
+/// Every reference of every cluster classified, one cluster per task; grouped by name next
+/// ([`Classified::group`]).
+pub(crate) fn classify(clusters: &[Cluster], defs: &Definitions) -> Classified {
     // Namespace `i` of the fleet has name id `namespace_ids[i]` among the distinct names.
     let (namespace_names, namespace_ids) = distinct(defs.namespaces.iter().map(|n| &n.name));
     // Tens of thousands of entries are looked up: a map, not a search of the sorted names, and
@@ -196,36 +220,72 @@ pub(crate) fn index(clusters: &[Cluster], defs: &Definitions) -> Index {
         .enumerate()
         .map(|(i, c)| cluster_placements(position(i), c, defs, &ids))
         .collect();
-    let mut apps = Vec::with_capacity(found.len());
-    let mut namespaces = Vec::with_capacity(found.len());
-    let mut controllers = Vec::with_capacity(found.len());
-    let mut policies = Vec::with_capacity(found.len());
-    for one in found {
-        apps.push(one.apps);
-        namespaces.push(one.namespaces);
-        controllers.push(one.controllers);
-        policies.push(one.policies);
+    Classified {
+        app_names: defs.apps.iter().map(|a| a.to_string()).collect(),
+        namespace_names,
+        controller_names: defs.controllers.iter().map(|c| c.to_string()).collect(),
+        policy_names,
+        found,
     }
-    let controller_names = defs.controllers.iter().map(|c| c.to_string()).collect();
-    let ((apps, namespaces), (controllers, policies)) = rayon::join(
-        || {
-            rayon::join(
-                || Grouped::new(defs.apps.iter().map(|a| a.to_string()).collect(), apps),
-                || Grouped::new(namespace_names, namespaces),
-            )
-        },
-        || {
-            (
-                Grouped::new(controller_names, controllers),
-                Grouped::new(policy_names, policies),
-            )
-        },
-    );
-    Index {
-        apps,
-        namespaces,
-        controllers,
-        policies,
+}
+
+/// The placements of each cluster, by kind, with the names their ids index.
+pub(crate) struct Classified {
+    app_names: Vec<String>,
+    namespace_names: Vec<String>,
+    controller_names: Vec<String>,
+    policy_names: Vec<String>,
+    /// One per cluster, in promotion order.
+    found: Vec<Found>,
+}
+
+impl Classified {
+    /// For each app, whether a placement brings it by its `base/` or one of its `overlays/`,
+    /// the parts an app's directory is laid out in.
+    pub fn laid_out(&self) -> Vec<bool> {
+        let mut words = vec![0u64; self.app_names.len().div_ceil(64)];
+        for one in &self.found {
+            for (all, cluster) in words.iter_mut().zip(&one.laid_out) {
+                *all |= cluster;
+            }
+        }
+        (0..self.app_names.len())
+            .map(|i| words[i / 64] >> (i % 64) & 1 == 1)
+            .collect()
+    }
+
+    /// The placements grouped by name.
+    pub fn group(self) -> Index {
+        let mut apps = Vec::with_capacity(self.found.len());
+        let mut namespaces = Vec::with_capacity(self.found.len());
+        let mut controllers = Vec::with_capacity(self.found.len());
+        let mut policies = Vec::with_capacity(self.found.len());
+        for one in self.found {
+            apps.push(one.apps);
+            namespaces.push(one.namespaces);
+            controllers.push(one.controllers);
+            policies.push(one.policies);
+        }
+        let ((apps, namespaces), (controllers, policies)) = rayon::join(
+            || {
+                rayon::join(
+                    || Grouped::new(self.app_names, apps),
+                    || Grouped::new(self.namespace_names, namespaces),
+                )
+            },
+            || {
+                (
+                    Grouped::new(self.controller_names, controllers),
+                    Grouped::new(self.policy_names, policies),
+                )
+            },
+        );
+        Index {
+            apps,
+            namespaces,
+            controllers,
+            policies,
+        }
     }
 }
 
@@ -265,6 +325,9 @@ struct Found {
     controllers: Named,
     /// Ids as [`Ids::policies`] gives them.
     policies: Named,
+    /// A bit for each app id: set when a placement brings the app by its `base/` or one of
+    /// its `overlays/`.
+    laid_out: Vec<u64>,
 }
 
 /// The placements of one cluster as `(id, raw)`, of apps, namespaces, controllers and
@@ -276,6 +339,7 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
     let mut namespaces = Vec::new();
     let mut controllers = Vec::new();
     let mut policies = Vec::new();
+    let mut by_parts = vec![0u64; defs.apps.len().div_ceil(64)];
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
             let Some(target) = r.target.as_deref().and_then(Path::to_str) else {
@@ -300,6 +364,9 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                     }
                 }
             } else if let Some((app, via)) = app_of(target, ids) {
+                if matches!(via, Via::Base | Via::Overlay(_)) {
+                    by_parts[app as usize / 64] |= 1 << (app % 64);
+                }
                 apps.push((app, raw(via, Link::None)));
             } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
                 let Some(members) = defs.sets.get(set) else {
@@ -358,6 +425,7 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
         namespaces,
         controllers,
         policies,
+        laid_out: by_parts,
     }
 }
 
@@ -492,4 +560,55 @@ fn under<'t>(target: &'t str, dir: &str) -> Option<(&'t str, &'t str)> {
         None => (rest, ""),
     };
     (!name.is_empty()).then_some((name, rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(cluster: u32, reference: u32) -> Raw {
+        Raw {
+            cluster,
+            list: 0,
+            reference,
+            via: Via::Base,
+            link: Link::None,
+        }
+    }
+
+    /// Grouped by name, a name's placements in cluster order and, within a cluster, in the
+    /// order the cluster's lists hold them; blocks of names and names with more placements
+    /// than a block included.
+    #[test]
+    fn groups_by_name_in_cluster_then_list_order() {
+        let names: Vec<String> = (0..5).map(|i| format!("app-{i}")).collect();
+        // Cluster 0 lists app-3 before app-1 (as a common list placed first does), and app-1
+        // twice; app-4 is in every cluster more times than a block holds.
+        let mut found: Vec<Named> = vec![
+            vec![
+                (3, raw(0, 0)),
+                (1, raw(0, 1)),
+                (1, raw(0, 2)),
+                (0, raw(0, 3)),
+            ],
+            vec![(1, raw(1, 0)), (3, raw(1, 1))],
+            Vec::new(),
+        ];
+        for (cluster, placed) in found.iter_mut().enumerate() {
+            let cluster = position(cluster);
+            placed.extend((0..BLOCK as u32 + 5).map(|r| (4, raw(cluster, 100 + r))));
+        }
+        let grouped = Grouped::new(names, found);
+        let of = |name: &str| -> Vec<(u32, u32)> {
+            let raws = grouped.get(name).unwrap_or_default();
+            raws.iter().map(|r| (r.cluster, r.reference)).collect()
+        };
+        assert_eq!(of("app-0"), [(0, 3)]);
+        assert_eq!(of("app-1"), [(0, 1), (0, 2), (1, 0)]);
+        assert_eq!(of("app-2"), []);
+        assert_eq!(of("app-3"), [(0, 0), (1, 1)]);
+        let app4 = of("app-4");
+        assert_eq!(app4.len(), 3 * (BLOCK + 5));
+        assert!(app4.is_sorted(), "cluster, then list order");
+    }
 }

@@ -21,7 +21,7 @@ use super::policy::Policy;
 use super::reference::Reference;
 use super::Fleet;
 
-pub(crate) use index::{index, materialize, resolve, Definitions, Grouped, Index, Links};
+pub(crate) use index::{classify, materialize, resolve, Definitions, Grouped, Index, Links};
 use index::{overlay_of, reference_of};
 
 /// How a definition arrives in a cluster. `S` holds the overlay's or set's name: owned in a
