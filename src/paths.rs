@@ -5,6 +5,7 @@
 //! two ways is recognised as one.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
 /// True for a reference kustomize fetches from elsewhere (a URL or a `github.com/...` path).
@@ -75,24 +76,60 @@ pub fn resolve(dir: &Path, reference: &str) -> Option<PathBuf> {
 /// [`resolve`] for a `dir` already written with `/` and normalised (as [`to_slash`] writes
 /// it), so that a list's directory is converted once for all its entries.
 pub fn resolve_in(dir: &str, reference: &str) -> Option<PathBuf> {
-    let reference = reference.trim();
-    if is_remote(reference) || reference.starts_with('/') {
-        return None;
+    match resolve_within(dir, reference) {
+        Resolved::Outside => None,
+        Resolved::Part(part) => Some(PathBuf::from(&reference[part])),
+        Resolved::Path(path) => Some(path),
     }
-    join_plain(dir, reference).unwrap_or_else(|| join_normalized(dir, reference))
+}
+
+/// Where a reference resolves ([`resolve_within`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// Remote, or outside the repository.
+    Outside,
+    /// The part of the reference that spells the path: `apps/podinfo/base` of
+    /// `../../../apps/podinfo/base` written in `clusters/dev/apps`.
+    Part(Range<usize>),
+    Path(PathBuf),
+}
+
+/// [`resolve_in`], without a copy when the path is part of what is written, as it is for the
+/// entries of a cluster's list that go up to the repository's root: a large fleet has a hundred
+/// thousand.
+pub fn resolve_within(dir: &str, reference: &str) -> Resolved {
+    let lead = reference.len() - reference.trim_start().len();
+    let trimmed = reference.trim();
+    if is_remote(trimmed) || trimmed.starts_with('/') {
+        return Resolved::Outside;
+    }
+    match join_plain(dir, trimmed) {
+        Some(Joined::Outside) => Resolved::Outside,
+        Some(Joined::Part(part)) => Resolved::Part(lead + part.start..lead + part.end),
+        Some(Joined::Path(path)) => Resolved::Path(path),
+        None => join_normalized(dir, trimmed).map_or(Resolved::Outside, Resolved::Path),
+    }
+}
+
+/// What [`join_plain`] makes of a reference spelled the usual way.
+enum Joined {
+    Outside,
+    /// The part of the reference that is the path: it goes up to the root.
+    Part(Range<usize>),
+    Path(PathBuf),
 }
 
 /// `reference` joined to `dir` when spelled the usual way, `../` segments then plain names:
 /// directly, since this runs for every entry of every list of a fleet (without it, `where` took
-/// about a quarter longer on the dense benchmark fleet). `None` when spelled
-/// otherwise; `Some(None)` when it leaves the repository.
-fn join_plain(dir: &str, reference: &str) -> Option<Option<PathBuf>> {
+/// about a quarter longer on the dense benchmark fleet). `None` when spelled otherwise.
+fn join_plain(dir: &str, reference: &str) -> Option<Joined> {
     let mut rest = reference;
     let mut ups = 0;
     while let Some(r) = rest.strip_prefix("../") {
         ups += 1;
         rest = r;
     }
+    let start = reference.len() - rest.len();
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if !plain(rest) {
         return None;
@@ -100,7 +137,7 @@ fn join_plain(dir: &str, reference: &str) -> Option<Option<PathBuf>> {
     let mut base = dir;
     for _ in 0..ups {
         if base.is_empty() {
-            return Some(None);
+            return Some(Joined::Outside);
         }
         // A byte loop: `rfind`'s search costs more to start than these short names take.
         base = base
@@ -108,13 +145,14 @@ fn join_plain(dir: &str, reference: &str) -> Option<Option<PathBuf>> {
             .rposition(|b| b == b'/')
             .map_or("", |i| &base[..i]);
     }
+    if base.is_empty() {
+        return Some(Joined::Part(start..start + rest.len()));
+    }
     let mut out = String::with_capacity(base.len() + 1 + rest.len());
     out.push_str(base);
-    if !base.is_empty() {
-        out.push('/');
-    }
+    out.push('/');
     out.push_str(rest);
-    Some(Some(PathBuf::from(out)))
+    Some(Joined::Path(PathBuf::from(out)))
 }
 
 /// `reference` joined to `dir` and normalised; `None` when it leaves the repository.
@@ -285,12 +323,30 @@ mod tests {
             let reference = reference.trim();
             prop_assume!(!reference.starts_with('/'));
             if let Some(direct) = join_plain(&dir, reference) {
+                let direct = match direct {
+                    Joined::Outside => None,
+                    Joined::Part(part) => Some(PathBuf::from(&reference[part])),
+                    Joined::Path(path) => Some(path),
+                };
                 prop_assert_eq!(
                     direct,
                     join_normalized(&dir, reference),
                     "{} in {}", reference, dir
                 );
             }
+            // As entries are written, spaces around included: the part is where the path is.
+            let written = format!(" {reference} ");
+            let within = match resolve_within(&dir, &written) {
+                Resolved::Outside => None,
+                Resolved::Part(part) => Some(PathBuf::from(&written[part])),
+                Resolved::Path(path) => Some(path),
+            };
+            prop_assert_eq!(within, resolve_in(&dir, &written));
+            let normalized = match is_remote(reference) {
+                true => None,
+                false => join_normalized(&dir, reference),
+            };
+            prop_assert_eq!(resolve_in(&dir, &written), normalized);
         }
     }
 

@@ -28,7 +28,7 @@ fn the_snapshot_holds_clusters_apps_sets_and_exact_texts() {
     let written: Vec<(usize, &str)> = apps
         .references
         .iter()
-        .map(|r| (r.line, r.written.as_str()))
+        .map(|r| (r.line, r.written()))
         .collect();
     assert_eq!(
         written,
@@ -39,7 +39,7 @@ fn the_snapshot_holds_clusters_apps_sets_and_exact_texts() {
         ]
     );
     assert_eq!(
-        apps.references[2].target.as_deref(),
+        apps.references[2].target(),
         Some(Path::new("apps/foo-app/base"))
     );
     let flux: Vec<&str> = test.flux.iter().map(|k| k.name.as_str()).collect();

@@ -124,7 +124,7 @@ impl AppManifests {
             Some(list) => list
                 .references
                 .iter()
-                .filter_map(|r| r.target.clone())
+                .filter_map(|r| r.target().map(ToOwned::to_owned))
                 .filter(|t| t.starts_with(&main))
                 .collect(),
             None => reader

@@ -221,14 +221,11 @@ impl Walk<'_> {
             let waiting = std::mem::take(&mut self.waiting);
             let before = self.queue.len();
             for (artifact, path) in waiting {
-                let within = paths::from_source_root(&path.written).unwrap_or_default();
+                let within = paths::from_source_root(path.written()).unwrap_or_default();
                 match artifact_path(&self.copies, &artifact, &within) {
                     Some(target) => {
                         if self.reader.is_dir(&target) {
-                            let attached = Reference {
-                                target: Some(target.clone()),
-                                ..path
-                            };
+                            let attached = path.with_target(Some(target.clone()));
                             self.enqueue(target, Some(attached));
                         }
                     }
@@ -248,7 +245,7 @@ impl Walk<'_> {
                     continue;
                 }
                 for reference in &list.references {
-                    let Some(target) = &reference.target else {
+                    let Some(target) = reference.target() else {
                         continue;
                     };
                     // Only the cluster's own tree is followed: what lies outside are the
@@ -259,7 +256,7 @@ impl Walk<'_> {
                         && !self.scan(target)?
                         && self.reader.is_dir(target)
                     {
-                        self.enqueue(target.clone(), None);
+                        self.enqueue(target.to_path_buf(), None);
                     }
                 }
                 self.lists.push(list);
@@ -320,21 +317,21 @@ impl Walk<'_> {
                 self.waiting.push((artifact.to_string(), path.clone()));
             }
             if let Some(path) = &object.path {
-                if let Some(target) = &path.target {
+                if let Some(target) = path.target() {
                     // Another cluster's tree is not followed: `check` reports the mistake.
                     let foreign = target.starts_with("clusters") && !target.starts_with(&self.dir);
                     // Already queued (the tree itself, its `infra/` and `apps/`): no lookup.
                     let queued = self.seen.contains(target);
                     if !foreign && !queued && self.reader.is_dir(target) {
-                        self.enqueue(target.clone(), Some(path.clone()));
+                        self.enqueue(target.to_path_buf(), Some(path.clone()));
                     }
                 }
             }
             // The components the controller adds to that kustomization come with it.
             for component in &object.components {
-                if let Some(target) = &component.target {
+                if let Some(target) = component.target() {
                     if !self.seen.contains(target) && self.reader.is_dir(target) {
-                        self.enqueue(target.clone(), Some(component.clone()));
+                        self.enqueue(target.to_path_buf(), Some(component.clone()));
                     }
                 }
             }
@@ -373,7 +370,7 @@ pub(crate) fn generated_list(
             let path = at.join(&name);
             let rel = paths::to_slash(path.strip_prefix(dir).unwrap_or(&path));
             let written = match origin {
-                Some(o) => format!("{}/{rel}", o.written.trim_end_matches('/')),
+                Some(o) => format!("{}/{rel}", o.written().trim_end_matches('/')),
                 None => format!("./{rel}"),
             };
             let listed = is_dir && reader.list(&path)?.is_some();
@@ -385,15 +382,10 @@ pub(crate) fn generated_list(
                 continue;
             }
             met.push((path.clone(), listed));
-            references.push(Reference {
-                file: file.clone(),
-                line,
-                written,
-                target: Some(path),
-            });
+            references.push(Reference::resolved(file.clone(), line, written, Some(path)));
         }
     }
-    references.sort_by(|a, b| a.target.cmp(&b.target));
+    references.sort_by(|a, b| a.target().cmp(&b.target()));
     let list = ListFile {
         path: dir.to_path_buf(),
         references,

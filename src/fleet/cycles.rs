@@ -100,7 +100,7 @@ impl<'l> Graph<'l> {
             index.insert(id, nodes.len());
             if let Held::Owned(list) = &list {
                 for reference in &list.references {
-                    let Some(target) = reference.target.as_deref() else {
+                    let Some(target) = reference.target() else {
                         continue;
                     };
                     if reference.is_remote() || kinds.contains_key(target) {
@@ -123,7 +123,7 @@ impl<'l> Graph<'l> {
         for node in &mut nodes {
             let mut edges = Vec::new();
             for (r, reference) in node.list.get().references.iter().enumerate() {
-                let Some(target) = reference.target.as_deref() else {
+                let Some(target) = reference.target() else {
                     continue;
                 };
                 if reference.is_remote() {
@@ -215,12 +215,12 @@ fn finding(cycle: &[&Reference]) -> Finding {
     let head = along[0];
     let steps: Vec<String> = along
         .iter()
-        .map(|r| format!("{} ({})", r.location(), r.written))
+        .map(|r| format!("{} ({})", r.location(), r.written()))
         .collect();
     let message = match along.len() {
         1 => format!(
             "{} is the list's own directory: a cycle of resources, which kustomize fails on",
-            head.written
+            head.written()
         ),
         _ => format!(
             "the resources of these lists form a cycle: {} -> back to {}; kustomize fails on it",

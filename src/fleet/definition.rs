@@ -75,7 +75,7 @@ impl Fleet {
             Some(list) => list
                 .references
                 .iter()
-                .filter_map(|r| r.target.clone())
+                .filter_map(|r| r.target().map(ToOwned::to_owned))
                 .filter(|t| t.starts_with(&controller.dir))
                 .collect(),
             None => self

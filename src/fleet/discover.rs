@@ -270,7 +270,7 @@ impl Walk<'_> {
             }
             let namespace = target_namespace(cluster, dir).or(list.namespace.as_deref());
             for (i, reference) in list.references.iter().enumerate() {
-                let outside = match &reference.target {
+                let outside = match reference.target() {
                     Some(target) => !target.starts_with(self.own),
                     None => reference.is_remote(),
                 };
@@ -285,11 +285,7 @@ impl Walk<'_> {
     /// The unit `dir` is, brought in by the Flux Kustomization of `cluster` that attaches it;
     /// false when none does.
     fn attached_unit(&mut self, cluster: &Cluster, dir: &Path) -> Result<bool> {
-        let Some(path) = cluster
-            .attachments
-            .iter()
-            .find(|r| r.target.as_deref() == Some(dir))
-        else {
+        let Some(path) = cluster.attachments.iter().find(|r| r.target() == Some(dir)) else {
             return Ok(false);
         };
         let at = self.add_list(ListFile {
@@ -310,7 +306,7 @@ impl Walk<'_> {
             return Ok(false);
         }
         for reference in &list.references {
-            let Some(target) = &reference.target else {
+            let Some(target) = reference.target() else {
                 return Ok(false);
             };
             if target.parent() != Some(dir)
@@ -353,9 +349,9 @@ impl Walk<'_> {
         namespace: Option<&str>,
         depth: usize,
     ) -> Result<()> {
-        let Some(target) = reference.target.clone() else {
+        let Some(target) = reference.target().map(ToOwned::to_owned) else {
             if reference.is_remote() {
-                let name = remote_name(&reference.written);
+                let name = remote_name(reference.written());
                 let kind = kind_of(collection.unwrap_or(Path::new("")));
                 self.found.units.push(Unit {
                     kind,
@@ -447,7 +443,7 @@ impl Walk<'_> {
             let list = self.list(path)?;
             let namespace = namespace.or(list.namespace.as_deref());
             for reference in &list.references {
-                if let Some(target) = &reference.target {
+                if let Some(target) = reference.target() {
                     self.objects(target, namespace, tally, depth + 1)?;
                 }
             }
@@ -512,7 +508,7 @@ impl Walk<'_> {
             && !list
                 .references
                 .iter()
-                .all(|r| r.target.as_deref().is_some_and(|t| self.reader.is_dir(t)))
+                .all(|r| r.target().is_some_and(|t| self.reader.is_dir(t)))
         {
             return Ok(false);
         }
@@ -610,7 +606,7 @@ fn target_namespace<'c>(cluster: &'c Cluster, dir: &Path) -> Option<&'c str> {
     cluster
         .flux
         .iter()
-        .find(|k| k.path.as_ref().and_then(|p| p.target.as_deref()) == Some(dir))?
+        .find(|k| k.path.as_ref().and_then(|p| p.target()) == Some(dir))?
         .target_namespace
         .as_deref()
 }

@@ -59,17 +59,14 @@ impl FluxKustomization {
         let this_repo = git && source_name == "flux-system";
         let path = doc.at_path(&["spec", "path"]).and_then(|node| {
             let written = node.as_str()?;
-            Some(Reference {
-                file: Arc::from(file),
-                line: node.line,
-                written: written.to_string(),
-                target: git.then(|| paths::from_source_root(written)).flatten(),
-            })
+            Some(Reference::resolved(
+                Arc::from(file),
+                node.line,
+                written.to_string(),
+                git.then(|| paths::from_source_root(written)).flatten(),
+            ))
         });
-        let base = path
-            .as_ref()
-            .and_then(|p| p.target.as_deref())
-            .map(paths::to_slash);
+        let base = path.as_ref().and_then(|p| p.target()).map(paths::to_slash);
         let components = doc
             .at_path(&["spec", "components"])
             .map(Node::items)
@@ -77,12 +74,12 @@ impl FluxKustomization {
             .iter()
             .filter_map(|c| {
                 let written = c.as_str()?;
-                Some(Reference {
-                    file: Arc::from(file),
-                    line: c.line,
-                    written: written.to_string(),
-                    target: base.as_deref().and_then(|b| paths::resolve_in(b, written)),
-                })
+                Some(Reference::resolved(
+                    Arc::from(file),
+                    c.line,
+                    written.to_string(),
+                    base.as_deref().and_then(|b| paths::resolve_in(b, written)),
+                ))
             })
             .collect();
         let depends_on = doc

@@ -42,7 +42,7 @@ fn listed(
     walked: &mut HashSet<FileId>,
 ) -> Result<()> {
     for reference in &list.references {
-        let Some(target) = reference.target.as_ref().filter(|t| t.starts_with(dir)) else {
+        let Some(target) = reference.target().filter(|t| t.starts_with(dir)) else {
             continue;
         };
         let entry = top_entry.unwrap_or(reference);

@@ -200,14 +200,7 @@ impl Fleet {
         let attached: FastSet<&str> = clusters
             .iter()
             .flat_map(|c| c.flux.iter())
-            .filter_map(|k| {
-                k.path
-                    .as_ref()?
-                    .target
-                    .as_deref()?
-                    .to_str()?
-                    .strip_prefix("apps/")
-            })
+            .filter_map(|k| k.path.as_ref()?.target_str()?.strip_prefix("apps/"))
             .collect();
         // So is `apps/<cluster>` in the Flux examples, attached through another source.
         let may_be = |name: &str| {

@@ -214,8 +214,7 @@ impl super::Fleet {
         cluster
             .references()
             .filter(|r| {
-                r.target
-                    .as_deref()
+                r.target()
                     .is_some_and(|t| controllers.iter().any(|c| t.starts_with(c)))
             })
             .collect()

@@ -196,7 +196,7 @@ pub(super) fn needles(
         if common
             .references
             .iter()
-            .any(|r| r.target.as_ref().is_some_and(|t| t.starts_with(&app)))
+            .any(|r| r.target().is_some_and(|t| t.starts_with(&app)))
         {
             out.push("common".to_string());
         }

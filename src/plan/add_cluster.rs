@@ -164,7 +164,7 @@ fn copy_lists(
     let mut overlays = Vec::new();
     if let Some(list) = &source.apps_list {
         for reference in &list.references {
-            let overlay_app = match reference.target.as_deref() {
+            let overlay_app = match reference.target() {
                 Some(target) => overlay_of(fleet, target, &source.name)?,
                 None => None,
             };
@@ -231,13 +231,13 @@ fn copy_reference(
     notes: &mut Vec<String>,
 ) -> Option<String> {
     if reference.is_remote() {
-        return Some(reference.written.clone());
+        return Some(reference.written().to_string());
     }
-    match &reference.target {
+    match reference.target() {
         Some(target) if source.owns(target) => {
             notes.push(format!(
                 "Not copied: {} ({}) lies in {}'s own tree",
-                reference.written,
+                reference.written(),
                 reference.location(),
                 source.name
             ));
@@ -247,7 +247,7 @@ fn copy_reference(
         None => {
             notes.push(format!(
                 "Not copied: {} ({}) leaves the repository",
-                reference.written,
+                reference.written(),
                 reference.location()
             ));
             None

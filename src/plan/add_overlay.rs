@@ -290,7 +290,7 @@ fn sibling_site(fleet: &Fleet, app: &App, cluster: &str) -> Result<Site> {
         }));
     };
     let reference = placement.chain.first();
-    let target = reference.and_then(|r| r.target.clone());
+    let target = reference.and_then(|r| r.target().map(ToOwned::to_owned));
     let list_dir = placement
         .file
         .parent()
@@ -376,7 +376,11 @@ fn base_deployment(fleet: &Fleet, app: &App, base: &Path) -> Result<BaseDeployme
         .lists
         .iter()
         .filter(|l| l.dir() == base)
-        .flat_map(|l| l.references.iter().filter_map(|r| r.target.clone()))
+        .flat_map(|l| {
+            l.references
+                .iter()
+                .filter_map(|r| r.target().map(ToOwned::to_owned))
+        })
         .collect();
     for file in files {
         let Some(text) = fleet.text(&file)? else {

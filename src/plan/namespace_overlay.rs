@@ -225,8 +225,8 @@ fn refuse_unsupported(fleet: &Fleet, namespace: &Namespace) -> Result<()> {
         .map(|list| {
             list.references
                 .iter()
-                .filter(|r| r.target.as_deref() != Some(namespace.file.as_path()))
-                .map(|r| format!("{} ({}:{})", r.written, to_slash(&r.file), r.line))
+                .filter(|r| r.target() != Some(namespace.file.as_path()))
+                .map(|r| format!("{} ({}:{})", r.written(), to_slash(&r.file), r.line))
                 .collect()
         })
         .unwrap_or_default();

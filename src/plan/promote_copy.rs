@@ -64,7 +64,11 @@ pub(super) fn env_dir(
         return Ok(false);
     }
     let dir = list.parent().unwrap_or(Path::new(""));
-    let Some(unit) = model.chain.first().and_then(|r| r.target.clone()) else {
+    let Some(unit) = model
+        .chain
+        .first()
+        .and_then(|r| r.target().map(ToOwned::to_owned))
+    else {
         return Ok(false);
     };
     let Some(rel) = unit
@@ -156,10 +160,7 @@ pub(super) fn env_dir(
 /// (`path: ./apps/staging`), or named after the cluster. A directory the environments share
 /// (`apps/_base`, reached through their lists) is not one, and is not copied.
 fn is_environment(cluster: &Cluster, dir: &Path) -> bool {
-    cluster
-        .attachments
-        .iter()
-        .any(|r| r.target.as_deref() == Some(dir))
+    cluster.attachments.iter().any(|r| r.target() == Some(dir))
         || dir.file_name().is_some_and(|n| n == cluster.name.as_str())
 }
 
@@ -457,7 +458,7 @@ pub(super) fn component_file(
             cluster
                 .attachments
                 .iter()
-                .find(|r| r.target.as_deref() == Some(dir))?
+                .find(|r| r.target() == Some(dir))?
                 .file
                 .to_path_buf()
         }
@@ -470,7 +471,7 @@ pub(super) fn component_file(
             || k.name.starts_with(&format!("{name}-"))
             || k.path
                 .as_ref()
-                .and_then(|p| p.target.as_deref())
+                .and_then(|p| p.target())
                 .is_some_and(|t| t.components().any(|c| c.as_os_str() == name))
     });
     own.then_some(file)
@@ -495,7 +496,7 @@ fn cluster_swaps(source: &Cluster, target: &Cluster) -> Vec<Swap> {
             continue;
         };
         let parts = |k: &crate::fleet::FluxKustomization| -> Option<Vec<String>> {
-            let target = k.path.as_ref()?.target.as_ref()?;
+            let target = k.path.as_ref()?.target()?;
             Some(
                 target
                     .components()

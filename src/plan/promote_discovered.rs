@@ -59,7 +59,11 @@ pub(super) fn promote_discovered(
             continue;
         };
         let (model_cluster, model) = (source.cluster.name.as_str(), source.placement);
-        let Some(target) = model.chain.first().and_then(|r| r.target.clone()) else {
+        let Some(target) = model
+            .chain
+            .first()
+            .and_then(|r| r.target().map(ToOwned::to_owned))
+        else {
             return Err(Error::refused(format!(
                 "{name} comes into {model_cluster} from a remote entry ({}:{}): add it by hand",
                 to_slash(&model.file),

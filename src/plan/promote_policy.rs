@@ -136,12 +136,12 @@ fn own_file(fleet: &Fleet, policy: &Policy) -> Result<()> {
         )));
     }
     if let Some(entry) = &policy.entry {
-        if entry.target.as_deref() != Some(policy.file.as_path()) {
+        if entry.target() != Some(policy.file.as_path()) {
             return Err(Error::refused(format!(
                 "{} lists {} as {:?} ({}), not by its own file: move it by hand",
                 to_slash(&entry.file),
                 policy.name,
-                entry.written,
+                entry.written(),
                 entry.location()
             )));
         }

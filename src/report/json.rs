@@ -197,7 +197,7 @@ fn push_place(out: &mut Vec<u8>, files: &Files, reference: &Reference) {
     out.extend_from_slice(b",\"line\":");
     out.extend_from_slice(itoa::Buffer::new().format(reference.line).as_bytes());
     out.extend_from_slice(b",\"via\":");
-    push_str(out, &reference.written);
+    push_str(out, reference.written());
 }
 
 /// Placements a task of the compact JSON writes, about: rows are grouped by what they hold,
@@ -345,7 +345,7 @@ impl Files {
         if self.versions.is_empty() {
             return None;
         }
-        let dir = entry.unwrap_or(reference).target.as_ref()?;
+        let dir = entry.unwrap_or(reference).target()?;
         self.versions.get(dir).map(Vec::as_slice)
     }
 
@@ -550,7 +550,7 @@ impl<'f> JsonCell<'f> {
     fn serialize_fields<S: SerializeStruct>(&self, out: &mut S) -> Result<(), S::Error> {
         self.files.serialize(out, &self.reference.file)?;
         out.serialize_field("line", &self.reference.line)?;
-        out.serialize_field("via", &self.reference.written)?;
+        out.serialize_field("via", self.reference.written())?;
         out.serialize_field("through", self.through.label())?;
         match self.through {
             Through::Overlay(name) => out.serialize_field("overlay", name)?,
@@ -631,7 +631,7 @@ impl Serialize for EntryCell<'_> {
         let mut out = serializer.serialize_struct("Entry", 3)?;
         files.serialize(&mut out, &entry.file)?;
         out.serialize_field("line", &entry.line)?;
-        out.serialize_field("via", &entry.written)?;
+        out.serialize_field("via", entry.written())?;
         out.end()
     }
 }

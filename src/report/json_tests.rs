@@ -106,7 +106,7 @@ fn cell_of(p: &Placement) -> Value {
         cell["entry"] = serde_json::json!({
             "file": to_slash(&entry.file),
             "line": entry.line,
-            "via": entry.written,
+            "via": entry.written(),
         });
     }
     cell

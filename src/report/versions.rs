@@ -25,7 +25,7 @@ pub fn dirs(matrix: &Matrix) -> Vec<PathBuf> {
             for cell in matrix.cells(row) {
                 for raw in cell.placements {
                     if let Some((reference, entry)) = fleet.references_of(raw) {
-                        dirs.extend(entry.unwrap_or(reference).target.clone());
+                        dirs.extend(entry.unwrap_or(reference).target().map(ToOwned::to_owned));
                     }
                 }
             }
@@ -133,7 +133,7 @@ fn cells(matrix: &Matrix, row: &Row, versions: &Versions) -> Vec<Option<String>>
         for raw in cell.placements {
             let dir = fleet
                 .references_of(raw)
-                .and_then(|(reference, entry)| entry.unwrap_or(reference).target.as_ref());
+                .and_then(|(reference, entry)| entry.unwrap_or(reference).target());
             match dir.and_then(|dir| versions.get(dir)) {
                 Some(Ok(these)) => {
                     for version in these {

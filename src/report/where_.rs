@@ -36,7 +36,7 @@ pub fn render(lookup: &Lookup) -> String {
                         "  {:width$}    {}  {}",
                         "",
                         link.location(),
-                        link.written
+                        link.written()
                     );
                 }
             }
@@ -111,7 +111,7 @@ pub fn json(lookup: &Lookup, pretty: bool) -> String {
                         entry: p.chain.get(1).map(|entry| Entry {
                             file: to_slash(&entry.file),
                             line: entry.line,
-                            via: &entry.written,
+                            via: entry.written(),
                         }),
                     }
                 })

@@ -13,7 +13,7 @@ pub(super) fn definitions_in_tree(fleet: &Fleet, cluster: &Cluster, out: &mut Ve
     let mut seen = HashSet::new();
     let files = cluster
         .references()
-        .filter_map(|r| r.target.as_deref())
+        .filter_map(|r| r.target())
         .filter(|t| cluster.owns(t) && !t.starts_with(&flux_system))
         .filter(|t| {
             t.file_name().and_then(|n| n.to_str()).is_some_and(|n| {

@@ -164,10 +164,7 @@ fn references<'f>(
         .collect();
     // A hundred clusters reference the same few thousand targets: ask the file system once
     // per target, on both cores.
-    let mut targets: Vec<&Path> = references
-        .iter()
-        .filter_map(|r| r.target.as_deref())
-        .collect();
+    let mut targets: Vec<&Path> = references.iter().filter_map(|r| r.target()).collect();
     targets.sort();
     targets.dedup();
     let kinds: HashMap<&Path, TargetKind> = targets
@@ -175,10 +172,7 @@ fn references<'f>(
         .map(|t| (*t, TargetKind::of(root, t)))
         .collect();
     for reference in references {
-        let kind = reference
-            .target
-            .as_deref()
-            .and_then(|t| kinds.get(t).copied());
+        let kind = reference.target().and_then(|t| kinds.get(t).copied());
         if let Some(finding) = unresolved(root, reference, kind) {
             out.push(finding);
         }
@@ -263,9 +257,9 @@ fn unresolved(root: &Root, reference: &Reference, kind: Option<TargetKind>) -> O
             fix,
         ))
     };
-    let Some(target) = &reference.target else {
+    let Some(target) = reference.target() else {
         return at(
-            format!("{} leaves the repository", reference.written),
+            format!("{} leaves the repository", reference.written()),
             "reference a path inside the repository, or a remote URL with ?ref=".into(),
         );
     };
@@ -277,7 +271,7 @@ fn unresolved(root: &Root, reference: &Reference, kind: Option<TargetKind>) -> O
         return at(
             format!(
                 "{} resolves to {}, behind a symbolic link that leaves the repository",
-                reference.written,
+                reference.written(),
                 to_slash(target)
             ),
             "reference a path inside the repository".into(),
@@ -287,7 +281,7 @@ fn unresolved(root: &Root, reference: &Reference, kind: Option<TargetKind>) -> O
         return at(
             format!(
                 "{} resolves to {}, which is not a regular file (a named pipe, device or socket)",
-                reference.written,
+                reference.written(),
                 to_slash(target)
             ),
             "replace it with a manifest, or remove this line".into(),
@@ -297,7 +291,7 @@ fn unresolved(root: &Root, reference: &Reference, kind: Option<TargetKind>) -> O
         return at(
             format!(
                 "{} resolves to {}, a directory without kustomization.yaml",
-                reference.written,
+                reference.written(),
                 to_slash(target)
             ),
             format!(
@@ -316,7 +310,7 @@ fn unresolved(root: &Root, reference: &Reference, kind: Option<TargetKind>) -> O
     at(
         format!(
             "{} does not resolve: {} does not exist",
-            reference.written,
+            reference.written(),
             to_slash(target)
         ),
         fix,

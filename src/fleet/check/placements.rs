@@ -8,7 +8,7 @@ use super::*;
 pub(super) fn common_sets(fleet: &Fleet, out: &mut Vec<Finding>) {
     let namespaces = Path::new(NAMESPACES_DIR).join(COMMON_SET);
     for (dir, in_infra) in [(PathBuf::from(COMMON_APPS), false), (namespaces, true)] {
-        let imports = |c: &Cluster| c.references().any(|r| r.target.as_deref() == Some(&*dir));
+        let imports = |c: &Cluster| c.references().any(|r| r.target() == Some(&*dir));
         if !fleet.clusters().iter().any(imports) {
             continue;
         }
@@ -63,7 +63,11 @@ pub(super) fn twice(fleet: &Fleet, out: &mut Vec<Finding>) {
                     // In another layout a name is the owners' word for what an entry brings:
                     // two entries of the same name may bring different things (a tenant and
                     // an app both called podinfo).
-                    let target = |p: &Placement| p.chain.first().and_then(|r| r.target.clone());
+                    let target = |p: &Placement| {
+                        p.chain
+                            .first()
+                            .and_then(|r| r.target().map(ToOwned::to_owned))
+                    };
                     if fleet.layout() == Layout::Discovered && target(first) != target(second) {
                         continue;
                     }
@@ -117,11 +121,7 @@ pub(super) fn placement_location(p: &Placement) -> String {
 pub(super) fn foreign_overlays(fleet: &Fleet, out: &mut Vec<Finding>) {
     for cluster in fleet.clusters() {
         for reference in cluster.references() {
-            let Some(overlaid) = reference
-                .target
-                .as_deref()
-                .and_then(|t| Overlaid::of(fleet, t))
-            else {
+            let Some(overlaid) = reference.target().and_then(|t| Overlaid::of(fleet, t)) else {
                 continue;
             };
             if overlaid.overlay == cluster.name {
@@ -152,7 +152,7 @@ pub(super) fn foreign_overlays(fleet: &Fleet, out: &mut Vec<Finding>) {
                     overlaid.kind.noun(),
                     overlaid.name,
                     overlaid.overlay,
-                    reference.written
+                    reference.written()
                 ),
                 fix,
             ));
@@ -277,7 +277,7 @@ pub(super) fn app_namespaces(fleet: &Fleet, out: &mut Vec<Finding>) {
 pub(super) fn unreferenced(fleet: &Fleet, out: &mut Vec<Finding>) {
     let mut targets: BTreeSet<&Path> = BTreeSet::new();
     for cluster in fleet.clusters() {
-        targets.extend(cluster.references().filter_map(|r| r.target.as_deref()));
+        targets.extend(cluster.references().filter_map(|r| r.target()));
     }
     // Paths sort component-wise, so whatever lies below `dir` follows it directly.
     let reached = |dir: &Path| {

@@ -84,7 +84,7 @@ fn stage_imports(cluster: &Cluster) -> Vec<(&Reference, &str, &str)> {
     cluster
         .references()
         .filter_map(|r| {
-            let target = r.target.as_deref()?.to_str()?;
+            let target = r.target_str()?;
             let rest = target
                 .strip_prefix(crate::fleet::POLICIES_DIR)?
                 .strip_prefix('/')?;
@@ -106,7 +106,7 @@ fn applier(cluster: &Cluster, file: &Path) -> PathBuf {
         let attached = cluster.flux.iter().any(|k| {
             k.path
                 .as_ref()
-                .and_then(|p| p.target.as_deref())
+                .and_then(|p| p.target())
                 .is_some_and(|t| t == dir)
         });
         if attached || dir == cluster.dir {
@@ -134,7 +134,7 @@ fn same_applier(
         .find(|k| {
             k.path
                 .as_ref()
-                .and_then(|p| p.target.as_deref())
+                .and_then(|p| p.target())
                 .is_some_and(|t| t == applier)
         })
         .map_or_else(

@@ -10,7 +10,7 @@ pub(super) fn flux_paths(fleet: &Fleet, root: &Root, out: &mut Vec<Finding>) {
             let Some(path) = &object.path else {
                 continue;
             };
-            let Some(target) = &path.target else {
+            let Some(target) = path.target() else {
                 continue;
             };
             if let Some(other) = other_cluster(fleet, cluster, target) {
@@ -20,7 +20,10 @@ pub(super) fn flux_paths(fleet: &Fleet, root: &Root, out: &mut Vec<Finding>) {
                     format!(
                         "Flux Kustomization {} of cluster {} reconciles {}, cluster {other}'s \
                          tree: {} will become {other}",
-                        object.name, cluster.name, path.written, cluster.name
+                        object.name,
+                        cluster.name,
+                        path.written(),
+                        cluster.name
                     ),
                     format!(
                         "point it at ./{} (each cluster reconciles only its own path)",
@@ -33,7 +36,8 @@ pub(super) fn flux_paths(fleet: &Fleet, root: &Root, out: &mut Vec<Finding>) {
                     path.line,
                     format!(
                         "Flux Kustomization {} points at {}, which is not a directory",
-                        object.name, path.written
+                        object.name,
+                        path.written()
                     ),
                     format!("create {}/ or correct the path", to_slash(target)),
                 ));
@@ -128,16 +132,16 @@ pub(super) fn cluster_files(fleet: &Fleet, root: &Root, cluster: &Cluster, out: 
             };
             let own = cluster.dir.join(list);
             let foreign = reference
-                .target
-                .as_deref()
+                .target()
                 .is_some_and(|t| other_cluster(fleet, cluster, t).is_some());
-            if reference.target.as_deref() != Some(own.as_path()) && !foreign {
+            if reference.target() != Some(own.as_path()) && !foreign {
                 out.push(Finding::error(
                     &*reference.file,
                     reference.line,
                     format!(
                         "Flux Kustomization {} points at {}, not at the cluster's {list} list",
-                        object.name, reference.written
+                        object.name,
+                        reference.written()
                     ),
                     format!("set `path: {expected}`"),
                 ));

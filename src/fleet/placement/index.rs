@@ -342,7 +342,7 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
     let mut by_parts = vec![0u64; defs.apps.len().div_ceil(64)];
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
-            let Some(target) = r.target.as_deref().and_then(Path::to_str) else {
+            let Some(target) = r.target_str() else {
                 continue;
             };
             let raw = |via, link| Raw {
@@ -358,7 +358,7 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                     .map(|l| &l.references[..])
                     .unwrap_or_default();
                 for (i, entry) in entries.iter().enumerate() {
-                    let entry = entry.target.as_deref().and_then(Path::to_str);
+                    let entry = entry.target_str();
                     if let Some((app, _)) = entry.and_then(|t| app_of(t, ids)) {
                         apps.push((app, raw(Via::Common, Link::CommonApp(position(i)))));
                     }
@@ -500,7 +500,7 @@ pub(crate) fn materialize(raws: &[Raw], links: &Links) -> ByCluster {
                 cluster: cluster.name.clone(),
                 file: reference.file.to_path_buf(),
                 line: reference.line,
-                via: reference.written.clone(),
+                via: reference.written().to_string(),
                 through: raw
                     .through(links.clusters, links.namespaces, links.policies)
                     .owned(),

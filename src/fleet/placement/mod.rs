@@ -203,7 +203,7 @@ impl Raw {
             Via::Overlay(i) => Through::Overlay(match clusters.get(i as usize) {
                 Some(cluster) => cluster.name.as_str(),
                 None => reference_of(self, clusters)
-                    .and_then(|(_, r)| r.target.as_deref()?.to_str())
+                    .and_then(|(_, r)| r.target_str())
                     .and_then(overlay_of)
                     .unwrap_or_default(),
             }),
