@@ -1,6 +1,5 @@
 //! References as kustomization lists write them, and the lists that hold them.
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,19 +15,12 @@ pub struct Reference {
     pub line: usize,
     /// The entry exactly as written (without quotes): see [`Reference::written`].
     written: String,
-    /// What it resolves to: see [`Reference::target`].
-    target: Target,
-}
-
-/// Where a reference resolves, kept as the part of its text that spells it when it is one
-/// (`apps/podinfo/base` of `../../../apps/podinfo/base` in a cluster's list; the text cannot
-/// change after): a large fleet's lists hold a hundred thousand entries, and a copy of each
-/// target cost `status --json` about 6% on the dense benchmark fleet.
-#[derive(Debug, Clone)]
-enum Target {
-    None,
-    Part(Range<usize>),
-    Path(PathBuf),
+    /// What it resolves to, kept as the part of the text that spells it when it is one
+    /// (`apps/podinfo/base` of `../../../apps/podinfo/base` in a cluster's list; the text
+    /// cannot change after): a large fleet's lists hold a hundred thousand entries, and a copy
+    /// of each target cost `status --json` about 6% on the dense benchmark fleet. See
+    /// [`Reference::target`].
+    target: Resolved,
 }
 
 impl PartialEq for Reference {
@@ -49,11 +41,7 @@ impl Reference {
 
     /// [`Reference::in_file`] with the file's directory already written with `/`.
     fn in_dir(file: Arc<Path>, dir: &str, line: usize, written: String) -> Self {
-        let target = match paths::resolve_within(dir, &written) {
-            Resolved::Outside => Target::None,
-            Resolved::Part(part) => Target::Part(part),
-            Resolved::Path(path) => Target::Path(path),
-        };
+        let target = paths::resolve_within(dir, &written);
         Reference {
             file,
             line,
@@ -74,7 +62,7 @@ impl Reference {
             file,
             line,
             written,
-            target: target.map_or(Target::None, Target::Path),
+            target: target.map_or(Resolved::Outside, Resolved::Path),
         }
     }
 
@@ -92,16 +80,16 @@ impl Reference {
     /// when it leaves the repository.
     pub fn target(&self) -> Option<&Path> {
         match &self.target {
-            Target::None => None,
-            Target::Part(part) => Some(Path::new(&self.written[part.clone()])),
-            Target::Path(path) => Some(path),
+            Resolved::Outside => None,
+            Resolved::Part(part) => Some(Path::new(&self.written[part.clone()])),
+            Resolved::Path(path) => Some(path),
         }
     }
 
     /// [`Reference::target`] as text; `None` also for a path that is not UTF-8.
     pub fn target_str(&self) -> Option<&str> {
         match &self.target {
-            Target::Part(part) => Some(&self.written[part.clone()]),
+            Resolved::Part(part) => Some(&self.written[part.clone()]),
             _ => self.target()?.to_str(),
         }
     }
