@@ -18,8 +18,9 @@ fn raw(cluster: u32, reference: u32) -> Raw {
 #[test]
 fn groups_by_name_in_cluster_then_list_order() {
     let names: Vec<String> = (0..5).map(|i| format!("app-{i}")).collect();
-    // Cluster 0 lists app-3 before app-1 (as a common list placed first does), and app-1
-    // twice; app-4 is in every cluster more times than a block holds.
+    // Cluster 0 lists app-3 before app-1 and app-1 twice; cluster 1 lists app-4 first (as a
+    // common list placed first does), app-4 being in a block of its own: every cluster has it
+    // more times than a block holds.
     let mut found: Vec<Named> = vec![
         vec![
             (3, raw(0, 0)),
@@ -27,7 +28,7 @@ fn groups_by_name_in_cluster_then_list_order() {
             (1, raw(0, 2)),
             (0, raw(0, 3)),
         ],
-        vec![(1, raw(1, 0)), (3, raw(1, 1))],
+        vec![(4, raw(1, 0)), (1, raw(1, 1)), (3, raw(1, 2))],
         Vec::new(),
     ];
     for (cluster, placed) in found.iter_mut().enumerate() {
@@ -40,10 +41,10 @@ fn groups_by_name_in_cluster_then_list_order() {
         raws.iter().map(|r| (r.cluster, r.reference)).collect()
     };
     assert_eq!(of("app-0"), [(0, 3)]);
-    assert_eq!(of("app-1"), [(0, 1), (0, 2), (1, 0)]);
+    assert_eq!(of("app-1"), [(0, 1), (0, 2), (1, 1)]);
     assert_eq!(of("app-2"), []);
-    assert_eq!(of("app-3"), [(0, 0), (1, 1)]);
+    assert_eq!(of("app-3"), [(0, 0), (1, 2)]);
     let app4 = of("app-4");
-    assert_eq!(app4.len(), 3 * (BLOCK + 5));
+    assert_eq!(app4.len(), 3 * (BLOCK + 5) + 1);
     assert!(app4.is_sorted(), "cluster, then list order");
 }
