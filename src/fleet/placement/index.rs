@@ -243,15 +243,13 @@ impl Classified {
     /// For each app, whether a placement brings it by its `base/` or one of its `overlays/`,
     /// the parts an app's directory is laid out in.
     pub fn laid_out(&self) -> Vec<bool> {
-        let mut words = vec![0u64; self.app_names.len().div_ceil(64)];
-        for one in &self.found {
-            for (all, cluster) in words.iter_mut().zip(&one.laid_out) {
-                *all |= cluster;
+        let mut laid_out = vec![false; self.app_names.len()];
+        for (app, raw) in self.found.iter().flat_map(|one| &one.apps) {
+            if matches!(raw.via, Via::Base | Via::Overlay(_)) {
+                laid_out[*app as usize] = true;
             }
         }
-        (0..self.app_names.len())
-            .map(|i| words[i / 64] >> (i % 64) & 1 == 1)
-            .collect()
+        laid_out
     }
 
     /// The placements grouped by name.
@@ -325,9 +323,6 @@ struct Found {
     controllers: Named,
     /// Ids as [`Ids::policies`] gives them.
     policies: Named,
-    /// A bit for each app id: set when a placement brings the app by its `base/` or one of
-    /// its `overlays/`.
-    laid_out: Vec<u64>,
 }
 
 /// The placements of one cluster as `(id, raw)`, of apps, namespaces, controllers and
@@ -339,7 +334,6 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
     let mut namespaces = Vec::new();
     let mut controllers = Vec::new();
     let mut policies = Vec::new();
-    let mut by_parts = vec![0u64; defs.apps.len().div_ceil(64)];
     for (list, file) in cluster.lists().enumerate() {
         for (reference, r) in file.references.iter().enumerate() {
             let Some(target) = r.target_str() else {
@@ -364,9 +358,6 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
                     }
                 }
             } else if let Some((app, via)) = app_of(target, ids) {
-                if matches!(via, Via::Base | Via::Overlay(_)) {
-                    by_parts[app as usize / 64] |= 1 << (app % 64);
-                }
                 apps.push((app, raw(via, Link::None)));
             } else if let Some((set, rest)) = under(target, NAMESPACES_DIR) {
                 let Some(members) = defs.sets.get(set) else {
@@ -425,7 +416,6 @@ fn cluster_placements(at: u32, cluster: &Cluster, defs: &Definitions, ids: &Ids)
         namespaces,
         controllers,
         policies,
-        laid_out: by_parts,
     }
 }
 
