@@ -6,6 +6,9 @@
 //! and policy, the placements that bring it into a cluster. Only the files those answers need
 //! are read, each once, clusters and definitions in parallel; their exact text is kept for the
 //! commands that edit them.
+//!
+//! A file a little past 600 lines: the snapshot, its one read (`read_scoped`, each step of
+//! which waits on the one before) and the questions it answers are one type, kept together.
 
 mod app;
 mod build;
